@@ -1,0 +1,132 @@
+import { createServer, type Server } from "node:net";
+import type { Server as HttpServer } from "node:http";
+import { Aedes, type Client, type AuthenticateError } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import type { GovernanceSnapshot } from "../governance.js";
+import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js";
+
+const IDENTITY = Symbol("uns.identity");
+const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
+
+type UnsClient = Client & { [IDENTITY]?: Identity; [REJECT_EMPTY_ID]?: boolean };
+
+export interface BrokerOptions {
+  governance: () => GovernanceSnapshot;
+  allowAnonymous: boolean;
+  keepaliveLimitSeconds: number;
+  authorizePublish: (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
+  logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+  const err = new Error(message) as AuthenticateError;
+  err.returnCode = returnCode;
+  return err;
+}
+
+/** The identity a connected client was authenticated as. */
+export function identityOf(client: { id: string }): Identity {
+  return (client as UnsClient)[IDENTITY] ?? { username: null, clientId: client.id, roles: [] };
+}
+
+/**
+ * aedes 1.2.0 with the UNS hooks: authentication against topics/users.yaml, ACL on subscribe,
+ * and the dispatcher on publish. MQTT 3.1.1 only (see README: why not aedes 2 beta).
+ */
+export async function createBroker(options: BrokerOptions) {
+  const broker = await Aedes.createBroker({
+    keepaliveLimit: options.keepaliveLimitSeconds,
+    preConnect(client, packet, callback) {
+      // [MQTT-3.1.3-8] an empty client id needs CleanSession=1; aedes would invent an id.
+      // aedes replies to an authentication error with its return code, so flag it here
+      // and refuse in authenticate with 0x02 (identifier rejected).
+      if (packet.clientId === "" && packet.clean === false) (client as UnsClient)[REJECT_EMPTY_ID] = true;
+      callback(null, true);
+    },
+    authenticate(client, username, password, callback) {
+      const c = client as UnsClient;
+      if (c[REJECT_EMPTY_ID]) {
+        callback(authError(2, "identifier rejected: an empty client id requires CleanSession=1 [MQTT-3.1.3-8]"), false);
+        return;
+      }
+      const access = options.governance().access;
+      if (username === undefined || username === null || username === "") {
+        const role = access.anonymousRole;
+        if (!options.allowAnonymous || !role) {
+          options.logger.info({ clientId: client.id }, "anonymous connection refused (UNS_MQTT_ALLOW_ANONYMOUS is off or no anonymous role)");
+          callback(authError(5, "not authorized: anonymous access is off"), false);
+          return;
+        }
+        c[IDENTITY] = { username: null, clientId: client.id, roles: [role] };
+        callback(null, true);
+        return;
+      }
+      access.authenticate(username, password ? password.toString("utf8") : "").then(
+        (result) => {
+          if (!result.ok) {
+            options.logger.info({ clientId: client.id, username, reason: result.reason }, "authentication failed");
+            callback(authError(4, "bad user name or password"), false);
+            return;
+          }
+          c[IDENTITY] = { username, clientId: client.id, roles: result.user.roles };
+          callback(null, true);
+        },
+        () => callback(authError(5, "not authorized"), false),
+      );
+    },
+    authorizePublish(client, packet, callback) {
+      if (!client) {
+        callback(null);
+        return;
+      }
+      options.authorizePublish(client, packet as unknown as PublishPacket, callback);
+    },
+    authorizeSubscribe(client, sub, callback) {
+      if (!client) {
+        callback(null, sub);
+        return;
+      }
+      const allowed = options.governance().access.canSubscribe(identityOf(client), sub.topic);
+      // null makes aedes answer 0x80 (failure) for this filter only [MQTT-3.9.3]; the client stays connected.
+      callback(null, allowed ? sub : null);
+    },
+  });
+
+  let tcp: Server | null = null;
+  let wss: WebSocketServer | null = null;
+
+  return {
+    broker,
+    async listen(host: string, port: number): Promise<number> {
+      tcp = createServer(broker.handle);
+      await new Promise<void>((resolve, reject) => {
+        tcp!.once("error", reject);
+        tcp!.listen(port, host, () => resolve());
+      });
+      const addr = tcp.address();
+      return typeof addr === "object" && addr ? addr.port : port;
+    },
+    /** MQTT over WebSocket at /mqtt on the HTTP server, so a browser can be a client. */
+    attachWebSocket(server: HttpServer): void {
+      wss = new WebSocketServer({ server, path: "/mqtt" });
+      wss.on("connection", (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on("error", () => stream.destroy());
+        broker.handle(stream as never);
+      });
+    },
+    connectedClients(): number {
+      return broker.connectedClients;
+    },
+    /** Stop accepting, then close every client and the broker. */
+    async close(): Promise<void> {
+      // server.close() only resolves once every connection has ended, so close the clients first.
+      const tcpClosed = new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
+      wss?.close();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await tcpClosed;
+    },
+  };
+}
+
+export type Broker = Awaited<ReturnType<typeof createBroker>>;

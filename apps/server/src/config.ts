@@ -1,0 +1,254 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { createError } from "./errors.js";
+
+/**
+ * The one configuration schema of the server. Every setting has a default, a unit where it has
+ * one, and an environment variable derived from its path (`mqtt.allowAnonymous` ->
+ * `UNS_MQTT_ALLOW_ANONYMOUS`). `DATABASE_URL` keeps its conventional name.
+ * Precedence: defaults < config file (`UNS_CONFIG` or `--config`) < environment.
+ */
+type Kind = "port" | "integer" | "boolean" | "string" | "path" | "enum";
+interface Setting {
+  kind: Kind;
+  default: unknown;
+  doc: string;
+  env?: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+export const settings = {
+  "mqtt.host": { kind: "string", default: "0.0.0.0", doc: "Address the MQTT TCP listener binds to." },
+  "mqtt.port": { kind: "port", default: 1883, doc: "MQTT over TCP port; 0 picks a free port (logged)." },
+  "mqtt.allowAnonymous": {
+    kind: "boolean",
+    default: false,
+    doc: "Accept clients without a username; they get the role named by `anonymous` in topics/access.yaml.",
+  },
+  "mqtt.keepaliveLimitSeconds": {
+    kind: "integer",
+    default: 0,
+    min: 0,
+    doc: "Largest keep-alive a client may ask for (0 = no limit).",
+  },
+  "http.host": { kind: "string", default: "0.0.0.0", doc: "Address the HTTP listener (API, console, MQTT over WebSocket at /mqtt) binds to." },
+  "http.port": { kind: "port", default: 8080, doc: "HTTP port; 0 picks a free port (logged)." },
+  dataDir: { kind: "path", default: "./data", doc: "Where the embedded database, the spool and generated secrets live." },
+  databaseUrl: {
+    kind: "string",
+    default: "",
+    env: "DATABASE_URL",
+    doc: "PostgreSQL connection string; empty = embedded PGlite database under dataDir.",
+  },
+  contractsDir: { kind: "path", default: "./asyncapi", doc: "Folder of AsyncAPI documents (watched)." },
+  topicsDir: { kind: "path", default: "./topics", doc: "Folder of the topic tree, access rules and users (watched)." },
+  "workers.size": {
+    kind: "integer",
+    default: availableParallelism(),
+    min: 1,
+    max: 64,
+    doc: "Validation worker threads (default: the number of cores).",
+  },
+  "workers.queueLength": {
+    kind: "integer",
+    default: 20000,
+    min: 1,
+    doc: "Messages waiting for or in validation, at most; beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
+  },
+  "workers.batchSize": { kind: "integer", default: 256, min: 1, doc: "Messages handed to a worker at once, at most." },
+  "validation.maxPayloadBytes": {
+    kind: "integer",
+    default: 1048576,
+    min: 1,
+    doc: "Payloads larger than this are not parsed and are recorded as invalid (kind too-large).",
+  },
+  "store.batchMaxRows": { kind: "integer", default: 2000, min: 1, doc: "Violations written per database transaction, at most." },
+  "store.flushIntervalMs": { kind: "integer", default: 250, min: 10, doc: "How often results are written (ms)." },
+  "store.spoolMaxBytes": {
+    kind: "integer",
+    default: 512 * 1024 * 1024,
+    min: 1024,
+    doc: "Disk spool for results while the database is away (bytes).",
+  },
+  "store.payloadCapBytes": { kind: "integer", default: 65536, min: 0, doc: "Payload bytes kept per violation (the full size is kept too)." },
+  "store.retentionDays": { kind: "integer", default: 30, min: 1, doc: "Violations and counts older than this are deleted (days)." },
+  "sparkplug.hostId": {
+    kind: "string",
+    default: "",
+    doc: "Act as Sparkplug B primary host with this host id (publishes STATE); empty = off.",
+  },
+  "sparkplug.reorderWindowMs": { kind: "integer", default: 2000, min: 0, doc: "How long a Sparkplug seq gap may wait to be filled (ms)." },
+  "sparkplug.rebirthMinIntervalMs": { kind: "integer", default: 10000, min: 0, doc: "Rebirth requests per edge node, at most one per this interval (ms)." },
+  "console.timeZone": {
+    kind: "string",
+    default: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    doc: "The plant's time zone (IANA name) used by the console.",
+  },
+  "log.level": {
+    kind: "enum",
+    default: "info",
+    values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    doc: "Log level.",
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingKey = keyof typeof settings;
+
+export interface Config {
+  mqtt: { host: string; port: number; allowAnonymous: boolean; keepaliveLimitSeconds: number };
+  http: { host: string; port: number };
+  dataDir: string;
+  databaseUrl: string;
+  contractsDir: string;
+  topicsDir: string;
+  workers: { size: number; queueLength: number; batchSize: number };
+  validation: { maxPayloadBytes: number };
+  store: { batchMaxRows: number; flushIntervalMs: number; spoolMaxBytes: number; payloadCapBytes: number; retentionDays: number };
+  sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
+  console: { timeZone: string };
+  log: { level: string };
+}
+
+/** `mqtt.allowAnonymous` -> `UNS_MQTT_ALLOW_ANONYMOUS` */
+export function envName(key: string): string {
+  const s = settings[key as SettingKey] as Setting;
+  if (s.env) return s.env;
+  return `UNS_${key.replace(/\./g, "_").replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+function coerce(key: string, setting: Setting, raw: unknown, source: string, errors: string[]): unknown {
+  const bad = (accepted: string) => {
+    errors.push(`${key} (${source}): ${JSON.stringify(raw)} is not valid; expected ${accepted}`);
+    return undefined;
+  };
+  switch (setting.kind) {
+    case "port":
+    case "integer": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      const min = setting.kind === "port" ? 0 : setting.min;
+      const max = setting.kind === "port" ? 65535 : setting.max;
+      if (!Number.isInteger(n)) return bad(setting.kind === "port" ? "a port number 0-65535" : "an integer");
+      if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+        return bad(`an integer${min !== undefined ? ` >= ${min}` : ""}${max !== undefined ? ` and <= ${max}` : ""}`);
+      }
+      return n;
+    }
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      const s = String(raw).trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(s)) return true;
+      if (["false", "0", "no", "off"].includes(s)) return false;
+      return bad("true or false");
+    }
+    case "enum":
+      if (typeof raw === "string" && setting.values?.includes(raw)) return raw;
+      return bad(`one of ${setting.values?.join(", ")}`);
+    case "string":
+    case "path":
+      if (typeof raw === "string" || typeof raw === "number") return String(raw);
+      return bad("a string");
+  }
+}
+
+function getPath(obj: unknown, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    cur[part] ??= {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function unknownKeys(obj: unknown, prefix = ""): string[] {
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (key in settings) continue;
+    if (Object.keys(settings).some((s) => s.startsWith(`${key}.`))) out.push(...unknownKeys(v, key));
+    else out.push(key);
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of a YAML or JSON config file; defaults to env UNS_CONFIG. */
+  file?: string;
+  /** Values that win over everything (used by tests and the demo). */
+  overrides?: Partial<Record<SettingKey, unknown>>;
+  cwd?: string;
+}
+
+/**
+ * Reads defaults, the config file and the environment, validates every setting and lists all
+ * problems at once. The result is frozen: nothing changes configuration after start.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const errors: string[] = [];
+  const filePath = options.file ?? env.UNS_CONFIG;
+  let fileValues: unknown = {};
+  if (filePath) {
+    try {
+      fileValues = parseYaml(readFileSync(resolve(cwd, filePath), "utf8")) ?? {};
+    } catch (cause) {
+      throw createError("UNS_ERR_CONFIG_FILE", `cannot read config file ${filePath}: ${(cause as Error).message}`, { cause });
+    }
+    for (const k of unknownKeys(fileValues)) errors.push(`${k} (${filePath}): unknown setting; known settings: ${Object.keys(settings).join(", ")}`);
+  }
+  const knownEnv = new Set(Object.keys(settings).map(envName));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("UNS_") && !knownEnv.has(name) && name !== "UNS_CONFIG" && !name.startsWith("UNS_TEST_")) {
+      errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(settings) as [string, Setting][]) {
+    let value: unknown = setting.default;
+    const fromFile = getPath(fileValues, key);
+    if (fromFile !== undefined) value = coerce(key, setting, fromFile, filePath ?? "file", errors);
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== "") value = coerce(key, setting, fromEnv, envName(key), errors);
+    const override = options.overrides?.[key as SettingKey];
+    if (override !== undefined) value = coerce(key, setting, override, "override", errors);
+    if (setting.kind === "path" && typeof value === "string") value = resolve(cwd, value);
+    setPath(out, key, value);
+  }
+  if (errors.length > 0) {
+    throw createError("UNS_ERR_CONFIG_INVALID", `invalid configuration:\n  - ${errors.join("\n  - ")}`, { details: errors });
+  }
+  return deepFreeze(out) as unknown as Config;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Markdown table of every setting, its variable and default (docs/configuration.md). */
+export function settingsMarkdown(): string {
+  const rows = (Object.entries(settings) as [string, Setting][]).map(
+    ([key, s]) =>
+      `| \`${key}\` | \`${envName(key)}\` | ${key === "workers.size" ? "number of cores" : key === "console.timeZone" ? "system time zone" : `\`${JSON.stringify(s.default)}\``} | ${s.doc} |`,
+  );
+  return ["| setting | environment variable | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,20 @@
+import type { ContractSet, ValidationResult } from "@uns/contracts";
+
+/** Messages between the dispatcher and its validation workers. */
+export interface BatchRequest {
+  type: "batch";
+  id: number;
+  /** All payloads back to back; transferred, not copied. */
+  buffer: ArrayBuffer;
+  /** offsets[i]..offsets[i+1] is payload i (length = count + 1). */
+  offsets: Uint32Array;
+  channels: string[];
+  topics: string[];
+}
+
+export type WorkerInbound = BatchRequest | { type: "contracts"; set: ContractSet } | { type: "crash" };
+
+export type WorkerOutbound = { type: "results"; id: number; results: ValidationResult[]; busyMs: number };
+
+/** What the dispatcher learns about a message: a worker's verdict, or why there is none. */
+export type Verdict = ValidationResult | { outcome: "unvalidated"; reason: string };

@@ -1,0 +1,212 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { ContractSet } from "@uns/contracts";
+import type { BatchRequest, Verdict, WorkerOutbound } from "./protocol.js";
+
+export interface ValidationPoolOptions {
+  size: number;
+  /** Messages queued or in a worker, at most. */
+  queueLength: number;
+  /** Messages per batch handed to one worker, at most. */
+  batchSize: number;
+  logger: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+}
+
+interface Job {
+  channel: string;
+  topic: string;
+  payload: Uint8Array;
+  resolve: (v: Verdict) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Job[] | null;
+  batchId: number;
+  busyMs: number;
+  restarts: number;
+  alive: boolean;
+}
+
+export interface PoolStats {
+  size: number;
+  alive: number;
+  queued: number;
+  inFlight: number;
+  capacity: number;
+  restarts: number;
+  /** Sum of time spent validating per worker since start (ms). */
+  busyMs: number[];
+}
+
+/**
+ * The compiled worker lives next to this file in dist/. Under vitest this module runs from
+ * src/*.ts, so fall back to the compiled twin (tests run after `pnpm build`).
+ */
+function workerFile(): string {
+  const here = fileURLToPath(new URL("./validation-worker.js", import.meta.url));
+  if (existsSync(here)) return here;
+  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`validation worker not found at ${here} or ${compiled}: run \`pnpm build\``);
+}
+
+/**
+ * A fixed pool of validation worker threads with a bounded queue. Batches form by themselves:
+ * an idle worker takes what is waiting (up to batchSize, shared fairly between idle workers), so
+ * a quiet broker validates each message at once and a busy one hands over hundreds per
+ * postMessage. A worker that dies is replaced; the messages it held are answered `unvalidated`.
+ */
+export function createValidationPool(options: ValidationPoolOptions) {
+  const file = workerFile();
+  const queue: Job[] = [];
+  let queueHead = 0;
+  let inFlight = 0;
+  let contracts: ContractSet | null = null;
+  let closed = false;
+  let nextBatchId = 1;
+  let restarts = 0;
+  const spaceWaiters: (() => void)[] = [];
+  const slots: Slot[] = [];
+
+  const queued = () => queue.length - queueHead;
+
+  function spawn(index: number): void {
+    const worker = new Worker(file);
+    const slot: Slot = slots[index] ?? { worker, busy: null, batchId: 0, busyMs: 0, restarts: 0, alive: true };
+    slot.worker = worker;
+    slot.alive = true;
+    slot.busy = null;
+    slots[index] = slot;
+    if (contracts) worker.postMessage({ type: "contracts", set: contracts });
+    worker.on("message", (msg: WorkerOutbound) => {
+      if (msg.type !== "results" || msg.id !== slot.batchId || !slot.busy) return;
+      const jobs = slot.busy;
+      slot.busy = null;
+      slot.busyMs += msg.busyMs;
+      inFlight -= jobs.length;
+      for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(msg.results[i] ?? { outcome: "unvalidated", reason: "no result" });
+      pump();
+    });
+    worker.on("error", (err) => {
+      options.logger.error({ err, worker: index }, "validation worker failed; replacing it");
+    });
+    worker.on("exit", (code) => {
+      slot.alive = false;
+      const jobs = slot.busy;
+      slot.busy = null;
+      if (jobs) {
+        inFlight -= jobs.length;
+        for (const job of jobs) job.resolve({ outcome: "unvalidated", reason: `validation worker stopped (exit code ${code})` });
+      }
+      if (closed) return;
+      slot.restarts++;
+      restarts++;
+      // Back off a little if a worker keeps dying, so a poisoned contract cannot spin the CPU.
+      setTimeout(() => {
+        if (!closed) {
+          spawn(index);
+          pump();
+        }
+      }, Math.min(1000, 10 * slot.restarts)).unref();
+    });
+  }
+
+  for (let i = 0; i < options.size; i++) spawn(i);
+
+  function pump(): void {
+    let idle = 0;
+    for (const s of slots) if (s.alive && !s.busy) idle++;
+    for (const slot of slots) {
+      const waiting = queued();
+      if (waiting === 0 || !contracts) break;
+      if (!slot.alive || slot.busy) continue;
+      const take = Math.min(options.batchSize, Math.max(1, Math.ceil(waiting / idle)));
+      idle--;
+      const jobs = queue.slice(queueHead, queueHead + take);
+      queueHead += take;
+      if (queueHead > 4096 && queueHead * 2 > queue.length) {
+        queue.splice(0, queueHead);
+        queueHead = 0;
+      }
+      send(slot, jobs);
+    }
+    releaseSpace();
+  }
+
+  function send(slot: Slot, jobs: Job[]): void {
+    let total = 0;
+    for (const j of jobs) total += j.payload.byteLength;
+    const buffer = new ArrayBuffer(total);
+    const bytes = new Uint8Array(buffer);
+    const offsets = new Uint32Array(jobs.length + 1);
+    const channels: string[] = new Array(jobs.length);
+    const topics: string[] = new Array(jobs.length);
+    let at = 0;
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i]!;
+      bytes.set(j.payload, at);
+      offsets[i] = at;
+      at += j.payload.byteLength;
+      channels[i] = j.channel;
+      topics[i] = j.topic;
+    }
+    offsets[jobs.length] = at;
+    slot.busy = jobs;
+    inFlight += jobs.length;
+    slot.batchId = nextBatchId++;
+    const msg: BatchRequest = { type: "batch", id: slot.batchId, buffer, offsets, channels, topics };
+    slot.worker.postMessage(msg, [buffer]);
+  }
+
+  function releaseSpace(): void {
+    while (spaceWaiters.length > 0 && queued() + inFlight < options.queueLength) spaceWaiters.shift()!();
+  }
+
+  return {
+    /** Queue a message; undefined when the queue is full (the caller decides what that means). */
+    submit(channel: string, topic: string, payload: Uint8Array): Promise<Verdict> | undefined {
+      if (closed || queued() + inFlight >= options.queueLength) return undefined;
+      return new Promise<Verdict>((resolve) => {
+        queue.push({ channel, topic, payload, resolve });
+        pump();
+      });
+    },
+    /** Resolves when the queue has room again (backpressure for enforced traffic). */
+    whenSpace(): Promise<void> {
+      if (queued() + inFlight < options.queueLength) return Promise.resolve();
+      return new Promise((resolve) => spaceWaiters.push(resolve));
+    },
+    setContracts(set: ContractSet): void {
+      contracts = set;
+      for (const s of slots) if (s.alive) s.worker.postMessage({ type: "contracts", set });
+      pump();
+    },
+    stats(): PoolStats {
+      return {
+        size: options.size,
+        alive: slots.filter((s) => s.alive).length,
+        queued: queued(),
+        inFlight,
+        capacity: options.queueLength,
+        restarts,
+        busyMs: slots.map((s) => s.busyMs),
+      };
+    },
+    /** For tests of crash handling: make one worker throw. */
+    crashWorker(index: number): void {
+      slots[index]?.worker.postMessage({ type: "crash" });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      for (let i = queueHead; i < queue.length; i++) queue[i]!.resolve({ outcome: "unvalidated", reason: "server stopping" });
+      queue.length = 0;
+      queueHead = 0;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      for (const w of spaceWaiters.splice(0)) w();
+    },
+  };
+}
+
+export type ValidationPool = ReturnType<typeof createValidationPool>;

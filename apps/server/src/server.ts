@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import { createStore, type Store } from "@uns/store";
+import { pino, type Logger } from "pino";
+import { buildApi, type HealthReport } from "./api/app.js";
+import { createBroker, identityOf } from "./broker/create-broker.js";
+import type { Config } from "./config.js";
+import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
+import { createValidationPool } from "./dispatcher/validation-pool.js";
+import { createGovernance } from "./governance.js";
+import { createLiveStats } from "./live-stats.js";
+import { createMetrics } from "./metrics.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** `$uns/violations/<original topic>`: live violations as JSON, for roles allowed to read them. */
+export function violationsTopic(topic: string): string {
+  return `$uns/violations/${topic}`;
+}
+
+export interface StartedServer {
+  mqttPort: number;
+  httpPort: number;
+}
+
+/**
+ * The whole product in one process: governance (tree, access, contracts; hot reload), the
+ * compliance store, the validation pool, the broker, and the HTTP side. `server.ts` wires;
+ * `main.ts` only starts and stops it.
+ */
+export async function createUnsServer(config: Readonly<Config>, options: { logger?: Logger } = {}) {
+  const logger = options.logger ?? pino({ level: config.log.level });
+  const metrics = createMetrics();
+  const live = createLiveStats();
+
+  const pool = createValidationPool({ size: config.workers.size, queueLength: config.workers.queueLength, batchSize: config.workers.batchSize, logger });
+  let store: Store | null = null;
+  let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
+  let api: Awaited<ReturnType<typeof buildApi>> | null = null;
+
+  try {
+    const governance = await createGovernance({
+      contractsDir: config.contractsDir,
+      topicsDir: config.topicsDir,
+      logger,
+      onChange: (snap) => {
+        pool.setContracts(snap.contracts);
+        store?.recordContracts(snap.documents).catch((err: Error) => logger.warn({ err: err.message }, "contracts not recorded in the store yet"));
+      },
+    });
+    pool.setContracts(governance.current.contracts);
+
+    store = await createStore({
+      databaseUrl: config.databaseUrl || undefined,
+      dataDir: config.dataDir,
+      batchMaxRows: config.store.batchMaxRows,
+      flushIntervalMs: config.store.flushIntervalMs,
+      spoolMaxBytes: config.store.spoolMaxBytes,
+      payloadCapBytes: config.store.payloadCapBytes,
+      retentionDays: config.store.retentionDays,
+      logger: {
+        info: (msg: string, obj?: object) => logger.info(obj ?? {}, msg),
+        warn: (msg: string, obj?: object) => logger.warn(obj ?? {}, msg),
+        error: (msg: string, obj?: object) => logger.error(obj ?? {}, msg),
+      },
+    });
+    const theStore = store;
+    await theStore.recordContracts(governance.current.documents);
+
+    const record = (o: Outcome, latencyMs: number | null) => {
+      metrics.messages.inc({ outcome: o.outcome, policy: o.policy });
+      if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
+      live.count(o.outcome, o.time);
+      theStore.record(o);
+      if (o.outcome === "invalid") {
+        const v = {
+          time: new Date(o.time).toISOString(),
+          clientId: o.clientId,
+          username: o.username,
+          topic: o.topic,
+          channel: o.channel,
+          kind: o.kind,
+          policy: o.policy,
+          errors: (o.errors ?? []).map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, message: e.message })),
+        };
+        live.violation(v);
+        broker?.broker.publish(
+          { cmd: "publish", topic: violationsTopic(o.topic), payload: Buffer.from(JSON.stringify(v)), qos: 0, retain: false, dup: false },
+          () => {},
+        );
+      }
+    };
+
+    const pipeline = createPublishPipeline({
+      governance: () => governance.current,
+      pool,
+      identityOf,
+      maxPayloadBytes: config.validation.maxPayloadBytes,
+      record,
+    });
+
+    broker = await createBroker({
+      governance: () => governance.current,
+      allowAnonymous: config.mqtt.allowAnonymous,
+      keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
+      authorizePublish: pipeline.authorizePublish,
+      logger,
+    });
+    const theBroker = broker;
+    broker.broker.on("clientError", (client, err) => logger.debug({ clientId: client.id, err: err.message }, "client error"));
+    broker.broker.on("connectionError", (client, err) => logger.debug({ clientId: client?.id, err: err.message }, "connection error"));
+
+    const health = (): HealthReport => {
+      const db = theStore.health();
+      const p = pool.stats();
+      const workersUp = p.alive === p.size;
+      const brokerUp = !theBroker.broker.closed;
+      return {
+        status: workersUp && brokerUp && db.up ? "ok" : "degraded",
+        broker: { up: brokerUp, clients: theBroker.connectedClients() },
+        database: db,
+        workers: { up: workersUp, alive: p.alive, size: p.size, queued: p.queued, inFlight: p.inFlight, capacity: p.capacity, restarts: p.restarts },
+      };
+    };
+
+    // Gauges are read when scraped, so they cost nothing between scrapes.
+    let lastBusy = pool.stats().busyMs;
+    let lastScrape = performance.now();
+    const refreshGauges = () => {
+      const p = pool.stats();
+      const db = theStore.health();
+      const now = performance.now();
+      const elapsed = Math.max(1, now - lastScrape);
+      p.busyMs.forEach((b, i) => metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed)));
+      lastBusy = p.busyMs;
+      lastScrape = now;
+      metrics.queueDepth.set(p.queued + p.inFlight);
+      metrics.workersAlive.set(p.alive);
+      metrics.workerRestarts.set(p.restarts);
+      metrics.dbWriteLag.set(db.writeLagMs / 1000);
+      metrics.dbUp.set(db.up ? 1 : 0);
+      metrics.spooled.set(db.spooledBatches);
+      metrics.spoolDropped.set(db.droppedBatches);
+      metrics.clients.set(theBroker.connectedClients());
+    };
+
+    api = await buildApi({
+      store: theStore,
+      governance,
+      live,
+      metrics,
+      health,
+      publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
+    });
+    api.addHook("onRequest", async (req) => {
+      if (req.url === "/metrics") refreshGauges();
+    });
+    broker.attachWebSocket(api.server);
+
+    let stopping: Promise<void> | null = null;
+    const server = {
+      config,
+      logger,
+      governance,
+      pool,
+      live,
+      metrics,
+      store: theStore,
+      broker: theBroker,
+      api,
+      health,
+      async start(): Promise<StartedServer> {
+        const mqttPort = await theBroker.listen(config.mqtt.host, config.mqtt.port);
+        await api!.listen({ host: config.http.host, port: config.http.port });
+        const addr = api!.server.address();
+        const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
+        logger.info(
+          { mqttPort, httpPort, database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`, workers: config.workers.size },
+          `UNS server ready: mqtt://${config.mqtt.host}:${mqttPort}  http://${config.http.host}:${httpPort}  (console /, API /api/v1, MQTT over WebSocket /mqtt)`,
+        );
+        return { mqttPort, httpPort };
+      },
+      /** Stop accepting, let in-flight validations finish, flush results, close. */
+      stop(): Promise<void> {
+        stopping ??= (async () => {
+          governance.close();
+          await theBroker.close();
+          await api!.close();
+          await waitForIdle(pool);
+          await pool.close();
+          await theStore.close();
+          logger.info("UNS server stopped");
+        })();
+        return stopping;
+      },
+    };
+    return server;
+  } catch (err) {
+    await pool.close();
+    await store?.close();
+    throw err;
+  }
+}
+
+async function waitForIdle(pool: ReturnType<typeof createValidationPool>, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const s = pool.stats();
+    if (s.queued + s.inFlight === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export type UnsServer = Awaited<ReturnType<typeof createUnsServer>>;
