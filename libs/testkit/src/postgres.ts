@@ -35,7 +35,7 @@ export interface PostgresServer {
 export interface StartPostgresOptions {
   /** Directory with initdb, pg_ctl and postgres. Default: the newest /usr/lib/postgresql/<n>/bin, else PATH. */
   binDir?: string;
-  /** Keep fsync on (default off: a throwaway cluster does not need to survive an OS crash). */
+  /** Keep fsync on (default off: a throwaway cluster need not survive an OS crash, only a process crash). */
   fsync?: boolean;
   /** Extra `name = value` lines for postgresql.conf. */
   settings?: Record<string, string | number>;
@@ -109,7 +109,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       max_connections: 60,
       shared_buffers: "'32MB'",
       fsync: options.fsync ? "on" : "off",
-      synchronous_commit: options.fsync ? "on" : "off",
+      // synchronous_commit stays on: with fsync off a commit still write()s its WAL, so committed
+      // data survives kill() (a process crash), which is what tests of crash recovery rely on.
       full_page_writes: options.fsync ? "on" : "off",
       ...options.settings,
     };

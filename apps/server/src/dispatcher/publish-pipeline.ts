@@ -134,6 +134,20 @@ export function createPublishPipeline(options: PipelineOptions) {
     const topic = packet.topic;
     const payload = payloadBytes(packet.payload);
 
+    // Topic rules first: they explain what is wrong with the topic itself, whoever publishes.
+    const place = snap.tree.classify(topic);
+    if (place.kind === "refused") {
+      refuse(identity, packet, payload, time, "topic", { instancePath: "", keyword: place.code, message: place.reason });
+      return undefined;
+    }
+    if (place.kind === "reserved" && place.namespace === "$") {
+      refuse(identity, packet, payload, time, "topic", {
+        instancePath: "",
+        keyword: "reserved",
+        message: "topics starting with $ are reserved for the broker [MQTT-4.7.2-1]; publish under the plant tree instead",
+      });
+      return undefined;
+    }
     if (!snap.access.canPublish(identity, topic)) {
       refuse(identity, packet, payload, time, "acl", {
         instancePath: "",
@@ -142,29 +156,15 @@ export function createPublishPipeline(options: PipelineOptions) {
       });
       return undefined;
     }
-
-    const place = snap.tree.classify(topic);
     if (place.kind === "reserved") {
-      if (place.namespace === "sparkplug" && options.sparkplug) {
+      if (options.sparkplug) {
         const o = options.sparkplug(client, packet, identity, time);
         if (o) {
           options.record(o, null);
           return undefined;
         }
       }
-      if (place.namespace === "$") {
-        refuse(identity, packet, payload, time, "topic", {
-          instancePath: "",
-          keyword: "reserved",
-          message: `topics starting with $ are reserved for the broker [MQTT-4.7.2-1]; publish under the plant tree instead`,
-        });
-        return undefined;
-      }
       options.record({ ...outcomeBase(identity, packet, payload, time, "monitor"), channel: null, contract: null, outcome: "ungoverned" }, null);
-      return undefined;
-    }
-    if (place.kind === "refused") {
-      refuse(identity, packet, payload, time, "topic", { instancePath: "", keyword: place.code, message: place.reason });
       return undefined;
     }
 
@@ -286,7 +286,8 @@ export function createPublishPipeline(options: PipelineOptions) {
       }
       const entry: Pending = { ready: false, finish: () => callback(null) };
       order.push(entry);
-      if (decision) decision.then(() => order.markReady(entry));
+      // A failed decision still completes (the message was recorded): never stall the client's queue.
+      if (decision) decision.then(() => order.markReady(entry), () => order.markReady(entry));
       else order.markReady(entry);
     },
   };

@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverErrorCodes } from "../src/errors.js";
+import { eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
+
+describe("HTTP API", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t?.close());
+
+  it("reports health of broker, database and workers", async () => {
+    const h = await t.api<{ status: string; broker: { up: boolean }; database: { up: boolean }; workers: { alive: number } }>("/api/v1/health");
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ status: "ok", broker: { up: true }, database: { up: true }, workers: { alive: 2 } });
+  });
+
+  it("answers bad input with a JSON error naming the parameter", async () => {
+    const r = await t.api<{ error: { code: string; message: string } }>("/api/v1/compliance/summary?by=planet");
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("UNS_ERR_API_VALIDATION");
+    expect(r.body.error.message).toMatch(/by/);
+    const nf = await t.api<{ error: { code: string } }>("/api/v1/violations/999999");
+    expect(nf.status).toBe(404);
+    expect(nf.body.error.code).toBe("UNS_ERR_API_NOT_FOUND");
+    const bad = await t.api<{ error: { code: string } }>("/api/v1/violations?limit=100000");
+    expect(bad.status).toBe(400);
+  });
+
+  it("serves summaries by channel, publisher and topic level, and pages violations with a cursor", async () => {
+    const pub = await t.connect("device", { clientId: "api-pub" });
+    for (let i = 0; i < 12; i++) {
+      await pub.publishAsync(`acme/plant-a/body-shop/line-0${(i % 3) + 1}/cell-01/weld-spot`, JSON.stringify(weldSpot(i % 2 ? { currentKA: -5 } : {})), { qos: 1 });
+    }
+    const byChannel = await eventually(
+      () => t.api<{ rows: { key: string; total: number; invalid: number }[] }>("/api/v1/compliance/summary?by=channel").then((r) => r.body.rows),
+      (rows) => rows.find((r) => r.key === "weldSpot")?.total === 12,
+    );
+    expect(byChannel.find((r) => r.key === "weldSpot")!.invalid).toBe(6);
+    const byLine = await t.api<{ rows: { key: string; total: number }[] }>("/api/v1/compliance/summary?by=level&depth=4");
+    expect(byLine.body.rows.map((r) => r.key).sort()).toEqual([
+      "acme/plant-a/body-shop/line-01",
+      "acme/plant-a/body-shop/line-02",
+      "acme/plant-a/body-shop/line-03",
+    ]);
+    const pubs = await t.api<{ rows: { clientId: string; invalid: number }[] }>("/api/v1/publishers");
+    expect(pubs.body.rows.find((r) => r.clientId === "api-pub")!.invalid).toBe(6);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api(`/api/v1/violations?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      seen.push(...page.body.items.map((i) => i.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBe(6);
+    expect(new Set(seen).size).toBe(6);
+    const ts = await t.api<{ points: { valid: number; invalid: number }[] }>("/api/v1/compliance/timeseries");
+    expect(ts.body.points.reduce((s, p) => s + p.valid + p.invalid, 0)).toBe(12);
+  });
+
+  it("lists contracts, the topic tree, users without hashes, OpenAPI and Prometheus metrics", async () => {
+    const c = await t.api<{ channels: { id: string }[]; documents: { file: string }[] }>("/api/v1/contracts");
+    expect(c.body.channels.map((x) => x.id).sort()).toEqual(["lineState", "weldSpot"]);
+    const tree = await t.api<{ tree: unknown; leaves: unknown[] }>("/api/v1/topics");
+    expect(tree.status).toBe(200);
+    expect(tree.body.leaves.length).toBeGreaterThan(0);
+    const users = await t.api<{ users: unknown[] }>("/api/v1/users");
+    expect(JSON.stringify(users.body)).not.toMatch(/scrypt/);
+    expect(users.body.users.length).toBe(4);
+    const openapi = await t.api<{ openapi: string; paths: Record<string, unknown> }>("/api/v1/openapi.json");
+    expect(openapi.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(openapi.body.paths)).toContain("/api/v1/violations");
+    const metrics = await t.api<string>("/metrics");
+    for (const name of ["uns_messages_total", "uns_validation_queue_depth", "uns_worker_utilisation_ratio", "uns_validation_latency_seconds", "uns_db_write_lag_seconds"]) {
+      expect(metrics.body).toContain(name);
+    }
+  });
+
+  it("streams new violations and rates as server-sent events", async () => {
+    const ctrl = new AbortController();
+    const res = await fetch(`${t.httpUrl}/api/v1/stream`, { signal: ctrl.signal });
+    const reader = res.body!.getReader();
+    let text = "";
+    const pub = await t.connect("device", { clientId: "sse-pub" });
+    await pub.publishAsync("acme/plant-a/body-shop/line-01/cell-01/weld-spot", JSON.stringify(weldSpot({ currentKA: -1 })), { qos: 1 });
+    const until = Date.now() + 5000;
+    while (Date.now() < until && !(text.includes("event: violation") && text.includes("event: rates"))) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    ctrl.abort();
+    expect(text).toContain("event: violation");
+    expect(text).toContain("sse-pub");
+    expect(text).toContain("event: rates");
+  });
+});
+
+describe("docs/errors.md", () => {
+  it("documents every error code of the server and the libraries", async () => {
+    const doc = readFileSync(new URL("../../../docs/errors.md", import.meta.url), "utf8");
+    const { errorCodes } = await import("@uns/contracts");
+    const { storeErrorCodes } = await import("@uns/store");
+    const codes = [...Object.keys(serverErrorCodes), ...Object.keys(errorCodes), ...Object.keys(storeErrorCodes)];
+    const missing = codes.filter((c) => !doc.includes(`\`${c}\``));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Every error code of @uns/store, with what it means and how to fix it. Thrown errors carry the
+ * code in `err.code`; conditions that are only logged (the store keeps running) carry it in the
+ * log record's `code` field. The server maps these onto its UnsError.
+ */
+export const storeErrorCodes = {
+  UNS_ERR_STORE_OPTIONS: {
+    message: "Invalid store options.",
+    fix: "Check the store settings named in the message (sizes and intervals must be positive integers).",
+  },
+  UNS_ERR_STORE_OPEN: {
+    message: "The database could not be opened.",
+    fix: "For PGlite check that <dataDir>/pglite is writable and not used by another process; for PostgreSQL check the URL.",
+  },
+  UNS_ERR_STORE_SPOOL_DIR: {
+    message: "The spool directory could not be created or read.",
+    fix: "Make <dataDir>/spool writable by the broker's user.",
+  },
+  UNS_ERR_STORE_MIGRATE: {
+    message: "Database migrations failed.",
+    fix: "Check that the migrations folder is the repository's /migrations and that the database user may create tables.",
+  },
+  UNS_ERR_STORE_CLOSED: {
+    message: "The store is closed.",
+    fix: "Do not use the store after close(); create a new one.",
+  },
+  UNS_ERR_STORE_QUERY: {
+    message: "A query on the compliance store failed.",
+    fix: "See the cause; when the database is down the store's health says so (up: false, lastError).",
+  },
+  UNS_ERR_STORE_ARGUMENT: {
+    message: "Invalid query argument.",
+    fix: "Pass the values the message names (dates, positive limits, bucket sizes that are multiples of 60 s).",
+  },
+  UNS_ERR_STORE_CURSOR: {
+    message: "Invalid violations cursor.",
+    fix: "Pass the nextCursor string returned by the previous listViolations call unchanged.",
+  },
+  UNS_ERR_STORE_WRITE: {
+    message: "Writing a batch to the database failed; the batch is spooled to disk and retried.",
+    fix: "Check that PostgreSQL is reachable; the spool is replayed automatically when it is.",
+  },
+  UNS_ERR_STORE_SPOOL_FULL: {
+    message: "The spool is full: a batch of results was dropped.",
+    fix: "Bring the database back, or raise spoolMaxBytes; health().droppedBatches counts the losses.",
+  },
+  UNS_ERR_STORE_SPOOL_WRITE: {
+    message: "A batch could not be written to the spool and was dropped.",
+    fix: "Check free disk space and permissions of <dataDir>/spool.",
+  },
+  UNS_ERR_STORE_SPOOL_CORRUPT: {
+    message: "A spool file could not be read; it was moved aside as *.corrupt.",
+    fix: "Inspect the .corrupt file in <dataDir>/spool; delete it once understood.",
+  },
+  UNS_ERR_STORE_BATCH_REJECTED: {
+    message: "The database rejected a batch repeatedly while reachable; it was moved aside as *.rejected.",
+    fix: "Inspect the .rejected file in <dataDir>/spool and the logged cause (a data or schema problem).",
+  },
+  UNS_ERR_STORE_RETENTION: {
+    message: "The retention job failed; it runs again the next day.",
+    fix: "See the cause; check that the database is reachable.",
+  },
+} as const satisfies Record<string, { message: string; fix: string }>;
+
+export type StoreErrorCode = keyof typeof storeErrorCodes;
+
+export interface StoreError extends Error {
+  code: StoreErrorCode;
+}
+
+/** Make an Error with a code from {@link storeErrorCodes}. */
+export function storeError(code: StoreErrorCode, message: string, cause?: unknown): StoreError {
+  const err = new Error(message, cause === undefined ? undefined : { cause }) as StoreError;
+  err.code = code;
+  return err;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}
