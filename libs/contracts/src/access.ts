@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isMap, type YAMLMap } from "yaml";
+import { type Document, isMap, isScalar } from "yaml";
 import { createBoundedCache } from "./bounded-cache.js";
 import {
   createDiagnosticSink,
@@ -414,14 +414,15 @@ export async function addUser(dir: string, username: string, password: string, r
       details: { diagnostics: errors },
     });
   }
-  const doc = src.doc;
-  if (doc.contents === null || (isMap(doc.contents) && !doc.has("users"))) {
-    if (doc.contents === null) doc.contents = doc.createNode({}) as YAMLMap;
-    doc.set("users", doc.createNode({}));
+  const doc = src.doc as unknown as Document;
+  if (doc.contents === null) doc.contents = doc.createNode({ users: {} });
+  if (!isMap(doc.contents)) {
+    throw createError("UNS_ERR_ACCESS_INVALID", `${usersFile}: must be a map with the single key users`);
   }
-  const usersNode = doc.get("users");
-  if (usersNode === null || usersNode === undefined) doc.set("users", doc.createNode({}));
-  else if (!isMap(usersNode)) {
+  const usersNode = doc.get("users", true);
+  if (usersNode === undefined || usersNode === null || (isScalar(usersNode) && usersNode.value === null)) {
+    doc.set("users", doc.createNode({}));
+  } else if (!isMap(usersNode)) {
     throw createError("UNS_ERR_ACCESS_INVALID", `${usersFile}: users must be a map of username -> { roles, password }`);
   }
   const entry = doc.createNode({ roles: [...roles], password: hash });

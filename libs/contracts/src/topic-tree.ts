@@ -549,8 +549,9 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
     return parts.length ? parts.join(" and ") : "any value";
   }
 
-  function nodeName(node: CompiledNode): string {
-    return node === root ? "the root" : `"${node.filterLevels.join("/")}" (${node.level})`;
+  /** Where a node sits, named by the topic's own values (clearer than the node's `+` filter). */
+  function nodeName(node: CompiledNode, levels: string[], depth: number): string {
+    return node === root ? "the root" : `"${levels.slice(0, depth).join("/")}" (${node.level})`;
   }
 
   function whatContinues(node: CompiledNode): string {
@@ -578,7 +579,7 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
         failure.depth = i;
         failure.result = outsideOrRefused(
           node,
-          `topic "${levels.join("/")}" ends at node ${nodeName(node)}, which is not a leaf; it continues with: ${whatContinues(node)}`,
+          `topic "${levels.join("/")}" ends at node ${nodeName(node, levels, i)}, which is not a leaf; it continues with: ${whatContinues(node)}`,
         );
       }
       return undefined;
@@ -603,18 +604,19 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
       if (node.variables.length > 0) {
         // A value that breaks a variable level's rule is a naming error inside the governed tree,
         // so it is refused even when topics outside the tree are allowed.
-        const rules = node.variables.map((v) => `level ${i + 1} ("${v.level}") accepts ${describeAccepted(v)}`);
+        const rules = node.variables.map((v) => `{${v.level}} accepts ${describeAccepted(v)}`);
         const literals = [...node.literal.keys()];
+        const names = node.variables.map((v) => `"${v.level}"`).join(" or ");
         failure.result = refused(
           "UNS_ERR_TOPIC_VARIABLE_LEVEL",
-          `level ${i + 1} value "${value}" under ${nodeName(node)} is not accepted: ${rules.join("; ")}` +
+          `level ${i + 1} (${names}) value "${value}" under ${nodeName(node, levels, i)} is not accepted: ${rules.join("; ")}` +
             (literals.length ? `; or one of ${literals.join(", ")}` : ""),
         );
       } else {
         const name = [...node.literal.values()][0]?.level;
         failure.result = outsideOrRefused(
           node,
-          `level ${i + 1}${name ? ` ("${name}")` : ""} value "${value}" is not defined under ${nodeName(node)}; accepted here: ${whatContinues(node)}`,
+          `level ${i + 1}${name ? ` ("${name}")` : ""} value "${value}" is not defined under ${nodeName(node, levels, i)}; accepted here: ${whatContinues(node)}`,
         );
       }
     }

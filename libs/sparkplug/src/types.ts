@@ -259,7 +259,7 @@ export interface MetricView {
 
 export interface HistoryEntry {
   time: number;
-  event: "birth" | "death" | "rebirth-requested" | "rebirth-suppressed" | "death-ignored";
+  event: "birth" | "death" | "rebirth-requested" | "death-ignored";
   reason?: string;
   bdSeq?: number | string;
   seq?: number | string;

@@ -1,0 +1,69 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
+import { Route, Switch } from "wouter";
+import { OverviewPage } from "../features/overview/overview-page";
+import { ConfigProvider, useConfigQuery } from "../lib/config";
+import { LiveProvider } from "../lib/live";
+import { Empty, ErrorState, Loading } from "../lib/ui";
+import { Shell } from "./shell";
+
+// The Overview is the landing page and loads with the app; the others load when first opened.
+const ViolationsPage = lazy(() => import("../features/violations/violations-page").then((m) => ({ default: m.ViolationsPage })));
+const ViolationDetailPage = lazy(() =>
+  import("../features/violation-detail/violation-detail-page").then((m) => ({ default: m.ViolationDetailPage })),
+);
+const PublishersPage = lazy(() => import("../features/publishers/publishers-page").then((m) => ({ default: m.PublishersPage })));
+const ContractsPage = lazy(() => import("../features/contracts/contracts-page").then((m) => ({ default: m.ContractsPage })));
+const TopicTreePage = lazy(() => import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })));
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false, placeholderData: (prev: unknown) => prev },
+    },
+  });
+}
+
+function Pages() {
+  return (
+    <Suspense fallback={<Loading label="Loading page" />}>
+      <Switch>
+        <Route path="/" component={OverviewPage} />
+        <Route path="/violations" component={ViolationsPage} />
+        <Route path="/violations/:id">{(p) => <ViolationDetailPage id={p.id} />}</Route>
+        <Route path="/publishers" component={PublishersPage} />
+        <Route path="/contracts" component={ContractsPage} />
+        <Route path="/topics" component={TopicTreePage} />
+        <Route>
+          <Empty title="No such page">Pick a page from the navigation above.</Empty>
+        </Route>
+      </Switch>
+    </Suspense>
+  );
+}
+
+/** Waits for the server's settings (the plant's time zone) before showing any time. */
+function WithConfig() {
+  const config = useConfigQuery();
+  if (config.isPending) return <Loading label="Connecting to the UNS server" />;
+  if (config.isError) return <ErrorState error={config.error} onRetry={() => void config.refetch()} />;
+  return (
+    <ConfigProvider value={config.data}>
+      <LiveProvider>
+        <Shell>
+          <Pages />
+        </Shell>
+      </LiveProvider>
+    </ConfigProvider>
+  );
+}
+
+const queryClient = createQueryClient();
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <WithConfig />
+    </QueryClientProvider>
+  );
+}

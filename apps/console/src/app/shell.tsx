@@ -1,0 +1,81 @@
+import type { ReactNode } from "react";
+import { Link, useLocation } from "wouter";
+import { useConfig } from "../lib/config";
+import { formatPerSecond, zoneAbbreviation } from "../lib/format";
+import { carriedFilters, paths } from "../lib/links";
+import { useLive, useLiveStore } from "../lib/live";
+import { useUrlState } from "../lib/url-state";
+
+const NAV = [
+  { label: "Overview", to: paths.overview, match: (l: string) => l === "/" },
+  { label: "Violations", to: paths.violations, match: (l: string) => l.startsWith("/violations") },
+  { label: "Publishers", to: paths.publishers, match: (l: string) => l.startsWith("/publishers") },
+  { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
+  { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
+];
+
+const STATUS_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", paused: "Paused" } as const;
+
+function LiveControl() {
+  const live = useLive();
+  const store = useLiveStore();
+  const rate = live.rates ? Object.values(live.rates.perSecond).reduce((a, b) => a + b, 0) : null;
+  return (
+    <div className="live">
+      <span className={`live-dot live-${live.status}`} aria-hidden="true" />
+      <span className="live-status" role="status" aria-live="polite" data-testid="live-status">
+        {STATUS_TEXT[live.status]}
+      </span>
+      {rate !== null && !live.paused ? (
+        <span className="live-rate" title="Messages per second, all outcomes, last 5 s">
+          {formatPerSecond(rate)}
+        </span>
+      ) : null}
+      <button type="button" className="btn btn-small" aria-pressed={live.paused} onClick={() => store.setPaused(!live.paused)}>
+        {live.paused ? "Resume live updates" : "Pause live updates"}
+      </button>
+    </div>
+  );
+}
+
+export function Shell({ children }: { children: ReactNode }) {
+  const [location] = useLocation();
+  const { filters } = useUrlState();
+  const config = useConfig();
+  const carried = carriedFilters(filters);
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href="/" className="brand">
+          UNS <span>compliance</span>
+        </Link>
+        <nav aria-label="Pages">
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.label}>
+                <Link href={n.to(carried)} aria-current={n.match(location) ? "page" : undefined}>
+                  {n.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="topbar-right">
+          <LiveControl />
+          <span className="tz" title="All times are shown in the plant's time zone">
+            Times in <strong>{config.timeZone}</strong> ({zoneAbbreviation(config.timeZone)})
+          </span>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+      <footer className="footer muted">
+        UNS server {config.version} · <a href="/api/v1/openapi.json">API</a> · <a href="/metrics">metrics</a>
+      </footer>
+    </div>
+  );
+}

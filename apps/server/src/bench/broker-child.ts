@@ -1,0 +1,109 @@
+/**
+ * The broker under test, in its own process so its CPU and memory are its own (the bench starts it
+ * pinned to one core). `node broker-child.js bare` runs aedes 1.2.0 with no hooks;
+ * `node broker-child.js uns` runs the UNS server on a temporary copy of the test fixtures with an
+ * embedded database. Talks to the bench over IPC: "ready" with the port, then "totals" on request,
+ * and exits on "stop".
+ */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BENCH_PASSWORD, type ChildReply, type ChildRequest, PUBLISHER_USER, SUBSCRIBER_USER } from "./protocol.js";
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { fixtures: { type: "string" }, workers: { type: "string" } },
+});
+const kind = positionals[0];
+
+function send(msg: ChildReply): void {
+  process.send?.(msg);
+}
+
+// The bench going away must not leave a broker behind.
+process.on("disconnect", () => process.exit(0));
+
+async function startBare() {
+  // Imported here so the bare broker's memory holds aedes only, not the UNS server's modules.
+  const { Aedes } = await import("aedes");
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  return {
+    port: typeof addr === "object" && addr ? addr.port : 0,
+    info: {},
+    totals: () => null,
+    async stop() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function startUns() {
+  const [{ createUnsServer }, { loadConfig }, { addUser }] = await Promise.all([
+    import("../server.js"),
+    import("../config.js"),
+    import("@uns/contracts"),
+  ]);
+  const fixtures = values.fixtures ?? fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "uns-bench-"));
+  cpSync(join(fixtures, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+  cpSync(join(fixtures, "topics"), join(dir, "topics"), { recursive: true });
+  await addUser(join(dir, "topics"), PUBLISHER_USER, BENCH_PASSWORD, ["device"]);
+  await addUser(join(dir, "topics"), SUBSCRIBER_USER, BENCH_PASSWORD, ["viewer"]);
+  // env: {} so settings in the caller's shell do not change what is measured.
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      "mqtt.host": "127.0.0.1",
+      "mqtt.port": 0,
+      "http.host": "127.0.0.1",
+      "http.port": 0,
+      dataDir: join(dir, "data"),
+      contractsDir: join(dir, "asyncapi"),
+      topicsDir: join(dir, "topics"),
+      "log.level": "silent",
+      ...(values.workers ? { "workers.size": Number(values.workers) } : {}),
+    },
+  });
+  const server = await createUnsServer(config);
+  const { mqttPort } = await server.start();
+  return {
+    port: mqttPort,
+    info: { workers: config.workers.size, queueLength: config.workers.queueLength, batchSize: config.workers.batchSize },
+    totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
+    async stop() {
+      try {
+        await server.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+try {
+  if (kind !== "bare" && kind !== "uns") throw new Error(`usage: broker-child.js bare|uns (got ${kind})`);
+  const broker = kind === "bare" ? await startBare() : await startUns();
+  process.on("message", (msg: ChildRequest) => {
+    if (msg.type === "totals") send({ type: "totals", id: msg.id, totals: broker.totals() });
+    else if (msg.type === "stop") {
+      broker.stop().then(
+        () => process.exit(0),
+        (err: Error) => {
+          console.error(`broker-child: stop failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    }
+  });
+  send({ type: "ready", port: broker.port, info: broker.info });
+} catch (err) {
+  send({ type: "failed", message: (err as Error).stack ?? String(err) });
+  process.exit(1);
+}

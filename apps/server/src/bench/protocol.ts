@@ -1,0 +1,23 @@
+/** What the bench and its broker child share: the users it creates, and the IPC messages. */
+
+export const BENCH_PASSWORD = "bench-password-1";
+/** Role `device` in the test fixtures: may publish under acme/#. */
+export const PUBLISHER_USER = "bench-device";
+/** Role `viewer` in the test fixtures: may subscribe to #. */
+export const SUBSCRIBER_USER = "bench-viewer";
+
+export type ChildRequest = { type: "totals"; id: number } | { type: "stop" };
+
+export interface UnsTotals {
+  valid: number;
+  invalid: number;
+  unvalidated: number;
+  ungoverned: number;
+  total: number;
+  pool: { size: number; queued: number; inFlight: number; capacity: number; restarts: number };
+}
+
+export type ChildReply =
+  | { type: "ready"; port: number; info: Record<string, unknown> }
+  | { type: "failed"; message: string }
+  | { type: "totals"; id: number; totals: UnsTotals | null };

@@ -1,0 +1,595 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench`: bare aedes 1.2.0 against the UNS server (monitor and enforce policy), in the same
+ * run, driven by the same load generator. See README.md beside this file for what is measured and
+ * how to read the table.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { LoadGenerator, percentile } from "./load-generator.js";
+import { cpuMs, memory } from "./proc-stats.js";
+import { BENCH_PASSWORD, type ChildReply, PUBLISHER_USER, SUBSCRIBER_USER, type UnsTotals } from "./protocol.js";
+
+const USAGE = `usage: node apps/server/dist/bench/run.js [options]
+
+  --quick                 1 round, 1.5 s phases, 0.5 s warm-up (a smoke run, not for figures)
+  --rounds N              alternating rounds per workload; medians are reported (default 3)
+  --duration S            max-throughput measurement, seconds (default 5)
+  --latency-duration S    fixed-rate latency measurement, seconds (default 5)
+  --warmup S              before each measurement, seconds (default 1)
+  --rate N                fixed rate for latency, messages/s in total (default 2000)
+  --publishers LIST       publisher counts (default 10,100)
+  --qos LIST              QoS levels (default 0,1)
+  --brokers LIST          bare,uns-monitor,uns-enforce (default all three)
+  --window N              QoS 1: messages in flight per publisher without PUBACK (default 10)
+  --max-in-flight N       sent but not yet delivered, at most, in max-throughput mode (default 2000)
+  --workers N             UNS validation workers (default: the server's default)
+  --broker-core N         core the broker runs on (default 0)
+  --generator-core N      core the load generator runs on (default 1)
+  --no-pin                do not use taskset
+  --cpu-prof              write V8 CPU profiles of the UNS broker to dist/bench/profiles/
+  --json PATH             where to write the results (default dist/bench/last-result.json)
+`;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    "latency-duration": { type: "string" },
+    warmup: { type: "string" },
+    rate: { type: "string", default: "2000" },
+    publishers: { type: "string", default: "10,100" },
+    qos: { type: "string", default: "0,1" },
+    brokers: { type: "string", default: "bare,uns-monitor,uns-enforce" },
+    window: { type: "string", default: "10" },
+    "max-in-flight": { type: "string", default: "2000" },
+    workers: { type: "string" },
+    "broker-core": { type: "string", default: "0" },
+    "generator-core": { type: "string", default: "1" },
+    "no-pin": { type: "boolean", default: false },
+    "cpu-prof": { type: "boolean", default: false },
+    json: { type: "string" },
+    pinned: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (flags.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+function num(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`--${name}: expected a positive number, got ${JSON.stringify(raw)}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const BROKERS = ["bare", "uns-monitor", "uns-enforce"] as const;
+type BrokerKind = (typeof BROKERS)[number];
+
+const opts = {
+  rounds: Math.round(num("rounds", flags.rounds, flags.quick ? 1 : 3)),
+  durationMs: num("duration", flags.duration, flags.quick ? 1.5 : 5) * 1000,
+  latencyMs: num("latency-duration", flags["latency-duration"], flags.quick ? 1.5 : 5) * 1000,
+  warmupMs: num("warmup", flags.warmup, flags.quick ? 0.5 : 1) * 1000,
+  rate: num("rate", flags.rate, 2000),
+  publishers: flags.publishers.split(",").map((s) => Math.round(num("publishers", s, 10))),
+  qos: flags.qos.split(",").map((s) => {
+    if (s !== "0" && s !== "1") {
+      process.stderr.write(`--qos: 0 and/or 1, got ${s}\n`);
+      process.exit(2);
+    }
+    return Number(s) as 0 | 1;
+  }),
+  brokers: flags.brokers.split(",").map((s) => {
+    if (!(BROKERS as readonly string[]).includes(s)) {
+      process.stderr.write(`--brokers: ${BROKERS.join(", ")}; got ${s}\n`);
+      process.exit(2);
+    }
+    return s as BrokerKind;
+  }),
+  window: Math.round(num("window", flags.window, 10)),
+  maxInFlight: Math.round(num("max-in-flight", flags["max-in-flight"], 2000)),
+  workers: flags.workers === undefined ? undefined : Math.round(num("workers", flags.workers, 1)),
+  brokerCore: Number(flags["broker-core"]),
+  generatorCore: Number(flags["generator-core"]),
+  cpuProf: flags["cpu-prof"],
+};
+for (const n of opts.publishers) {
+  // The fixture tree allows line-01..99 x cell-01..99; the generator numbers 10 cells per line.
+  if (n > 990) {
+    process.stderr.write("--publishers: at most 990\n");
+    process.exit(2);
+  }
+}
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Pin the generator (this process) by starting it again under taskset, so every thread it has
+// from the first instruction is on its core.
+if (!flags.pinned && !flags["no-pin"]) {
+  const problem =
+    spawnSync("taskset", ["-V"]).error !== undefined
+      ? "taskset not found (util-linux)"
+      : availableParallelism() < 2
+        ? `only ${availableParallelism()} core available`
+        : null;
+  if (problem) {
+    process.stderr.write(`warning: ${problem}; running unpinned, broker and generator share cores\n`);
+  } else {
+    const args = ["-c", String(opts.generatorCore), process.execPath, ...process.execArgv, here("./run.js"), ...process.argv.slice(2), "--pinned"];
+    const r = spawnSync("taskset", args, { stdio: "inherit" });
+    process.exit(r.status ?? 1);
+  }
+}
+const pinned = flags.pinned;
+
+// ---------------------------------------------------------------------------------------------
+
+interface BrokerProcess {
+  pid: number;
+  port: number;
+  info: Record<string, unknown>;
+  totals(): Promise<UnsTotals | null>;
+  stop(): Promise<void>;
+}
+
+function startBroker(kind: BrokerKind): Promise<BrokerProcess> {
+  const uns = kind !== "bare";
+  const nodeArgs: string[] = [];
+  if (opts.cpuProf && uns) {
+    const dir = here("./profiles/");
+    mkdirSync(dir, { recursive: true });
+    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
+  }
+  const script = [here("./broker-child.js"), uns ? "uns" : "bare", ...(opts.workers ? ["--workers", String(opts.workers)] : [])];
+  const child: ChildProcess = pinned
+    ? spawn("taskset", ["-c", String(opts.brokerCore), process.execPath, ...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    : spawn(process.execPath, [...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let nextId = 1;
+  const waiting = new Map<number, (t: UnsTotals | null) => void>();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${kind}: broker not ready within 120 s`));
+    }, 120_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind}: broker exited with code ${code} before it was ready`));
+    });
+    child.on("message", (msg: ChildReply) => {
+      if (msg.type === "failed") {
+        clearTimeout(timer);
+        reject(new Error(`${kind}: broker failed to start:\n${msg.message}`));
+      } else if (msg.type === "totals") {
+        waiting.get(msg.id)?.(msg.totals);
+        waiting.delete(msg.id);
+      } else if (msg.type === "ready") {
+        clearTimeout(timer);
+        resolve({
+          pid: child.pid!,
+          port: msg.port,
+          info: msg.info,
+          totals: () =>
+            new Promise((res) => {
+              const id = nextId++;
+              waiting.set(id, res);
+              child.send({ type: "totals", id });
+            }),
+          async stop() {
+            if (child.exitCode !== null) return;
+            child.send({ type: "stop" });
+            const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+            await exited;
+            clearTimeout(killer);
+          },
+        });
+      }
+    });
+  });
+}
+
+function topicsFor(kind: BrokerKind, publishers: number): string[] {
+  // Monitor policy under plant-a, enforce under plant-b (test/fixtures/topics/tree.yaml). Bare
+  // aedes gets the plant-a topics: same lengths, same bytes on the wire.
+  const site = kind === "uns-enforce" ? "plant-b" : "plant-a";
+  return Array.from({ length: publishers }, (_, i) => {
+    const line = String(Math.floor(i / 10) + 1).padStart(2, "0");
+    const cell = String((i % 10) + 1).padStart(2, "0");
+    return `acme/${site}/body-shop/line-${line}/cell-${cell}/weld-spot`;
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Snapshot {
+  at: number;
+  brokerCpuMs: number;
+  generatorCpuUs: number;
+  sent: number;
+  delivered: number;
+}
+
+interface RunResult {
+  broker: BrokerKind;
+  round: number;
+  payloadBytes: number;
+  throughput: {
+    deliveredPerSec: number;
+    publishedPerSec: number;
+    brokerCpuPct: number;
+    brokerCpuUsPerMsg: number;
+    generatorCpuPct: number;
+  };
+  latency: {
+    samples: number;
+    achievedRate: number;
+    p50Ms: number;
+    p99Ms: number;
+    p999Ms: number;
+    maxMs: number;
+    brokerCpuPct: number;
+    generatorCpuPct: number;
+    windowStalls: number;
+  };
+  peakRssMb: number;
+  rssEndMb: number;
+  sent: number;
+  delivered: number;
+  /** null for bare aedes. */
+  counted: UnsTotals | null;
+  problems: string[];
+  info: Record<string, unknown>;
+}
+
+async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: number): Promise<RunResult> {
+  const broker = await startBroker(kind);
+  const problems: string[] = [];
+  const gen = new LoadGenerator({
+    port: broker.port,
+    topics: topicsFor(kind, publishers),
+    qos,
+    username: PUBLISHER_USER,
+    password: BENCH_PASSWORD,
+    subscriberUsername: SUBSCRIBER_USER,
+    subscriberPassword: BENCH_PASSWORD,
+    window: opts.window,
+    maxInFlight: opts.maxInFlight,
+  });
+  const snap = (): Snapshot => {
+    const c = process.cpuUsage();
+    return {
+      at: performance.now(),
+      brokerCpuMs: cpuMs(broker.pid),
+      generatorCpuUs: c.user + c.system,
+      sent: gen.sent,
+      delivered: gen.delivered,
+    };
+  };
+  try {
+    await gen.connect();
+
+    // Latency at a fixed rate first, on a fresh broker.
+    gen.startRate(opts.rate);
+    await sleep(opts.warmupMs);
+    gen.recordLatencyFromNow();
+    const l0 = snap();
+    await sleep(opts.latencyMs);
+    gen.stop();
+    const l1 = snap();
+    if (!(await gen.drain(30_000))) problems.push(`latency phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered after 30 s`);
+    const lat = gen.stopRecordingLatency().sort();
+    const ldt = (l1.at - l0.at) / 1000;
+
+    // Then as fast as the broker delivers.
+    gen.startMax();
+    await sleep(opts.warmupMs);
+    const t0 = snap();
+    await sleep(opts.durationMs);
+    const t1 = snap();
+    gen.stop();
+    const rssEnd = memory(broker.pid).rss;
+    if (!(await gen.drain(60_000))) {
+      problems.push(`throughput phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered (${gen.sent - gen.acked} not acked) after 60 s`);
+    }
+    const tdt = (t1.at - t0.at) / 1000;
+
+    // Every PUBLISH must be counted exactly once by the server.
+    let counted: UnsTotals | null = null;
+    if (kind !== "bare") {
+      const until = performance.now() + 30_000;
+      for (;;) {
+        counted = await broker.totals();
+        if (!counted || counted.total >= gen.sent || performance.now() > until) break;
+        await sleep(50);
+      }
+      if (counted && counted.total !== gen.sent) problems.push(`server counted ${counted.total} messages, ${gen.sent} were sent`);
+      if (counted && counted.invalid + counted.ungoverned > 0) problems.push(`unexpected outcomes: ${JSON.stringify(counted)}`);
+    }
+    if (gen.unreadable > 0) problems.push(`${gen.unreadable} deliveries without a readable send time`);
+    for (const e of gen.failures()) problems.push(e.message);
+
+    const peak = memory(broker.pid).peakRss;
+    const delivered = t1.delivered - t0.delivered;
+    return {
+      broker: kind,
+      round,
+      payloadBytes: gen.payloadBytes,
+      throughput: {
+        deliveredPerSec: delivered / tdt,
+        publishedPerSec: (t1.sent - t0.sent) / tdt,
+        brokerCpuPct: (100 * (t1.brokerCpuMs - t0.brokerCpuMs)) / 1000 / tdt,
+        brokerCpuUsPerMsg: ((t1.brokerCpuMs - t0.brokerCpuMs) * 1000) / Math.max(1, delivered),
+        generatorCpuPct: (100 * (t1.generatorCpuUs - t0.generatorCpuUs)) / 1e6 / tdt,
+      },
+      latency: {
+        samples: lat.length,
+        achievedRate: (l1.sent - l0.sent) / ldt,
+        p50Ms: percentile(lat, 50) / 1000,
+        p99Ms: percentile(lat, 99) / 1000,
+        p999Ms: percentile(lat, 99.9) / 1000,
+        maxMs: (lat[lat.length - 1] ?? Number.NaN) / 1000,
+        brokerCpuPct: (100 * (l1.brokerCpuMs - l0.brokerCpuMs)) / 1000 / ldt,
+        generatorCpuPct: (100 * (l1.generatorCpuUs - l0.generatorCpuUs)) / 1e6 / ldt,
+        windowStalls: gen.windowStalls,
+      },
+      peakRssMb: peak / 2 ** 20,
+      rssEndMb: rssEnd / 2 ** 20,
+      sent: gen.sent,
+      delivered: gen.delivered,
+      counted,
+      problems,
+      info: broker.info,
+    };
+  } finally {
+    await gen.close().catch(() => {});
+    await broker.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Summary {
+  deliveredPerSec: number;
+  ratio: number;
+  brokerCpuPct: number;
+  brokerCpuUsPerMsg: number;
+  generatorCpuPct: number;
+  p50Ms: number;
+  p99Ms: number;
+  p99DeltaMs: number;
+  latencyBrokerCpuPct: number;
+  latencyGeneratorCpuPct: number;
+  peakRssMb: number;
+  sent: number;
+  delivered: number;
+  counted: { valid: number; unvalidated: number; invalid: number; ungoverned: number; total: number } | null;
+  problems: string[];
+}
+
+function summarise(runs: RunResult[], bare: Summary | undefined): Summary {
+  const m = (f: (r: RunResult) => number) => median(runs.map(f));
+  const sum = (f: (r: RunResult) => number) => runs.reduce((s, r) => s + f(r), 0);
+  const deliveredPerSec = m((r) => r.throughput.deliveredPerSec);
+  const p99Ms = m((r) => r.latency.p99Ms);
+  const counted = runs.every((r) => r.counted)
+    ? {
+        valid: sum((r) => r.counted!.valid),
+        unvalidated: sum((r) => r.counted!.unvalidated),
+        invalid: sum((r) => r.counted!.invalid),
+        ungoverned: sum((r) => r.counted!.ungoverned),
+        total: sum((r) => r.counted!.total),
+      }
+    : null;
+  return {
+    deliveredPerSec,
+    ratio: bare ? deliveredPerSec / bare.deliveredPerSec : 1,
+    brokerCpuPct: m((r) => r.throughput.brokerCpuPct),
+    brokerCpuUsPerMsg: m((r) => r.throughput.brokerCpuUsPerMsg),
+    generatorCpuPct: m((r) => r.throughput.generatorCpuPct),
+    p50Ms: m((r) => r.latency.p50Ms),
+    p99Ms,
+    p99DeltaMs: bare ? p99Ms - bare.p99Ms : 0,
+    latencyBrokerCpuPct: m((r) => r.latency.brokerCpuPct),
+    latencyGeneratorCpuPct: m((r) => r.latency.generatorCpuPct),
+    peakRssMb: m((r) => r.peakRssMb),
+    sent: sum((r) => r.sent),
+    delivered: sum((r) => r.delivered),
+    counted,
+    problems: runs.flatMap((r) => r.problems.map((p) => `round ${r.round}: ${p}`)),
+  };
+}
+
+function pad(s: string, n: number, left = false): string {
+  return left ? s.padEnd(n) : s.padStart(n);
+}
+const f0 = (x: number) => (Number.isNaN(x) ? "-" : Math.round(x).toLocaleString("en-US"));
+const f1 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(1));
+const f2 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
+
+function countedCell(s: Summary): string {
+  const lost = s.delivered !== s.sent ? ` LOST ${s.sent - s.delivered}` : "";
+  if (!s.counted) return `delivered ${s.delivered === s.sent ? "all" : "-"}${lost}`;
+  const c = s.counted;
+  const ok = c.total === s.sent ? "=sent" : `!= sent ${s.sent}`;
+  const unval = c.unvalidated > 0 ? ` unvalidated ${((100 * c.unvalidated) / c.total).toFixed(1)}%` : "";
+  return `${f0(c.total)} ${ok}, valid ${((100 * c.valid) / Math.max(1, c.total)).toFixed(1)}%${unval}${lost}`;
+}
+
+function table(workloads: WorkloadResult[], payloadBytes: number): string {
+  const out: string[] = [];
+  const cols = [
+    ["broker", 12, true],
+    ["msg/s", 9],
+    ["x bare", 7],
+    ["CPU %", 6],
+    ["us/msg", 7],
+    ["RSS MB", 7],
+    ["gen %", 6],
+    ["p50 ms", 7],
+    ["p99 ms", 7],
+    ["p99-bare", 9],
+    ["CPU@rate", 9],
+    ["counted", 0, true],
+  ] as const;
+  out.push(
+    `payload ${payloadBytes} bytes (weld-spot JSON, ${400} numbers); max-throughput phase ${opts.durationMs / 1000} s, ` +
+      `latency phase ${opts.latencyMs / 1000} s at ${opts.rate} msg/s; median of ${opts.rounds} round(s)`,
+  );
+  out.push(
+    "msg/s = delivered to the subscriber per second at max throughput; CPU % / us/msg = broker process (all threads) " +
+      "at max throughput; RSS = broker peak; gen % = load generator CPU at max throughput; CPU@rate = broker CPU at the fixed rate",
+  );
+  for (const w of workloads) {
+    out.push("");
+    out.push(`${w.publishers} publishers, QoS ${w.qos}`);
+    out.push(cols.map(([n, width, left]) => pad(n, width, left)).join("  "));
+    for (const kind of opts.brokers) {
+      const s = w.summaries[kind];
+      if (!s) continue;
+      const cells = [
+        kind,
+        f0(s.deliveredPerSec),
+        kind === "bare" ? "1.00" : f2(s.ratio),
+        f0(s.brokerCpuPct),
+        f1(s.brokerCpuUsPerMsg),
+        f0(s.peakRssMb),
+        f0(s.generatorCpuPct),
+        f2(s.p50Ms),
+        f2(s.p99Ms),
+        kind === "bare" ? "" : (s.p99DeltaMs >= 0 ? "+" : "") + f2(s.p99DeltaMs),
+        f0(s.latencyBrokerCpuPct),
+        countedCell(s),
+      ];
+      out.push(cells.map((c, i) => pad(c, cols[i]![1], cols[i]![2] === true)).join("  "));
+    }
+  }
+  return out.join("\n");
+}
+
+interface Target {
+  workload: string;
+  what: string;
+  value: number;
+  target: string;
+  pass: boolean;
+}
+
+function targets(workloads: WorkloadResult[]): Target[] {
+  const out: Target[] = [];
+  for (const w of workloads) {
+    const name = `${w.publishers} pub, QoS ${w.qos}`;
+    const mon = w.summaries["uns-monitor"];
+    const enf = w.summaries["uns-enforce"];
+    if (!w.summaries.bare) continue;
+    if (mon) out.push({ workload: name, what: "monitor throughput / bare", value: mon.ratio, target: ">= 0.85", pass: mon.ratio >= 0.85 });
+    if (enf) {
+      out.push({ workload: name, what: "enforce throughput / bare", value: enf.ratio, target: ">= 0.65", pass: enf.ratio >= 0.65 });
+      out.push({ workload: name, what: "enforce p99 - bare p99 (ms)", value: enf.p99DeltaMs, target: "<= 5", pass: enf.p99DeltaMs <= 5 });
+    }
+  }
+  return out;
+}
+
+interface WorkloadResult {
+  publishers: number;
+  qos: 0 | 1;
+  summaries: Partial<Record<BrokerKind, Summary>>;
+  runs: RunResult[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const startedAt = new Date();
+process.stdout.write(
+  `UNS bench: ${opts.brokers.join(", ")}; publishers ${opts.publishers.join(", ")}; QoS ${opts.qos.join(", ")}; ` +
+    `${opts.rounds} round(s)\n` +
+    (pinned ? `broker pinned to core ${opts.brokerCore}, load generator to core ${opts.generatorCore}\n` : "not pinned\n"),
+);
+const workloads: WorkloadResult[] = [];
+let payloadBytes = 0;
+let failed = false;
+for (const publishers of opts.publishers) {
+  for (const qos of opts.qos) {
+    const w: WorkloadResult = { publishers, qos, summaries: {}, runs: [] };
+    workloads.push(w);
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const kind of opts.brokers) {
+        const t = performance.now();
+        try {
+          const r = await runOne(kind, publishers, qos, round);
+          payloadBytes = r.payloadBytes;
+          w.runs.push(r);
+          process.stdout.write(
+            `  ${publishers} pub QoS ${qos} round ${round} ${pad(kind, 11, true)} ${pad(f0(r.throughput.deliveredPerSec), 8)} msg/s ` +
+              `(broker CPU ${f0(r.throughput.brokerCpuPct)}%, gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
+              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
+              (r.problems.length ? `  PROBLEMS: ${r.problems.join("; ")}` : "") +
+              "\n",
+          );
+        } catch (err) {
+          failed = true;
+          process.stdout.write(`  ${publishers} pub QoS ${qos} round ${round} ${kind}: FAILED: ${(err as Error).message}\n`);
+        }
+      }
+    }
+    const bare = w.runs.some((r) => r.broker === "bare") ? summarise(w.runs.filter((r) => r.broker === "bare"), undefined) : undefined;
+    for (const kind of opts.brokers) {
+      const runs = w.runs.filter((r) => r.broker === kind);
+      if (runs.length > 0) w.summaries[kind] = kind === "bare" ? bare! : summarise(runs, bare);
+    }
+  }
+}
+
+const results = targets(workloads);
+process.stdout.write(`\n${table(workloads, payloadBytes)}\n\nTargets (UNS vs bare aedes in the same run):\n`);
+for (const t of results) {
+  process.stdout.write(
+    `  ${pad(t.workload, 14, true)}  ${pad(t.what, 28, true)} ${pad(f2(t.value), 6)}  target ${pad(t.target, 7, true)}  ${t.pass ? "met" : "MISSED"}\n`,
+  );
+}
+const problems = workloads.flatMap((w) =>
+  Object.entries(w.summaries).flatMap(([k, s]) => s.problems.map((p) => `${w.publishers} pub QoS ${w.qos} ${k} ${p}`)),
+);
+if (problems.length > 0) process.stdout.write(`\nProblems:\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+
+const unsInfo = workloads.flatMap((w) => w.runs).find((r) => r.broker !== "bare")?.info ?? null;
+const jsonPath = flags.json ?? here("./last-result.json");
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify(
+    {
+      generator: "apps/server/src/bench/run.ts (pnpm bench); rewritten on every run",
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned, brokerCore: opts.brokerCore, generatorCore: opts.generatorCore },
+      options: opts,
+      payloadBytes,
+      uns: unsInfo,
+      targets: results,
+      workloads,
+    },
+    null,
+    2,
+  )}\n`,
+);
+process.stdout.write(`\nresults written to ${jsonPath}\n`);
+process.exit(failed || problems.length > 0 ? 1 : 0);

@@ -1,0 +1,12 @@
+import { PGlite } from "@electric-sql/pglite";
+import { mkdtempSync } from "node:fs";
+let t = Date.now();
+const dir = mkdtempSync("/tmp/pgl-");
+const db = await PGlite.create(dir + "/pg");
+console.log("create fresh", Date.now() - t); t = Date.now();
+await db.close();
+const db2 = await PGlite.create(dir + "/pg");
+console.log("reopen", Date.now() - t); t = Date.now();
+await db2.close();
+const db3 = await PGlite.create();
+console.log("memory", Date.now() - t);

@@ -1,0 +1,301 @@
+import { randomUUID } from "node:crypto";
+import type { MessageOutcome, ValidationError } from "./types.js";
+
+export interface CountRow {
+  /** ms since epoch, a whole minute */
+  minute: number;
+  topic: string;
+  /** '' for no channel */
+  channel: string;
+  clientId: string;
+  valid: number;
+  invalid: number;
+  unvalidated: number;
+  ungoverned: number;
+}
+
+export interface ViolationRow {
+  time: number;
+  clientId: string;
+  username: string | null;
+  topic: string;
+  channel: string | null;
+  contractFile: string | null;
+  contractVersion: string | null;
+  messageName: string | null;
+  kind: string;
+  policy: string;
+  errors: ValidationError[];
+  payload: Uint8Array;
+  payloadSize: number;
+  payloadTruncated: boolean;
+}
+
+export interface LastMessageRow {
+  topic: string;
+  time: number;
+  clientId: string;
+  payload: Uint8Array;
+  payloadSize: number;
+  outcome: string;
+  channel: string | null;
+}
+
+export interface PublisherDelta {
+  clientId: string;
+  username: string | null;
+  messages: number;
+  invalid: number;
+  firstViolation: number | null;
+  lastViolation: number | null;
+  lastSeen: number;
+  channels: string[];
+}
+
+/** What one transaction writes: everything recorded during one flush interval (or less). */
+export interface Batch {
+  /** uuid; written with the batch so that a retried batch is applied once */
+  id: string;
+  createdAt: number;
+  /** Date.now() when the batch's first outcome was recorded (for writeLagMs) */
+  oldestAt: number;
+  /** outcomes counted in this batch */
+  outcomes: number;
+  counts: CountRow[];
+  violations: ViolationRow[];
+  lastMessages: LastMessageRow[];
+  publishers: PublisherDelta[];
+}
+
+/** Most errors kept per violation; ajv with allErrors can report thousands for one payload. */
+const maxErrors = 100;
+
+interface PublisherAcc {
+  username: string | null;
+  messages: number;
+  invalid: number;
+  firstViolation: number | null;
+  lastViolation: number | null;
+  lastSeen: number;
+  channels: Set<string> | null;
+}
+
+/**
+ * Aggregates outcomes in memory between flushes. `add` is O(1) apart from copying a violation's
+ * capped payload; the costly shaping (capping last-message payloads, cleaning strings) happens in
+ * `cut`, once per topic and flush rather than once per message.
+ */
+export class Accumulator {
+  private counts = new Map<string, CountRow>();
+  private violations: ViolationRow[] = [];
+  private last = new Map<string, MessageOutcome>();
+  private publishers = new Map<string, PublisherAcc>();
+  outcomes = 0;
+  oldestAt = 0;
+
+  constructor(private readonly payloadCapBytes: number) {}
+
+  /** The largest number of rows of one kind waiting (for the batchMaxRows trigger). */
+  get rows(): number {
+    return Math.max(this.violations.length, this.counts.size, this.last.size, this.publishers.size);
+  }
+
+  get violationCount(): number {
+    return this.violations.length;
+  }
+
+  add(o: MessageOutcome, now: number): void {
+    const time = validTime(o.time, now);
+    const minute = time - (time % 60_000);
+    const channel = typeof o.channel === "string" ? o.channel : "";
+    const key = `${minute}\u0000${o.topic}\u0000${channel}\u0000${o.clientId}`;
+    let row = this.counts.get(key);
+    if (!row) {
+      row = {
+        minute,
+        topic: o.topic,
+        channel,
+        clientId: o.clientId,
+        valid: 0,
+        invalid: 0,
+        unvalidated: 0,
+        ungoverned: 0,
+      };
+      this.counts.set(key, row);
+    }
+    const invalid = o.outcome === "invalid";
+    switch (o.outcome) {
+      case "valid":
+        row.valid++;
+        break;
+      case "invalid":
+        row.invalid++;
+        break;
+      case "unvalidated":
+        row.unvalidated++;
+        break;
+      default:
+        row.ungoverned++;
+    }
+
+    let p = this.publishers.get(o.clientId);
+    if (!p) {
+      p = {
+        username: str(o.username),
+        messages: 0,
+        invalid: 0,
+        firstViolation: null,
+        lastViolation: null,
+        lastSeen: time,
+        channels: null,
+      };
+      this.publishers.set(o.clientId, p);
+    }
+    p.messages++;
+    if (time >= p.lastSeen) {
+      p.lastSeen = time;
+      p.username = str(o.username);
+    }
+
+    if (invalid) {
+      p.invalid++;
+      if (p.firstViolation === null || time < p.firstViolation) p.firstViolation = time;
+      if (p.lastViolation === null || time > p.lastViolation) p.lastViolation = time;
+      if (channel) (p.channels ??= new Set()).add(channel);
+      const size = o.payload.byteLength;
+      const payloadSize = sizeOf(o.payloadSize, size);
+      // Copy: the caller's buffer may be a slice of a larger socket buffer that must not be retained.
+      const kept = size > this.payloadCapBytes ? o.payload.subarray(0, this.payloadCapBytes) : o.payload;
+      this.violations.push({
+        time,
+        clientId: o.clientId,
+        username: str(o.username),
+        topic: o.topic,
+        channel: channel || null,
+        contractFile: str(o.contract?.file),
+        contractVersion: str(o.contract?.version),
+        messageName: str(o.messageName),
+        kind: str(o.kind) ?? "unknown",
+        policy: str(o.policy) ?? "monitor",
+        errors: o.errors ?? [],
+        payload: Uint8Array.prototype.slice.call(kept),
+        payloadSize,
+        payloadTruncated: kept.byteLength < payloadSize,
+      });
+    }
+
+    // Only the newest message per topic is kept; its payload is capped and copied in cut().
+    const prev = this.last.get(o.topic);
+    if (!prev || time >= prev.time) this.last.set(o.topic, o);
+
+    if (this.outcomes === 0) this.oldestAt = now;
+    this.outcomes++;
+  }
+
+  /** Take everything recorded so far as one batch (null when nothing was recorded). */
+  cut(now: number): Batch | null {
+    if (this.outcomes === 0) return null;
+    const cap = this.payloadCapBytes;
+    const batch: Batch = {
+      id: randomUUID(),
+      createdAt: now,
+      oldestAt: this.oldestAt,
+      outcomes: this.outcomes,
+      counts: [...this.counts.values()].map((r) => ({
+        ...r,
+        topic: clean(r.topic),
+        channel: clean(r.channel),
+        clientId: clean(r.clientId),
+      })),
+      violations: this.violations.map((v) => ({
+        ...v,
+        clientId: clean(v.clientId),
+        username: cleanOrNull(v.username),
+        topic: clean(v.topic),
+        channel: cleanOrNull(v.channel),
+        contractFile: cleanOrNull(v.contractFile),
+        contractVersion: cleanOrNull(v.contractVersion),
+        messageName: cleanOrNull(v.messageName),
+        kind: clean(v.kind),
+        policy: clean(v.policy),
+        errors: cleanErrors(v.errors),
+      })),
+      lastMessages: [...this.last.values()].map((o) => {
+        const size = o.payload.byteLength;
+        return {
+          topic: clean(o.topic),
+          time: validTime(o.time, now),
+          clientId: clean(o.clientId),
+          payload: Uint8Array.prototype.slice.call(size > cap ? o.payload.subarray(0, cap) : o.payload),
+          payloadSize: sizeOf(o.payloadSize, size),
+          outcome: o.outcome,
+          channel: cleanOrNull(str(o.channel)),
+        };
+      }),
+      publishers: [...this.publishers.entries()].map(([clientId, p]) => ({
+        clientId: clean(clientId),
+        username: cleanOrNull(p.username),
+        messages: p.messages,
+        invalid: p.invalid,
+        firstViolation: p.firstViolation,
+        lastViolation: p.lastViolation,
+        lastSeen: p.lastSeen,
+        channels: p.channels ? [...p.channels].map(clean).sort() : [],
+      })),
+    };
+    this.counts = new Map();
+    this.violations = [];
+    this.last = new Map();
+    this.publishers = new Map();
+    this.outcomes = 0;
+    this.oldestAt = 0;
+    return batch;
+  }
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** A time PostgreSQL and Date can hold, else now (a bad clock must not make a batch unwritable). */
+function validTime(t: number, now: number): number {
+  return Number.isFinite(t) && t > 0 && t < 253_402_300_800_000 ? Math.trunc(t) : now;
+}
+
+/** payload_size is an int4; MQTT payloads are at most 256 MB anyway. */
+function sizeOf(declared: number | undefined, stored: number): number {
+  const n = typeof declared === "number" && Number.isFinite(declared) ? Math.trunc(declared) : stored;
+  return Math.min(Math.max(n, stored), 2_147_483_647);
+}
+
+// PostgreSQL text and jsonb cannot hold U+0000 ([MQTT-1.5.4-2] forbids it in topics and client
+// ids, but error params can echo payload keys); one such string must not make a batch unwritable.
+function clean(s: string): string {
+  return s.includes("\u0000") ? s.replaceAll("\u0000", "") : s;
+}
+
+function cleanOrNull(s: string | null | undefined): string | null {
+  return s == null ? null : clean(String(s));
+}
+
+function cleanErrors(errors: ValidationError[]): ValidationError[] {
+  if (!Array.isArray(errors)) return [];
+  return errors.slice(0, maxErrors).map((e) => {
+    const out: ValidationError = {
+      instancePath: clean(String(e.instancePath ?? "")),
+      keyword: clean(String(e.keyword ?? "")),
+      message: clean(String(e.message ?? "")),
+    };
+    if (e.schemaPath !== undefined) out.schemaPath = clean(String(e.schemaPath));
+    if (e.params !== undefined) out.params = cleanJson(e.params) as object;
+    return out;
+  });
+}
+
+function cleanJson(v: unknown, depth = 0): unknown {
+  if (typeof v === "string") return clean(v);
+  if (v === null || typeof v !== "object") return typeof v === "bigint" ? String(v) : v;
+  if (depth > 8) return null;
+  if (Array.isArray(v)) return v.map((x) => cleanJson(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[clean(k)] = cleanJson(x, depth + 1);
+  return out;
+}

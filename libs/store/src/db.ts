@@ -1,0 +1,121 @@
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { type SQL, sql } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import { storeError } from "./errors.js";
+import type { StoreLogger } from "./types.js";
+
+export type Orm = PgDatabase<PgQueryResultHKT>;
+
+/** The two drivers behind one small interface: drizzle for writes, raw SQL rows for queries. */
+export interface Db {
+  readonly driver: "pg" | "pglite";
+  readonly orm: Orm;
+  rows<T>(query: SQL): Promise<T[]>;
+  ping(): Promise<void>;
+  migrate(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  databaseUrl?: string;
+  pgliteDir: string;
+  poolSize: number;
+  logger: StoreLogger;
+}
+
+export async function openDb(o: OpenDbOptions): Promise<Db> {
+  return o.databaseUrl ? openPg(o.databaseUrl, o) : openPglite(o.pgliteDir);
+}
+
+function openPg(databaseUrl: string, o: OpenDbOptions): Db {
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: o.poolSize,
+      // Fail fast when the server is away: the writer spools and retries on its own schedule.
+      connectionTimeoutMillis: 5_000,
+      // A write that hangs (half-open TCP) must not block the writer forever; a commit whose
+      // answer is lost is made harmless by the batch id (see schema.appliedBatches).
+      query_timeout: 60_000,
+      idleTimeoutMillis: 10_000,
+      application_name: "uns-store",
+    });
+  } catch (err) {
+    throw storeError("UNS_ERR_STORE_OPEN", `Cannot use the PostgreSQL URL: ${(err as Error).message}`, err);
+  }
+  // An idle client losing its connection (server restart) is reported here; without a listener
+  // the pool would crash the process.
+  pool.on("error", (err) => o.logger.warn({ err: err.message }, "store: idle PostgreSQL connection lost"));
+  const orm = drizzlePg({ client: pool }) as unknown as Orm;
+  return {
+    driver: "pg",
+    orm,
+    rows: async <T>(q: SQL) => ((await orm.execute(q)) as unknown as { rows: T[] }).rows,
+    ping: async () => {
+      await pool.query("select 1");
+    },
+    migrate: (migrationsFolder) => migratePg(orm as never, { migrationsFolder }),
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dir: string): Promise<Db> {
+  let client: PGlite;
+  try {
+    await mkdir(dir, { recursive: true });
+    client = await PGlite.create(dir);
+  } catch (err) {
+    throw storeError("UNS_ERR_STORE_OPEN", `Cannot open PGlite in ${dir}: ${(err as Error).message}`, err);
+  }
+  const orm = drizzlePglite({ client }) as unknown as Orm;
+  return {
+    driver: "pglite",
+    orm,
+    rows: async <T>(q: SQL) => ((await orm.execute(q)) as unknown as { rows: T[] }).rows,
+    ping: async () => {
+      await orm.execute(sql`select 1`);
+    },
+    migrate: (migrationsFolder) => migratePglite(orm as never, { migrationsFolder }),
+    close: () => client.close(),
+  };
+}
+
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up / shutting down)
+  "53300", // too_many_connections
+]);
+
+/** The innermost cause: drizzle wraps driver errors (with the full query and its parameters). */
+export function rootCause(err: unknown): unknown {
+  let e = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause !== undefined; i++) e = e.cause;
+  return e;
+}
+
+/** Whether an error means "the server is not reachable" rather than "the server refused this". */
+export function isConnectionError(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (connectionCodes.has(code) || code.startsWith("08"))) return true;
+    if (/Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout/i.test(e.message))
+      return true;
+  }
+  return false;
+}
