@@ -68,8 +68,8 @@ CREATE TABLE "violations" (
 CREATE INDEX "applied_batches_applied_at_idx" ON "applied_batches" USING btree ("applied_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "contracts_file_hash_uq" ON "contracts" USING btree ("file","hash");--> statement-breakpoint
 CREATE INDEX "message_counts_topic_idx" ON "message_counts" USING btree ("topic" text_pattern_ops,"minute");--> statement-breakpoint
-CREATE INDEX "violations_time_idx" ON "violations" USING btree ("time" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "violations_channel_time_idx" ON "violations" USING btree ("channel","time" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "violations_client_time_idx" ON "violations" USING btree ("client_id","time" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "violations_time_idx" ON "violations" USING btree ("time" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "violations_channel_time_idx" ON "violations" USING btree ("channel","time" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "violations_client_time_idx" ON "violations" USING btree ("client_id","time" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "violations_topic_prefix_idx" ON "violations" USING btree ("topic" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "violations_errors_idx" ON "violations" USING gin ("errors" jsonb_path_ops);

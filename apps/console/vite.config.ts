@@ -7,7 +7,8 @@ const target = process.env.UNS_CONSOLE_API ?? "http://127.0.0.1:8080";
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 300 },
+  // One app chunk (React, react-query, uPlot, the Overview) near 350 kB raw / 115 kB gzip; the other pages load on demand.
+  build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 400 },
   server: {
     proxy: {
       "/api": { target, changeOrigin: true },

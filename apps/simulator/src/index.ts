@@ -1,1 +1,21 @@
-export {};
+export { BAD_KINDS, type BadKind, type MessageKind, isBadKind } from "./bad-traffic.js";
+export { CHANNELS, type ChannelId, DEVICE_CHANNELS } from "./channels.js";
+export { formatSummary, parseCliArgs } from "./cli.js";
+export { DEFAULT_PLANT_INPUT, defaultPlantConfig } from "./default-plant.js";
+export { createImageStore, type ImageStore } from "./image-store.js";
+export type {
+  AlarmPayload,
+  ImageEventPayload,
+  LineCountsPayload,
+  LineStatePayload,
+  WeldSpotPayload,
+  WeldSpotTruthPayload,
+} from "./messages.js";
+export { type CellModel, createPlant, type LineModel, type Plant } from "./plant.js";
+export { loadPlantConfig, type PlantConfig, PlantConfigError, parsePlantConfig } from "./plant-config.js";
+export { encodePng, readPngHeader } from "./png.js";
+export { createRng, type Rng } from "./prng.js";
+export { runSimulation, type SimulationOptions, type SimulationSummary } from "./run-simulation.js";
+export { topicFor, type PlantPath } from "./topics.js";
+export { CURVE_POINTS, createTraffic, type SimMessage, type Traffic, type TrafficOptions } from "./traffic.js";
+export { simulateSpot, type SpotResult, type WeldProgram } from "./weld-physics.js";

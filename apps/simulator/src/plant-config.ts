@@ -214,7 +214,7 @@ export const plantConfigSchema = {
             expulsion: { ...probability, default: 0.02 },
             coldWeld: { ...probability, default: 0.004 },
             shunting: { ...probability, default: 0.006 },
-            dresserFailure: { ...probability, default: 0.03 },
+            dresserFailure: { ...probability, default: 0.02 },
           },
         },
         lineStop: {

@@ -17,6 +17,7 @@ import { type PanelSpot, renderPanel } from "./panel-image.js";
 import type { CellModel, GunModel, LineModel, Plant } from "./plant.js";
 import { createRng, type Rng } from "./prng.js";
 import { STRAY_TOPIC_VARIANTS } from "./topics.js";
+import { serializeWeldSpot } from "./weld-spot-json.js";
 import { round, simulateSpot, type TruthFault, type WeldFault, type WeldProgram } from "./weld-physics.js";
 
 /** One MQTT message to publish. */
@@ -115,6 +116,7 @@ interface LineRuntime {
   since: number | null;
   stopAlarm: string | null;
   alarmSeq: number;
+  alarms: Map<string, AlarmInfo>;
   // Cumulative tallies (since the start of the run); counts report them relative to the shift.
   total: number;
   good: number;
@@ -127,6 +129,8 @@ interface LineRuntime {
   /** Fractions of the image height where each camera sees a flange, by camera index. */
   flanges: number[][];
 }
+
+type AlarmInfo = Pick<AlarmPayload, "source" | "severity" | "code" | "text"> & { raisedAt?: number };
 
 interface Tally {
   total: number;
@@ -213,6 +217,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       since: null,
       stopAlarm: null,
       alarmSeq: 0,
+      alarms: new Map(),
       total: 0,
       good: 0,
       bad: 0,
@@ -277,7 +282,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       rt.since = null;
       const id = nextAlarmId(rt, cause.code);
       rt.stopAlarm = id;
-      registerAlarm(id, {
+      registerAlarm(rt, id, {
         source: { cell: cell.id, device: `${cell.id}-plc` },
         severity: cause.severity,
         code: cause.code,
@@ -428,13 +433,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     const device = g.model.controller;
     const failed = g.dresserBrokenFor > 0 || g.physics.chance(proc.faults.dresserFailure);
     if (failed) {
-      if (g.dresserBrokenFor === 0) g.dresserBrokenFor = g.physics.int(1, 4);
+      if (g.dresserBrokenFor === 0) g.dresserBrokenFor = g.physics.int(1, 3);
       g.dresserBrokenFor--;
       g.nextDressAt = g.spotsSinceDress + Math.ceil(proc.tipDressInterval / 2);
       if (!g.dresserAlarm) {
         const id = nextAlarmId(rt, "TIP-DRESS-FAILED");
         g.dresserAlarm = id;
-        registerAlarm(id, {
+        registerAlarm(rt, id, {
           source: { cell: g.cell.id, device },
           severity: "warning",
           code: "TIP-DRESS-FAILED",
@@ -455,7 +460,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     if (g.dressCount >= proc.tipChangeAfter) {
       g.dressCount = 0;
       const id = nextAlarmId(rt, "TIP-CHANGE");
-      registerAlarm(id, {
+      registerAlarm(rt, id, {
         source: { cell: g.cell.id, device },
         severity: "info",
         code: "TIP-CHANGE",
@@ -484,7 +489,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     if (g.expulsionRun >= 3 && !g.streakAlarm) {
       const id = nextAlarmId(rt, "EXPULSION-STREAK");
       g.streakAlarm = id;
-      registerAlarm(id, {
+      registerAlarm(rt, id, {
         source: { cell: g.cell.id, device: g.model.controller },
         severity: "warning",
         code: "EXPULSION-STREAK",
@@ -562,11 +567,17 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
 
     switch (kind) {
       case "valid":
-        return { topic: plant.topic(cell, "weldSpot"), payload: json(payload), channel: "weldSpot", kind, publisher };
+        return {
+          topic: plant.topic(cell, "weldSpot"),
+          payload: Buffer.from(serializeWeldSpot(payload, s.result.scaled)),
+          channel: "weldSpot",
+          kind,
+          publisher,
+        };
       case "malformed-json":
         return {
           topic: plant.topic(cell, "weldSpot"),
-          payload: Buffer.from(corruptJson(JSON.stringify(payload), badRng)),
+          payload: Buffer.from(corruptJson(serializeWeldSpot(payload, s.result.scaled), badRng)),
           channel: "weldSpot",
           kind,
           publisher,
@@ -574,7 +585,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       case "outside-tree":
         return {
           topic: plant.topic(cell, "weldSpot", badRng.pick(STRAY_TOPIC_VARIANTS)),
-          payload: json(payload),
+          payload: Buffer.from(serializeWeldSpot(payload, s.result.scaled)),
           channel: "weldSpot",
           kind,
           publisher,
@@ -700,15 +711,14 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     return { topic: plant.topic(rt.model, "lineCounts"), payload: json(payload), channel: "lineCounts", kind: "valid", publisher };
   }
 
-  const alarms = new Map<string, Pick<AlarmPayload, "source" | "severity" | "code" | "text"> & { raisedAt?: number }>();
-
+  // Alarm ids are unique in the plant (site and line in the id); open alarms are kept per line.
   function nextAlarmId(rt: LineRuntime, code: string): string {
     rt.alarmSeq++;
-    return `${rt.model.id}-${code.toLowerCase()}-${String(rt.alarmSeq).padStart(6, "0")}`;
+    return `${rt.model.site}-${rt.model.id}-${code.toLowerCase()}-${String(rt.alarmSeq).padStart(6, "0")}`;
   }
 
-  function registerAlarm(id: string, a: Pick<AlarmPayload, "source" | "severity" | "code" | "text">): void {
-    alarms.set(id, a);
+  function registerAlarm(rt: LineRuntime, id: string, a: AlarmInfo): void {
+    rt.alarms.set(id, a);
   }
 
   function alarmMessage(
@@ -719,9 +729,9 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     publisher: number,
   ): SimMessage {
     const t = at(time);
-    const a = alarms.get(id)!;
+    const a = rt.alarms.get(id)!;
     if (state === "raised") a.raisedAt = t;
-    else alarms.delete(id);
+    else rt.alarms.delete(id);
     const payload: AlarmPayload = {
       alarmId: id,
       source: a.source,

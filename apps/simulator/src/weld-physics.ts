@@ -1,4 +1,4 @@
-import type { Rng } from "./prng.js";
+import { createRng, type Rng } from "./prng.js";
 
 /**
  * Resistance spot welding, simulated at the controller's 1 ms sampling rate and resampled.
@@ -65,6 +65,13 @@ export interface SpotCurves {
   /** kN */ force: number[];
 }
 
+export interface ScaledCurves {
+  current: Int32Array;
+  voltage: Int32Array;
+  resistance: Int32Array;
+  force: Int32Array;
+}
+
 export interface SpotResult {
   /** Current setpoint after the stepper, kA. */
   currentSetpoint: number;
@@ -73,6 +80,8 @@ export interface SpotResult {
   /** Resampling interval, ms. */
   interval: number;
   curves: SpotCurves;
+  /** The same curves as integers: current, voltage, force x 1000; resistance x 10000. */
+  scaled: ScaledCurves;
   measured: {
     /** J */ energy: number;
     /** kA */ peakCurrent: number;
@@ -95,6 +104,20 @@ export interface SpotResult {
 }
 
 const NOMINAL_TIP_MM = 6;
+const CONTACT_DECAY_PER_MS = Math.exp(-1 / 6);
+
+/**
+ * Measurement noise comes from a fixed table of standard normal samples indexed by the spot's PRNG:
+ * four noise draws per simulated millisecond made Box-Muller the largest cost of a spot, and the
+ * noise needs to look like sensor noise, not pass a normality test.
+ */
+const NOISE_TABLE_SIZE = 4096;
+const NOISE = (() => {
+  const table = new Float64Array(NOISE_TABLE_SIZE);
+  const rng = createRng("weld-noise-table");
+  for (let i = 0; i < NOISE_TABLE_SIZE; i++) table[i] = rng.normal();
+  return table;
+})();
 
 /** Minimum acceptable nugget diameter: the common 4 x sqrt(t) rule on the thinnest sheet. */
 export function minNuggetDiameter(sheets: readonly number[]): number {
@@ -122,14 +145,12 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
   const pulseLength = program.weldTime / program.pulses;
   const duration = Math.round(program.weldTime + (program.pulses - 1) * program.coolTime);
 
-  const current = new Float64Array(duration);
-  const voltage = new Float64Array(duration);
-  const resistance = new Float64Array(duration);
-  const force = new Float64Array(duration);
+  const noise = () => NOISE[(rng.next() * NOISE_TABLE_SIZE) | 0]!;
+  const { current, voltage, resistance, force } = scratch(duration);
 
   let q = 0;
   let qMax = 0;
-  let onTime = 0;
+  let contactDecay = 1;
   let expelledAt = -1;
   let expulsionDrop = 0;
   let nuggetAtExpulsion = 0;
@@ -139,20 +160,24 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
   let onSamples = 0;
   let peakI = 0;
 
+  const period = pulseLength + program.coolTime;
+  const upslope = Math.max(1, program.upslope);
+  const shunted = Number.isFinite(shunt);
+  const forceSet = program.force;
   for (let t = 0; t < duration; t++) {
-    const inPulse = t % (pulseLength + program.coolTime) < pulseLength;
+    const phase = t % period;
+    const inPulse = phase < pulseLength;
     let i = 0;
     if (inPulse) {
-      const sincePulseStart = t % (pulseLength + program.coolTime);
-      const ramp = Math.min(1, (sincePulseStart + 1) / Math.max(1, program.upslope));
+      const ramp = phase + 1 < upslope ? (phase + 1) / upslope : 1;
       // MFDC ripple and regulation noise: about 0.6 % of the setpoint.
-      i = setpoint * currentFactor * ramp + rng.normal(0, 0.006 * setpoint);
+      i = setpoint * currentFactor * ramp + 0.006 * setpoint * noise();
     }
 
     // Dynamic resistance of the stack through the spot (without the shunt path).
-    const contact = rc0 * Math.exp(-onTime / 6);
-    const heating = Math.min(q, 1) ** 1.2;
-    const growth = 1 - Math.exp(-Math.max(0, q - 1) / 0.5);
+    const contact = rc0 * contactDecay;
+    const heating = q < 1 ? q : 1;
+    const growth = q > 1 ? 1 - Math.exp(-(q - 1) / 0.5) : 0;
     let bulk = r0 * (1 + 0.75 * heating - 0.55 * growth);
     if (expelledAt >= 0) {
       // The drop develops over ~2 ms: molten metal leaves, the electrodes sink into the sheet.
@@ -161,8 +186,8 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
     }
     const rSpot = contact + bulk;
     // Shunt path in parallel: the controller sees the combined resistance, the spot gets its share.
-    const rSeen = Number.isFinite(shunt) ? (rSpot * shunt) / (rSpot + shunt) : rSpot;
-    const iSpot = Number.isFinite(shunt) ? (i * shunt) / (rSpot + shunt) : i;
+    const rSeen = shunted ? (rSpot * shunt) / (rSpot + shunt) : rSpot;
+    const iSpot = shunted ? (i * shunt) / (rSpot + shunt) : i;
 
     const powerKw = iSpot * iSpot * rSpot; // kA^2 x mOhm = kW
     q += (powerKw - lossKw) / meltHeat; // kW x 1 ms = J
@@ -176,22 +201,23 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
     }
 
     // Thermal expansion pushes the electrodes apart (force rises a few %); expulsion relieves it.
-    let f = program.force * (1 + 0.05 * Math.min(q, 1.5));
+    let f = forceSet * (1 + 0.05 * (q < 1.5 ? q : 1.5));
     if (expelledAt >= 0) {
       const since = t - expelledAt;
       const dip = since < 6 ? 0.09 * Math.sin((Math.PI * (since + 1)) / 7) : 0;
       f *= 0.97 - dip;
     }
-    f += rng.normal(0, 0.004 * program.force);
+    f += 0.004 * forceSet * noise();
 
-    const u = inPulse ? i * rSeen + rng.normal(0, 0.004) : 0;
+    const u = inPulse ? i * rSeen + 0.004 * noise() : 0;
     current[t] = inPulse ? i : 0;
     voltage[t] = u;
-    resistance[t] = inPulse && i > 0.5 ? rSeen * (1 + rng.normal(0, 0.003)) : 0;
+    resistance[t] = inPulse && i > 0.5 ? rSeen * (1 + 0.003 * noise()) : 0;
     force[t] = f;
 
     if (inPulse) {
-      onTime++;
+      // Contact resistance collapses with a time constant of ~6 ms of current.
+      contactDecay *= CONTACT_DECAY_PER_MS;
       onSamples++;
       energy += u * i;
       sumI2 += i * i;
@@ -216,11 +242,17 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
   }
 
   const points = input.points;
+  const scaled: ScaledCurves = {
+    current: resample(current, points, 1000),
+    voltage: resample(voltage, points, 1000),
+    resistance: resample(resistance, points, 10000, true),
+    force: resample(force, points, 1000),
+  };
   const curves: SpotCurves = {
-    current: resample(current, points, 3),
-    voltage: resample(voltage, points, 3),
-    resistance: resample(resistance, points, 4, true),
-    force: resample(force, points, 3),
+    current: unscale(scaled.current, 1000),
+    voltage: unscale(scaled.voltage, 1000),
+    resistance: unscale(scaled.resistance, 10000),
+    force: unscale(scaled.force, 1000),
   };
 
   let peakR = 0;
@@ -256,6 +288,7 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
     duration,
     interval: round(duration / points, 3),
     curves,
+    scaled,
     measured: {
       energy: round(energy, 1),
       peakCurrent: round(peakI, 3),
@@ -283,13 +316,36 @@ function nuggetDiameter(q: number, tipDiameter: number): number {
   return 1.1 * tipDiameter * (1 - Math.exp(-2.5 * (q - 1)));
 }
 
+// Raw 1 ms signals of the spot being simulated. simulateSpot is synchronous, so one set of buffers,
+// grown as needed, serves every spot and saves the garbage collector four arrays per spot.
+let buffers = { current: new Float64Array(0), voltage: new Float64Array(0), resistance: new Float64Array(0), force: new Float64Array(0) };
+
+function scratch(length: number): typeof buffers {
+  if (buffers.current.length < length) {
+    const size = Math.max(length, 1024);
+    buffers = {
+      current: new Float64Array(size),
+      voltage: new Float64Array(size),
+      resistance: new Float64Array(size),
+      force: new Float64Array(size),
+    };
+  }
+  return {
+    current: buffers.current.subarray(0, length),
+    voltage: buffers.voltage.subarray(0, length),
+    resistance: buffers.resistance.subarray(0, length),
+    force: buffers.force.subarray(0, length),
+  };
+}
+
 /**
  * Averages the raw 1 ms samples into `points` equal bins, as controllers do when they store a
- * fixed-length curve. With `skipZeros` a bin averages only its non-zero samples (resistance is not
- * defined while no current flows and is reported as 0).
+ * fixed-length curve, and returns them as integers in units of 1/`scale` (rounded, never negative).
+ * With `skipZeros` a bin averages only its non-zero samples (resistance is not defined while no
+ * current flows and is reported as 0).
  */
-export function resample(raw: ArrayLike<number>, points: number, decimals: number, skipZeros = false): number[] {
-  const out = new Array<number>(points);
+export function resample(raw: ArrayLike<number>, points: number, scale: number, skipZeros = false): Int32Array {
+  const out = new Int32Array(points);
   const n = raw.length;
   for (let p = 0; p < points; p++) {
     const from = Math.floor((p * n) / points);
@@ -302,8 +358,14 @@ export function resample(raw: ArrayLike<number>, points: number, decimals: numbe
       sum += v;
       count++;
     }
-    out[p] = count > 0 ? round(Math.max(0, sum / count), decimals) : 0;
+    out[p] = count > 0 && sum > 0 ? Math.round((sum / count) * scale) : 0;
   }
+  return out;
+}
+
+function unscale(values: Int32Array, scale: number): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / scale;
   return out;
 }
 

@@ -16,7 +16,11 @@ roles:
   admin: { publish: ["#"], subscribe: ["#", "$uns/#", "$SYS/#"], api: admin }
 `;
 
-const id = (roles: string[], username: string | null = "dev1", clientId = "client-1"): Identity => ({ username, clientId, roles });
+const id = (roles: string[], username: string | null = "dev1", clientId = "client-1"): Identity => ({
+  username,
+  clientId,
+  roles,
+});
 
 let dir: string;
 let access: Access;
@@ -24,7 +28,10 @@ let access: Access;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "uns-access-"));
   writeFileSync(join(dir, "access.yaml"), ACCESS);
-  writeFileSync(join(dir, "users.yaml"), "# people and machines\nusers:\n  # the boss\n  alice: { roles: [admin], password: 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }\n");
+  writeFileSync(
+    join(dir, "users.yaml"),
+    "# people and machines\nusers:\n  # the boss\n  alice: { roles: [admin], password: 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }\n",
+  );
   await addUser(dir, "dev1", "dev-secret", ["device"]);
   await addUser(dir, "alice", "alice-secret", ["admin", "viewer"]);
   access = loadAccess(dir);
@@ -34,7 +41,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("users and authentication", () => {
   it("authenticates with the scrypt hash from addUser", async () => {
-    expect(await access.authenticate("dev1", "dev-secret")).toEqual({ ok: true, user: { username: "dev1", roles: ["device"] } });
+    expect(await access.authenticate("dev1", "dev-secret")).toEqual({
+      ok: true,
+      user: { username: "dev1", roles: ["device"] },
+    });
     expect(await access.authenticate("dev1", Buffer.from("dev-secret"))).toMatchObject({ ok: true });
     expect(await access.authenticate("dev1", "nope")).toEqual({ ok: false, reason: "wrong-password" });
     expect(await access.authenticate("dev1", null)).toEqual({ ok: false, reason: "missing-password" });
@@ -46,7 +56,10 @@ describe("users and authentication", () => {
     expect(text).toContain("# people and machines");
     expect(text).toContain("# the boss");
     expect(text).toMatch(/alice: \{ roles: \[ admin, viewer \], password: /);
-    expect(await access.authenticate("alice", "alice-secret")).toMatchObject({ ok: true, user: { roles: ["admin", "viewer"] } });
+    expect(await access.authenticate("alice", "alice-secret")).toMatchObject({
+      ok: true,
+      user: { roles: ["admin", "viewer"] },
+    });
   });
 
   it("lists users without password hashes", () => {
@@ -59,9 +72,15 @@ describe("users and authentication", () => {
   });
 
   it("refuses bad usernames, unknown roles and empty passwords in addUser", async () => {
-    await expect(addUser(dir, "a/b", "x", ["device"])).rejects.toMatchObject({ code: "UNS_ERR_ACCESS_BAD_USERNAME" });
-    await expect(addUser(dir, "bob", "x", ["wizard"])).rejects.toMatchObject({ code: "UNS_ERR_ACCESS_UNKNOWN_ROLE" });
-    await expect(addUser(dir, "bob", "", ["device"])).rejects.toMatchObject({ code: "UNS_ERR_ACCESS_BAD_PASSWORD" });
+    await expect(addUser(dir, "a/b", "x", ["device"])).rejects.toMatchObject({
+      code: "UNS_ERR_ACCESS_BAD_USERNAME",
+    });
+    await expect(addUser(dir, "bob", "x", ["wizard"])).rejects.toMatchObject({
+      code: "UNS_ERR_ACCESS_UNKNOWN_ROLE",
+    });
+    await expect(addUser(dir, "bob", "", ["device"])).rejects.toMatchObject({
+      code: "UNS_ERR_ACCESS_BAD_PASSWORD",
+    });
   });
 
   it("creates users.yaml when missing, and a missing users.yaml means no users", async () => {
@@ -78,7 +97,14 @@ describe("users and authentication", () => {
 });
 
 describe("roles", () => {
-  it("exposes the anonymous role and API access", () => {
+  it("exposes role names, rules, the anonymous role and API access", () => {
+    expect(access.roles()).toEqual(["admin", "device", "viewer"]);
+    expect(access.role("viewer")).toEqual({
+      publish: [],
+      subscribe: ["#", "$uns/violations/#"],
+      api: "read",
+    });
+    expect(access.role("toString")).toBeUndefined();
     expect(access.anonymousRole).toBe("viewer");
     expect(access.apiAccess(id(["viewer"]))).toBe("read");
     expect(access.apiAccess(id(["viewer", "admin"]))).toBe("admin");
@@ -186,22 +212,40 @@ roles:
     );
     const at = (path: string) => d.find((x) => x.path === path);
     expect(at("$.anonymous")).toMatchObject({ line: 1, code: "UNS_ERR_ACCESS_UNKNOWN_ROLE" });
-    expect(at("$.roles.a.publish[0]")).toMatchObject({ line: 4, message: expect.stringContaining("MQTT-4.7.1-2") });
+    expect(at("$.roles.a.publish[0]")).toMatchObject({
+      line: 4,
+      message: expect.stringContaining("MQTT-4.7.1-2"),
+    });
     expect(at("$.roles.a.publish[1]")!.message).toContain("{user}");
     expect(at("$.roles.a.subscribe")).toMatchObject({ line: 5 });
     expect(at("$.roles.a.api")).toMatchObject({ line: 6 });
     expect(at("$.roles.a.colour")).toMatchObject({ line: 7 });
-    expect(at("$.users.bob.password")).toMatchObject({ file: "topics/users.yaml", line: 2, code: "UNS_ERR_ACCESS_BAD_PASSWORD" });
+    expect(at("$.users.bob.password")).toMatchObject({
+      file: "topics/users.yaml",
+      line: 2,
+      code: "UNS_ERR_ACCESS_BAD_PASSWORD",
+    });
     expect(at('$.users["a b"]')).toMatchObject({ line: 3, code: "UNS_ERR_ACCESS_BAD_USERNAME" });
   });
 
   it("reports unknown roles of users", async () => {
     const hash = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    const d = diagnosticsOf(() => parseAccess("roles: { a: {} }", "a.yaml", `users:\n  bob: { roles: [a, b], password: '${hash}' }\n`, "u.yaml"));
-    expect(d).toEqual([expect.objectContaining({ path: "$.users.bob.roles[1]", code: "UNS_ERR_ACCESS_UNKNOWN_ROLE", line: 2 })]);
+    const d = diagnosticsOf(() =>
+      parseAccess(
+        "roles: { a: {} }",
+        "a.yaml",
+        `users:\n  bob: { roles: [a, b], password: '${hash}' }\n`,
+        "u.yaml",
+      ),
+    );
+    expect(d).toEqual([
+      expect.objectContaining({ path: "$.users.bob.roles[1]", code: "UNS_ERR_ACCESS_UNKNOWN_ROLE", line: 2 }),
+    ]);
   });
 
   it("throws UNS_ERR_ACCESS_READ when access.yaml is missing", () => {
-    expect(() => loadAccess("/nonexistent-dir")).toThrow(expect.objectContaining({ code: "UNS_ERR_ACCESS_READ" }));
+    expect(() => loadAccess("/nonexistent-dir")).toThrow(
+      expect.objectContaining({ code: "UNS_ERR_ACCESS_READ" }),
+    );
   });
 });

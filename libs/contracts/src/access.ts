@@ -12,7 +12,13 @@ import {
   summarizeDiagnostics,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
-import { filterCovers, filterMatches, isValidFilter, isValidTopicName, unshareFilter } from "./mqtt-filter.js";
+import {
+  filterCovers,
+  filterMatches,
+  isValidFilter,
+  isValidTopicName,
+  unshareFilter,
+} from "./mqtt-filter.js";
 import { hashPassword, parsePasswordHash, verifyPassword } from "./password.js";
 
 /** Who is asking: set by the broker at CONNECT. */
@@ -44,7 +50,10 @@ export type AuthResult =
 export interface Access {
   /** Role given to clients that connect without a username, or null when they are refused. */
   readonly anonymousRole: string | null;
-  readonly roles: Readonly<Record<string, Readonly<RoleRules>>>;
+  /** The role names defined in access.yaml, sorted. */
+  roles(): string[];
+  /** A role's rules (for the API), or undefined when no such role exists. */
+  role(name: string): Readonly<RoleRules> | undefined;
   /** Warnings found while loading. */
   readonly diagnostics: readonly Diagnostic[];
   /**
@@ -136,26 +145,39 @@ function readAccess(
   sink: DiagnosticSink,
 ): { anonymous: string | null; roles: Record<string, RoleRules> } | undefined {
   if (!isPlainObject(raw)) {
-    sink.error([], `access rules must be a map with keys ${ACCESS_KEYS.join(", ")}; got ${describeValue(raw)}`);
+    sink.error(
+      [],
+      `access rules must be a map with keys ${ACCESS_KEYS.join(", ")}; got ${describeValue(raw)}`,
+    );
     return undefined;
   }
   for (const key of Object.keys(raw)) {
-    if (!ACCESS_KEYS.includes(key)) sink.error([key], `unknown key "${key}"; accepted keys: ${ACCESS_KEYS.join(", ")}`, { key: true });
+    if (!ACCESS_KEYS.includes(key))
+      sink.error([key], `unknown key "${key}"; accepted keys: ${ACCESS_KEYS.join(", ")}`, { key: true });
   }
   const roles: Record<string, RoleRules> = {};
   if (!isPlainObject(raw.roles)) {
-    sink.error(raw.roles === undefined ? [] : ["roles"], "roles must be a map: role name -> { publish: [filters], subscribe: [filters], api }");
+    sink.error(
+      raw.roles === undefined ? [] : ["roles"],
+      "roles must be a map: role name -> { publish: [filters], subscribe: [filters], api }",
+    );
   } else {
     for (const [name, spec] of Object.entries(raw.roles)) {
       const path = ["roles", name];
       const rules: RoleRules = { publish: [], subscribe: [] };
       const obj = spec ?? {};
       if (!isPlainObject(obj)) {
-        sink.error(path, `a role must be a map with keys ${ROLE_KEYS.join(", ")}, got ${describeValue(spec)}`);
+        sink.error(
+          path,
+          `a role must be a map with keys ${ROLE_KEYS.join(", ")}, got ${describeValue(spec)}`,
+        );
         continue;
       }
       for (const key of Object.keys(obj)) {
-        if (!ROLE_KEYS.includes(key)) sink.error([...path, key], `unknown key "${key}"; accepted keys: ${ROLE_KEYS.join(", ")}`, { key: true });
+        if (!ROLE_KEYS.includes(key))
+          sink.error([...path, key], `unknown key "${key}"; accepted keys: ${ROLE_KEYS.join(", ")}`, {
+            key: true,
+          });
       }
       for (const kind of ["publish", "subscribe"] as const) {
         const list = obj[kind];
@@ -180,11 +202,18 @@ function readAccess(
   let anonymous: string | null = null;
   if (raw.anonymous !== undefined && raw.anonymous !== false && raw.anonymous !== null) {
     if (typeof raw.anonymous !== "string") {
-      sink.error(["anonymous"], `anonymous must be false or a role name, got ${describeValue(raw.anonymous)}`);
+      sink.error(
+        ["anonymous"],
+        `anonymous must be false or a role name, got ${describeValue(raw.anonymous)}`,
+      );
     } else if (!(raw.anonymous in roles)) {
-      sink.error(["anonymous"], `anonymous names role "${raw.anonymous}", which is not defined; defined roles: ${Object.keys(roles).join(", ") || "(none)"}`, {
-        code: "UNS_ERR_ACCESS_UNKNOWN_ROLE",
-      });
+      sink.error(
+        ["anonymous"],
+        `anonymous names role "${raw.anonymous}", which is not defined; defined roles: ${Object.keys(roles).join(", ") || "(none)"}`,
+        {
+          code: "UNS_ERR_ACCESS_UNKNOWN_ROLE",
+        },
+      );
     } else {
       anonymous = raw.anonymous;
     }
@@ -193,9 +222,11 @@ function readAccess(
 }
 
 function checkPattern(pattern: unknown): string | undefined {
-  if (typeof pattern !== "string") return `a pattern must be a string (an MQTT filter), got ${describeValue(pattern)}`;
+  if (typeof pattern !== "string")
+    return `a pattern must be a string (an MQTT filter), got ${describeValue(pattern)}`;
   for (const m of pattern.matchAll(PLACEHOLDER)) {
-    if (!PLACEHOLDERS.has(m[1]!)) return `unknown placeholder "{${m[1]}}" in "${pattern}"; accepted: {username}, {clientid}`;
+    if (!PLACEHOLDERS.has(m[1]!))
+      return `unknown placeholder "{${m[1]}}" in "${pattern}"; accepted: {username}, {clientid}`;
   }
   if (!isValidFilter(pattern.replace(PLACEHOLDER, "x"))) {
     return `"${pattern}" is not a valid MQTT filter: '#' must be last and alone in its level, '+' alone in its level [MQTT-4.7.1-2] [MQTT-4.7.1-3]`;
@@ -203,25 +234,39 @@ function checkPattern(pattern: unknown): string | undefined {
   return undefined;
 }
 
-function readUsers(raw: unknown, sink: DiagnosticSink, roles: Record<string, RoleRules> | undefined): UserRecord[] {
+function readUsers(
+  raw: unknown,
+  sink: DiagnosticSink,
+  roles: Record<string, RoleRules> | undefined,
+): UserRecord[] {
   const out: UserRecord[] = [];
   if (raw === null || raw === undefined) return out; // an empty file is no users
   if (!isPlainObject(raw) || Object.keys(raw).some((k) => k !== "users")) {
-    sink.error([], "users.yaml must be a map with the single key users: { <name>: { roles: [..], password: scrypt$... } }");
+    sink.error(
+      [],
+      "users.yaml must be a map with the single key users: { <name>: { roles: [..], password: scrypt$... } }",
+    );
     return out;
   }
   if (raw.users === null || raw.users === undefined) return out;
   if (!isPlainObject(raw.users)) {
-    sink.error(["users"], `users must be a map of username -> { roles, password }, got ${describeValue(raw.users)}`);
+    sink.error(
+      ["users"],
+      `users must be a map of username -> { roles, password }, got ${describeValue(raw.users)}`,
+    );
     return out;
   }
   for (const [username, spec] of Object.entries(raw.users)) {
     const path = ["users", username];
     if (!USERNAME.test(username)) {
-      sink.error(path, `username "${username}" is not allowed; use 1-128 letters, digits, '.', '_', '-' or '@'`, {
-        key: true,
-        code: "UNS_ERR_ACCESS_BAD_USERNAME",
-      });
+      sink.error(
+        path,
+        `username "${username}" is not allowed; use 1-128 letters, digits, '.', '_', '-' or '@'`,
+        {
+          key: true,
+          code: "UNS_ERR_ACCESS_BAD_USERNAME",
+        },
+      );
       continue;
     }
     if (!isPlainObject(spec)) {
@@ -229,12 +274,19 @@ function readUsers(raw: unknown, sink: DiagnosticSink, roles: Record<string, Rol
       continue;
     }
     for (const key of Object.keys(spec)) {
-      if (!USER_KEYS.includes(key)) sink.error([...path, key], `unknown key "${key}"; accepted keys: ${USER_KEYS.join(", ")}`, { key: true });
+      if (!USER_KEYS.includes(key))
+        sink.error([...path, key], `unknown key "${key}"; accepted keys: ${USER_KEYS.join(", ")}`, {
+          key: true,
+        });
     }
     if (typeof spec.password !== "string" || !parsePasswordHash(spec.password)) {
-      sink.error([...path, "password"], "password must be a hash scrypt$N$r$p$<salt>$<hash>; set it with `uns user add`", {
-        code: "UNS_ERR_ACCESS_BAD_PASSWORD",
-      });
+      sink.error(
+        [...path, "password"],
+        "password must be a hash scrypt$N$r$p$<salt>$<hash>; set it with `uns user add`",
+        {
+          code: "UNS_ERR_ACCESS_BAD_PASSWORD",
+        },
+      );
       continue;
     }
     if (!Array.isArray(spec.roles) || !spec.roles.every((r) => typeof r === "string")) {
@@ -245,9 +297,13 @@ function readUsers(raw: unknown, sink: DiagnosticSink, roles: Record<string, Rol
     if (roles) {
       userRoles.forEach((r, i) => {
         if (!(r in roles)) {
-          sink.error([...path, "roles", i], `role "${r}" is not defined in access.yaml; defined: ${Object.keys(roles).join(", ") || "(none)"}`, {
-            code: "UNS_ERR_ACCESS_UNKNOWN_ROLE",
-          });
+          sink.error(
+            [...path, "roles", i],
+            `role "${r}" is not defined in access.yaml; defined: ${Object.keys(roles).join(", ") || "(none)"}`,
+            {
+              code: "UNS_ERR_ACCESS_UNKNOWN_ROLE",
+            },
+          );
         }
       });
     }
@@ -279,7 +335,7 @@ function substitute(pattern: CompiledPattern, identity: Identity): string[] | nu
   let ok = true;
   const text = pattern.source.replace(PLACEHOLDER, (_m, name: string) => {
     const value = name === "username" ? identity.username : identity.clientId;
-    if (value === null || value.length === 0 || /[/+#\u0000]/.test(value)) ok = false;
+    if (value === null || value.length === 0 || /[/+#]/.test(value) || value.includes("\u0000")) ok = false;
     return value ?? "";
   });
   return ok ? text.split("/") : null;
@@ -294,7 +350,10 @@ function createAccess(
 ): Access {
   const byName = new Map(users.map((u) => [u.username, u]));
   const compiled = new Map(
-    Object.entries(roles).map(([name, r]) => [name, { publish: compilePatterns(r.publish), subscribe: compilePatterns(r.subscribe) }]),
+    Object.entries(roles).map(([name, r]) => [
+      name,
+      { publish: compilePatterns(r.publish), subscribe: compilePatterns(r.subscribe) },
+    ]),
   );
   const cache = createBoundedCache<string, boolean>(options.cacheEntries ?? 50_000);
   let dummyHash: Promise<string> | undefined;
@@ -318,15 +377,22 @@ function createAccess(
   }
 
   const frozenRoles: Record<string, Readonly<RoleRules>> = {};
-  for (const [name, r] of Object.entries(roles)) frozenRoles[name] = Object.freeze({ ...r, publish: [...r.publish], subscribe: [...r.subscribe] });
+  for (const [name, r] of Object.entries(roles))
+    frozenRoles[name] = Object.freeze({ ...r, publish: [...r.publish], subscribe: [...r.subscribe] });
 
   return {
     anonymousRole,
-    roles: Object.freeze(frozenRoles),
+    roles: () => Object.keys(frozenRoles).sort(),
+    role: (name) => (Object.hasOwn(frozenRoles, name) ? frozenRoles[name] : undefined),
     diagnostics: Object.freeze([...diagnostics]),
     async authenticate(username, password) {
       const user = byName.get(username);
-      const pw = password == null ? "" : typeof password === "string" ? password : Buffer.from(password).toString("utf8");
+      const pw =
+        password == null
+          ? ""
+          : typeof password === "string"
+            ? password
+            : Buffer.from(password).toString("utf8");
       if (!user) {
         // Spend the same scrypt work as a real check so response time does not reveal usernames.
         dummyHash ??= hashPassword("not-a-real-password");
@@ -350,7 +416,8 @@ function createAccess(
       const hit = cache.get(k);
       if (hit !== undefined) return hit;
       const inner = unshareFilter(filter);
-      const allowed = inner !== null && isValidFilter(inner) && decide("subscribe", identity, inner.split("/"));
+      const allowed =
+        inner !== null && isValidFilter(inner) && decide("subscribe", identity, inner.split("/"));
       cache.set(k, allowed);
       return allowed;
     },
@@ -378,7 +445,12 @@ function createAccess(
  * @example
  * await addUser("topics", "alice", "s3cret", ["admin"]);
  */
-export async function addUser(dir: string, username: string, password: string, roles: string[]): Promise<void> {
+export async function addUser(
+  dir: string,
+  username: string,
+  password: string,
+  roles: string[],
+): Promise<void> {
   if (!USERNAME.test(username)) {
     throw createError(
       "UNS_ERR_ACCESS_BAD_USERNAME",
@@ -407,7 +479,11 @@ export async function addUser(dir: string, username: string, password: string, r
   const hash = await hashPassword(password);
 
   const usersFile = join(dir, "users.yaml");
-  const src = parseYamlSource(existsSync(usersFile) ? readText(usersFile) : "", usersFile, "UNS_ERR_ACCESS_INVALID");
+  const src = parseYamlSource(
+    existsSync(usersFile) ? readText(usersFile) : "",
+    usersFile,
+    "UNS_ERR_ACCESS_INVALID",
+  );
   const errors = src.diagnostics.filter((d) => d.severity === "error");
   if (errors.length) {
     throw createError("UNS_ERR_ACCESS_INVALID", summarizeDiagnostics(`cannot update ${usersFile}:`, errors), {
@@ -423,7 +499,10 @@ export async function addUser(dir: string, username: string, password: string, r
   if (usersNode === undefined || usersNode === null || (isScalar(usersNode) && usersNode.value === null)) {
     doc.set("users", doc.createNode({}));
   } else if (!isMap(usersNode)) {
-    throw createError("UNS_ERR_ACCESS_INVALID", `${usersFile}: users must be a map of username -> { roles, password }`);
+    throw createError(
+      "UNS_ERR_ACCESS_INVALID",
+      `${usersFile}: users must be a map of username -> { roles, password }`,
+    );
   }
   const entry = doc.createNode({ roles: [...roles], password: hash });
   entry.flow = true; // one line per user, as in docs/design.md

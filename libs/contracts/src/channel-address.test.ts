@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { addressToFilter, createChannelMatcher, extractParameters, matchChannel, parseAddress } from "./channel-address.js";
+import {
+  addressToFilter,
+  createChannelMatcher,
+  extractParameters,
+  matchChannel,
+  parseAddress,
+} from "./channel-address.js";
 import type { ChannelSpec, ContractSet } from "./contract-set.js";
 
 function channel(id: string, address: string | null): ChannelSpec {
@@ -26,7 +32,11 @@ describe("addresses", () => {
   it("reads parameter values back from a topic", () => {
     const a = parseAddress("acme/{site}/line-{line}.{sub}/status");
     expect(a.parameters).toEqual(["site", "line", "sub"]);
-    expect(extractParameters(a, "acme/ns/line-04.b/status".split("/"))).toEqual({ site: "ns", line: "04", sub: "b" });
+    expect(extractParameters(a, "acme/ns/line-04.b/status".split("/"))).toEqual({
+      site: "ns",
+      line: "04",
+      sub: "b",
+    });
     expect(extractParameters(a, "acme/ns/cell-04.b/status".split("/"))).toBeNull();
     expect(extractParameters(a, "acme/ns/line-04.b".split("/"))).toBeNull();
     expect(extractParameters(a, "other/ns/line-04.b/status".split("/"))).toBeNull();
@@ -64,5 +74,8 @@ describe("channel matcher", () => {
   it("matchChannel builds once per set", () => {
     expect(matchChannel(set, "acme/x/status")?.id).toBe("status");
     expect(matchChannel({ version: "w", channels: [] }, "acme/x/status")).toBeNull();
+    const lookup = matchChannel(set);
+    expect(lookup("acme/x/status")?.channel.id).toBe("status");
+    expect(lookup("$SYS/x")).toBeNull();
   });
 });

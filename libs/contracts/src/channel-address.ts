@@ -68,7 +68,10 @@ export function addressToFilter(address: string): string | null {
  * Read the parameter values of a topic. Returns null when the topic does not have the address's
  * shape (different literal levels, a template's fixed text missing, a different depth).
  */
-export function extractParameters(address: ParsedAddress, topicLevels: readonly string[]): Record<string, string> | null {
+export function extractParameters(
+  address: ParsedAddress,
+  topicLevels: readonly string[],
+): Record<string, string> | null {
   const values: Record<string, string> = {};
   const { levels } = address;
   for (let i = 0; i < levels.length; i++) {
@@ -122,7 +125,10 @@ function newNode(): TrieNode {
 }
 
 /** Build a topic -> channel matcher for a contract set; build once per set, it caches per topic. */
-export function createChannelMatcher(set: ContractSet, options: { cacheEntries?: number } = {}): ChannelMatcher {
+export function createChannelMatcher(
+  set: ContractSet,
+  options: { cacheEntries?: number } = {},
+): ChannelMatcher {
   const root = newNode();
   for (const channel of set.channels) {
     if (channel.address === null) continue;
@@ -139,7 +145,10 @@ export function createChannelMatcher(set: ContractSet, options: { cacheEntries?:
       if (level === "+") node = node.plus ??= newNode();
       else {
         let next = node.literal.get(level);
-        if (!next) node.literal.set(level, (next = newNode()));
+        if (!next) {
+          next = newNode();
+          node.literal.set(level, next);
+        }
         node = next;
       }
       if (i === levels.length - 1) node.end.push({ channel, address });
@@ -188,18 +197,37 @@ export function createChannelMatcher(set: ContractSet, options: { cacheEntries?:
 
 const matchers = new WeakMap<ContractSet, ChannelMatcher>();
 
-/**
- * The channel whose address matches a topic, for leaves that name no channel. The matcher is
- * built on first use per set object and kept as long as the set is.
- *
- * @example
- * matchChannel(set, "smartylighting/streetlights/1/0/event/42/lighting/measured")?.id // "lightingMeasured"
- */
-export function matchChannel(set: ContractSet, topic: string): ChannelSpec | null {
+function matcherFor(set: ContractSet): ChannelMatcher {
   let matcher = matchers.get(set);
   if (!matcher) {
     matcher = createChannelMatcher(set);
     matchers.set(set, matcher);
   }
-  return matcher.match(topic);
+  return matcher;
+}
+
+/**
+ * The channel whose address matches a topic, for leaves that name no channel. The matcher is
+ * built on first use per set object and kept as long as the set is.
+ *
+ * With a topic, returns the channel (or null). Without one, returns a lookup function for that
+ * set, which is the form to keep when the same set serves many topics.
+ *
+ * @example
+ * matchChannel(set, "smartylighting/streetlights/1/0/event/42/lighting/measured")?.id // "lightingMeasured"
+ * const lookup = matchChannel(set);
+ * lookup("smartylighting/streetlights/1/0/event/42/lighting/measured")?.channel.id // "lightingMeasured"
+ */
+export function matchChannel(set: ContractSet): (topic: string) => { channel: ChannelSpec } | null;
+export function matchChannel(set: ContractSet, topic: string): ChannelSpec | null;
+export function matchChannel(
+  set: ContractSet,
+  topic?: string,
+): ChannelSpec | null | ((topic: string) => { channel: ChannelSpec } | null) {
+  const matcher = matcherFor(set);
+  if (topic !== undefined) return matcher.match(topic);
+  return (t: string) => {
+    const channel = matcher.match(t);
+    return channel ? { channel } : null;
+  };
 }

@@ -48,7 +48,12 @@ describe("checkConsistency", () => {
     const findings = checkConsistency(tree, set);
     expect(findings).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ severity: "error", code: "UNS_ERR_CHECK_UNKNOWN_CHANNEL", where: "topics/tree.yaml leaf acme/+/ghost", message: expect.stringContaining('"noSuchChannel"') }),
+        expect.objectContaining({
+          severity: "error",
+          code: "UNS_ERR_CHECK_UNKNOWN_CHANNEL",
+          where: "topics/tree.yaml leaf acme/+/ghost",
+          message: expect.stringContaining('"noSuchChannel"'),
+        }),
         expect.objectContaining({
           severity: "error",
           code: "UNS_ERR_CHECK_ADDRESS_MISMATCH",
@@ -60,8 +65,13 @@ describe("checkConsistency", () => {
   });
 
   it("counts a channel as used when a leaf without channel matches its address", () => {
-    const tree = parseTopicTree("tree: { acme: { level: e, children: { heilbronn: { level: s, children: { paint: { level: a, leaves: { status: {} } } } } } } }", "t.yaml");
-    const unused = checkConsistency(tree, set).filter((f) => f.code === "UNS_ERR_CHECK_UNUSED_CHANNEL").map((f) => f.message);
+    const tree = parseTopicTree(
+      "tree: { acme: { level: e, children: { heilbronn: { level: s, children: { paint: { level: a, leaves: { status: {} } } } } } } }",
+      "t.yaml",
+    );
+    const unused = checkConsistency(tree, set)
+      .filter((f) => f.code === "UNS_ERR_CHECK_UNUSED_CHANNEL")
+      .map((f) => f.message);
     expect(unused.some((m) => m.includes('"paintStatus"'))).toBe(false);
     expect(unused.some((m) => m.includes('"weldSpot"'))).toBe(true);
   });

@@ -62,7 +62,8 @@ export function checkConsistency(tree: TopicTree, set: ContractSet): Finding[] {
   const unnamed = leaves.filter((l) => l.channel === null).map((l) => l.filter.split("/"));
   for (const channel of set.channels) {
     if (used.has(channel.id)) continue;
-    const byAddress = channel.filter !== null && unnamed.some((l) => filtersIntersect(l, channel.filter!.split("/")));
+    const byAddress =
+      channel.filter !== null && unnamed.some((l) => filtersIntersect(l, channel.filter!.split("/")));
     if (byAddress) continue;
     findings.push({
       severity: "warning",

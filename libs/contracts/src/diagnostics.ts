@@ -1,5 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 
 export type Severity = "error" | "warning" | "info" | "hint";
 
@@ -32,7 +32,8 @@ export function toJsonPath(path: readonly (string | number)[]): string {
 
 /** `file:line:column path: message`, the shape editors and terminals turn into links. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line === undefined ? d.file : `${d.file}:${d.line}${d.column === undefined ? "" : `:${d.column}`}`;
+  const where =
+    d.line === undefined ? d.file : `${d.file}:${d.line}${d.column === undefined ? "" : `:${d.column}`}`;
   return `${where} ${d.path}: ${d.message}`;
 }
 
@@ -97,7 +98,9 @@ export function positionOf(
   let keyNode: unknown;
   for (const part of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part),
+      );
       if (!pair) break;
       keyNode = pair.key;
       node = pair.value;
@@ -132,7 +135,11 @@ export function createDiagnosticSink(src: YamlSource, code: string) {
         code: opts.code ?? code,
       });
     },
-    warning(path: readonly (string | number)[], message: string, opts: { key?: boolean; code?: string } = {}) {
+    warning(
+      path: readonly (string | number)[],
+      message: string,
+      opts: { key?: boolean; code?: string } = {},
+    ) {
       list.push({
         file: src.file,
         severity: "warning",

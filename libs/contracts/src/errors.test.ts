@@ -5,7 +5,11 @@ import { createError, errorCodes, isUnsError, UnsError } from "./errors.js";
 describe("createError", () => {
   it("makes an UnsError with code, status, details and cause", () => {
     const cause = new Error("disk");
-    const err = createError("UNS_ERR_TREE_READ", "cannot read", { cause, statusCode: 500, details: { file: "x" } });
+    const err = createError("UNS_ERR_TREE_READ", "cannot read", {
+      cause,
+      statusCode: 500,
+      details: { file: "x" },
+    });
     expect(err).toBeInstanceOf(UnsError);
     expect(err).toBeInstanceOf(Error);
     expect(isUnsError(err)).toBe(true);

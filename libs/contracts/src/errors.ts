@@ -88,7 +88,8 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Publish to a concrete topic; wildcards are only allowed in subscriptions [MQTT-3.3.2-2].",
   },
   UNS_ERR_TOPIC_NOT_IN_TREE: {
-    message: "The topic matches no leaf of the topic tree and the tree refuses topics outside it (outside: deny).",
+    message:
+      "The topic matches no leaf of the topic tree and the tree refuses topics outside it (outside: deny).",
     fix: "Publish to a topic the tree defines, add the leaf to topics/tree.yaml, or set outside: allow.",
   },
   UNS_ERR_TOPIC_VARIABLE_LEVEL: {
@@ -128,7 +129,8 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Move shared schema fragments into a sub-folder (they can still be $ref'd) or add the 'asyncapi' field.",
   },
   UNS_ERR_CONTRACT_DUPLICATE_CHANNEL: {
-    message: "Two contract documents define the same channel id; channel ids must be unique across asyncapi/.",
+    message:
+      "Two contract documents define the same channel id; channel ids must be unique across asyncapi/.",
     fix: "Rename the channel in one of the two files named in the message.",
   },
   UNS_ERR_CONTRACT_PARSE: {

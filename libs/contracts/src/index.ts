@@ -7,59 +7,65 @@
  * so validation workers stay light.
  */
 
-export { type ErrorCodeInfo, type CreateErrorOptions, UnsError, createError, isUnsError, errorCodes } from "./errors.js";
-export { type Diagnostic, type Severity, formatDiagnostic, toJsonPath } from "./diagnostics.js";
-
-export {
-  type Policy,
-  type OutsideMode,
-  type NamingRules,
-  type TopicClass,
-  type TopicTree,
-  type TopicTreeOptions,
-  type TreeDescription,
-  type TreeNodeDescription,
-  type LeafDescription,
-  type LeafPattern,
-  defaultNaming,
-  loadTopicTree,
-  parseTopicTree,
-} from "./topic-tree.js";
-
 export {
   type Access,
   type AccessOptions,
   type ApiAccess,
   type AuthResult,
-  type Identity,
-  type PublicUser,
-  type RoleRules,
   addUser,
+  type Identity,
   loadAccess,
+  type PublicUser,
   parseAccess,
+  type RoleRules,
 } from "./access.js";
-export { hashPassword, verifyPassword } from "./password.js";
-
 export {
+  addressToFilter,
+  type ChannelMatcher,
+  createChannelMatcher,
+  matchChannel,
+} from "./channel-address.js";
+export { checkConsistency, type Finding } from "./consistency.js";
+export type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
+export { type Diagnostic, formatDiagnostic, type Severity, toJsonPath } from "./diagnostics.js";
+export {
+  type CreateErrorOptions,
+  createError,
+  type ErrorCodeInfo,
+  errorCodes,
+  isUnsError,
+  UnsError,
+} from "./errors.js";
+export { type LoadedContracts, type LoadedDocument, loadContracts } from "./load-contracts.js";
+export {
+  filterCovers,
+  filterMatches,
+  filtersIntersect,
   isValidFilter,
   isValidTopicName,
-  filterMatches,
-  filterCovers,
-  filtersIntersect,
   unshareFilter,
 } from "./mqtt-filter.js";
-
-export type { ContractSet, ChannelSpec, MessageSpec, JSONSchema } from "./contract-set.js";
-export { type LoadedContracts, type LoadedDocument, loadContracts } from "./load-contracts.js";
-export { type ChannelMatcher, addressToFilter, createChannelMatcher, matchChannel } from "./channel-address.js";
-
+export { hashPassword, verifyPassword } from "./password.js";
 export {
-  type Validator,
-  type ValidatorOptions,
-  type ValidationResult,
+  defaultNaming,
+  type LeafDescription,
+  type LeafPattern,
+  loadTopicTree,
+  type NamingRules,
+  type OutsideMode,
+  type Policy,
+  parseTopicTree,
+  type TopicClass,
+  type TopicTree,
+  type TopicTreeOptions,
+  type TreeDescription,
+  type TreeNodeDescription,
+} from "./topic-tree.js";
+export {
+  createValidator,
   type ValidationError,
   type ValidationKind,
-  createValidator,
+  type ValidationResult,
+  type Validator,
+  type ValidatorOptions,
 } from "./validator.js";
-
-export { type Finding, checkConsistency } from "./consistency.js";

@@ -5,7 +5,14 @@ import type { AsyncAPIDocumentInterface, ChannelInterface, MessageInterface, Par
 import { parse as parseYaml } from "yaml";
 import { parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
-import { type Diagnostic, isPlainObject, parseYamlSource, positionOf, type Severity, toJsonPath } from "./diagnostics.js";
+import {
+  type Diagnostic,
+  isPlainObject,
+  parseYamlSource,
+  positionOf,
+  type Severity,
+  toJsonPath,
+} from "./diagnostics.js";
 import { createError } from "./errors.js";
 import { classifySchemaFormat, copyData, isJsonContentType, toPortableSchema } from "./schema-convert.js";
 
@@ -50,9 +57,13 @@ export async function loadContracts(dir: string): Promise<LoadedContracts> {
       .map((e) => e.name)
       .sort();
   } catch (cause) {
-    throw createError("UNS_ERR_CONTRACT_READ", `cannot read the contracts folder ${dir}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw createError(
+      "UNS_ERR_CONTRACT_READ",
+      `cannot read the contracts folder ${dir}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
 
   // Loaded on demand: the parser pulls in spectral and friends, which validation workers
@@ -74,7 +85,10 @@ export async function loadContracts(dir: string): Promise<LoadedContracts> {
 
     if (doc.ok) {
       const clashes = result.channels.filter((c) => owner.has(c.id));
-      const src = clashes.length > 0 ? parseYamlSource(doc.text, file, "UNS_ERR_CONTRACT_DUPLICATE_CHANNEL") : undefined;
+      const src =
+        clashes.length > 0
+          ? parseYamlSource(doc.text, file, "UNS_ERR_CONTRACT_DUPLICATE_CHANNEL")
+          : undefined;
       for (const c of clashes) {
         diagnostics.push({
           file,
@@ -114,7 +128,13 @@ async function loadDocument(parser: Parser, file: string): Promise<DocumentResul
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    diagnostics.push({ file, severity: "error", message: `cannot read: ${(e as Error).message}`, path: "$", code: "UNS_ERR_CONTRACT_READ" });
+    diagnostics.push({
+      file,
+      severity: "error",
+      message: `cannot read: ${(e as Error).message}`,
+      path: "$",
+      code: "UNS_ERR_CONTRACT_READ",
+    });
     return { channels: [], diagnostics };
   }
   const hash = createHash("sha256").update(text).digest("hex");
@@ -182,7 +202,13 @@ async function loadDocument(parser: Parser, file: string): Promise<DocumentResul
   const failed = diagnostics.some((d) => d.severity === "error");
   if (!parsed.document || failed) {
     if (!failed) {
-      diagnostics.push({ file, severity: "error", message: "the AsyncAPI parser returned no document", path: "$", code: "UNS_ERR_CONTRACT_PARSE" });
+      diagnostics.push({
+        file,
+        severity: "error",
+        message: "the AsyncAPI parser returned no document",
+        path: "$",
+        code: "UNS_ERR_CONTRACT_PARSE",
+      });
     }
     return { document, channels: [], diagnostics };
   }
@@ -198,23 +224,26 @@ async function loadDocument(parser: Parser, file: string): Promise<DocumentResul
 function buildChannels(api: AsyncAPIDocumentInterface, doc: LoadedDocument): ChannelSpec[] {
   const v2 = api.version().startsWith("2.");
   const defaultContentType = api.defaultContentType() ?? "application/json";
-  return api.channels().all().map((ch) => {
-    const address = ch.address() ?? null;
-    const parsedAddress = address === null ? null : parseAddress(address);
-    const spec: ChannelSpec = {
-      id: ch.id(),
-      file: doc.file,
-      title: doc.title,
-      version: doc.version,
-      address,
-      filter: parsedAddress?.filter ?? null,
-      parameters: buildParameters(ch, parsedAddress?.parameters ?? []),
-      messages: buildMessages(ch, v2, defaultContentType, api.version()),
-    };
-    const description = ch.description();
-    if (description) spec.description = description;
-    return spec;
-  });
+  return api
+    .channels()
+    .all()
+    .map((ch) => {
+      const address = ch.address() ?? null;
+      const parsedAddress = address === null ? null : parseAddress(address);
+      const spec: ChannelSpec = {
+        id: ch.id(),
+        file: doc.file,
+        title: doc.title,
+        version: doc.version,
+        address,
+        filter: parsedAddress?.filter ?? null,
+        parameters: buildParameters(ch, parsedAddress?.parameters ?? []),
+        messages: buildMessages(ch, v2, defaultContentType, api.version()),
+      };
+      const description = ch.description();
+      if (description) spec.description = description;
+      return spec;
+    });
 }
 
 function buildParameters(ch: ChannelInterface, inAddress: string[]): Record<string, JSONSchema | null> {
@@ -241,12 +270,15 @@ function buildMessages(
   asyncapiVersion: string,
 ): MessageSpec[] {
   const used = new Set<string>();
-  return ch.messages().all().map((m, i) => {
-    let name = messageName(m, v2) ?? `message-${i + 1}`;
-    for (let n = 2; used.has(name); n++) name = `${messageName(m, v2) ?? "message"}-${n}`;
-    used.add(name);
-    return buildMessage(m, name, v2, defaultContentType, asyncapiVersion);
-  });
+  return ch
+    .messages()
+    .all()
+    .map((m, i) => {
+      let name = messageName(m, v2) ?? `message-${i + 1}`;
+      for (let n = 2; used.has(name); n++) name = `${messageName(m, v2) ?? "message"}-${n}`;
+      used.add(name);
+      return buildMessage(m, name, v2, defaultContentType, asyncapiVersion);
+    });
 }
 
 function messageName(m: MessageInterface, v2: boolean): string | undefined {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { filterCovers, filterMatches, filtersIntersect, isValidFilter, isValidTopicName, unshareFilter } from "./mqtt-filter.js";
+import {
+  filterCovers,
+  filterMatches,
+  filtersIntersect,
+  isValidFilter,
+  isValidTopicName,
+  unshareFilter,
+} from "./mqtt-filter.js";
 
 const s = (x: string) => x.split("/");
 const matches = (f: string, t: string) => filterMatches(s(f), s(t));
@@ -17,7 +24,8 @@ describe("topic names and filters", () => {
   });
 
   it("validates filters [MQTT-4.7.1-2] [MQTT-4.7.1-3]", () => {
-    for (const ok of ["#", "+", "a/+/b", "a/#", "+/+", "$SYS/#", "/"]) expect(isValidFilter(ok), ok).toBe(true);
+    for (const ok of ["#", "+", "a/+/b", "a/#", "+/+", "$SYS/#", "/"])
+      expect(isValidFilter(ok), ok).toBe(true);
     for (const bad of ["", "a/#/b", "a#", "a/b+", "+a/b", "##"]) expect(isValidFilter(bad), bad).toBe(false);
   });
 

@@ -6,7 +6,7 @@
 
 /** [MQTT-4.7.3-1] at least one character; [MQTT-3.3.2-2] no wildcards; [MQTT-4.7.3-2] no NUL. */
 export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !/[+#\u0000]/.test(topic);
+  return topic.length > 0 && !/[+#]/.test(topic) && !topic.includes("\u0000");
 }
 
 /**
@@ -108,5 +108,5 @@ export function filtersIntersect(a: readonly string[], b: readonly string[]): bo
 }
 
 function isDollarLiteral(level: string | undefined): boolean {
-  return level !== undefined && level.startsWith("$");
+  return level?.startsWith("$") === true;
 }

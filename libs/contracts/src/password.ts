@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from "node:crypto";
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 import { createError } from "./errors.js";
 
 /**
@@ -14,7 +14,12 @@ const KEY_BYTES = 32;
 const MAX_N = 1 << 20;
 const MAX_RP = 64;
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
@@ -52,7 +57,11 @@ interface ParsedHash {
 export function parsePasswordHash(hash: string): ParsedHash | undefined {
   const parts = hash.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return undefined;
-  const [N, r, p] = parts.slice(1, 4).map((s) => (/^[0-9]+$/.test(s!) ? Number(s) : Number.NaN)) as [number, number, number];
+  const [N, r, p] = parts.slice(1, 4).map((s) => (/^[0-9]+$/.test(s!) ? Number(s) : Number.NaN)) as [
+    number,
+    number,
+    number,
+  ];
   // scrypt requires N to be a power of two greater than 1.
   if (!(N > 1 && N <= MAX_N && (N & (N - 1)) === 0)) return undefined;
   if (!(r >= 1 && r <= MAX_RP && p >= 1 && p <= MAX_RP)) return undefined;
@@ -68,6 +77,11 @@ export function parsePasswordHash(hash: string): ParsedHash | undefined {
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   const parsed = parsePasswordHash(hash);
   if (!parsed || typeof password !== "string") return false;
-  const key = await scryptAsync(password, parsed.salt, parsed.key.length, scryptOptions(parsed.N, parsed.r, parsed.p));
+  const key = await scryptAsync(
+    password,
+    parsed.salt,
+    parsed.key.length,
+    scryptOptions(parsed.N, parsed.r, parsed.p),
+  );
   return timingSafeEqual(key, parsed.key);
 }

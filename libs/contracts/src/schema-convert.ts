@@ -28,7 +28,14 @@ const SCHEMA_KEYWORDS = new Set([
 /** Keywords whose value is a list of schemas. */
 const SCHEMA_LIST_KEYWORDS = new Set(["allOf", "anyOf", "oneOf", "prefixItems", "items"]);
 /** Keywords whose value is a map of name -> schema. */
-const SCHEMA_MAP_KEYWORDS = new Set(["properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"]);
+const SCHEMA_MAP_KEYWORDS = new Set([
+  "properties",
+  "patternProperties",
+  "definitions",
+  "$defs",
+  "dependentSchemas",
+  "dependencies",
+]);
 
 export interface ConvertOptions {
   /** Treat the schema as an OpenAPI 3.0 Schema Object (maps `nullable`). */
@@ -64,7 +71,11 @@ function forEachSubschema(schema: Obj, visit: (sub: unknown) => void): void {
  */
 export function toPortableSchema(root: unknown, options: ConvertOptions = {}): ConvertResult {
   if (typeof root === "boolean") return { ok: true, schema: root };
-  if (!isObj(root)) return { ok: false, reason: `the payload schema is not an object (got ${Array.isArray(root) ? "a list" : typeof root})` };
+  if (!isObj(root))
+    return {
+      ok: false,
+      reason: `the payload schema is not an object (got ${Array.isArray(root) ? "a list" : typeof root})`,
+    };
 
   // 1. Find the back-edge targets.
   const targets = new Set<Obj>();
@@ -94,7 +105,8 @@ export function toPortableSchema(root: unknown, options: ConvertOptions = {}): C
   const nameFor = (node: Obj): string => {
     const existing = defNames.get(node);
     if (existing) return existing;
-    const hint = typeof node["x-parser-schema-id"] === "string" ? (node["x-parser-schema-id"] as string) : "schema";
+    const hint =
+      typeof node["x-parser-schema-id"] === "string" ? (node["x-parser-schema-id"] as string) : "schema";
     const base = hint.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^_+|_+$/g, "") || "schema";
     let name = base;
     for (let i = 2; usedNames.has(name); i++) name = `${base}-${i}`;
@@ -122,10 +134,12 @@ export function toPortableSchema(root: unknown, options: ConvertOptions = {}): C
       if (key === "$id" || (key === "$schema" && !isRoot)) continue;
       if (key === "items" && Array.isArray(value)) out[key] = value.map((v) => emit(v, false));
       else if (SCHEMA_KEYWORDS.has(key)) out[key] = emit(value, false);
-      else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value)) out[key] = value.map((v) => emit(v, false));
+      else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value))
+        out[key] = value.map((v) => emit(v, false));
       else if (SCHEMA_MAP_KEYWORDS.has(key) && isObj(value)) {
         const map: Obj = {};
-        for (const [k, v] of Object.entries(value)) map[k] = key === "dependencies" && Array.isArray(v) ? copyData(v) : emit(v, false);
+        for (const [k, v] of Object.entries(value))
+          map[k] = key === "dependencies" && Array.isArray(v) ? copyData(v) : emit(v, false);
         out[key] = map;
       } else out[key] = copyData(value);
     }
@@ -152,7 +166,10 @@ export function toPortableSchema(root: unknown, options: ConvertOptions = {}): C
     return { ok: true, schema };
   } catch (e) {
     if (e instanceof TooLarge) {
-      return { ok: false, reason: `schema too large: more than ${maxNodes} nodes once shared references are expanded` };
+      return {
+        ok: false,
+        reason: `schema too large: more than ${maxNodes} nodes once shared references are expanded`,
+      };
     }
     throw e;
   }
@@ -191,7 +208,8 @@ export function copyData(value: unknown, stack: Set<object> = new Set()): unknow
     out = value.map((v) => (v === undefined ? null : copyData(v, stack)));
   } else {
     const o: Obj = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined && typeof v !== "function") o[k] = copyData(v, stack);
+    for (const [k, v] of Object.entries(value))
+      if (v !== undefined && typeof v !== "function") o[k] = copyData(v, stack);
     out = o;
   }
   stack.delete(value);
@@ -212,7 +230,8 @@ export function classifySchemaFormat(schemaFormat: string): SchemaFormatKind {
   const f = schemaFormat.toLowerCase().replace(/\s+/g, "");
   const [type = "", ...params] = f.split(";");
   const version = params.find((p) => p.startsWith("version="))?.slice("version=".length) ?? "";
-  if (/^application\/vnd\.aai\.asyncapi(\+json|\+yaml)?$/.test(type)) return { kind: "json-schema", dialect: "draft-07" };
+  if (/^application\/vnd\.aai\.asyncapi(\+json|\+yaml)?$/.test(type))
+    return { kind: "json-schema", dialect: "draft-07" };
   if (/^application\/schema(\+json|\+yaml)?$/.test(type)) {
     if (version.includes("2020-12")) return { kind: "json-schema", dialect: "2020-12" };
     if (version.includes("2019-09")) return { kind: "json-schema", dialect: "2019-09" };
@@ -228,7 +247,10 @@ export function classifySchemaFormat(schemaFormat: string): SchemaFormatKind {
 }
 
 /** The ajv dialect for a payload: its own `$schema` wins over the format's default. */
-export function dialectOf(schema: JSONSchema, fallback: "draft-07" | "2019-09" | "2020-12"): "draft-07" | "2019-09" | "2020-12" {
+export function dialectOf(
+  schema: JSONSchema,
+  fallback: "draft-07" | "2019-09" | "2020-12",
+): "draft-07" | "2019-09" | "2020-12" {
   if (typeof schema === "object" && typeof schema.$schema === "string") {
     if (schema.$schema.includes("2020-12")) return "2020-12";
     if (schema.$schema.includes("2019-09")) return "2019-09";

@@ -46,8 +46,15 @@ describe("loadTopicTree / classify: leaves", () => {
   });
 
   it("matches leaves that span levels and leaves without a channel", () => {
-    expect(tree.classify(`${cellBase}/results/weld-quality`)).toMatchObject({ leaf: "results/weld-quality", channel: "weldQuality" });
-    expect(tree.classify("acme/neckarsulm/body-shop/line-07/recipe")).toMatchObject({ kind: "leaf", leaf: "recipe", channel: null });
+    expect(tree.classify(`${cellBase}/results/weld-quality`)).toMatchObject({
+      leaf: "results/weld-quality",
+      channel: "weldQuality",
+    });
+    expect(tree.classify("acme/neckarsulm/body-shop/line-07/recipe")).toMatchObject({
+      kind: "leaf",
+      leaf: "recipe",
+      channel: null,
+    });
   });
 
   it("returns the same frozen object from the cache", () => {
@@ -57,7 +64,9 @@ describe("loadTopicTree / classify: leaves", () => {
   });
 
   it("keeps a bounded cache", () => {
-    const small = parseTopicTree("tree: { a: { level: x, leaves: { b: {} } } }\noutside: allow", "t.yaml", { cacheEntries: 2 });
+    const small = parseTopicTree("tree: { a: { level: x, leaves: { b: {} } } }\noutside: allow", "t.yaml", {
+      cacheEntries: 2,
+    });
     for (let i = 0; i < 10; i++) small.classify(`a/n${i}`);
     expect(small.classify("a/b")).toMatchObject({ kind: "leaf" });
   });
@@ -172,22 +181,60 @@ describe("nodes() and leafPatterns()", () => {
     expect(d.outside).toBe("deny");
     expect(d.naming.maxDepth).toBe(12);
     const acme = d.children[0]!;
-    expect(acme).toMatchObject({ key: "acme", level: "enterprise", kind: "literal", policy: "monitor", filter: "acme" });
+    expect(acme).toMatchObject({
+      key: "acme",
+      level: "enterprise",
+      kind: "literal",
+      policy: "monitor",
+      filter: "acme",
+    });
     const line = acme.children[0]!.children[0]!.children[0]!;
-    expect(line).toMatchObject({ key: "{line}", level: "line", kind: "variable", pattern: "^line-[0-9]{2}$", filter: "acme/neckarsulm/body-shop/+" });
-    expect(line.leaves).toEqual([{ name: "recipe", filter: "acme/neckarsulm/body-shop/+/recipe", channel: null, policy: "enforce" }]);
+    expect(line).toMatchObject({
+      key: "{line}",
+      level: "line",
+      kind: "variable",
+      pattern: "^line-[0-9]{2}$",
+      filter: "acme/neckarsulm/body-shop/+",
+    });
+    expect(line.leaves).toEqual([
+      { name: "recipe", filter: "acme/neckarsulm/body-shop/+/recipe", channel: null, policy: "enforce" },
+    ]);
     const cell = line.children[0]!;
-    expect(cell.leaves.map((l) => l.name)).toEqual(["weld-spot", "image-event", "results/weld-quality", "energy"]);
-    expect(cell.leaves[0]).toMatchObject({ leafSet: "cell", description: "one weld spot", policy: "enforce" });
+    expect(cell.leaves.map((l) => l.name)).toEqual([
+      "weld-spot",
+      "image-event",
+      "results/weld-quality",
+      "energy",
+    ]);
+    expect(cell.leaves[0]).toMatchObject({
+      leafSet: "cell",
+      description: "one weld spot",
+      policy: "enforce",
+    });
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
   });
 
   it("lists every leaf as an MQTT filter with its channel", () => {
     expect(tree.leafPatterns()).toEqual(
       expect.arrayContaining([
-        { filter: "acme/neckarsulm/body-shop/+/+/weld-spot", leaf: "weld-spot", channel: "weldSpot", policy: "enforce" },
-        { filter: "acme/neckarsulm/body-shop/+/+/results/weld-quality", leaf: "results/weld-quality", channel: "weldQuality", policy: "enforce" },
-        { filter: "acme/neckarsulm/press-shop/+/slot/+/stroke", leaf: "stroke", channel: "acme/neckarsulm/press-shop/{press}/slot/{slot}/stroke", policy: "monitor" },
+        {
+          filter: "acme/neckarsulm/body-shop/+/+/weld-spot",
+          leaf: "weld-spot",
+          channel: "weldSpot",
+          policy: "enforce",
+        },
+        {
+          filter: "acme/neckarsulm/body-shop/+/+/results/weld-quality",
+          leaf: "results/weld-quality",
+          channel: "weldQuality",
+          policy: "enforce",
+        },
+        {
+          filter: "acme/neckarsulm/press-shop/+/slot/+/stroke",
+          leaf: "stroke",
+          channel: "acme/neckarsulm/press-shop/{press}/slot/{slot}/stroke",
+          policy: "monitor",
+        },
       ]),
     );
     expect(tree.leafPatterns()).toHaveLength(6);
@@ -220,37 +267,64 @@ tree:
     const d = diagnosticsOf(() => parseTopicTree(text, "topics/tree.yaml"));
     const find = (path: string) => d.find((x) => x.path === path);
     expect(find("$.naming.maxDepth")).toMatchObject({ line: 2, message: expect.stringContaining("integer") });
-    expect(find("$.outside")).toMatchObject({ line: 3, message: expect.stringContaining('"deny" or "allow"') });
-    expect(find("$.tree.acme.policy")).toMatchObject({ line: 7, message: expect.stringContaining('"monitor" or "enforce"') });
-    expect(find("$.tree.acme.colour")).toMatchObject({ line: 8, message: expect.stringContaining("accepted keys") });
+    expect(find("$.outside")).toMatchObject({
+      line: 3,
+      message: expect.stringContaining('"deny" or "allow"'),
+    });
+    expect(find("$.tree.acme.policy")).toMatchObject({
+      line: 7,
+      message: expect.stringContaining('"monitor" or "enforce"'),
+    });
+    expect(find("$.tree.acme.colour")).toMatchObject({
+      line: 8,
+      message: expect.stringContaining("accepted keys"),
+    });
     expect(find("$.tree.acme.children.Bad")).toMatchObject({ line: 10 });
     expect(find('$.tree.acme.children["{line}"].pattern')).toMatchObject({ line: 13 });
-    expect(find('$.tree.acme.children["{line}"].leaves')).toMatchObject({ line: 14, message: expect.stringContaining('"nope"') });
+    expect(find('$.tree.acme.children["{line}"].leaves')).toMatchObject({
+      line: 14,
+      message: expect.stringContaining('"nope"'),
+    });
     expect(d.every((x) => x.file === "topics/tree.yaml" && x.code === "UNS_ERR_TREE_INVALID")).toBe(true);
   });
 
   it("requires the tree key, level names, string enums, and leaves within maxDepth", () => {
     expect(diagnosticsOf(() => parseTopicTree("policy: monitor", "t.yaml"))[0]!.message).toContain("tree");
-    expect(diagnosticsOf(() => parseTopicTree("tree: { acme: {} }", "t.yaml"))[0]!.message).toContain("level");
-    expect(diagnosticsOf(() => parseTopicTree("tree: { '{x}': { enum: [1, 2] } }", "t.yaml"))[0]!.message).toContain("quote");
+    expect(diagnosticsOf(() => parseTopicTree("tree: { acme: {} }", "t.yaml"))[0]!.message).toContain(
+      "level",
+    );
     expect(
-      diagnosticsOf(() => parseTopicTree("naming: { maxDepth: 2 }\ntree: { a: { level: x, leaves: { b/c: {} } } }", "t.yaml"))[0]!.message,
+      diagnosticsOf(() => parseTopicTree("tree: { '{x}': { enum: [1, 2] } }", "t.yaml"))[0]!.message,
+    ).toContain("quote");
+    expect(
+      diagnosticsOf(() =>
+        parseTopicTree("naming: { maxDepth: 2 }\ntree: { a: { level: x, leaves: { b/c: {} } } }", "t.yaml"),
+      )[0]!.message,
     ).toContain("maxDepth");
   });
 
   it("throws UNS_ERR_TREE_READ for a missing file", () => {
-    expect(() => loadTopicTree("/nonexistent-dir")).toThrow(expect.objectContaining({ code: "UNS_ERR_TREE_READ" }));
+    expect(() => loadTopicTree("/nonexistent-dir")).toThrow(
+      expect.objectContaining({ code: "UNS_ERR_TREE_READ" }),
+    );
   });
 
   it("keeps warnings (unused leaf set, unanchored pattern) without failing", () => {
-    const t = parseTopicTree("tree: { '{x}': { pattern: 'a', leaves: { s: {} } } }\nleafSets: { spare: { y: {} } }", "t.yaml");
+    const t = parseTopicTree(
+      "tree: { '{x}': { pattern: 'a', leaves: { s: {} } } }\nleafSets: { spare: { y: {} } }",
+      "t.yaml",
+    );
     expect(t.diagnostics.map((d) => d.severity)).toEqual(["warning", "warning"]);
   });
 });
 
 describe("classify speed", () => {
   it("classifies cached topics quickly", () => {
-    const topics = Array.from({ length: 1000 }, (_, i) => `acme/neckarsulm/body-shop/line-${String(i % 100).padStart(2, "0")}/cell-0${i % 10}/weld-spot`);
+    const topics = Array.from(
+      { length: 1000 },
+      (_, i) =>
+        `acme/neckarsulm/body-shop/line-${String(i % 100).padStart(2, "0")}/cell-0${i % 10}/weld-spot`,
+    );
     const start = performance.now();
     for (let round = 0; round < 100; round++) for (const t of topics) tree.classify(t);
     const perCall = ((performance.now() - start) * 1e3) / 100_000; // microseconds

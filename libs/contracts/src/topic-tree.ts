@@ -131,9 +131,13 @@ export function loadTopicTree(dir: string, options: TopicTreeOptions = {}): Topi
   try {
     text = readFileSync(file, "utf8");
   } catch (cause) {
-    throw createError("UNS_ERR_TREE_READ", `cannot read the topic tree ${file}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw createError(
+      "UNS_ERR_TREE_READ",
+      `cannot read the topic tree ${file}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   return parseTopicTree(text, file, options);
 }
@@ -246,7 +250,10 @@ function compileRegex(
 
 function compileTree(raw: unknown, file: string, sink: DiagnosticSink): CompiledTree | undefined {
   if (!isPlainObject(raw)) {
-    sink.error([], `the topic tree must be a map with keys ${ROOT_KEYS.join(", ")}; got ${describeValue(raw)}`);
+    sink.error(
+      [],
+      `the topic tree must be a map with keys ${ROOT_KEYS.join(", ")}; got ${describeValue(raw)}`,
+    );
     return undefined;
   }
   checkKeys(sink, raw, ROOT_KEYS, []);
@@ -260,10 +267,18 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
       const { maxDepth, maxLength, level } = raw.naming;
       if (maxDepth !== undefined) {
         if (Number.isInteger(maxDepth) && (maxDepth as number) >= 1) naming.maxDepth = maxDepth as number;
-        else sink.error(["naming", "maxDepth"], `maxDepth must be an integer >= 1, got ${describeValue(maxDepth)}`);
+        else
+          sink.error(
+            ["naming", "maxDepth"],
+            `maxDepth must be an integer >= 1, got ${describeValue(maxDepth)}`,
+          );
       }
       if (maxLength !== undefined) {
-        if (Number.isInteger(maxLength) && (maxLength as number) >= 1 && (maxLength as number) <= MQTT_MAX_TOPIC_BYTES) {
+        if (
+          Number.isInteger(maxLength) &&
+          (maxLength as number) >= 1 &&
+          (maxLength as number) <= MQTT_MAX_TOPIC_BYTES
+        ) {
           naming.maxLength = maxLength as number;
         } else {
           sink.error(
@@ -290,7 +305,10 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
   const leafSets = new Map<string, Map<string, LeafSpec>>();
   if (raw.leafSets !== undefined) {
     if (!isPlainObject(raw.leafSets)) {
-      sink.error(["leafSets"], "leafSets must be a map: set name -> { leaf name -> { channel, policy, description } }");
+      sink.error(
+        ["leafSets"],
+        "leafSets must be a map: set name -> { leaf name -> { channel, policy, description } }",
+      );
     } else {
       for (const [setName, set] of Object.entries(raw.leafSets)) {
         leafSets.set(setName, readLeaves(sink, set, ["leafSets", setName], levelRegex, naming));
@@ -311,7 +329,10 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
   };
 
   if (raw.tree === undefined) {
-    sink.error([], "missing key tree: the map of first-level values (e.g. tree: { acme: { level: enterprise } })");
+    sink.error(
+      [],
+      "missing key tree: the map of first-level values (e.g. tree: { acme: { level: enterprise } })",
+    );
   } else if (!isPlainObject(raw.tree)) {
     sink.error(["tree"], `tree must be a map of first-level values, got ${describeValue(raw.tree)}`);
   } else {
@@ -319,7 +340,8 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
   }
 
   for (const name of leafSets.keys()) {
-    if (!usedSets.has(name)) sink.warning(["leafSets", name], `leaf set "${name}" is not used by any node`, { key: true });
+    if (!usedSets.has(name))
+      sink.warning(["leafSets", name], `leaf set "${name}" is not used by any node`, { key: true });
   }
 
   return { file, naming, levelRegex, outside, policy, root };
@@ -345,7 +367,10 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
       }
       const spec = value ?? {};
       if (!isPlainObject(spec)) {
-        sink.error(nodePath, `a tree node must be a map with keys ${NODE_KEYS.join(", ")}, got ${describeValue(value)}`);
+        sink.error(
+          nodePath,
+          `a tree node must be a map with keys ${NODE_KEYS.join(", ")}, got ${describeValue(value)}`,
+        );
         continue;
       }
       checkKeys(sink, spec, NODE_KEYS, nodePath);
@@ -353,13 +378,20 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
       let level = variableMatch?.[1];
       if (spec.level !== undefined) {
         if (typeof spec.level === "string" && spec.level.length > 0) level = spec.level;
-        else sink.error([...nodePath, "level"], `level must be a non-empty string (the level's name, e.g. site), got ${describeValue(spec.level)}`);
+        else
+          sink.error(
+            [...nodePath, "level"],
+            `level must be a non-empty string (the level's name, e.g. site), got ${describeValue(spec.level)}`,
+          );
       } else if (!variableMatch) {
         sink.error(nodePath, `missing key level: the name of this level (e.g. level: site)`, { key: true });
       }
       level ??= key;
       if (ancestorsLevels.includes(level)) {
-        sink.error([...nodePath, "level"], `level name "${level}" is already used by an ancestor; level names must be unique along a path`);
+        sink.error(
+          [...nodePath, "level"],
+          `level name "${level}" is already used by an ancestor; level names must be unique along a path`,
+        );
       }
 
       const node: CompiledNode = {
@@ -373,10 +405,15 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
         leaves: new Map(),
       };
       if (typeof spec.description === "string") node.description = spec.description;
-      else if (spec.description !== undefined) sink.error([...nodePath, "description"], "description must be a string");
+      else if (spec.description !== undefined)
+        sink.error([...nodePath, "description"], "description must be a string");
 
       if (!variableMatch && (spec.pattern !== undefined || spec.enum !== undefined)) {
-        sink.error(nodePath, `pattern and enum apply to variable levels only; write the key as "{${level}}"`, { key: true });
+        sink.error(
+          nodePath,
+          `pattern and enum apply to variable levels only; write the key as "{${level}}"`,
+          { key: true },
+        );
       }
       if (variableMatch && spec.pattern !== undefined) {
         const re = compileRegex(sink, spec.pattern, [...nodePath, "pattern"], "pattern");
@@ -384,21 +421,35 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
           node.pattern = re;
           node.patternSource = spec.pattern as string;
           if (!(spec.pattern as string).startsWith("^") || !(spec.pattern as string).endsWith("$")) {
-            sink.warning([...nodePath, "pattern"], "pattern is not anchored with ^...$: it accepts any value that contains a match");
+            sink.warning(
+              [...nodePath, "pattern"],
+              "pattern is not anchored with ^...$: it accepts any value that contains a match",
+            );
           }
         }
       }
       if (variableMatch && spec.enum !== undefined) {
-        if (!Array.isArray(spec.enum) || spec.enum.length === 0 || !spec.enum.every((v) => typeof v === "string")) {
-          sink.error([...nodePath, "enum"], "enum must be a non-empty list of strings (quote values such as '01')");
+        if (
+          !Array.isArray(spec.enum) ||
+          spec.enum.length === 0 ||
+          !spec.enum.every((v) => typeof v === "string")
+        ) {
+          sink.error(
+            [...nodePath, "enum"],
+            "enum must be a non-empty list of strings (quote values such as '01')",
+          );
         } else {
           node.enumValues = spec.enum as string[];
         }
       }
       if (node.filterLevels.length > naming.maxDepth) {
-        sink.error(nodePath, `this node is at level ${node.filterLevels.length}, deeper than naming.maxDepth ${naming.maxDepth}`, {
-          key: true,
-        });
+        sink.error(
+          nodePath,
+          `this node is at level ${node.filterLevels.length}, deeper than naming.maxDepth ${naming.maxDepth}`,
+          {
+            key: true,
+          },
+        );
       }
 
       if (spec.leaves !== undefined) {
@@ -421,7 +472,10 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
         for (const [name, leaf] of leaves ?? []) {
           const filterLevels = [...node.filterLevels, ...name.split("/")];
           if (filterLevels.length > naming.maxDepth) {
-            sink.error([...nodePath, "leaves"], `leaf "${name}" here has ${filterLevels.length} levels, more than naming.maxDepth ${naming.maxDepth}`);
+            sink.error(
+              [...nodePath, "leaves"],
+              `leaf "${name}" here has ${filterLevels.length} levels, more than naming.maxDepth ${naming.maxDepth}`,
+            );
           }
           const compiledLeaf: CompiledLeaf = {
             name,
@@ -436,8 +490,13 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
       }
 
       if (spec.children !== undefined) {
-        if (isPlainObject(spec.children)) compileChildren(spec.children, node, [...nodePath, "children"], [...ancestorsLevels, level]);
-        else sink.error([...nodePath, "children"], `children must be a map of level values, got ${describeValue(spec.children)}`);
+        if (isPlainObject(spec.children))
+          compileChildren(spec.children, node, [...nodePath, "children"], [...ancestorsLevels, level]);
+        else
+          sink.error(
+            [...nodePath, "children"],
+            `children must be a map of level values, got ${describeValue(spec.children)}`,
+          );
       }
 
       if (node.variable) parent.variables.push(node);
@@ -455,7 +514,10 @@ function readLeaves(
 ): Map<string, LeafSpec> {
   const out = new Map<string, LeafSpec>();
   if (!isPlainObject(raw)) {
-    sink.error(path, `leaves must be a leaf set name or a map: leaf name -> { channel, policy, description }; got ${describeValue(raw)}`);
+    sink.error(
+      path,
+      `leaves must be a leaf set name or a map: leaf name -> { channel, policy, description }; got ${describeValue(raw)}`,
+    );
     return out;
   }
   for (const [name, value] of Object.entries(raw)) {
@@ -471,19 +533,27 @@ function readLeaves(
     }
     const spec = value ?? {};
     if (!isPlainObject(spec)) {
-      sink.error(leafPath, `a leaf must be a map with keys ${LEAF_KEYS.join(", ")}, got ${describeValue(value)}`);
+      sink.error(
+        leafPath,
+        `a leaf must be a map with keys ${LEAF_KEYS.join(", ")}, got ${describeValue(value)}`,
+      );
       continue;
     }
     checkKeys(sink, spec, LEAF_KEYS, leafPath);
     const leaf: LeafSpec = { channel: null };
     if (spec.channel !== undefined && spec.channel !== null) {
       if (typeof spec.channel === "string" && spec.channel.length > 0) leaf.channel = spec.channel;
-      else sink.error([...leafPath, "channel"], `channel must be an AsyncAPI channel id (a string), got ${describeValue(spec.channel)}`);
+      else
+        sink.error(
+          [...leafPath, "channel"],
+          `channel must be an AsyncAPI channel id (a string), got ${describeValue(spec.channel)}`,
+        );
     }
     const policy = readPolicy(sink, spec.policy, [...leafPath, "policy"]);
     if (policy) leaf.policy = policy;
     if (typeof spec.description === "string") leaf.description = spec.description;
-    else if (spec.description !== undefined) sink.error([...leafPath, "description"], "description must be a string");
+    else if (spec.description !== undefined)
+      sink.error([...leafPath, "description"], "description must be a string");
     out.set(name, leaf);
   }
   return out;
@@ -497,7 +567,11 @@ interface Failure {
   result: TopicClass;
 }
 
-function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options: TopicTreeOptions): TopicTree {
+function createTopicTree(
+  tree: CompiledTree,
+  diagnostics: Diagnostic[],
+  options: TopicTreeOptions,
+): TopicTree {
   const cache = createBoundedCache<string, TopicClass>(options.cacheEntries ?? 50_000);
   const { naming, levelRegex, root } = tree;
   const reservedDollar: TopicClass = Object.freeze({ kind: "reserved", namespace: "$" });
@@ -510,18 +584,30 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
   function checkNaming(topic: string, levels: string[]): TopicClass | undefined {
     const bytes = Buffer.byteLength(topic, "utf8");
     if (bytes > naming.maxLength) {
-      return refused("UNS_ERR_TOPIC_TOO_LONG", `topic is ${bytes} bytes long; naming.maxLength accepts at most ${naming.maxLength}`);
+      return refused(
+        "UNS_ERR_TOPIC_TOO_LONG",
+        `topic is ${bytes} bytes long; naming.maxLength accepts at most ${naming.maxLength}`,
+      );
     }
     if (/[+#]/.test(topic)) {
-      return refused("UNS_ERR_TOPIC_WILDCARD", `topic "${topic}" contains a wildcard ('+' or '#'); a topic name must be concrete [MQTT-3.3.2-2]`);
+      return refused(
+        "UNS_ERR_TOPIC_WILDCARD",
+        `topic "${topic}" contains a wildcard ('+' or '#'); a topic name must be concrete [MQTT-3.3.2-2]`,
+      );
     }
     if (levels.length > naming.maxDepth) {
-      return refused("UNS_ERR_TOPIC_TOO_DEEP", `topic has ${levels.length} levels; naming.maxDepth accepts at most ${naming.maxDepth}`);
+      return refused(
+        "UNS_ERR_TOPIC_TOO_DEEP",
+        `topic has ${levels.length} levels; naming.maxDepth accepts at most ${naming.maxDepth}`,
+      );
     }
     for (let i = 0; i < levels.length; i++) {
       const value = levels[i]!;
       if (value.length === 0) {
-        return refused("UNS_ERR_TOPIC_EMPTY_LEVEL", `level ${i + 1} of "${topic}" is empty; every level needs a value matching ${naming.level}`);
+        return refused(
+          "UNS_ERR_TOPIC_EMPTY_LEVEL",
+          `level ${i + 1} of "${topic}" is empty; every level needs a value matching ${naming.level}`,
+        );
       }
       if (!levelRegex.test(value)) {
         if (/\p{Lu}/u.test(value)) {
@@ -530,7 +616,10 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
             `level ${i + 1} value "${value}" has uppercase letters; levels are lowercase (use "${value.toLowerCase()}")`,
           );
         }
-        return refused("UNS_ERR_TOPIC_LEVEL_PATTERN", `level ${i + 1} value "${value}" does not match naming.level ${naming.level}`);
+        return refused(
+          "UNS_ERR_TOPIC_LEVEL_PATTERN",
+          `level ${i + 1} value "${value}" does not match naming.level ${naming.level}`,
+        );
       }
     }
     return undefined;
@@ -634,7 +723,10 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
     if (levels[0] === SPARKPLUG_NAMESPACE) return reservedSparkplug;
     const bad = checkNaming(topic, levels);
     if (bad) return bad;
-    const failure: Failure = { depth: -1, result: outsideOrRefused(root, `topic "${topic}" matches no node of the tree`) };
+    const failure: Failure = {
+      depth: -1,
+      result: outsideOrRefused(root, `topic "${topic}" matches no node of the tree`),
+    };
     const found = walk(root, levels, 0, {}, failure);
     if (!found) return failure.result;
     return Object.freeze({
@@ -663,7 +755,12 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
   }
 
   function describeLeaf(leaf: CompiledLeaf): LeafDescription {
-    const d: LeafDescription = { name: leaf.name, filter: leaf.filter, channel: leaf.channel, policy: leaf.policy };
+    const d: LeafDescription = {
+      name: leaf.name,
+      filter: leaf.filter,
+      channel: leaf.channel,
+      policy: leaf.policy,
+    };
     if (leaf.description !== undefined) d.description = leaf.description;
     if (leaf.leafSet !== undefined) d.leafSet = leaf.leafSet;
     return d;
@@ -699,7 +796,12 @@ function createTopicTree(tree: CompiledTree, diagnostics: Diagnostic[], options:
       };
     },
     leafPatterns() {
-      return allLeaves(root, []).map((l) => ({ filter: l.filter, leaf: l.name, channel: l.channel, policy: l.policy }));
+      return allLeaves(root, []).map((l) => ({
+        filter: l.filter,
+        leaf: l.name,
+        channel: l.channel,
+        policy: l.policy,
+      }));
     },
   };
 }

@@ -19,26 +19,60 @@ beforeAll(async () => {
   v = createValidator(structuredClone(set));
 }, 60_000);
 
-function message(name: string, payload: MessageSpec["payload"], extra: Partial<MessageSpec> = {}): MessageSpec {
-  return { name, contentType: "application/json", schemaFormat: "application/vnd.aai.asyncapi;version=3.0.0", payload, supported: true, examples: [], ...extra };
+function message(
+  name: string,
+  payload: MessageSpec["payload"],
+  extra: Partial<MessageSpec> = {},
+): MessageSpec {
+  return {
+    name,
+    contentType: "application/json",
+    schemaFormat: "application/vnd.aai.asyncapi;version=3.0.0",
+    payload,
+    supported: true,
+    examples: [],
+    ...extra,
+  };
 }
 function single(messages: MessageSpec[], extra: Partial<ChannelSpec> = {}): Validator {
   return createValidator({
     version: "test",
-    channels: [{ id: "c", file: "t.yaml", title: "T", version: "1", address: "t/{p}", filter: "t/+", parameters: { p: null }, messages, ...extra }],
+    channels: [
+      {
+        id: "c",
+        file: "t.yaml",
+        title: "T",
+        version: "1",
+        address: "t/{p}",
+        filter: "t/+",
+        parameters: { p: null },
+        messages,
+        ...extra,
+      },
+    ],
   });
 }
 
 describe("payload against schema", () => {
   it("accepts a valid payload and names the message", () => {
-    expect(v.validate("weldSpot", `${cell}/weld-spot`, json({ spotId: "S12", current: 12000, time: "2024-05-01T10:00:00Z" }))).toEqual({
+    expect(
+      v.validate(
+        "weldSpot",
+        `${cell}/weld-spot`,
+        json({ spotId: "S12", current: 12000, time: "2024-05-01T10:00:00Z" }),
+      ),
+    ).toEqual({
       outcome: "valid",
       message: "spot",
     });
   });
 
   it("reports schema errors in ajv's shape, formats included", () => {
-    const r = v.validate("weldSpot", `${cell}/weld-spot`, json({ spotId: "S12", current: -1, time: "yesterday", extra: 1 }));
+    const r = v.validate(
+      "weldSpot",
+      `${cell}/weld-spot`,
+      json({ spotId: "S12", current: -1, time: "yesterday", extra: 1 }),
+    );
     expect(r).toMatchObject({ outcome: "invalid", kind: "schema", message: "spot", tried: ["spot"] });
     if (r.outcome !== "invalid") throw new Error();
     expect(r.errors.map((e) => [e.instancePath, e.keyword])).toEqual(
@@ -48,21 +82,34 @@ describe("payload against schema", () => {
         ["/time", "format"],
       ]),
     );
-    expect(r.errors[0]).toEqual(expect.objectContaining({ message: expect.any(String), schemaPath: expect.stringMatching(/^#/) }));
+    expect(r.errors[0]).toEqual(
+      expect.objectContaining({ message: expect.any(String), schemaPath: expect.stringMatching(/^#/) }),
+    );
   });
 
   it("accepts any of several messages, and reports the closest when none matches", () => {
-    expect(v.validate("imageEvent", `${cell}/image-event`, json({ imageId: "i1", camera: "c1" }))).toEqual({ outcome: "valid", message: "imageCaptured" });
-    expect(v.validate("imageEvent", `${cell}/image-event`, json({ camera: "c1", error: "timeout" }))).toEqual({ outcome: "valid", message: "imageFailed" });
+    expect(
+      v.validate("imageEvent", `${cell}/image-event`, json({ imageId: "i1", camera: "c1", width: 640 })),
+    ).toEqual({ outcome: "valid", message: "imageCaptured" });
+    expect(v.validate("imageEvent", `${cell}/image-event`, json({ camera: "c1", error: "timeout" }))).toEqual(
+      { outcome: "valid", message: "imageFailed" },
+    );
     const r = v.validate("imageEvent", `${cell}/image-event`, json({ camera: "c1", error: "blurred" }));
-    expect(r).toMatchObject({ outcome: "invalid", kind: "schema", message: "imageFailed", tried: ["imageCaptured", "imageFailed"] });
+    expect(r).toMatchObject({
+      outcome: "invalid",
+      kind: "schema",
+      message: "imageFailed",
+      tried: ["imageCaptured", "imageFailed"],
+    });
     if (r.outcome !== "invalid") throw new Error();
     expect(r.errors).toEqual([expect.objectContaining({ instancePath: "/error", keyword: "enum" })]);
   });
 
   it("validates recursive (circular) schemas", () => {
     const ok = { name: "a", steps: [{ name: "b", steps: [{ name: "c", steps: [] }] }] };
-    expect(v.validate("recipe", "acme/neckarsulm/body-shop/line-01/recipe", json(ok))).toMatchObject({ outcome: "valid" });
+    expect(v.validate("recipe", "acme/neckarsulm/body-shop/line-01/recipe", json(ok))).toMatchObject({
+      outcome: "valid",
+    });
     const bad = { name: "a", steps: [{ name: "b", steps: [{ steps: [] }] }] };
     expect(v.validate("recipe", "acme/neckarsulm/body-shop/line-01/recipe", json(bad))).toMatchObject({
       outcome: "invalid",
@@ -72,36 +119,69 @@ describe("payload against schema", () => {
 
   it("validates OpenAPI 3.0 schemas leniently (nullable)", () => {
     expect(v.validate("energy", `${cell}/energy`, json({ kwh: null }))).toMatchObject({ outcome: "valid" });
-    expect(v.validate("energy", `${cell}/energy`, json({ kwh: "x" }))).toMatchObject({ outcome: "invalid", kind: "schema" });
+    expect(v.validate("energy", `${cell}/energy`, json({ kwh: "x" }))).toMatchObject({
+      outcome: "invalid",
+      kind: "schema",
+    });
   });
 
   it("uses the 2020-12 dialect when the schema declares it", () => {
-    const val = single([message("m", { $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "integer" }], items: false })]);
+    const val = single([
+      message("m", {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        type: "array",
+        prefixItems: [{ type: "integer" }],
+        items: false,
+      }),
+    ]);
     expect(val.validate("c", "t/x", json([1]))).toMatchObject({ outcome: "valid" });
     expect(val.validate("c", "t/x", json([1, 2]))).toMatchObject({ outcome: "invalid", kind: "schema" });
     expect(val.validate("c", "t/x", json(["a"]))).toMatchObject({ outcome: "invalid", kind: "schema" });
   });
 
   it("validates a parsed value (examples) against one message", () => {
-    expect(v.validateValue("imageEvent", { camera: "c", error: "timeout" }, "imageCaptured")).toMatchObject({ outcome: "invalid", tried: ["imageCaptured"] });
-    expect(v.validateValue("imageEvent", { camera: "c", error: "timeout" }, "imageFailed")).toMatchObject({ outcome: "valid" });
-    expect(v.validateValue("imageEvent", {}, "nope")).toMatchObject({ outcome: "invalid", kind: "unsupported-format" });
+    expect(v.validateValue("imageEvent", { camera: "c", error: "timeout" }, "imageCaptured")).toMatchObject({
+      outcome: "invalid",
+      tried: ["imageCaptured"],
+    });
+    expect(v.validateValue("imageEvent", { camera: "c", error: "timeout" }, "imageFailed")).toMatchObject({
+      outcome: "valid",
+    });
+    expect(v.validateValue("imageEvent", {}, "nope")).toMatchObject({
+      outcome: "invalid",
+      kind: "unsupported-format",
+    });
   });
 });
 
 describe("not JSON", () => {
   it("reports JSON syntax errors", () => {
     const r = v.validate("weldSpot", `${cell}/weld-spot`, enc.encode('{"spotId": "S1",, }'));
-    expect(r).toMatchObject({ outcome: "invalid", kind: "not-json", errors: [expect.objectContaining({ keyword: "json", message: expect.stringContaining("not valid JSON") })] });
+    expect(r).toMatchObject({
+      outcome: "invalid",
+      kind: "not-json",
+      errors: [
+        expect.objectContaining({ keyword: "json", message: expect.stringContaining("not valid JSON") }),
+      ],
+    });
     const truncated = v.validate("weldSpot", `${cell}/weld-spot`, enc.encode('{"spotId": 1'));
-    expect(truncated).toMatchObject({ kind: "not-json", errors: [expect.objectContaining({ params: { position: 12 } })] });
+    expect(truncated).toMatchObject({
+      kind: "not-json",
+      errors: [expect.objectContaining({ params: { position: 12 } })],
+    });
   });
 
   it("reports invalid UTF-8 with the offset of the bad byte", () => {
     const bytes = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]); // {"a":"\xc3("}
     expect(v.validate("weldSpot", `${cell}/weld-spot`, bytes)).toMatchObject({
       kind: "not-json",
-      errors: [expect.objectContaining({ keyword: "utf8", params: { offset: 6 }, message: expect.stringContaining("UTF-8") })],
+      errors: [
+        expect.objectContaining({
+          keyword: "utf8",
+          params: { offset: 6 },
+          message: expect.stringContaining("UTF-8"),
+        }),
+      ],
     });
   });
 
@@ -109,16 +189,41 @@ describe("not JSON", () => {
     const deep = enc.encode(`${"[".repeat(65)}${"]".repeat(65)}`);
     expect(v.validate("weldSpot", `${cell}/weld-spot`, deep)).toMatchObject({
       kind: "not-json",
-      errors: [expect.objectContaining({ keyword: "depth", message: expect.stringContaining("nested deeper than 64") })],
+      errors: [
+        expect.objectContaining({
+          keyword: "depth",
+          message: expect.stringContaining("nested deeper than 64"),
+        }),
+      ],
     });
     const huge = enc.encode("[".repeat(1_000_000));
-    expect(v.validate("weldSpot", `${cell}/weld-spot`, huge)).toMatchObject({ kind: "not-json", errors: [expect.objectContaining({ keyword: "depth" })] });
-    expect(createValidator(set, { maxDepth: 3 }).validate("weldSpot", `${cell}/weld-spot`, json({ a: { b: { c: {} } } }))).toMatchObject({ kind: "not-json" });
+    expect(v.validate("weldSpot", `${cell}/weld-spot`, huge)).toMatchObject({
+      kind: "not-json",
+      errors: [expect.objectContaining({ keyword: "depth" })],
+    });
+    expect(
+      createValidator(set, { maxDepth: 3 }).validate(
+        "weldSpot",
+        `${cell}/weld-spot`,
+        json({ a: { b: { c: {} } } }),
+      ),
+    ).toMatchObject({ kind: "not-json" });
   });
 
   it("does not count brackets inside strings", () => {
-    expect(exceedsDepth(enc.encode(JSON.stringify({ s: "[".repeat(100) + '\\"{'.repeat(50) })), 64)).toBe(false);
+    expect(exceedsDepth(enc.encode(JSON.stringify({ s: "[".repeat(100) + '\\"{'.repeat(50) })), 64)).toBe(
+      false,
+    );
     expect(exceedsDepth(enc.encode(`${"[".repeat(64)}${"]".repeat(64)}`), 64)).toBe(false);
+  });
+
+  it("refuses payloads above maxPayloadBytes without parsing", () => {
+    const small = createValidator(set, { maxPayloadBytes: 10 });
+    expect(small.validate("weldSpot", `${cell}/weld-spot`, enc.encode(`"${"x".repeat(20)}"`))).toMatchObject({
+      outcome: "invalid",
+      kind: "too-large",
+      errors: [expect.objectContaining({ params: { limit: 10, size: 22 } })],
+    });
   });
 
   it("reports an empty payload", () => {
@@ -132,18 +237,31 @@ describe("topic parameters", () => {
     const r = v.validate("weldSpot", "acme/neckarsulm/body-shop/line-01/cell-09/weld-spot", payload);
     expect(r).toMatchObject({ outcome: "invalid", kind: "topic-parameter" });
     if (r.outcome !== "invalid") throw new Error();
-    expect(r.errors[0]).toMatchObject({ keyword: "enum", params: expect.objectContaining({ parameter: "cell", value: "cell-09" }) });
+    expect(r.errors[0]).toMatchObject({
+      keyword: "enum",
+      params: expect.objectContaining({ parameter: "cell", value: "cell-09" }),
+    });
     expect(r.errors[0]!.message).toContain('"cell"');
   });
 
   it("checks 2.x parameter schemas, reading numbers from topic levels", () => {
     const p = json({ force: 12.5 });
-    expect(v.validate(press, "acme/neckarsulm/press-shop/press-1/slot/3/stroke", p)).toEqual({ outcome: "valid", message: "stroke" });
+    expect(v.validate(press, "acme/neckarsulm/press-shop/press-1/slot/3/stroke", p)).toEqual({
+      outcome: "valid",
+      message: "stroke",
+    });
     expect(v.validate(press, "acme/neckarsulm/press-shop/press-1/slot/9/stroke", p)).toMatchObject({
       kind: "topic-parameter",
-      errors: [expect.objectContaining({ keyword: "maximum", params: expect.objectContaining({ parameter: "slot", value: "9" }) })],
+      errors: [
+        expect.objectContaining({
+          keyword: "maximum",
+          params: expect.objectContaining({ parameter: "slot", value: "9" }),
+        }),
+      ],
     });
-    expect(v.validate(press, "acme/neckarsulm/press-shop/press-1/slot/x/stroke", p)).toMatchObject({ kind: "topic-parameter" });
+    expect(v.validate(press, "acme/neckarsulm/press-shop/press-1/slot/x/stroke", p)).toMatchObject({
+      kind: "topic-parameter",
+    });
     expect(v.validate(press, "acme/neckarsulm/press-shop/stamp-1/slot/1/stroke", p)).toMatchObject({
       kind: "topic-parameter",
       errors: [expect.objectContaining({ keyword: "pattern" })],
@@ -169,18 +287,29 @@ describe("unsupported and broken contracts", () => {
   it("marks a schema that does not compile, without throwing", () => {
     const val = single([message("m", { type: "no-such-type" })]);
     const r = val.validate("c", "t/x", json({}));
-    expect(r).toMatchObject({ outcome: "invalid", kind: "unsupported-format", errors: [expect.objectContaining({ keyword: "schema-compile" })] });
+    expect(r).toMatchObject({
+      outcome: "invalid",
+      kind: "unsupported-format",
+      errors: [expect.objectContaining({ keyword: "schema-compile" })],
+    });
     // and again from the cache
     expect(val.validate("c", "t/x", json({}))).toEqual(r);
   });
 
   it("accepts a payload that matches a usable message even when another is unsupported", () => {
     const val = single([
-      message("avro", null, { supported: false, unsupportedReason: "Avro", schemaFormat: "application/vnd.apache.avro;version=1.9.0" }),
+      message("avro", null, {
+        supported: false,
+        unsupportedReason: "Avro",
+        schemaFormat: "application/vnd.apache.avro;version=1.9.0",
+      }),
       message("js", { type: "object", required: ["a"] }),
     ]);
     expect(val.validate("c", "t/x", json({ a: 1 }))).toEqual({ outcome: "valid", message: "js" });
-    expect(val.validate("c", "t/x", json({ b: 1 }))).toMatchObject({ kind: "unsupported-format", tried: ["js"] });
+    expect(val.validate("c", "t/x", json({ b: 1 }))).toMatchObject({
+      kind: "unsupported-format",
+      tried: ["js"],
+    });
   });
 
   it("accepts anything for a message without payload schema", () => {
@@ -191,11 +320,17 @@ describe("unsupported and broken contracts", () => {
 
   it("treats a parameter schema that does not compile as unsupported", () => {
     const val = single([message("m", { type: "object" })], { parameters: { p: { type: 5 } } });
-    expect(val.validate("c", "t/x", json({}))).toMatchObject({ kind: "unsupported-format", errors: [expect.objectContaining({ keyword: "schema-compile" })] });
+    expect(val.validate("c", "t/x", json({}))).toMatchObject({
+      kind: "unsupported-format",
+      errors: [expect.objectContaining({ keyword: "schema-compile" })],
+    });
   });
 
   it("reports an unknown channel", () => {
     expect(v.hasChannel("nope")).toBe(false);
-    expect(v.validate("nope", "t", json({}))).toMatchObject({ outcome: "invalid", kind: "unsupported-format" });
+    expect(v.validate("nope", "t", json({}))).toMatchObject({
+      outcome: "invalid",
+      kind: "unsupported-format",
+    });
   });
 });

@@ -1,7 +1,8 @@
-import { Ajv, type ErrorObject, type Options as AjvOptions, type ValidateFunction } from "ajv";
+import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { createBoundedCache } from "./bounded-cache.js";
 import { extractParameters, type ParsedAddress, parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
 import { classifySchemaFormat, dialectOf } from "./schema-convert.js";
@@ -15,7 +16,7 @@ export interface ValidationError {
   params?: object;
 }
 
-export type ValidationKind = "schema" | "not-json" | "unsupported-format" | "topic-parameter";
+export type ValidationKind = "schema" | "not-json" | "unsupported-format" | "topic-parameter" | "too-large";
 
 export type ValidationResult =
   | { outcome: "valid"; message: string }
@@ -30,10 +31,14 @@ export type ValidationResult =
     };
 
 export interface ValidatorOptions {
+  /** Payloads larger than this many bytes are refused (kind "too-large") without parsing (default: no limit). */
+  maxPayloadBytes?: number;
   /** Payloads nested deeper than this many arrays/objects are refused before parsing (default 64). */
   maxDepth?: number;
   /** At most this many errors are reported per result (default 50). */
   maxErrors?: number;
+  /** Entries in the per channel+topic cache of topic parameter verdicts (default 50 000). */
+  topicCacheEntries?: number;
 }
 
 export interface Validator {
@@ -71,6 +76,8 @@ interface CompiledChannel {
   messages: CompiledMessage[];
   /** A message without payload schema accepts anything. */
   openMessage?: string;
+  /** Some message has a compiled payload schema, so payloads are worth parsing. */
+  checkable: boolean;
   /** Set when a parameter schema does not compile: every message on the channel is unverifiable. */
   broken?: ValidationResult;
 }
@@ -84,9 +91,14 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export function createValidator(set: ContractSet, options: ValidatorOptions = {}): Validator {
   const maxDepth = options.maxDepth ?? 64;
   const maxErrors = options.maxErrors ?? 50;
+  const maxPayloadBytes = options.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
   const specs = new Map(set.channels.map((c) => [c.id, c]));
   const compiled = new Map<string, CompiledChannel>();
   const instances = new Map<string, Ajv>();
+  // Topics repeat far more than payloads do, so the topic parameter verdict is memoised.
+  const topicVerdicts = createBoundedCache<string, ValidationResult | null>(
+    options.topicCacheEntries ?? 50_000,
+  );
 
   function ajvFor(dialect: Dialect, coerce = false): Ajv {
     const key = `${dialect}${coerce ? "+coerce" : ""}`;
@@ -94,8 +106,15 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
     if (!ajv) {
       // logger: false because unknown formats and keywords (allowed by strict: false) would
       // otherwise be printed by ajv on every compile.
-      const opts: AjvOptions = { allErrors: true, strict: false, validateFormats: true, logger: false, coerceTypes: coerce };
-      ajv = dialect === "2020-12" ? new Ajv2020(opts) : dialect === "2019-09" ? new Ajv2019(opts) : new Ajv(opts);
+      const opts: AjvOptions = {
+        allErrors: true,
+        strict: false,
+        validateFormats: true,
+        logger: false,
+        coerceTypes: coerce,
+      };
+      ajv =
+        dialect === "2020-12" ? new Ajv2020(opts) : dialect === "2019-09" ? new Ajv2019(opts) : new Ajv(opts);
       addFormats.default(ajv);
       instances.set(key, ajv);
     }
@@ -118,6 +137,7 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
       address: spec.address === null ? null : parseAddress(spec.address),
       parameters: [],
       messages: [],
+      checkable: false,
     };
     for (const [name, schema] of Object.entries(spec.parameters)) {
       if (schema === null) continue;
@@ -168,6 +188,7 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
       }
       ch.messages.push(entry);
     }
+    ch.checkable = ch.messages.some((m) => m.fn !== undefined);
     return ch;
   }
 
@@ -199,7 +220,20 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
 
   function checkTopic(ch: CompiledChannel, topic: string): ValidationResult | undefined {
     if (ch.address === null || ch.address.parameters.length === 0) return undefined;
-    const values = extractParameters(ch.address, topic.split("/"));
+    const key = `${ch.spec.id}\u0000${topic}`;
+    const cached = topicVerdicts.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const verdict = checkTopicUncached(ch, ch.address, topic);
+    topicVerdicts.set(key, verdict ?? null);
+    return verdict;
+  }
+
+  function checkTopicUncached(
+    ch: CompiledChannel,
+    address: ParsedAddress,
+    topic: string,
+  ): ValidationResult | undefined {
+    const values = extractParameters(address, topic.split("/"));
     if (values === null) {
       return {
         outcome: "invalid",
@@ -229,7 +263,9 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
         });
       }
     }
-    return errors.length ? { outcome: "invalid", kind: "topic-parameter", errors: errors.slice(0, maxErrors) } : undefined;
+    return errors.length
+      ? { outcome: "invalid", kind: "topic-parameter", errors: errors.slice(0, maxErrors) }
+      : undefined;
   }
 
   function checkValue(ch: CompiledChannel, value: unknown, only?: string): ValidationResult {
@@ -241,7 +277,13 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
         : {
             outcome: "invalid",
             kind: "unsupported-format",
-            errors: [{ instancePath: "", keyword: "message", message: `channel "${ch.spec.id}" has no message "${only}"` }],
+            errors: [
+              {
+                instancePath: "",
+                keyword: "message",
+                message: `channel "${ch.spec.id}" has no message "${only}"`,
+              },
+            ],
           };
     }
     let best: { name: string; errors: ErrorObject[] } | undefined;
@@ -291,7 +333,21 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
       const topicProblem = checkTopic(ch, topic);
       if (topicProblem) return topicProblem;
       // Nothing to check the payload against (no messages, or none with a usable schema): no parse.
-      if (ch.messages.every((m) => !m.fn)) return checkValue(ch, undefined);
+      if (!ch.checkable) return checkValue(ch, undefined);
+      if (payload.byteLength > maxPayloadBytes) {
+        return {
+          outcome: "invalid",
+          kind: "too-large",
+          errors: [
+            {
+              instancePath: "",
+              keyword: "maxPayloadBytes",
+              message: `the payload is ${payload.byteLength} bytes; at most ${maxPayloadBytes} are validated`,
+              params: { limit: maxPayloadBytes, size: payload.byteLength },
+            },
+          ],
+        };
+      }
 
       const parsed = parsePayload(payload, maxDepth);
       if (!parsed.ok) {
@@ -329,7 +385,10 @@ type Parsed = { ok: true; value: unknown } | { ok: false; error: ValidationError
  */
 export function parsePayload(payload: Uint8Array, maxDepth: number): Parsed {
   if (payload.length === 0) {
-    return { ok: false, error: { instancePath: "", keyword: "json", message: "the payload is empty; expected a JSON document" } };
+    return {
+      ok: false,
+      error: { instancePath: "", keyword: "json", message: "the payload is empty; expected a JSON document" },
+    };
   }
   if (exceedsDepth(payload, maxDepth)) {
     return {
@@ -381,7 +440,8 @@ export function exceedsDepth(bytes: Uint8Array, max: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) {
       inString = true;

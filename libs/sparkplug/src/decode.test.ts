@@ -1,9 +1,10 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodeSparkplug } from "./decode.js";
 import { encodeSparkplug } from "./proto.js";
+import { createSparkplugTracker } from "./tracker.js";
 import type { SparkplugMetricJson } from "./types.js";
 
 const VECTORS = fileURLToPath(new URL("../test-fixtures/sparkplug-vectors/", import.meta.url));
@@ -138,7 +139,10 @@ describe("decodeSparkplug", () => {
   });
 
   it("turns garbage, unknown algorithms and zip bombs into violations instead of throwing", () => {
-    const garbage = decodeSparkplug(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), { topic: "spBv1.0/G/NDATA/N", type: "NDATA" });
+    const garbage = decodeSparkplug(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), {
+      topic: "spBv1.0/G/NDATA/N",
+      type: "NDATA",
+    });
     expect(garbage.ok).toBe(false);
     expect(garbage.violations[0]).toMatchObject({ rule: "payload-decode", topic: "spBv1.0/G/NDATA/N" });
 
@@ -176,7 +180,15 @@ describe("decodeSparkplug", () => {
           {
             name: "ds",
             type: "DataSet",
-            value: { numOfColumns: 2, columns: ["t", "v"], types: ["Int64", "Float"], rows: [[1, 0.5], [2, 1.5]] },
+            value: {
+              numOfColumns: 2,
+              columns: ["t", "v"],
+              types: ["Int64", "Float"],
+              rows: [
+                [1, 0.5],
+                [2, 1.5],
+              ],
+            },
           },
           {
             name: "withProps",
@@ -200,10 +212,71 @@ describe("decodeSparkplug", () => {
     expect(byName.s!.value).toBe("x");
     expect(byName.b!.value).toBe("AQID");
     expect(byName.n).toMatchObject({ value: null, isNull: true, hasValue: true });
-    expect(byName.ds!.value).toEqual({ numOfColumns: 2, columns: ["t", "v"], types: ["Int64", "Float"], rows: [[1, 0.5], [2, 1.5]] });
+    expect(byName.ds!.value).toEqual({
+      numOfColumns: 2,
+      columns: ["t", "v"],
+      types: ["Int64", "Float"],
+      rows: [
+        [1, 0.5],
+        [2, 1.5],
+      ],
+    });
     expect(byName.withProps!.properties).toEqual({
       engUnit: { type: "String", value: "kA" },
       Quality: { type: "Int32", value: 192 },
     });
+  });
+});
+
+describe("the captured Tahu flow through the tracker", () => {
+  it("yields the node and device states and exactly the Tahu findings", () => {
+    const tracker = createSparkplugTracker({ reorderWindowMs: 1000, rebirthMinIntervalMs: 10_000 });
+    const found: string[] = [];
+    for (const line of index()) {
+      const r = tracker.onMessage({
+        topic: line.topic,
+        payload: vector(line.n),
+        qos: line.qos,
+        retain: line.retain,
+        clientId: "tahu",
+        time: 1_795_342_996_940 + line.n,
+        will: line.n === 12, // README: the Will fired by the broker
+      });
+      for (const v of r.violations) found.push(`${line.n}:${v.rule}`);
+    }
+    // Tahu writes no metric timestamps, and its NDEATH (clean stop and Will) travels at QoS 0.
+    expect(found).toEqual([
+      "1:metric-timestamp-missing",
+      "2:metric-timestamp-missing",
+      "3:metric-timestamp-missing",
+      "4:metric-timestamp-missing",
+      "5:metric-timestamp-missing",
+      "7:mqtt-qos",
+      "8:metric-timestamp-missing",
+      "9:metric-timestamp-missing",
+      "10:metric-timestamp-missing",
+      "11:metric-timestamp-missing",
+      "12:mqtt-qos",
+    ]);
+    expect(tracker.node("Plant1", "Welder01")).toMatchObject({
+      online: false,
+      lastSeq: 5,
+      lastDeath: { reason: "ndeath", bdSeq: 0 },
+    });
+    expect(tracker.device("Plant1", "Welder01", "Gun1")).toMatchObject({
+      online: false,
+      lastDeath: { reason: "ddeath" },
+    });
+    expect(tracker.node("Plant1", "Welder02")).toMatchObject({
+      online: false,
+      lastSeq: 3,
+      lastDeath: { reason: "will" },
+    });
+    expect(tracker.device("Plant1", "Welder02", "Gun1")).toMatchObject({
+      online: false,
+      lastDeath: { reason: "node-death" },
+    });
+    const spotId = tracker.device("Plant1", "Welder02", "Gun1")!.metrics.find((m) => m.name === "Spot/Id")!;
+    expect(spotId).toMatchObject({ datatype: "UInt64", quality: "stale" });
   });
 });

@@ -118,7 +118,9 @@ export function decodeSparkplug(payload: Uint8Array, ctx: DecodeContext = {}): D
       }
       proto = inner;
     } catch (err) {
-      return fail(`expected a Sparkplug B protobuf inside the ${inflated.algorithm} body; it does not decode: ${errorText(err)}`);
+      return fail(
+        `expected a Sparkplug B protobuf inside the ${inflated.algorithm} body; it does not decode: ${errorText(err)}`,
+      );
     }
     compressed = { algorithm: inflated.algorithm, compressedBytes: inflated.compressedBytes };
   }
@@ -215,7 +217,8 @@ export function metricToJson(m: ProtoMetric, issues: Issue[]): SparkplugMetricJs
   const datatypeId = has(m, "datatype") ? m.datatype : 0;
   const datatype = datatypeName(datatypeId);
   const label = has(m, "name") ? m.name : has(m, "alias") ? `alias ${int64ToJson(m.alias)}` : "(unnamed)";
-  if (has(m, "datatype") && datatype === "Unknown") {
+  // 0 (absent) is the birth checks' business; anything past the table is unknown.
+  if (datatypeId > 0 && datatype === "Unknown") {
     issues.push({
       rule: "metric-datatype-unknown",
       metric: label,
@@ -408,14 +411,20 @@ function templateToJson(t: ProtoTemplate, issues: Issue[]): JsonValue {
   return out;
 }
 
-function propertyValueToJson(v: ProtoPropertyValue, label: string, issues: Issue[]): SparkplugPropertyValueJson {
+function propertyValueToJson(
+  v: ProtoPropertyValue,
+  label: string,
+  issues: Issue[],
+): SparkplugPropertyValueJson {
   const type = datatypeName(v.type);
   if (has(v, "isNull") && v.isNull) return { type, value: null, isNull: true };
   switch (v.value) {
     case "propertysetValue":
       return {
         type,
-        value: v.propertysetValue ? (propertySetToJson(v.propertysetValue, label, issues) as unknown as JsonValue) : null,
+        value: v.propertysetValue
+          ? (propertySetToJson(v.propertysetValue, label, issues) as unknown as JsonValue)
+          : null,
       };
     case "propertysetsValue":
       return {

@@ -1,6 +1,6 @@
 import { encodeSparkplug } from "./proto.js";
 import { sparkplugTopic } from "./topic.js";
-import { SPARKPLUG_NAMESPACE, type OutgoingMessage } from "./types.js";
+import { type OutgoingMessage, SPARKPLUG_NAMESPACE } from "./types.js";
 
 export const REBIRTH_METRIC = "Node Control/Rebirth";
 
@@ -38,7 +38,11 @@ export function statePayload(online: boolean, timestamp: number): string {
  * [tck-id-operational-behavior-data-commands-ncmd-rebirth-value] [tck-id-topics-ncmd-mqtt]
  * [tck-id-topics-ncmd-timestamp].
  */
-export function rebirthCommand(group: string, edgeNode: string, opts: { timestamp?: number } = {}): OutgoingMessage {
+export function rebirthCommand(
+  group: string,
+  edgeNode: string,
+  opts: { timestamp?: number } = {},
+): OutgoingMessage {
   const timestamp = opts.timestamp ?? Date.now();
   return {
     topic: sparkplugTopic(group, "NCMD", edgeNode),

@@ -1,5 +1,5 @@
 import { isNode, LineCounter, parseDocument } from "yaml";
-import type { MetricUpdate, SparkplugDataTypeName, JsonValue, MetricQuality } from "./types.js";
+import type { JsonValue, MetricQuality, MetricUpdate, SparkplugDataTypeName } from "./types.js";
 
 /** One mirror rule: which Sparkplug metrics go where in the UNS tree. Plain data. */
 export interface MirrorRule {
@@ -73,16 +73,27 @@ export function parseMirrorMapping(yamlText: string, opts: { source?: string } =
   };
   const issue = (path: (string | number)[], message: string): void => {
     const line = lineOf(path);
-    issues.push({ path: path.length ? pathText(path) : "(root)", ...(line !== undefined ? { line } : {}), message });
+    issues.push({
+      path: path.length ? pathText(path) : "(root)",
+      ...(line !== undefined ? { line } : {}),
+      message,
+    });
   };
   for (const e of doc.errors) {
-    issues.push({ path: "(yaml)", line: lineCounter.linePos(e.pos[0]).line, message: e.message.split("\n")[0]! });
+    issues.push({
+      path: "(yaml)",
+      line: lineCounter.linePos(e.pos[0]).line,
+      message: e.message.split("\n")[0]!,
+    });
   }
   if (issues.length > 0) throw new SparkplugMappingError(source, issues);
 
   const root: unknown = doc.toJS();
   if (root === null || root === undefined) return { mirrors: [] };
-  if (!isRecord(root)) throw new SparkplugMappingError(source, [{ path: "(root)", message: "expected a mapping with the key `mirrors`" }]);
+  if (!isRecord(root))
+    throw new SparkplugMappingError(source, [
+      { path: "(root)", message: "expected a mapping with the key `mirrors`" },
+    ]);
   for (const key of Object.keys(root)) {
     if (key !== "mirrors") issue([key], "unknown key; expected only `mirrors`");
   }
@@ -93,8 +104,12 @@ export function parseMirrorMapping(yamlText: string, opts: { source?: string } =
   }
   const mirrors: MirrorRule[] = [];
   list.forEach((raw: unknown, i) => {
-    const at = (key?: string | number, j?: number): (string | number)[] =>
-      ["mirrors", i, ...(key !== undefined ? [key] : []), ...(j !== undefined ? [j] : [])];
+    const at = (key?: string | number, j?: number): (string | number)[] => [
+      "mirrors",
+      i,
+      ...(key !== undefined ? [key] : []),
+      ...(j !== undefined ? [j] : []),
+    ];
     if (!isRecord(raw)) {
       issue(at(), "expected a mapping with group, edgeNode, to (and optionally device, metrics, exclude)");
       return;
@@ -137,7 +152,8 @@ export function parseMirrorMapping(yamlText: string, opts: { source?: string } =
       ["device", device],
     ] as const) {
       if (pattern === undefined) continue;
-      if (/[/+#]/.test(pattern)) issue(at(key), `expected a pattern for one topic level (no / + #), got "${pattern}"`);
+      if (/[/+#]/.test(pattern))
+        issue(at(key), `expected a pattern for one topic level (no / + #), got "${pattern}"`);
       const compiled = compileIdPattern(pattern);
       if ("error" in compiled) {
         issue(at(key), compiled.error);
@@ -145,7 +161,8 @@ export function parseMirrorMapping(yamlText: string, opts: { source?: string } =
       }
       for (const n of compiled.names) {
         if (n === null) anonymous++;
-        else if (names.includes(n) || BUILTINS.has(n)) issue(at(key), `capture {${n}} is defined twice or shadows a built-in`);
+        else if (names.includes(n) || BUILTINS.has(n))
+          issue(at(key), `capture {${n}} is defined twice or shadows a built-in`);
         else names.push(n);
       }
     }
@@ -190,7 +207,8 @@ function compileIdPattern(pattern: string): { regex: RegExp; names: (string | nu
       src += "(.*?)";
     } else if (tok.startsWith("{") && tok.length > 1) {
       const name = m[1]!;
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return { error: `capture name {${name}} must be a word (letters, digits, _)` };
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        return { error: `capture name {${name}} must be a word (letters, digits, _)` };
       names.push(name);
       src += "(.+?)";
     } else if (tok === "{" || tok === "}") {
@@ -201,7 +219,8 @@ function compileIdPattern(pattern: string): { regex: RegExp; names: (string | nu
 }
 
 function checkTarget(to: string, names: string[], anonymous: number, hasDevice: boolean): string | undefined {
-  if (to.startsWith("/") || to.endsWith("/") || to.includes("//")) return `expected a topic prefix without empty levels, got "${to}"`;
+  if (to.startsWith("/") || to.endsWith("/") || to.includes("//"))
+    return `expected a topic prefix without empty levels, got "${to}"`;
   if (/[+#]/.test(to)) return `expected a topic prefix without wildcards, got "${to}"`;
   if (to.startsWith("$") || to.startsWith("spBv1.0/") || to === "spBv1.0") {
     return `expected a UNS topic outside the reserved namespaces ($..., spBv1.0/...), got "${to}"`;
@@ -209,7 +228,8 @@ function checkTarget(to: string, names: string[], anonymous: number, hasDevice: 
   for (const m of to.matchAll(/\{([^{}]*)\}/g)) {
     const ref = m[1]!;
     if (/^[1-9][0-9]*$/.test(ref)) {
-      if (Number(ref) > anonymous) return `{${ref}} refers to a * capture that does not exist (the patterns have ${anonymous})`;
+      if (Number(ref) > anonymous)
+        return `{${ref}} refers to a * capture that does not exist (the patterns have ${anonymous})`;
     } else if (ref === "device" && !hasDevice) {
       return "{device} needs a `device` pattern in this rule";
     } else if (!BUILTINS.has(ref) && !names.includes(ref)) {
@@ -282,7 +302,8 @@ interface CompiledRule {
 
 /**
  * Turn metric updates into plain JSON messages on UNS topics: `<to>/<metric name as levels>`.
- * The first rule that matches group, edge node and device wins.
+ * The first rule (in file order) that matches group, edge node and device and lets the metric
+ * name through its `metrics` / `exclude` globs decides.
  *
  * @example
  * const mapper = createMirrorMapper(parseMirrorMapping(text));
@@ -293,7 +314,8 @@ export function createMirrorMapper(mapping: MirrorMapping): MirrorMapper {
     const names: (string | null)[] = [];
     const compile = (p: string): RegExp => {
       const c = compileIdPattern(p);
-      if ("error" in c) throw new SparkplugMappingError("mirror rule", [{ path: "mirror", message: c.error }]);
+      if ("error" in c)
+        throw new SparkplugMappingError("mirror rule", [{ path: "mirror", message: c.error }]);
       names.push(...c.names);
       return c.regex;
     };
@@ -308,13 +330,18 @@ export function createMirrorMapper(mapping: MirrorMapping): MirrorMapper {
     if (rule.metrics) compiled.include = rule.metrics.map(compileMetricGlob);
     return compiled;
   });
-  const cache = new Map<string, { prefix: string; rule: CompiledRule } | null>();
+  const cache = new Map<string, { prefix: string; rule: CompiledRule }[]>();
 
-  function resolve(group: string, edgeNode: string, device: string | undefined): { prefix: string; rule: CompiledRule } | null {
+  /** Every rule whose id patterns match, in file order, with its substituted prefix. */
+  function resolve(
+    group: string,
+    edgeNode: string,
+    device: string | undefined,
+  ): { prefix: string; rule: CompiledRule }[] {
     const key = `${group}\u0000${edgeNode}\u0000${device ?? "\u0001"}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    let found: { prefix: string; rule: CompiledRule } | null = null;
+    const found: { prefix: string; rule: CompiledRule }[] = [];
     for (const c of rules) {
       if ((c.device === undefined) !== (device === undefined)) continue;
       const mg = c.group.exec(group);
@@ -324,14 +351,16 @@ export function createMirrorMapper(mapping: MirrorMapping): MirrorMapper {
       const values = [...mg.slice(1), ...mn.slice(1), ...md.slice(1)];
       const named = new Map<string, string>();
       const positional: string[] = [];
-      c.names.forEach((n, i) => (n === null ? positional.push(values[i] ?? "") : named.set(n, values[i] ?? "")));
+      for (const [i, n] of c.names.entries()) {
+        if (n === null) positional.push(values[i] ?? "");
+        else named.set(n, values[i] ?? "");
+      }
       named.set("group", group).set("edgeNode", edgeNode);
       if (device !== undefined) named.set("device", device);
       const prefix = c.rule.to.replace(/\{([^{}]*)\}/g, (_, ref: string) =>
         unsLevel(/^[0-9]+$/.test(ref) ? (positional[Number(ref) - 1] ?? "") : (named.get(ref) ?? "")),
       );
-      found = { prefix, rule: c };
-      break;
+      found.push({ prefix, rule: c });
     }
     if (cache.size > 10_000) cache.clear();
     cache.set(key, found);
@@ -339,21 +368,36 @@ export function createMirrorMapper(mapping: MirrorMapping): MirrorMapper {
   }
 
   function map(u: MetricUpdate): MirrorMessage | undefined {
-    const hit = resolve(u.group, u.edgeNode, u.device);
+    // The first rule that matches the ids and lets the metric through decides.
+    const hit = resolve(u.group, u.edgeNode, u.device).find(
+      ({ rule }) =>
+        (!rule.include || rule.include.some((r) => r.test(u.name))) &&
+        !rule.exclude.some((r) => r.test(u.name)),
+    );
     if (!hit) return undefined;
-    const { rule } = hit;
-    if (rule.include && !rule.include.some((r) => r.test(u.name))) return undefined;
-    if (rule.exclude.some((r) => r.test(u.name))) return undefined;
-    const levels = u.name.split("/").map(unsLevel).filter((l) => l !== "");
+    const levels = u.name
+      .split("/")
+      .map(unsLevel)
+      .filter((l) => l !== "");
     if (levels.length === 0) return undefined;
-    const payload: MirrorPayload = { value: u.value, datatype: u.datatype, timestamp: u.timestamp, quality: u.quality };
+    const payload: MirrorPayload = {
+      value: u.value,
+      datatype: u.datatype,
+      timestamp: u.timestamp,
+      quality: u.quality,
+    };
     if (u.unit !== undefined) payload.unit = u.unit;
-    return { topic: `${hit.prefix}/${levels.join("/")}`, payload: JSON.stringify(payload), qos: 0, retain: true };
+    return {
+      topic: `${hit.prefix}/${levels.join("/")}`,
+      payload: JSON.stringify(payload),
+      qos: 0,
+      retain: true,
+    };
   }
 
   return {
     map,
     mapAll: (updates) => updates.flatMap((u) => map(u) ?? []),
-    prefixFor: (group, edgeNode, device) => resolve(group, edgeNode, device)?.prefix,
+    prefixFor: (group, edgeNode, device) => resolve(group, edgeNode, device)[0]?.prefix,
   };
 }

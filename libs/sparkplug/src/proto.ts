@@ -164,5 +164,5 @@ export function encodeSparkplug(payload: SparkplugPayloadInput): Uint8Array {
 
 /** Did the decoder see this field on the wire? (protobufjs keeps defaults on the prototype.) */
 export function has(message: object, field: string): boolean {
-  return Object.prototype.hasOwnProperty.call(message, field);
+  return Object.hasOwn(message, field);
 }

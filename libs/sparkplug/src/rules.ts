@@ -1,8 +1,4 @@
-import type {
-  SparkplugMessageType,
-  SparkplugSeverity,
-  SparkplugViolation,
-} from "./types.js";
+import type { SparkplugMessageType, SparkplugSeverity, SparkplugViolation } from "./types.js";
 
 /**
  * Every rule this library checks, with the Sparkplug 3.0 conformance id(s) it enforces.
@@ -23,7 +19,8 @@ export interface SparkplugRuleInfo {
 
 export const SPARKPLUG_RULES = {
   "topic-structure": {
-    summary: "Topic is namespace/group_id/message_type/edge_node_id[/device_id] (STATE: spBv1.0/STATE/host_id)",
+    summary:
+      "Topic is namespace/group_id/message_type/edge_node_id[/device_id] (STATE: spBv1.0/STATE/host_id)",
     ids: { "*": "tck-id-topic-structure" },
     severity: "error",
   },
@@ -81,7 +78,6 @@ export const SPARKPLUG_RULES = {
       DBIRTH: "tck-id-message-flow-device-birth-publish-dbirth-payload",
     },
     severity: "error",
-    uncertain: true,
   },
   "mqtt-qos": {
     summary: "QoS 0 for NBIRTH/NDATA/DBIRTH/DDATA/DDEATH/NCMD/DCMD; QoS 1 for NDEATH and STATE",
@@ -146,7 +142,8 @@ export const SPARKPLUG_RULES = {
     severity: "error",
   },
   "seq-gap": {
-    summary: "seq rises by one per message of the edge node (255 -> 0); a gap not filled within the reorder window asks for a rebirth",
+    summary:
+      "seq rises by one per message of the edge node (255 -> 0); a gap not filled within the reorder window asks for a rebirth",
     ids: { "*": "tck-id-payloads-sequence-num-incrementing" },
     related: [
       "tck-id-operational-behavior-host-reordering-start",
@@ -159,6 +156,12 @@ export const SPARKPLUG_RULES = {
     summary: "seq repeats or goes back outside the reorder window",
     ids: { "*": "tck-id-payloads-sequence-num-incrementing" },
     severity: "error",
+  },
+  "cmd-seq": {
+    summary: "NCMD and DCMD carry no seq",
+    ids: { NCMD: "tck-id-payloads-ncmd-seq", DCMD: "tck-id-payloads-dcmd-seq" },
+    severity: "error",
+    uncertain: true,
   },
   "ndeath-seq": {
     summary: "NDEATH carries no seq",
@@ -193,7 +196,6 @@ export const SPARKPLUG_RULES = {
     summary: "NDEATH bdSeq matches the bdSeq of the edge node's last NBIRTH",
     ids: { "*": "tck-id-payloads-ndeath-bdseq" },
     severity: "error",
-    uncertain: true,
   },
   "bdseq-will-mismatch": {
     summary: "NBIRTH bdSeq matches the bdSeq in the CONNECT packet's NDEATH Will",
@@ -230,7 +232,6 @@ export const SPARKPLUG_RULES = {
     summary: "'Node Control/Rebirth' has no alias in the NBIRTH",
     ids: { "*": "tck-id-operational-behavior-data-commands-rebirth-name-aliases" },
     severity: "error",
-    uncertain: true,
   },
   "birth-metric-incomplete": {
     summary: "Every birth metric has a name, a datatype and a current value (or is_null)",
@@ -263,7 +264,8 @@ export const SPARKPLUG_RULES = {
     severity: "error",
   },
   "metric-undeclared": {
-    summary: "Every metric in a DATA (or CMD) message was declared in the birth, by name or alias",
+    summary:
+      "Every metric in a DATA message was declared in the birth, by name or alias (CMD: SHOULD, a warning)",
     ids: {
       NDATA: "tck-id-operational-behavior-data-publish-nbirth",
       DDATA: "tck-id-operational-behavior-data-publish-dbirth",
@@ -305,7 +307,8 @@ export const SPARKPLUG_RULES = {
     rebirth: true,
   },
   "will-missing": {
-    summary: "The edge node's CONNECT registers its NDEATH (spBv1.0/<group>/NDEATH/<node>) as the Will, and the broker delivers it when the session breaks",
+    summary:
+      "The edge node's CONNECT registers its NDEATH (spBv1.0/<group>/NDEATH/<node>) as the Will, and the broker delivers it when the session breaks",
     ids: { "*": "tck-id-payloads-ndeath-will-message" },
     related: ["tck-id-message-flow-edge-node-birth-publish-will-message-topic"],
     severity: "error",
@@ -329,7 +332,8 @@ export const SPARKPLUG_RULES = {
   },
   "disconnect-without-ndeath": {
     summary: "An edge node that disconnects on purpose publishes its NDEATH before DISCONNECT",
-    ids: { "*": "tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath" },
+    ids: { "*": "tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311" },
+    related: ["tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath"],
     severity: "error",
   },
   "edge-node-id-duplicate": {

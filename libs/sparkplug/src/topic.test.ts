@@ -25,8 +25,16 @@ describe("parseSparkplugTopic", () => {
     ["spBv1.0//NDATA/N", "topic-group-id", "tck-id-topic-structure-namespace-valid-group-id"],
     ["spBv1.0/Plant1/NDATA/", "topic-edge-node-id", "tck-id-topic-structure-namespace-valid-edge-node-id"],
     ["spBv1.0/Plant1/DDATA/N/", "topic-device-id", "tck-id-topic-structure-namespace-valid-device-id"],
-    ["spBv1.0/Plant1/DDATA/N", "topic-device-id-required", "tck-id-topic-structure-namespace-device-id-associated-message-types"],
-    ["spBv1.0/Plant1/NDATA/N/D", "topic-device-id-forbidden", "tck-id-topic-structure-namespace-device-id-non-associated-message-types"],
+    [
+      "spBv1.0/Plant1/DDATA/N",
+      "topic-device-id-required",
+      "tck-id-topic-structure-namespace-device-id-associated-message-types",
+    ],
+    [
+      "spBv1.0/Plant1/NDATA/N/D",
+      "topic-device-id-forbidden",
+      "tck-id-topic-structure-namespace-device-id-non-associated-message-types",
+    ],
     ["spBv1.0/STATE/host/extra", "state-topic", "tck-id-host-topic-phid-birth-topic"],
     ["spBv1.0/STATE", "state-topic", "tck-id-host-topic-phid-birth-topic"],
   ];
@@ -36,7 +44,7 @@ describe("parseSparkplugTopic", () => {
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.violation).toMatchObject({ rule, conformance, topic, time: 42, severity: "error" });
-        expect(r.violation.message).toMatch(/expected|ends/);
+        expect(r.violation.message).toMatch(/^expected /);
       }
     });
   }

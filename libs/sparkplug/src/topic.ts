@@ -72,23 +72,41 @@ export function parseSparkplugTopic(topic: string, time: number = Date.now()): T
   }
   const t = type as SparkplugEdgeMessageType;
   // [tck-id-topic-structure-namespace-valid-group-id] / -edge-node-id / -device-id
-  if (!validId(group)) return fail("topic-group-id", `expected a non-empty group_id without + / #, got "${group}"`, t);
+  if (!validId(group))
+    return fail("topic-group-id", `expected a non-empty group_id without + / #, got "${group}"`, t);
   if (!validId(edgeNode)) {
-    return fail("topic-edge-node-id", `expected a non-empty edge_node_id without + / #, got "${edgeNode}"`, t);
+    return fail(
+      "topic-edge-node-id",
+      `expected a non-empty edge_node_id without + / #, got "${edgeNode}"`,
+      t,
+    );
   }
   if (DEVICE_TYPES.has(t)) {
     // [tck-id-topic-structure-namespace-device-id-associated-message-types]
     if (device === undefined) {
-      return fail("topic-device-id-required", `${t} topics end with /<device_id>; none given`, t);
+      return fail(
+        "topic-device-id-required",
+        `expected a ${t} topic to end with /<device_id>; none given`,
+        t,
+      );
     }
     if (!validId(device)) {
       return fail("topic-device-id", `expected a non-empty device_id without + / #, got "${device}"`, t);
     }
   } else if (device !== undefined) {
     // [tck-id-topic-structure-namespace-device-id-non-associated-message-types]
-    return fail("topic-device-id-forbidden", `${t} topics end at the edge_node_id; got a device_id "${device}"`, t);
+    return fail(
+      "topic-device-id-forbidden",
+      `expected a ${t} topic to end at the edge_node_id; got a device_id "${device}"`,
+      t,
+    );
   }
-  const parsed: SparkplugEdgeTopic = { namespace: SPARKPLUG_NAMESPACE, type: t, group: group!, edgeNode: edgeNode! };
+  const parsed: SparkplugEdgeTopic = {
+    namespace: SPARKPLUG_NAMESPACE,
+    type: t,
+    group: group!,
+    edgeNode: edgeNode!,
+  };
   if (device !== undefined) parsed.device = device;
   return { ok: true, topic: parsed };
 }

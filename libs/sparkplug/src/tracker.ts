@@ -130,7 +130,15 @@ interface DeviceState extends Scope {
 interface PendingSeq {
   deadline: number;
   /** The message whose seq revealed the gap. */
-  opener: { topic: string; type: SparkplugEdgeMessageType; seq: number; time: number; clientId: string | null; payload: Uint8Array; device?: string };
+  opener: {
+    topic: string;
+    type: SparkplugEdgeMessageType;
+    seq: number;
+    time: number;
+    clientId: string | null;
+    payload: Uint8Array;
+    device?: string;
+  };
 }
 
 interface NodeState extends Scope {
@@ -172,7 +180,15 @@ interface Acc {
 }
 
 const SEQ_TYPES: ReadonlySet<string> = new Set(["NBIRTH", "DBIRTH", "NDATA", "DDATA", "DDEATH"]);
-const TIMESTAMP_TYPES: ReadonlySet<string> = new Set(["NBIRTH", "DBIRTH", "NDATA", "DDATA", "DDEATH", "NCMD", "DCMD"]);
+const TIMESTAMP_TYPES: ReadonlySet<string> = new Set([
+  "NBIRTH",
+  "DBIRTH",
+  "NDATA",
+  "DDATA",
+  "DDEATH",
+  "NCMD",
+  "DCMD",
+]);
 const METRIC_TIMESTAMP_TYPES: ReadonlySet<string> = new Set(["NBIRTH", "DBIRTH", "NDATA", "DDATA"]);
 const PAST_BDSEQS = 8;
 const LISTED = 5;
@@ -210,7 +226,10 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
 
   function nodeFor(group: string, edgeNode: string): NodeState {
     let g = groups.get(group);
-    if (!g) groups.set(group, (g = new Map()));
+    if (!g) {
+      g = new Map();
+      groups.set(group, g);
+    }
     let n = g.get(edgeNode);
     if (!n) {
       n = {
@@ -239,7 +258,13 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     if (list.length > historyLimit) list.splice(0, list.length - historyLimit);
   }
 
-  function update(node: NodeState, device: string | undefined, m: MetricState, quality: MetricQuality, timestamp: number): MetricUpdate {
+  function update(
+    node: NodeState,
+    device: string | undefined,
+    m: MetricState,
+    quality: MetricQuality,
+    timestamp: number,
+  ): MetricUpdate {
     const u: MetricUpdate = {
       group: node.group,
       edgeNode: node.edgeNode,
@@ -256,7 +281,13 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
   }
 
   /** Mark every metric of a scope stale [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale]. */
-  function staleScope(node: NodeState, device: string | undefined, scope: Scope, time: number, acc: Acc): void {
+  function staleScope(
+    node: NodeState,
+    device: string | undefined,
+    scope: Scope,
+    time: number,
+    acc: Acc,
+  ): void {
     for (const m of scope.metrics.values()) {
       if (m.quality === "stale") continue;
       m.quality = "stale";
@@ -295,7 +326,13 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
    * [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline] and its
    * devices with it [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline].
    */
-  function killNode(node: NodeState, reason: DeathReason, time: number, bdSeq: number | string | undefined, acc: Acc): void {
+  function killNode(
+    node: NodeState,
+    reason: DeathReason,
+    time: number,
+    bdSeq: number | string | undefined,
+    acc: Acc,
+  ): void {
     node.online = false;
     node.lastDeath = { time, reason, ...(bdSeq !== undefined ? { bdSeq } : {}) };
     pushHistory(node.history, { time, event: "death", reason, ...(bdSeq !== undefined ? { bdSeq } : {}) });
@@ -348,7 +385,14 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     if (node.pending.size === 0) timed.delete(node);
     if (!node.online || node.clientId !== end.clientId) return;
     const topic = sparkplugTopic(node.group, "NDEATH", node.edgeNode);
-    const ctx = { topic, type: "NDEATH" as const, time, group: node.group, edgeNode: node.edgeNode, clientId: end.clientId };
+    const ctx = {
+      topic,
+      type: "NDEATH" as const,
+      time,
+      group: node.group,
+      edgeNode: node.edgeNode,
+      clientId: end.clientId,
+    };
     acc.violations.push(
       end.clean
         ? createViolation("disconnect-without-ndeath", {
@@ -399,7 +443,14 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       time,
       ...(opts.maxDecompressedBytes !== undefined ? { maxDecompressedBytes: opts.maxDecompressedBytes } : {}),
     });
-    acc.violations.push(...decoded.violations.map((v) => ({ ...v, group: t.group, edgeNode: t.edgeNode, ...(t.device !== undefined ? { device: t.device } : {}) })));
+    acc.violations.push(
+      ...decoded.violations.map((v) => ({
+        ...v,
+        group: t.group,
+        edgeNode: t.edgeNode,
+        ...(t.device !== undefined ? { device: t.device } : {}),
+      })),
+    );
 
     const isCommand = t.type === "NCMD" || t.type === "DCMD";
     const node = isCommand ? findNode(t.group, t.edgeNode) : nodeFor(t.group, t.edgeNode);
@@ -455,7 +506,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
   function checkQosRetain(type: SparkplugEdgeMessageType, msg: SparkplugIncoming, flag: Msg["flag"]): void {
     if (type === "NDEATH") {
       // [tck-id-payloads-ndeath-will-message-qos] [tck-id-payloads-ndeath-will-message-retain]
-      if (msg.qos !== 1) flag("mqtt-qos", `expected NDEATH at QoS 1, got QoS ${msg.qos}${msg.will ? " (MQTT Will)" : ""}`);
+      if (msg.qos !== 1)
+        flag("mqtt-qos", `expected NDEATH at QoS 1, got QoS ${msg.qos}${msg.will ? " (MQTT Will)" : ""}`);
       if (msg.retain) flag("mqtt-retain", "expected NDEATH with retain false, got retain true");
       return;
     }
@@ -466,7 +518,11 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
   }
 
   /** Checks every message type shares; returns the seq when it is usable (0..255). */
-  function checkPayloadBasics(type: SparkplugEdgeMessageType, p: SparkplugPayloadJson, flag: Msg["flag"]): number | undefined {
+  function checkPayloadBasics(
+    type: SparkplugEdgeMessageType,
+    p: SparkplugPayloadJson,
+    flag: Msg["flag"],
+  ): number | undefined {
     let seq: number | undefined;
     if (SEQ_TYPES.has(type)) {
       // [tck-id-payloads-sequence-num-always-included]
@@ -477,6 +533,9 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     } else if (type === "NDEATH" && p.seq !== undefined) {
       // [tck-id-topics-ndeath-seq]
       flag("ndeath-seq", `expected no seq in NDEATH, got seq ${p.seq}`);
+    } else if ((type === "NCMD" || type === "DCMD") && p.seq !== undefined) {
+      // [tck-id-payloads-ncmd-seq] [tck-id-payloads-dcmd-seq]
+      flag("cmd-seq", `expected no seq in ${type}, got seq ${p.seq}`);
     }
     if (TIMESTAMP_TYPES.has(type) && p.timestamp === undefined) {
       flag("timestamp-missing", `expected a payload timestamp in ${type} (ms since epoch, UTC); none given`);
@@ -507,7 +566,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       if (metric.name === undefined || metric.name === "") lacks.push("a name");
       if (metric.datatypeId === 0) lacks.push("a datatype");
       if (!metric.hasValue) lacks.push("a value (or is_null)");
-      if (lacks.length > 0) incomplete.push(`#${i + 1} ${metric.name ? `"${metric.name}" ` : ""}has no ${lacks.join(", ")}`);
+      if (lacks.length > 0)
+        incomplete.push(`#${i + 1} ${metric.name ? `"${metric.name}" ` : ""}lacks ${lacks.join(" and ")}`);
       if (metric.name === undefined || metric.name === "") continue;
       const state = metricState(metric, m.payload, m.time);
       scope.metrics.set(metric.name, state);
@@ -516,9 +576,12 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
         const taken = scope.aliases.get(key);
         const other = node.aliasOwners.get(key);
         if (taken && taken.name !== metric.name) {
-          duplicates.push(`alias ${key} of "${metric.name}" is already used by "${taken.name}" in this ${type}`);
+          duplicates.push(
+            `alias ${key} of "${metric.name}" is already used by "${taken.name}" in this ${type}`,
+          );
         } else if (other && other.owner !== owner) {
-          const where = other.owner === "" ? "the edge node's NBIRTH" : `the DBIRTH of device "${other.owner}"`;
+          const where =
+            other.owner === "" ? "the edge node's NBIRTH" : `the DBIRTH of device "${other.owner}"`;
           duplicates.push(`alias ${key} of "${metric.name}" is already used by "${other.name}" in ${where}`);
         } else scope.aliases.set(key, state);
       }
@@ -530,7 +593,10 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       );
     }
     if (duplicates.length > 0) {
-      m.flag("alias-duplicate", `expected aliases unique across the edge node's metrics; ${listed(duplicates)}`);
+      m.flag(
+        "alias-duplicate",
+        `expected aliases unique across the edge node's metrics; ${listed(duplicates)}`,
+      );
     }
     return scope;
   }
@@ -542,19 +608,32 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
 
     // [tck-id-topics-nbirth-bdseq-included]
     const bdSeq = bdSeqOf(payload);
-    if (bdSeq === undefined) flag("bdseq-missing", 'expected a "bdSeq" metric (UInt64) in the NBIRTH; none given');
+    if (bdSeq === undefined)
+      flag("bdseq-missing", 'expected a "bdSeq" metric (UInt64) in the NBIRTH; none given');
 
     // [tck-id-topics-nbirth-rebirth-metric]
     const rebirth = payload.metrics.find((x) => x.name === REBIRTH_METRIC);
-    if (!rebirth) flag("rebirth-metric", `expected the metric "${REBIRTH_METRIC}" (Boolean, false) in the NBIRTH; none given`);
+    if (!rebirth)
+      flag(
+        "rebirth-metric",
+        `expected the metric "${REBIRTH_METRIC}" (Boolean, false) in the NBIRTH; none given`,
+      );
     else {
       if (rebirth.datatype !== "Boolean") {
-        flag("rebirth-metric", `expected "${REBIRTH_METRIC}" of datatype Boolean, got ${rebirth.datatype}`, { metric: REBIRTH_METRIC });
+        flag("rebirth-metric", `expected "${REBIRTH_METRIC}" of datatype Boolean, got ${rebirth.datatype}`, {
+          metric: REBIRTH_METRIC,
+        });
       } else if (rebirth.value !== false) {
-        flag("rebirth-metric", `expected "${REBIRTH_METRIC}" = false in the NBIRTH, got ${JSON.stringify(rebirth.value)}`, { metric: REBIRTH_METRIC });
+        flag(
+          "rebirth-metric",
+          `expected "${REBIRTH_METRIC}" = false in the NBIRTH, got ${JSON.stringify(rebirth.value)}`,
+          { metric: REBIRTH_METRIC },
+        );
       }
       if (rebirth.alias !== undefined) {
-        flag("rebirth-metric-alias", `expected no alias on "${REBIRTH_METRIC}", got alias ${rebirth.alias}`, { metric: REBIRTH_METRIC });
+        flag("rebirth-metric-alias", `expected no alias on "${REBIRTH_METRIC}", got alias ${rebirth.alias}`, {
+          metric: REBIRTH_METRIC,
+        });
       }
     }
 
@@ -569,9 +648,15 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     const sameSession = conn ? node.birthConnId === conn.connId : node.online && node.clientId === clientId;
     if (node.born && bdSeq !== undefined && node.bdSeq !== undefined) {
       if (sameSession && String(bdSeq) !== String(node.bdSeq)) {
-        flag("bdseq-rebirth", `expected the rebirth inside the same MQTT session to repeat bdSeq ${node.bdSeq}, got ${bdSeq}`);
+        flag(
+          "bdseq-rebirth",
+          `expected the rebirth inside the same MQTT session to repeat bdSeq ${node.bdSeq}, got ${bdSeq}`,
+        );
       } else if (!sameSession && conn && !bdSeqFollows(node.bdSeq, bdSeq)) {
-        flag("bdseq-increment", `expected bdSeq ${nextBdSeq(node.bdSeq)} (previous session ${node.bdSeq} + 1) or 0 after a new CONNECT, got ${bdSeq}`);
+        flag(
+          "bdseq-increment",
+          `expected bdSeq ${nextBdSeq(node.bdSeq)} (previous session ${node.bdSeq} + 1) or 0 after a new CONNECT, got ${bdSeq}`,
+        );
       }
     }
 
@@ -588,7 +673,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     // Devices stay stale until their new DBIRTH (spec §4.2.1 NBIRTH payload).
     for (const dev of node.devices.values()) if (dev.online) killDevice(node, dev, "node-rebirth", time, acc);
     for (const [name, old] of node.metrics) {
-      if (!scope.metrics.has(name) && old.quality !== "stale") acc.mirror.push(update(node, undefined, old, "stale", time));
+      if (!scope.metrics.has(name) && old.quality !== "stale")
+        acc.mirror.push(update(node, undefined, old, "stale", time));
     }
     const wasOnline = node.online;
     if (node.bdSeq !== undefined && (bdSeq === undefined || String(bdSeq) !== String(node.bdSeq))) {
@@ -617,36 +703,54 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       ...(bdSeq !== undefined ? { bdSeq } : {}),
       ...(payload.seq !== undefined ? { seq: payload.seq } : {}),
     });
-    for (const s of scope.metrics.values()) acc.mirror.push(update(node, undefined, s, s.quality, s.timestamp ?? time));
+    for (const s of scope.metrics.values())
+      acc.mirror.push(update(node, undefined, s, s.quality, s.timestamp ?? time));
     // Sparkplug-aware MQTT server [tck-id-conformance-mqtt-aware-store] [tck-id-conformance-mqtt-aware-nbirth-mqtt-topic]
     // [tck-id-conformance-mqtt-aware-nbirth-mqtt-retain]
-    result.certificate = { topic: certificateTopic(node.group, node.edgeNode), payload: m.msg.payload, qos: 1, retain: true };
+    result.certificate = {
+      topic: certificateTopic(node.group, node.edgeNode),
+      payload: m.msg.payload,
+      qos: 1,
+      retain: true,
+    };
   }
 
   function checkConnect(conn: ConnectionState, m: Msg, bdSeq: number | string | undefined): void {
     const willTopic = sparkplugTopic(m.t.group, "NDEATH", m.t.edgeNode);
     const who = `client "${m.clientId}"`;
     // [tck-id-principles-persistence-clean-session-311]
-    if (conn.clean === false) m.flag("clean-session", `expected ${who} to connect with Clean Session = true, got false`);
+    if (conn.clean === false)
+      m.flag("clean-session", `expected ${who} to connect with Clean Session = true, got false`);
     const will = conn.will;
     // [tck-id-payloads-ndeath-will-message]
     if (!will) {
-      m.flag("will-missing", `expected the CONNECT of ${who} to register the Will ${willTopic}; it has no Will`);
+      m.flag(
+        "will-missing",
+        `expected the CONNECT of ${who} to register the Will ${willTopic}; it has no Will`,
+      );
       return;
     }
     if (will.topic !== willTopic) {
-      m.flag("will-missing", `expected the CONNECT of ${who} to register the Will ${willTopic}, got Will topic "${will.topic}"`);
+      m.flag(
+        "will-missing",
+        `expected the CONNECT of ${who} to register the Will ${willTopic}, got Will topic "${will.topic}"`,
+      );
       return;
     }
     // [tck-id-message-flow-edge-node-birth-publish-will-message-qos]
-    if (will.qos !== 1) m.flag("will-qos", `expected the NDEATH Will of ${who} at QoS 1, got QoS ${will.qos}`);
+    if (will.qos !== 1)
+      m.flag("will-qos", `expected the NDEATH Will of ${who} at QoS 1, got QoS ${will.qos}`);
     // [tck-id-message-flow-edge-node-birth-publish-will-message-will-retained]
-    if (will.retain) m.flag("will-retain", `expected the NDEATH Will of ${who} with retain false, got retain true`);
+    if (will.retain)
+      m.flag("will-retain", `expected the NDEATH Will of ${who} with retain false, got retain true`);
     // [tck-id-topics-nbirth-bdseq-matching]
     const decoded = decodeSparkplug(will.payload);
     const willBdSeq = decoded.ok ? bdSeqOf(decoded.payload) : undefined;
     if (bdSeq !== undefined && willBdSeq !== undefined && String(willBdSeq) !== String(bdSeq)) {
-      m.flag("bdseq-will-mismatch", `expected NBIRTH bdSeq ${willBdSeq} (the bdSeq of the CONNECT's NDEATH Will), got ${bdSeq}`);
+      m.flag(
+        "bdseq-will-mismatch",
+        `expected NBIRTH bdSeq ${willBdSeq} (the bdSeq of the CONNECT's NDEATH Will), got ${bdSeq}`,
+      );
     }
   }
 
@@ -656,12 +760,19 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     // [tck-id-topics-ndeath-payload]
     if (bdSeq === undefined) flag("bdseq-missing", 'expected the "bdSeq" metric in the NDEATH; none given');
     const others = payload.metrics.filter((x) => x.name !== "bdSeq").map(label);
-    if (others.length > 0) flag("ndeath-payload", `expected only the bdSeq metric in the NDEATH, also got ${listed(others)}`);
+    if (others.length > 0)
+      flag("ndeath-payload", `expected only the bdSeq metric in the NDEATH, also got ${listed(others)}`);
 
     const reason: DeathReason = m.msg.will || node.sessionEnd ? "will" : "ndeath";
     if (!node.online) {
-      pushHistory(node.history, { time, event: "death-ignored", reason: "edge node already offline", ...(bdSeq !== undefined ? { bdSeq } : {}) });
-      if (!node.born && !node.lastDeath) node.lastDeath = { time, reason, ...(bdSeq !== undefined ? { bdSeq } : {}) };
+      pushHistory(node.history, {
+        time,
+        event: "death-ignored",
+        reason: "edge node already offline",
+        ...(bdSeq !== undefined ? { bdSeq } : {}),
+      });
+      if (!node.born && !node.lastDeath)
+        node.lastDeath = { time, reason, ...(bdSeq !== undefined ? { bdSeq } : {}) };
       return;
     }
     // Only the NDEATH of the current session kills the node [tck-id-payloads-ndeath-bdseq]: a late Will of an
@@ -675,7 +786,10 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
         bdSeq,
       });
       if (!earlier) {
-        flag("bdseq-mismatch", `expected NDEATH bdSeq ${node.bdSeq} (from the last NBIRTH), got ${bdSeq}; the edge node stays online`);
+        flag(
+          "bdseq-mismatch",
+          `expected NDEATH bdSeq ${node.bdSeq} (from the last NBIRTH), got ${bdSeq}; the edge node stays online`,
+        );
       }
       return;
     }
@@ -689,7 +803,11 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     const why = neverSeen
       ? "no NBIRTH seen since this host started (it may have joined late)"
       : `the edge node is offline since ${new Date(node.lastDeath?.time ?? m.time).toISOString()} (${node.lastDeath?.reason ?? "unknown"})`;
-    m.flag("data-before-birth", `expected an NBIRTH before ${m.t.type}: ${why}; a rebirth is requested`, neverSeen ? { severity: "warning" } : {});
+    m.flag(
+      "data-before-birth",
+      `expected an NBIRTH before ${m.t.type}: ${why}; a rebirth is requested`,
+      neverSeen ? { severity: "warning" } : {},
+    );
     requestRebirth(node, "data-before-birth", m.time, acc);
     return false;
   }
@@ -720,7 +838,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
         payload: m.msg.payload,
         ...(m.t.device !== undefined ? { device: m.t.device } : {}),
       };
-      for (let i = 0; i < ahead; i++) node.pending.set((expected + i) % 256, { deadline: m.time + window, opener });
+      for (let i = 0; i < ahead; i++)
+        node.pending.set((expected + i) % 256, { deadline: m.time + window, opener });
       node.expectedSeq = (seq + 1) % 256;
       timed.add(node);
       if (window === 0) expireGaps(node, m.time, acc);
@@ -745,7 +864,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       node.devices.set(id, dev);
     }
     for (const [name, old] of dev.metrics) {
-      if (!scope.metrics.has(name) && old.quality !== "stale") acc.mirror.push(update(node, id, old, "stale", m.time));
+      if (!scope.metrics.has(name) && old.quality !== "stale")
+        acc.mirror.push(update(node, id, old, "stale", m.time));
     }
     const wasOnline = dev.online;
     dev.metrics = scope.metrics;
@@ -759,9 +879,15 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       ...(wasOnline ? { reason: "rebirth" } : {}),
       ...(m.payload.seq !== undefined ? { seq: m.payload.seq } : {}),
     });
-    for (const s of scope.metrics.values()) acc.mirror.push(update(node, id, s, s.quality, s.timestamp ?? m.time));
+    for (const s of scope.metrics.values())
+      acc.mirror.push(update(node, id, s, s.quality, s.timestamp ?? m.time));
     // [tck-id-conformance-mqtt-aware-dbirth-mqtt-topic] [tck-id-conformance-mqtt-aware-dbirth-mqtt-retain]
-    result.certificate = { topic: certificateTopic(node.group, node.edgeNode, id), payload: m.msg.payload, qos: 1, retain: true };
+    result.certificate = {
+      topic: certificateTopic(node.group, node.edgeNode, id),
+      payload: m.msg.payload,
+      qos: 1,
+      retain: true,
+    };
   }
 
   function onDeviceDeath(node: NodeState, m: Msg, acc: Acc): void {
@@ -769,14 +895,17 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     checkSeq(node, m, acc);
     const id = m.t.device!;
     const dev = node.devices.get(id);
-    if (!dev || !dev.online) {
-      if (dev) pushHistory(dev.history, { time: m.time, event: "death-ignored", reason: "device already offline" });
+    if (!dev?.online) {
+      if (dev)
+        pushHistory(dev.history, { time: m.time, event: "death-ignored", reason: "device already offline" });
       return;
     }
+    // Offline and stale "using the timestamp in the DDEATH payload"
     // [tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-offline]
     // [tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-tags-stale]
-    killDevice(node, dev, "ddeath", m.time, acc);
-    acc.stale.push({ group: node.group, edgeNode: node.edgeNode, device: id, reason: "ddeath", time: m.time });
+    const when = m.payload.timestamp ?? m.time;
+    killDevice(node, dev, "ddeath", when, acc);
+    acc.stale.push({ group: node.group, edgeNode: node.edgeNode, device: id, reason: "ddeath", time: when });
   }
 
   function onData(node: NodeState, m: Msg, acc: Acc): void {
@@ -786,8 +915,10 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     const deviceId = m.t.device;
     if (deviceId !== undefined) {
       const dev = node.devices.get(deviceId);
-      if (!dev || !dev.online) {
-        const why = dev ? `device "${deviceId}" is offline (${dev.lastDeath?.reason ?? "unknown"})` : `no DBIRTH seen for device "${deviceId}" in this session`;
+      if (!dev?.online) {
+        const why = dev
+          ? `device "${deviceId}" is offline (${dev.lastDeath?.reason ?? "unknown"})`
+          : `no DBIRTH seen for device "${deviceId}" in this session`;
         m.flag("device-data-before-birth", `expected a DBIRTH before DDATA: ${why}; a rebirth is requested`);
         requestRebirth(node, "device-data-before-birth", m.time, acc);
         return;
@@ -819,10 +950,17 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     let scope: Scope = node;
     if (m.t.device !== undefined) {
       const dev = node.devices.get(m.t.device);
-      if (!dev || !dev.online) return;
+      if (!dev?.online) return;
       scope = dev;
     }
-    resolveMetrics(scope, m, () => {}, (metric) => metric.name === REBIRTH_METRIC);
+    // For commands, naming a declared metric is a SHOULD [tck-id-operational-behavior-data-commands-ncmd-metric-name].
+    resolveMetrics(
+      scope,
+      m,
+      () => {},
+      (metric) => metric.name === REBIRTH_METRIC,
+      "warning",
+    );
   }
 
   /**
@@ -834,6 +972,7 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     m: Msg,
     apply: (state: MetricState, metric: SparkplugMetricJson) => void,
     skip: (metric: SparkplugMetricJson) => boolean = () => false,
+    undeclaredSeverity?: "warning",
   ): boolean {
     const birth = m.t.device === undefined ? "NBIRTH" : "DBIRTH";
     const undeclared: string[] = [];
@@ -870,26 +1009,44 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       apply(state, metric);
     }
     if (undeclared.length > 0) {
-      m.flag("metric-undeclared", `expected only metrics declared in the ${birth}; ${undeclared.length} not declared: ${listed(undeclared)}`, {
-        metric: undeclared[0]!,
-      });
+      m.flag(
+        "metric-undeclared",
+        `expected only metrics declared in the ${birth}; ${undeclared.length} not declared: ${listed(undeclared)}`,
+        { metric: undeclared[0]!, ...(undeclaredSeverity ? { severity: undeclaredSeverity } : {}) },
+      );
     }
     if (changed.length > 0) {
-      m.flag("metric-datatype-changed", `expected each metric to keep its ${birth} datatype; ${listed(changed)}`);
+      m.flag(
+        "metric-datatype-changed",
+        `expected each metric to keep its ${birth} datatype; ${listed(changed)}`,
+      );
     }
     if (named.length > 0) {
-      m.flag("data-name-with-alias", `expected alias-only metrics (the ${birth} declared aliases), got names on ${listed(named)}`);
+      m.flag(
+        "data-name-with-alias",
+        `expected alias-only metrics (the ${birth} declared aliases), got names on ${listed(named)}`,
+      );
     }
     if (nameless.length > 0) {
-      m.flag("metric-name-missing", `expected every metric to carry a name or an alias; metrics ${listed(nameless)} have neither`);
+      m.flag(
+        "metric-name-missing",
+        `expected every metric to carry a name or an alias; metrics ${listed(nameless)} have neither`,
+      );
     }
     return undeclared.length > 0 || changed.length > 0;
   }
 
-  function onState(t: SparkplugStateTopic, msg: SparkplugIncoming, time: number, clientId: string | null): SparkplugResult {
+  function onState(
+    t: SparkplugStateTopic,
+    msg: SparkplugIncoming,
+    time: number,
+    clientId: string | null,
+  ): SparkplugResult {
     const result: SparkplugResult = { topic: t, violations: [] };
     const ctx = { topic: msg.topic, time, type: "STATE" as const, hostId: t.hostId, clientId };
-    const text = Buffer.from(msg.payload.buffer, msg.payload.byteOffset, msg.payload.byteLength).toString("utf8");
+    const text = Buffer.from(msg.payload.buffer, msg.payload.byteOffset, msg.payload.byteLength).toString(
+      "utf8",
+    );
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -914,7 +1071,10 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     // [tck-id-host-topic-phid-birth-retain] [tck-id-host-topic-phid-death-retain]
     if (!msg.retain) {
       result.violations.push({
-        ...createViolation("mqtt-retain", { ...ctx, message: "expected STATE with retain true, got retain false" }),
+        ...createViolation("mqtt-retain", {
+          ...ctx,
+          message: "expected STATE with retain true, got retain false",
+        }),
         conformance: death("tck-id-host-topic-phid-death-retain", "tck-id-host-topic-phid-birth-retain"),
       });
     }
@@ -983,7 +1143,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     let next: number | undefined;
     for (const node of timed) {
       for (const p of node.pending.values()) if (next === undefined || p.deadline < next) next = p.deadline;
-      if (node.sessionEnd && (next === undefined || node.sessionEnd.deadline < next)) next = node.sessionEnd.deadline;
+      if (node.sessionEnd && (next === undefined || node.sessionEnd.deadline < next))
+        next = node.sessionEnd.deadline;
     }
     return next;
   }
@@ -1007,7 +1168,8 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
     return v;
   }
 
-  const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byName = <T extends { name: string }>(a: T, b: T): number =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
   function deviceView(node: NodeState, d: DeviceState): DeviceView {
     const v: DeviceView = {
@@ -1033,7 +1195,9 @@ export function createSparkplugTracker(opts: SparkplugTrackerOptions): Sparkplug
       messages: n.messages,
       violations: n.violations,
       metrics: [...n.metrics.values()].map(metricView).sort(byName),
-      devices: [...n.devices.values()].map((d) => deviceView(n, d)).sort((a, b) => (a.device < b.device ? -1 : 1)),
+      devices: [...n.devices.values()]
+        .map((d) => deviceView(n, d))
+        .sort((a, b) => (a.device < b.device ? -1 : 1)),
       history: n.history.map((h) => ({ ...h })),
     };
     if (n.clientId !== undefined) v.clientId = n.clientId;
@@ -1117,7 +1281,10 @@ interface Msg0 {
   payload: SparkplugPayloadJson;
 }
 
-function findProperty(props: Record<string, SparkplugPropertyValueJson> | undefined, ...keys: string[]): JsonValue | undefined {
+function findProperty(
+  props: Record<string, SparkplugPropertyValueJson> | undefined,
+  ...keys: string[]
+): JsonValue | undefined {
   if (!props) return undefined;
   for (const [k, v] of Object.entries(props)) {
     if (keys.includes(k.toLowerCase()) && !v.isNull) return v.value;

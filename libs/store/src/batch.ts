@@ -80,15 +80,25 @@ interface PublisherAcc {
   channels: Set<string> | null;
 }
 
+interface LastAcc {
+  time: number;
+  clientId: string;
+  /** the caller's bytes, capped and copied in cut() */
+  payload: Uint8Array;
+  payloadSize: number;
+  outcome: string;
+  channel: string | null;
+}
+
 /**
  * Aggregates outcomes in memory between flushes. `add` is O(1) apart from copying a violation's
- * capped payload; the costly shaping (capping last-message payloads, cleaning strings) happens in
- * `cut`, once per topic and flush rather than once per message.
+ * capped payload; the last message per topic is capped and copied in `cut`, once per topic and
+ * flush rather than once per message. Keys are cleaned in `add`, so rows stay unique per key.
  */
 export class Accumulator {
   private counts = new Map<string, CountRow>();
   private violations: ViolationRow[] = [];
-  private last = new Map<string, MessageOutcome>();
+  private last = new Map<string, LastAcc>();
   private publishers = new Map<string, PublisherAcc>();
   outcomes = 0;
   oldestAt = 0;
@@ -100,27 +110,17 @@ export class Accumulator {
     return Math.max(this.violations.length, this.counts.size, this.last.size, this.publishers.size);
   }
 
-  get violationCount(): number {
-    return this.violations.length;
-  }
-
   add(o: MessageOutcome, now: number): void {
     const time = validTime(o.time, now);
     const minute = time - (time % 60_000);
-    const channel = typeof o.channel === "string" ? o.channel : "";
-    const key = `${minute}\u0000${o.topic}\u0000${channel}\u0000${o.clientId}`;
+    const topic = clean(o.topic);
+    const clientId = clean(o.clientId);
+    const channel = typeof o.channel === "string" ? clean(o.channel) : "";
+    const username = cleanOrNull(str(o.username));
+    const key = `${minute}\u0000${topic}\u0000${channel}\u0000${clientId}`;
     let row = this.counts.get(key);
     if (!row) {
-      row = {
-        minute,
-        topic: o.topic,
-        channel,
-        clientId: o.clientId,
-        valid: 0,
-        invalid: 0,
-        unvalidated: 0,
-        ungoverned: 0,
-      };
+      row = { minute, topic, channel, clientId, valid: 0, invalid: 0, unvalidated: 0, ungoverned: 0 };
       this.counts.set(key, row);
     }
     const invalid = o.outcome === "invalid";
@@ -138,10 +138,10 @@ export class Accumulator {
         row.ungoverned++;
     }
 
-    let p = this.publishers.get(o.clientId);
+    let p = this.publishers.get(clientId);
     if (!p) {
       p = {
-        username: str(o.username),
+        username,
         messages: 0,
         invalid: 0,
         firstViolation: null,
@@ -149,34 +149,34 @@ export class Accumulator {
         lastSeen: time,
         channels: null,
       };
-      this.publishers.set(o.clientId, p);
+      this.publishers.set(clientId, p);
     }
     p.messages++;
     if (time >= p.lastSeen) {
       p.lastSeen = time;
-      p.username = str(o.username);
+      p.username = username;
     }
 
+    const size = o.payload.byteLength;
+    const payloadSize = sizeOf(o.payloadSize, size);
     if (invalid) {
       p.invalid++;
       if (p.firstViolation === null || time < p.firstViolation) p.firstViolation = time;
       if (p.lastViolation === null || time > p.lastViolation) p.lastViolation = time;
       if (channel) (p.channels ??= new Set()).add(channel);
-      const size = o.payload.byteLength;
-      const payloadSize = sizeOf(o.payloadSize, size);
       // Copy: the caller's buffer may be a slice of a larger socket buffer that must not be retained.
       const kept = size > this.payloadCapBytes ? o.payload.subarray(0, this.payloadCapBytes) : o.payload;
       this.violations.push({
         time,
-        clientId: o.clientId,
-        username: str(o.username),
-        topic: o.topic,
+        clientId,
+        username,
+        topic,
         channel: channel || null,
-        contractFile: str(o.contract?.file),
-        contractVersion: str(o.contract?.version),
-        messageName: str(o.messageName),
-        kind: str(o.kind) ?? "unknown",
-        policy: str(o.policy) ?? "monitor",
+        contractFile: cleanOrNull(str(o.contract?.file)),
+        contractVersion: cleanOrNull(str(o.contract?.version)),
+        messageName: cleanOrNull(str(o.messageName)),
+        kind: cleanOrNull(str(o.kind)) ?? "unknown",
+        policy: cleanOrNull(str(o.policy)) ?? "monitor",
         errors: o.errors ?? [],
         payload: Uint8Array.prototype.slice.call(kept),
         payloadSize,
@@ -184,9 +184,11 @@ export class Accumulator {
       });
     }
 
-    // Only the newest message per topic is kept; its payload is capped and copied in cut().
-    const prev = this.last.get(o.topic);
-    if (!prev || time >= prev.time) this.last.set(o.topic, o);
+    // Only the newest message per topic is kept.
+    const prev = this.last.get(topic);
+    if (!prev || time >= prev.time) {
+      this.last.set(topic, { time, clientId, payload: o.payload, payloadSize, outcome: o.outcome, channel: channel || null });
+    }
 
     if (this.outcomes === 0) this.oldestAt = now;
     this.outcomes++;
@@ -201,46 +203,22 @@ export class Accumulator {
       createdAt: now,
       oldestAt: this.oldestAt,
       outcomes: this.outcomes,
-      counts: [...this.counts.values()].map((r) => ({
-        ...r,
-        topic: clean(r.topic),
-        channel: clean(r.channel),
-        clientId: clean(r.clientId),
+      counts: [...this.counts.values()],
+      violations: this.violations.map((v) => ({ ...v, errors: cleanErrors(v.errors) })),
+      lastMessages: [...this.last.entries()].map(([topic, l]) => ({
+        ...l,
+        topic,
+        payload: Uint8Array.prototype.slice.call(l.payload.byteLength > cap ? l.payload.subarray(0, cap) : l.payload),
       })),
-      violations: this.violations.map((v) => ({
-        ...v,
-        clientId: clean(v.clientId),
-        username: cleanOrNull(v.username),
-        topic: clean(v.topic),
-        channel: cleanOrNull(v.channel),
-        contractFile: cleanOrNull(v.contractFile),
-        contractVersion: cleanOrNull(v.contractVersion),
-        messageName: cleanOrNull(v.messageName),
-        kind: clean(v.kind),
-        policy: clean(v.policy),
-        errors: cleanErrors(v.errors),
-      })),
-      lastMessages: [...this.last.values()].map((o) => {
-        const size = o.payload.byteLength;
-        return {
-          topic: clean(o.topic),
-          time: validTime(o.time, now),
-          clientId: clean(o.clientId),
-          payload: Uint8Array.prototype.slice.call(size > cap ? o.payload.subarray(0, cap) : o.payload),
-          payloadSize: sizeOf(o.payloadSize, size),
-          outcome: o.outcome,
-          channel: cleanOrNull(str(o.channel)),
-        };
-      }),
       publishers: [...this.publishers.entries()].map(([clientId, p]) => ({
-        clientId: clean(clientId),
-        username: cleanOrNull(p.username),
+        clientId,
+        username: p.username,
         messages: p.messages,
         invalid: p.invalid,
         firstViolation: p.firstViolation,
         lastViolation: p.lastViolation,
         lastSeen: p.lastSeen,
-        channels: p.channels ? [...p.channels].map(clean).sort() : [],
+        channels: p.channels ? [...p.channels].sort() : [],
       })),
     };
     this.counts = new Map();
@@ -272,8 +250,8 @@ function clean(s: string): string {
   return s.includes("\u0000") ? s.replaceAll("\u0000", "") : s;
 }
 
-function cleanOrNull(s: string | null | undefined): string | null {
-  return s == null ? null : clean(String(s));
+function cleanOrNull(s: string | null): string | null {
+  return s === null ? null : clean(s);
 }
 
 function cleanErrors(errors: ValidationError[]): ValidationError[] {

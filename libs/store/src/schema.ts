@@ -86,10 +86,11 @@ export const violations = pgTable(
     payloadTruncated: boolean("payload_truncated").notNull().default(false),
   },
   (t) => [
-    // Newest-first keyset paging on (time, id), unfiltered and per filter.
-    index("violations_time_idx").on(t.time.desc(), t.id.desc()),
-    index("violations_channel_time_idx").on(t.channel, t.time.desc(), t.id.desc()),
-    index("violations_client_time_idx").on(t.clientId, t.time.desc(), t.id.desc()),
+    // Newest-first keyset paging on (time, id), unfiltered and per filter. NULLS FIRST is what
+    // `order by time desc, id desc` means; an index sorted NULLS LAST would not serve it.
+    index("violations_time_idx").on(t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("violations_channel_time_idx").on(t.channel, t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("violations_client_time_idx").on(t.clientId, t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // `topic LIKE 'prefix%'` whatever the database collation.
     index("violations_topic_prefix_idx").using("btree", t.topic.op("text_pattern_ops")),
     // "Same error elsewhere?": errors @> '[{"instancePath": ..., "keyword": ...}]'.

@@ -1,5 +1,5 @@
 // One suite, run against both drivers: embedded PGlite and a real PostgreSQL server.
-import { readFile, writeFile } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "@uns/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,19 +27,43 @@ function slot(): { base: number; from: Date; to: Date } {
 
 type Driver = "pglite" | "pg";
 
+// Creating a PGlite cluster runs initdb in WebAssembly (seconds on a busy machine); tests copy one
+// freshly created and migrated data dir instead, which is what a new store would hold.
+let template: Promise<string> | null = null;
+const templateDirs: string[] = [];
+function pgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const tmp = await tempDir("uns-store-template-");
+    templateDirs.push(tmp.path);
+    const s = await createStore({ dataDir: tmp.path, logger: memoryLogger() });
+    await s.close();
+    return tmp.path;
+  })();
+  return template;
+}
+
+afterAll(async () => {
+  for (const dir of templateDirs) await rm(dir, { recursive: true, force: true });
+});
+
 describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
   let pg: Awaited<ReturnType<typeof testPostgres>> | null = null;
   const cleanups: (() => Promise<void>)[] = [];
   let store: Store;
 
+  /** A new data dir (holding a new PGlite database for the pglite driver). */
+  async function freshDir(): Promise<string> {
+    const tmp = await tempDir();
+    cleanups.push(tmp.remove);
+    if (driver === "pglite") {
+      await cp(join(await pgliteTemplate(), "pglite"), join(tmp.path, "pglite"), { recursive: true });
+    }
+    return tmp.path;
+  }
+
   /** A new store with its own data dir (and its own database for pg). */
   async function open(extra: Partial<StoreOptions> = {}, dataDir?: string): Promise<Store> {
-    let dir = dataDir;
-    if (!dir) {
-      const tmp = await tempDir();
-      cleanups.push(tmp.remove);
-      dir = tmp.path;
-    }
+    const dir = dataDir ?? (await freshDir());
     const s = await createStore({
       dataDir: dir,
       databaseUrl: driver === "pg" ? await pg!.newDatabaseUrl() : undefined,
@@ -292,7 +316,7 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
   });
 
   it("keeps contract history once per (file, hash)", async () => {
-    const s = await open();
+    const s = store;
     const doc = { file: "asyncapi/weld.yaml", title: "Weld", version: "1.0.0", asyncapiVersion: "3.0.0" };
     await s.recordContracts([{ ...doc, hash: "h1", text: "asyncapi: 3.0.0 # v1" }]);
     await s.recordContracts([{ ...doc, hash: "h1", text: "asyncapi: 3.0.0 # v1" }]);
@@ -324,7 +348,7 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
   });
 
   it("never throws from record(), whatever it is given", async () => {
-    const s = await open();
+    const s = store;
     expect(() => s.record(null as never)).not.toThrow();
     expect(() => s.record({} as never)).not.toThrow();
     const { base, from, to } = slot();
@@ -342,9 +366,7 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
   });
 
   it("replays spool files left by an earlier process, once", async () => {
-    const tmp = await tempDir();
-    cleanups.push(tmp.remove);
-    const dir = tmp.path;
+    const dir = await freshDir();
     const sameDb = { databaseUrl: driver === "pg" ? await pg!.newDatabaseUrl() : undefined };
     const { base, from, to } = slot();
     // 1st process: the database is unreachable, so everything goes to the spool.
@@ -376,5 +398,34 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     const again = await open(sameDb, dir);
     await waitFor("second replay", () => again.health().spooledBatches === 0);
     expect(await again.totals({ from, to, clientId: "replayed" })).toMatchObject({ total: 70 });
+  });
+});
+
+describe("PGlite on disk", () => {
+  it("keeps its data across closing and reopening the store", async () => {
+    const tmp = await tempDir();
+    try {
+      await cp(join(await pgliteTemplate(), "pglite"), join(tmp.path, "pglite"), { recursive: true });
+      const { base, from, to } = slot();
+      const first = await createStore({ dataDir: tmp.path, logger: memoryLogger() });
+      for (let i = 0; i < 30; i++) first.record(outcome({ time: base + i }));
+      for (let i = 0; i < 4; i++) first.record(violation({ time: base + i }));
+      await first.recordContracts([
+        { file: "a.yaml", title: "A", version: "1", asyncapiVersion: "3.0.0", hash: "x", text: "t" },
+      ]);
+      await first.close();
+
+      const second = await createStore({ dataDir: tmp.path, logger: memoryLogger() });
+      try {
+        expect(await second.totals({ from, to })).toMatchObject({ valid: 30, invalid: 4, total: 34 });
+        expect((await second.listViolations({ from, to })).items).toHaveLength(4);
+        expect(await second.contracts()).toHaveLength(1);
+        expect(second.health()).toMatchObject({ driver: "pglite", up: true });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await tmp.remove();
+    }
   });
 });

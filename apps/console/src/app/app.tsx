@@ -8,18 +8,33 @@ import { Empty, ErrorState, Loading } from "../lib/ui";
 import { Shell } from "./shell";
 
 // The Overview is the landing page and loads with the app; the others load when first opened.
-const ViolationsPage = lazy(() => import("../features/violations/violations-page").then((m) => ({ default: m.ViolationsPage })));
-const ViolationDetailPage = lazy(() =>
-  import("../features/violation-detail/violation-detail-page").then((m) => ({ default: m.ViolationDetailPage })),
+const ViolationsPage = lazy(() =>
+  import("../features/violations/violations-page").then((m) => ({ default: m.ViolationsPage })),
 );
-const PublishersPage = lazy(() => import("../features/publishers/publishers-page").then((m) => ({ default: m.PublishersPage })));
-const ContractsPage = lazy(() => import("../features/contracts/contracts-page").then((m) => ({ default: m.ContractsPage })));
-const TopicTreePage = lazy(() => import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })));
+const ViolationDetailPage = lazy(() =>
+  import("../features/violation-detail/violation-detail-page").then((m) => ({
+    default: m.ViolationDetailPage,
+  })),
+);
+const PublishersPage = lazy(() =>
+  import("../features/publishers/publishers-page").then((m) => ({ default: m.PublishersPage })),
+);
+const ContractsPage = lazy(() =>
+  import("../features/contracts/contracts-page").then((m) => ({ default: m.ContractsPage })),
+);
+const TopicTreePage = lazy(() =>
+  import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })),
+);
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
-      queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false, placeholderData: (prev: unknown) => prev },
+      queries: {
+        staleTime: 5_000,
+        retry: 1,
+        refetchOnWindowFocus: false,
+        placeholderData: (prev: unknown) => prev,
+      },
     },
   });
 }

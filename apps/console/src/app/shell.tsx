@@ -14,7 +14,12 @@ const NAV = [
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
 ];
 
-const STATUS_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", paused: "Paused" } as const;
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting…",
+  paused: "Paused",
+} as const;
 
 function LiveControl() {
   const live = useLive();
@@ -31,7 +36,12 @@ function LiveControl() {
           {formatPerSecond(rate)}
         </span>
       ) : null}
-      <button type="button" className="btn btn-small" aria-pressed={live.paused} onClick={() => store.setPaused(!live.paused)}>
+      <button
+        type="button"
+        className="btn btn-small"
+        aria-pressed={live.paused}
+        onClick={() => store.setPaused(!live.paused)}
+      >
         {live.paused ? "Resume live updates" : "Pause live updates"}
       </button>
     </div>

@@ -31,7 +31,11 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   }
   if (!res.ok) {
     const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `${res.status} ${res.statusText}`);
+    throw new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `${res.status} ${res.statusText}`,
+    );
   }
   return body as T;
 }
@@ -39,7 +43,8 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 /** `?a=1&b=2` from an object, leaving out empty values. */
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
   const s = p.toString();
   return s ? `?${s}` : "";
 }

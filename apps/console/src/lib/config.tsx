@@ -5,10 +5,18 @@ import type { PublicConfig } from "./types";
 
 /** Settings the server gives the console (GET /api/v1/config): the plant's time zone first. */
 export function useConfigQuery() {
-  return useQuery({ queryKey: ["config"], queryFn: ({ signal }) => getJson<PublicConfig>("/config", signal), staleTime: Number.POSITIVE_INFINITY });
+  return useQuery({
+    queryKey: ["config"],
+    queryFn: ({ signal }) => getJson<PublicConfig>("/config", signal),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
 }
 
-const ConfigContext = createContext<PublicConfig>({ timeZone: "UTC", mqttWebSocketPath: "/mqtt", version: "" });
+const ConfigContext = createContext<PublicConfig>({
+  timeZone: "UTC",
+  mqttWebSocketPath: "/mqtt",
+  version: "",
+});
 
 export function ConfigProvider({ value, children }: { value: PublicConfig; children: ReactNode }) {
   return <ConfigContext.Provider value={value}>{children}</ConfigContext.Provider>;

@@ -27,7 +27,13 @@ function useChannelIds(enabled: boolean): string[] {
  * The filter form shared by the pages. Choices from lists apply at once; typed values apply with
  * Enter or "Apply". Everything lands in the URL (see filters.ts), which resets paging.
  */
-export function FilterBar({ fields, resetKeys = ["cursor"] }: { fields: FilterField[]; resetKeys?: string[] }) {
+export function FilterBar({
+  fields,
+  resetKeys = ["cursor"],
+}: {
+  fields: FilterField[];
+  resetKeys?: string[];
+}) {
   const { filters, update, search } = useUrlState();
   // Re-mount the typed fields when the URL changes (back button, a link), so they show it.
   return <FilterForm key={search} fields={fields} filters={filters} resetKeys={resetKeys} update={update} />;
@@ -73,105 +79,148 @@ function FilterForm({
     if (r === "custom") {
       // Start a custom window from the one shown now, on the plant's clock.
       const to = new Date();
-      const from = new Date(to.getTime() - (filters.range === "1h" ? 3600_000 : filters.range === "7d" ? 7 * 86400_000 : 86400_000));
+      const from = new Date(
+        to.getTime() -
+          (filters.range === "1h" ? 3600_000 : filters.range === "7d" ? 7 * 86400_000 : 86400_000),
+      );
       apply({ range: "custom", from: from.toISOString(), to: to.toISOString() });
     } else apply({ range: r, from: undefined, to: undefined });
   }
 
   const zone = `${tz} (${zoneAbbreviation(tz)})`;
-  const anySet = filters.range !== "24h" || filters.topic || filters.channel || filters.client || filters.kind;
+  const anySet =
+    filters.range !== "24h" || filters.topic || filters.channel || filters.client || filters.kind;
 
   return (
-    <form className="filters" role="search" aria-label="Filters" onSubmit={onSubmit}>
-      <div className="field">
-        <label htmlFor={`${id}-range`}>Window</label>
-        <select id={`${id}-range`} name="range" value={filters.range} onChange={(e) => onRange(e.target.value as Range)}>
-          {RANGES.map((r) => (
-            <option key={r} value={r}>
-              {RANGE_LABELS[r]}
-            </option>
-          ))}
-        </select>
-      </div>
-      {filters.range === "custom" ? (
-        <>
-          <div className="field">
-            <label htmlFor={`${id}-from`}>From ({zone})</label>
-            <input id={`${id}-from`} name="from" type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-to`}>To ({zone})</label>
-            <input id={`${id}-to`} name="to" type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
-          </div>
-        </>
-      ) : null}
-      {fields.includes("topic") ? (
-        <div className="field field-wide">
-          <label htmlFor={`${id}-topic`}>Topic subtree</label>
-          <input
-            id={`${id}-topic`}
-            name="topic"
-            type="search"
-            placeholder="acme/plant-a/body-shop/"
-            spellCheck={false}
-            value={draft.topic}
-            onChange={(e) => setDraft({ ...draft, topic: e.target.value })}
-          />
-        </div>
-      ) : null}
-      {fields.includes("channel") ? (
+    <search>
+      <form className="filters" aria-label="Filters" onSubmit={onSubmit}>
         <div className="field">
-          <label htmlFor={`${id}-channel`}>Channel</label>
-          <select id={`${id}-channel`} name="channel" value={filters.channel ?? ""} onChange={(e) => apply({ channel: e.target.value })}>
-            <option value="">All channels</option>
-            {[...new Set([...channels, ...(filters.channel ? [filters.channel] : [])])].map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
-      ) : null}
-      {fields.includes("client") ? (
-        <div className="field">
-          <label htmlFor={`${id}-client`}>Publisher (client id)</label>
-          <input
-            id={`${id}-client`}
-            name="client"
-            type="search"
-            spellCheck={false}
-            value={draft.client}
-            onChange={(e) => setDraft({ ...draft, client: e.target.value })}
-          />
-        </div>
-      ) : null}
-      {fields.includes("kind") ? (
-        <div className="field">
-          <label htmlFor={`${id}-kind`}>Kind</label>
-          <select id={`${id}-kind`} name="kind" value={filters.kind ?? ""} onChange={(e) => apply({ kind: e.target.value })}>
-            <option value="">All kinds</option>
-            {[...new Set([...KINDS, ...(filters.kind ? [filters.kind] : [])])].map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
-      ) : null}
-      <div className="field field-actions">
-        <button type="submit" className="btn btn-primary">
-          Apply
-        </button>
-        {anySet ? (
-          <button
-            type="button"
-            className="btn"
-            onClick={() => apply({ range: undefined, from: undefined, to: undefined, topic: undefined, channel: undefined, client: undefined, kind: undefined })}
+          <label htmlFor={`${id}-range`}>Window</label>
+          <select
+            id={`${id}-range`}
+            name="range"
+            value={filters.range}
+            onChange={(e) => onRange(e.target.value as Range)}
           >
-            Clear
-          </button>
+            {RANGES.map((r) => (
+              <option key={r} value={r}>
+                {RANGE_LABELS[r]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {filters.range === "custom" ? (
+          <>
+            <div className="field">
+              <label htmlFor={`${id}-from`}>From ({zone})</label>
+              <input
+                id={`${id}-from`}
+                name="from"
+                type="datetime-local"
+                value={draft.from}
+                onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-to`}>To ({zone})</label>
+              <input
+                id={`${id}-to`}
+                name="to"
+                type="datetime-local"
+                value={draft.to}
+                onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+              />
+            </div>
+          </>
         ) : null}
-      </div>
-    </form>
+        {fields.includes("topic") ? (
+          <div className="field field-wide">
+            <label htmlFor={`${id}-topic`}>Topic subtree</label>
+            <input
+              id={`${id}-topic`}
+              name="topic"
+              type="search"
+              placeholder="acme/plant-a/body-shop/"
+              spellCheck={false}
+              value={draft.topic}
+              onChange={(e) => setDraft({ ...draft, topic: e.target.value })}
+            />
+          </div>
+        ) : null}
+        {fields.includes("channel") ? (
+          <div className="field">
+            <label htmlFor={`${id}-channel`}>Channel</label>
+            <select
+              id={`${id}-channel`}
+              name="channel"
+              value={filters.channel ?? ""}
+              onChange={(e) => apply({ channel: e.target.value })}
+            >
+              <option value="">All channels</option>
+              {[...new Set([...channels, ...(filters.channel ? [filters.channel] : [])])].map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        {fields.includes("client") ? (
+          <div className="field">
+            <label htmlFor={`${id}-client`}>Publisher (client id)</label>
+            <input
+              id={`${id}-client`}
+              name="client"
+              type="search"
+              spellCheck={false}
+              value={draft.client}
+              onChange={(e) => setDraft({ ...draft, client: e.target.value })}
+            />
+          </div>
+        ) : null}
+        {fields.includes("kind") ? (
+          <div className="field">
+            <label htmlFor={`${id}-kind`}>Kind</label>
+            <select
+              id={`${id}-kind`}
+              name="kind"
+              value={filters.kind ?? ""}
+              onChange={(e) => apply({ kind: e.target.value })}
+            >
+              <option value="">All kinds</option>
+              {[...new Set([...KINDS, ...(filters.kind ? [filters.kind] : [])])].map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div className="field field-actions">
+          <button type="submit" className="btn btn-primary">
+            Apply
+          </button>
+          {anySet ? (
+            <button
+              type="button"
+              className="btn"
+              onClick={() =>
+                apply({
+                  range: undefined,
+                  from: undefined,
+                  to: undefined,
+                  topic: undefined,
+                  channel: undefined,
+                  client: undefined,
+                  kind: undefined,
+                })
+              }
+            >
+              Clear
+            </button>
+          ) : null}
+        </div>
+      </form>
+    </search>
   );
 }

@@ -7,7 +7,7 @@
 
 export const RANGES = ["1h", "24h", "7d", "custom"] as const;
 export type Range = (typeof RANGES)[number];
-export const DEFAULT_RANGE: Range = "24h";
+export const DEFAULT_RANGE = "24h" satisfies Range;
 
 const RANGE_MS: Record<Exclude<Range, "custom">, number> = {
   "1h": 3600_000,
@@ -92,8 +92,9 @@ export function serializeFilters(f: Filters, extra: Record<string, string | unde
   for (const [k, v] of Object.entries(extra).sort(([a], [b]) => a.localeCompare(b))) {
     if (v !== undefined && v !== null && v !== "" && !KEYS.includes(k as (typeof KEYS)[number])) p.set(k, v);
   }
-  // Slashes are legal in a query string and far easier to read in a topic.
-  return p.toString().replace(/%2F/gi, "/");
+  // Slashes and colons are legal in a query string (RFC 3986 section 3.4) and far easier to read
+  // in a topic or a time.
+  return p.toString().replace(/%2F/gi, "/").replace(/%3A/gi, ":");
 }
 
 /**
@@ -142,7 +143,12 @@ export function apiQuery(
 ): string {
   const w = windowOf(f, now);
   const p = new URLSearchParams({ from: w.from.toISOString(), to: w.to.toISOString() });
-  const map: Record<ApiFilterKey, string | undefined> = { topicPrefix: f.topic, channel: f.channel, clientId: f.client, kind: f.kind };
+  const map: Record<ApiFilterKey, string | undefined> = {
+    topicPrefix: f.topic,
+    channel: f.channel,
+    clientId: f.client,
+    kind: f.kind,
+  };
   for (const k of accepts) {
     const v = map[k];
     if (v) p.set(k, v);

@@ -35,6 +35,23 @@ interface ZonedParts {
   second: number;
 }
 
+const zoneNameCache = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The zone's short name. Locales name different zones: en-GB knows "CET"/"CEST" and en-US
+ * "EST"/"CST"; where neither has a name the offset ("GMT+5:30") is the name.
+ */
+function zoneName(date: Date, timeZone: string, gb: string | undefined): string {
+  if (gb && !/^(GMT|UTC)[+-]/.test(gb)) return gb;
+  let f = zoneNameCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" });
+    zoneNameCache.set(timeZone, f);
+  }
+  const us = f.formatToParts(date).find((p) => p.type === "timeZoneName")?.value;
+  return us && !/^(GMT|UTC)[+-]/.test(us) ? us : (gb ?? timeZone);
+}
+
 function zonedParts(date: Date, timeZone: string): ZonedParts & { zone: string } {
   const out: Record<string, string> = {};
   for (const p of partsFormatter(timeZone, true).formatToParts(date)) out[p.type] = p.value;
@@ -45,7 +62,7 @@ function zonedParts(date: Date, timeZone: string): ZonedParts & { zone: string }
     hour: Number(out.hour) % 24,
     minute: Number(out.minute),
     second: Number(out.second),
-    zone: out.timeZoneName ?? timeZone,
+    zone: zoneName(date, timeZone, out.timeZoneName),
   };
 }
 
@@ -117,17 +134,23 @@ export function toZonedInput(t: Date | string, timeZone: string): string {
 export function fromZonedInput(local: string, timeZone: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Two passes converge for every real zone: guess with the offset at the wall time read as
-  // UTC, then correct with the offset at the guess.
-  let guess = wall - zoneOffsetMinutes(timeZone, new Date(wall)) * 60_000;
-  const second = wall - zoneOffsetMinutes(timeZone, new Date(guess)) * 60_000;
-  if (second !== guess) {
-    const earlier = Math.min(second, guess);
-    guess = toZonedInput(new Date(earlier), timeZone) === local.slice(0, 16) ? earlier : Math.max(second, guess);
-  }
-  return new Date(guess);
+  // Offsets a day before and after cover both sides of any clock change near this time.
+  const before = zoneOffsetMinutes(timeZone, new Date(wall - 86_400_000));
+  const after = zoneOffsetMinutes(timeZone, new Date(wall + 86_400_000));
+  const fits = [...new Set([before, after, zoneOffsetMinutes(timeZone, new Date(wall))])]
+    .map((o) => wall - o * 60_000)
+    .filter((t) => toZonedInput(new Date(t), timeZone) === local.slice(0, 16))
+    .sort((a, b) => a - b);
+  return new Date(fits[0] ?? wall - before * 60_000);
 }
 
 const intFmt = new Intl.NumberFormat("en-US");
@@ -146,7 +169,8 @@ export function formatCompact(n: number): string {
     [1e6, " M"],
     [1e3, " k"],
   ];
-  for (const [v, u] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(Math.abs(n) >= v * 100 ? 0 : 1)}${u}`;
+  for (const [v, u] of units)
+    if (Math.abs(n) >= v) return `${(n / v).toFixed(Math.abs(n) >= v * 100 ? 0 : 1)}${u}`;
   return intFmt.format(n);
 }
 

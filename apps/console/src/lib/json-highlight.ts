@@ -71,10 +71,16 @@ export function prettyLines(value: unknown, o: PrettyOptions = {}): JsonLine[] {
     const tail: JsonSegment[] = comma ? [{ text: ",", role: "punct" }] : [];
     if (Array.isArray(v) || (v !== null && typeof v === "object")) {
       const isArray = Array.isArray(v);
-      const entries: [string, unknown][] = isArray ? v.map((x, i) => [String(i), x]) : Object.entries(v as object);
+      const entries: [string, unknown][] = isArray
+        ? v.map((x, i) => [String(i), x])
+        : Object.entries(v as object);
       const [open, close] = isArray ? ["[", "]"] : ["{", "}"];
       if (entries.length === 0) {
-        lines.push({ indent, path, segments: [...prefix, { text: open + close, role: "punct", path }, ...tail] });
+        lines.push({
+          indent,
+          path,
+          segments: [...prefix, { text: open + close, role: "punct", path }, ...tail],
+        });
         return;
       }
       lines.push({ indent, path, opens: true, segments: [...prefix, { text: open, role: "punct", path }] });
@@ -145,7 +151,10 @@ function param(e: ErrorLike, name: string): string | undefined {
 export function errorTarget(e: ErrorLike): ErrorTarget {
   const base = e.instancePath ?? "";
   const extra = param(e, "additionalProperty") ?? param(e, "unevaluatedProperty");
-  if ((e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties") && extra !== undefined) {
+  if (
+    (e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties") &&
+    extra !== undefined
+  ) {
     return { path: `${base}/${escapePointer(extra)}`, mode: "value", detail: extra };
   }
   if (e.keyword === "propertyNames") {
@@ -163,8 +172,10 @@ export function existingPointers(value: unknown): Set<string> {
   const out = new Set<string>();
   const walk = (v: unknown, p: string) => {
     out.add(p);
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
-    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${p}/${escapePointer(k)}`);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) walk(v[i], `${p}/${i}`);
+    } else if (v !== null && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) walk(x, `${p}/${escapePointer(k)}`);
   };
   walk(value, "");
   return out;
@@ -199,7 +210,11 @@ export interface HighlightedLine extends JsonLine {
  * Pretty lines of `value` with the errors' places marked: a line is marked when it shows (part
  * of) a failing value, or opens the object a required property is missing from.
  */
-export function highlightPayload(value: unknown, errors: readonly ErrorLike[], o: PrettyOptions = {}): HighlightedLine[] {
+export function highlightPayload(
+  value: unknown,
+  errors: readonly ErrorLike[],
+  o: PrettyOptions = {},
+): HighlightedLine[] {
   const lines = prettyLines(value, o);
   const existing = existingPointers(value);
   const targets = errors.map((e) => resolveTarget(errorTarget(e), existing));

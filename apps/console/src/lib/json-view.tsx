@@ -31,7 +31,7 @@ export function JsonView({
   return (
     <figure className={`json ${className}`}>
       <figcaption className="sr-only">{label}</figcaption>
-      <pre aria-label={label}>
+      <pre>
         {lines.map((line, i) => {
           const anchored = line.errors.filter((e) => firstLineOf.get(e) === i);
           return (

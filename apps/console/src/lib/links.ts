@@ -10,11 +10,15 @@ function withQuery(path: string, query: string): string {
 
 export const paths = {
   overview: (f?: Filters) => withQuery("/", f ? serializeFilters(f) : ""),
-  violations: (f?: Filters, extra: Record<string, string | undefined> = {}) => withQuery("/violations", f ? serializeFilters(f, extra) : ""),
+  violations: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
+    withQuery("/violations", f ? serializeFilters(f, extra) : ""),
   violation: (id: string) => `/violations/${encodeURIComponent(id)}`,
-  publishers: (f?: Filters, extra: Record<string, string | undefined> = {}) => withQuery("/publishers", f ? serializeFilters(f, extra) : ""),
-  contracts: (f?: Filters, extra: Record<string, string | undefined> = {}) => withQuery("/contracts", f ? serializeFilters(f, extra) : ""),
-  topics: (f?: Filters, extra: Record<string, string | undefined> = {}) => withQuery("/topics", f ? serializeFilters(f, extra) : ""),
+  publishers: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
+    withQuery("/publishers", f ? serializeFilters(f, extra) : ""),
+  contracts: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
+    withQuery("/contracts", f ? serializeFilters(f, extra) : ""),
+  topics: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
+    withQuery("/topics", f ? serializeFilters(f, extra) : ""),
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */

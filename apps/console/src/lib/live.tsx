@@ -1,5 +1,13 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+} from "react";
 import type { LiveViolation, RatesEvent } from "./types";
 
 /**
@@ -66,13 +74,17 @@ export function createLiveStore(url = "/api/v1/stream") {
 
   return {
     getSnapshot: () => snap,
-    subscribe(l: Listener) {
+    subscribe(l: Listener): () => void {
       listeners.add(l);
-      return () => listeners.delete(l);
+      return () => {
+        listeners.delete(l);
+      };
     },
-    onViolation(l: (v: LiveViolation) => void) {
+    onViolation(l: (v: LiveViolation) => void): () => void {
       violationListeners.add(l);
-      return () => violationListeners.delete(l);
+      return () => {
+        violationListeners.delete(l);
+      };
     },
     start: open,
     stop: close,

@@ -66,7 +66,10 @@ export function TrendChart({
       legend: { live: true },
       scales: { x: { time: true }, n: { auto: true }, pct: { range: [0, 100] } },
       series: [
-        { label: "Time", value: (_u, v) => (v === null ? "—" : formatTime(v * 1000, timeZone, { seconds: false })) },
+        {
+          label: "Time",
+          value: (_u, v) => (v === null ? "—" : formatTime(v * 1000, timeZone, { seconds: false })),
+        },
         count("valid", OUTCOME_COLORS.valid),
         count("invalid", OUTCOME_COLORS.invalid, "rgba(217,69,61,0.12)"),
         count("unvalidated", OUTCOME_COLORS.unvalidated),
@@ -84,7 +87,14 @@ export function TrendChart({
       axes: [
         { ...axis },
         { ...axis, scale: "n", values: (_u, vals) => vals.map((v) => formatCount(v)), size: 60 },
-        { ...axis, scale: "pct", side: 1, values: (_u, vals) => vals.map((v) => `${v} %`), grid: { show: false }, size: 50 },
+        {
+          ...axis,
+          scale: "pct",
+          side: 1,
+          values: (_u, vals) => vals.map((v) => `${v} %`),
+          grid: { show: false },
+          size: 50,
+        },
       ],
     };
     const plot = new uPlot(opts, data, el);
@@ -99,9 +109,16 @@ export function TrendChart({
   const minutes = Math.round(bucketSeconds / 60);
   return (
     <div className="trend">
-      <div ref={ref} className="trend-canvas" role="img" aria-label={`Messages per ${minutes} minute bucket by outcome, and compliance rate`} />
+      <div
+        ref={ref}
+        className="trend-canvas"
+        role="img"
+        aria-label={`Messages per ${minutes} minute bucket by outcome, and compliance rate`}
+      />
       <details className="trend-table">
-        <summary>Numbers ({points.length} buckets of {minutes} min)</summary>
+        <summary>
+          Numbers ({points.length} buckets of {minutes} min)
+        </summary>
         <div className="table-wrap">
           <table>
             <thead>

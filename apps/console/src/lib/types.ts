@@ -199,7 +199,14 @@ export interface ContractsResponse {
   channels: ChannelSpec[];
   diagnostics: Diagnostic[];
   reloads: { at: string; part: string; ok: boolean; message: string; diagnostics: Diagnostic[] }[];
-  coverage: { ungovernedTopics: { topic: string; messages: number; lastSeen?: string | null; lastMessageAt?: string | null }[] };
+  coverage: {
+    ungovernedTopics: {
+      topic: string;
+      messages: number;
+      lastSeen?: string | null;
+      lastMessageAt?: string | null;
+    }[];
+  };
 }
 
 export type Policy = "monitor" | "enforce";

@@ -58,7 +58,8 @@ export function QueryView<T>({
   children: (data: T) => ReactNode;
 }) {
   if (query.isPending) return <Loading label={loadingLabel} />;
-  if (query.isError && query.data === undefined) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.isError && query.data === undefined)
+    return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   const data = query.data as T;
   if (isEmpty?.(data)) return <>{empty ?? <Empty title="Nothing here" />}</>;
   return (
@@ -114,14 +115,31 @@ export function KindBadge({ kind }: { kind: string }) {
 
 export function PolicyBadge({ policy }: { policy: string }) {
   return (
-    <span className={`policy policy-${policy}`} title={policy === "enforce" ? "Invalid messages are quarantined, not delivered" : "Delivered at once, validated after"}>
+    <span
+      className={`policy policy-${policy}`}
+      title={
+        policy === "enforce"
+          ? "Invalid messages are quarantined, not delivered"
+          : "Delivered at once, validated after"
+      }
+    >
       {policy}
     </span>
   );
 }
 
 /** Sections with a heading, for screen-reader navigation by landmark. */
-export function Section({ title, id, children, actions }: { title: string; id?: string; children: ReactNode; actions?: ReactNode }) {
+export function Section({
+  title,
+  id,
+  children,
+  actions,
+}: {
+  title: string;
+  id?: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   const headingId = `${id ?? title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-h`;
   return (
     <section className="card" aria-labelledby={headingId}>

@@ -30,7 +30,7 @@ async function startBare() {
   // Imported here so the bare broker's memory holds aedes only, not the UNS server's modules.
   const { Aedes } = await import("aedes");
   const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
+  const server = createServer({ noDelay: process.env.BENCH_NODELAY === "1" }, broker.handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   return {

@@ -78,7 +78,7 @@ export class LoadGenerator {
   private rateTimer: NodeJS.Timeout | null = null;
   private pumpScheduled = false;
   private rr = 0;
-  /** Rate mode: messages that waited because a publisher's QoS 1 window was full. */
+  /** Rate mode: timer ticks on which some due message waited for a full QoS 1 window. */
   windowStalls = 0;
   private readonly errors: Error[] = [];
 
@@ -280,7 +280,7 @@ export class LoadGenerator {
         counts[i]!++;
         left--;
       }
-      if (left > 0) this.windowStalls += left;
+      if (left > 0) this.windowStalls++;
       for (let i = 0; i < pubs.length; i++) if (counts[i]! > 0) this.send(pubs[i]!, counts[i]!);
       this.rateTimer = setTimeout(tick, 1);
     };

@@ -30,3 +30,30 @@ export function memory(pid: number): { rss: number; peakRss: number } {
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rss: kb("VmRSS"), peakRss: kb("VmHWM") };
 }
+
+export interface CoreTimes {
+  busy: number;
+  total: number;
+}
+
+/** Busy and total time of every core since boot, in clock ticks (/proc/stat). */
+export function coreTimes(): CoreTimes[] {
+  const out: CoreTimes[] = [];
+  for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    // user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2]!.trim().split(/\s+/).map(Number) as number[];
+    const busy = user! + nice! + system! + irq! + softirq! + steal!;
+    out[Number(m[1])] = { busy, total: busy + idle! + iowait! };
+  }
+  return out;
+}
+
+/** Percent of one core that was busy between two readings. */
+export function coreBusyPct(a: CoreTimes[], b: CoreTimes[], core: number): number {
+  const x = a[core];
+  const y = b[core];
+  if (!x || !y || y.total === x.total) return Number.NaN;
+  return (100 * (y.busy - x.busy)) / (y.total - x.total);
+}

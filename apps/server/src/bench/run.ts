@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LoadGenerator, percentile } from "./load-generator.js";
-import { cpuMs, memory } from "./proc-stats.js";
+import { type CoreTimes, coreBusyPct, coreTimes, cpuMs, memory } from "./proc-stats.js";
 import { BENCH_PASSWORD, type ChildReply, PUBLISHER_USER, SUBSCRIBER_USER, type UnsTotals } from "./protocol.js";
 
 const USAGE = `usage: node apps/server/dist/bench/run.js [options]
@@ -25,11 +25,13 @@ const USAGE = `usage: node apps/server/dist/bench/run.js [options]
   --publishers LIST       publisher counts (default 10,100)
   --qos LIST              QoS levels (default 0,1)
   --brokers LIST          bare,uns-monitor,uns-enforce (default all three)
-  --window N              QoS 1: messages in flight per publisher without PUBACK (default 10)
+  --window N              QoS 1: messages in flight per publisher without PUBACK (default 20, like mosquitto's max_inflight_messages)
   --max-in-flight N       sent but not yet delivered, at most, in max-throughput mode (default 2000)
   --workers N             UNS validation workers (default: the server's default)
   --broker-core N         core the broker runs on (default 0)
   --generator-core N      core the load generator runs on (default 1)
+  --quiet-wait S          before each run, wait up to S seconds for both cores to be idle
+                          (other jobs below 10 %); 0 = do not wait (default 60)
   --no-pin                do not use taskset
   --cpu-prof              write V8 CPU profiles of the UNS broker to dist/bench/profiles/
   --json PATH             where to write the results (default dist/bench/last-result.json)
@@ -46,11 +48,12 @@ const { values: flags } = parseArgs({
     publishers: { type: "string", default: "10,100" },
     qos: { type: "string", default: "0,1" },
     brokers: { type: "string", default: "bare,uns-monitor,uns-enforce" },
-    window: { type: "string", default: "10" },
+    window: { type: "string", default: "20" },
     "max-in-flight": { type: "string", default: "2000" },
     workers: { type: "string" },
     "broker-core": { type: "string", default: "0" },
     "generator-core": { type: "string", default: "1" },
+    "quiet-wait": { type: "string", default: "60" },
     "no-pin": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     json: { type: "string" },
@@ -98,12 +101,13 @@ const opts = {
     }
     return s as BrokerKind;
   }),
-  window: Math.round(num("window", flags.window, 10)),
+  window: Math.round(num("window", flags.window, 20)),
   maxInFlight: Math.round(num("max-in-flight", flags["max-in-flight"], 2000)),
   workers: flags.workers === undefined ? undefined : Math.round(num("workers", flags.workers, 1)),
   brokerCore: Number(flags["broker-core"]),
   generatorCore: Number(flags["generator-core"]),
   cpuProf: flags["cpu-prof"],
+  quietWaitMs: Number(flags["quiet-wait"]) * 1000,
 };
 for (const n of opts.publishers) {
   // The fixture tree allows line-01..99 x cell-01..99; the generator numbers 10 cells per line.
@@ -219,6 +223,15 @@ interface Snapshot {
   generatorCpuUs: number;
   sent: number;
   delivered: number;
+  cores: CoreTimes[];
+}
+
+/** CPU used on the broker's and the generator's cores by anything else (other jobs on the machine). */
+function otherLoad(a: Snapshot, b: Snapshot, brokerPct: number, generatorPct: number) {
+  return {
+    brokerCorePct: Math.max(0, coreBusyPct(a.cores, b.cores, opts.brokerCore) - brokerPct),
+    generatorCorePct: Math.max(0, coreBusyPct(a.cores, b.cores, opts.generatorCore) - generatorPct),
+  };
 }
 
 interface RunResult {
@@ -231,6 +244,7 @@ interface RunResult {
     brokerCpuPct: number;
     brokerCpuUsPerMsg: number;
     generatorCpuPct: number;
+    otherLoad: { brokerCorePct: number; generatorCorePct: number };
   };
   latency: {
     samples: number;
@@ -241,6 +255,7 @@ interface RunResult {
     maxMs: number;
     brokerCpuPct: number;
     generatorCpuPct: number;
+    otherLoad: { brokerCorePct: number; generatorCorePct: number };
     windowStalls: number;
   };
   peakRssMb: number;
@@ -251,9 +266,29 @@ interface RunResult {
   counted: UnsTotals | null;
   problems: string[];
   info: Record<string, unknown>;
+  /** How long the run waited for idle cores, and how busy they were when it started. */
+  quiet: { waitedMs: number; busyPct: number } | null;
+}
+
+/**
+ * The machine is shared (other jobs' tests): wait until neither core is busy with anything else, so
+ * that the broker and the generator get their cores to themselves. Returns how long it waited.
+ */
+async function waitQuiet(): Promise<{ waitedMs: number; busyPct: number }> {
+  const started = performance.now();
+  let busyPct = 0;
+  for (;;) {
+    const a = coreTimes();
+    await sleep(500);
+    const b = coreTimes();
+    busyPct = Math.max(coreBusyPct(a, b, opts.brokerCore), coreBusyPct(a, b, opts.generatorCore));
+    if (!(busyPct > 10) || performance.now() - started > opts.quietWaitMs) break;
+  }
+  return { waitedMs: performance.now() - started, busyPct };
 }
 
 async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: number): Promise<RunResult> {
+  const quiet = opts.quietWaitMs > 0 ? await waitQuiet() : null;
   const broker = await startBroker(kind);
   const problems: string[] = [];
   const gen = new LoadGenerator({
@@ -275,6 +310,7 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
       generatorCpuUs: c.user + c.system,
       sent: gen.sent,
       delivered: gen.delivered,
+      cores: coreTimes(),
     };
   };
   try {
@@ -322,6 +358,11 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
 
     const peak = memory(broker.pid).peakRss;
     const delivered = t1.delivered - t0.delivered;
+    const pct = (ms: number, seconds: number) => (100 * ms) / 1000 / seconds;
+    const tBroker = pct(t1.brokerCpuMs - t0.brokerCpuMs, tdt);
+    const tGen = pct((t1.generatorCpuUs - t0.generatorCpuUs) / 1000, tdt);
+    const lBroker = pct(l1.brokerCpuMs - l0.brokerCpuMs, ldt);
+    const lGen = pct((l1.generatorCpuUs - l0.generatorCpuUs) / 1000, ldt);
     return {
       broker: kind,
       round,
@@ -329,9 +370,10 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
       throughput: {
         deliveredPerSec: delivered / tdt,
         publishedPerSec: (t1.sent - t0.sent) / tdt,
-        brokerCpuPct: (100 * (t1.brokerCpuMs - t0.brokerCpuMs)) / 1000 / tdt,
+        brokerCpuPct: tBroker,
         brokerCpuUsPerMsg: ((t1.brokerCpuMs - t0.brokerCpuMs) * 1000) / Math.max(1, delivered),
-        generatorCpuPct: (100 * (t1.generatorCpuUs - t0.generatorCpuUs)) / 1e6 / tdt,
+        generatorCpuPct: tGen,
+        otherLoad: otherLoad(t0, t1, tBroker, tGen),
       },
       latency: {
         samples: lat.length,
@@ -340,8 +382,9 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
         p99Ms: percentile(lat, 99) / 1000,
         p999Ms: percentile(lat, 99.9) / 1000,
         maxMs: (lat[lat.length - 1] ?? Number.NaN) / 1000,
-        brokerCpuPct: (100 * (l1.brokerCpuMs - l0.brokerCpuMs)) / 1000 / ldt,
-        generatorCpuPct: (100 * (l1.generatorCpuUs - l0.generatorCpuUs)) / 1e6 / ldt,
+        brokerCpuPct: lBroker,
+        generatorCpuPct: lGen,
+        otherLoad: otherLoad(l0, l1, lBroker, lGen),
         windowStalls: gen.windowStalls,
       },
       peakRssMb: peak / 2 ** 20,
@@ -351,6 +394,7 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
       counted,
       problems,
       info: broker.info,
+      quiet,
     };
   } finally {
     await gen.close().catch(() => {});
@@ -379,6 +423,8 @@ interface Summary {
   latencyBrokerCpuPct: number;
   latencyGeneratorCpuPct: number;
   peakRssMb: number;
+  /** Busy time on the broker's core that was not the broker (other jobs): the figures are only as good as this is low. */
+  otherLoadPct: number;
   sent: number;
   delivered: number;
   counted: { valid: number; unvalidated: number; invalid: number; ungoverned: number; total: number } | null;
@@ -411,6 +457,7 @@ function summarise(runs: RunResult[], bare: Summary | undefined): Summary {
     latencyBrokerCpuPct: m((r) => r.latency.brokerCpuPct),
     latencyGeneratorCpuPct: m((r) => r.latency.generatorCpuPct),
     peakRssMb: m((r) => r.peakRssMb),
+    otherLoadPct: m((r) => Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct)),
     sent: sum((r) => r.sent),
     delivered: sum((r) => r.delivered),
     counted,
@@ -448,6 +495,7 @@ function table(workloads: WorkloadResult[], payloadBytes: number): string {
     ["p99 ms", 7],
     ["p99-bare", 9],
     ["CPU@rate", 9],
+    ["other %", 8],
     ["counted", 0, true],
   ] as const;
   out.push(
@@ -456,7 +504,8 @@ function table(workloads: WorkloadResult[], payloadBytes: number): string {
   );
   out.push(
     "msg/s = delivered to the subscriber per second at max throughput; CPU % / us/msg = broker process (all threads) " +
-      "at max throughput; RSS = broker peak; gen % = load generator CPU at max throughput; CPU@rate = broker CPU at the fixed rate",
+      "at max throughput; RSS = broker peak; gen % = load generator CPU at max throughput; CPU@rate = broker CPU at the fixed rate; " +
+      "other % = CPU taken on the broker's core by other processes (should be near 0 for trustworthy figures)",
   );
   for (const w of workloads) {
     out.push("");
@@ -477,6 +526,7 @@ function table(workloads: WorkloadResult[], payloadBytes: number): string {
         f2(s.p99Ms),
         kind === "bare" ? "" : (s.p99DeltaMs >= 0 ? "+" : "") + f2(s.p99DeltaMs),
         f0(s.latencyBrokerCpuPct),
+        f0(s.otherLoadPct),
         countedCell(s),
       ];
       out.push(cells.map((c, i) => pad(c, cols[i]![1], cols[i]![2] === true)).join("  "));
@@ -541,7 +591,7 @@ for (const publishers of opts.publishers) {
           process.stdout.write(
             `  ${publishers} pub QoS ${qos} round ${round} ${pad(kind, 11, true)} ${pad(f0(r.throughput.deliveredPerSec), 8)} msg/s ` +
               `(broker CPU ${f0(r.throughput.brokerCpuPct)}%, gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
-              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
+              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%)  other load on broker core ${f0(Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct))}%  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
               (r.problems.length ? `  PROBLEMS: ${r.problems.join("; ")}` : "") +
               "\n",
           );

@@ -8,7 +8,14 @@ import { complianceRate, formatCount, formatPerSecond, formatShare, formatTime }
 import { paths } from "../../lib/links";
 import { useLive, useLiveInterval } from "../../lib/live";
 import { OUTCOME_COLORS, TrendChart } from "../../lib/trend-chart";
-import type { PublishersResponse, SummaryResponse, SummaryRow, TimeseriesResponse, TopicsResponse, TotalsResponse } from "../../lib/types";
+import type {
+  PublishersResponse,
+  SummaryResponse,
+  SummaryRow,
+  TimeseriesResponse,
+  TopicsResponse,
+  TotalsResponse,
+} from "../../lib/types";
 import { Empty, PageHeader, QueryView, RateBadge, RateBar, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 import { defaultDepth, levelNames } from "./levels";
@@ -19,7 +26,8 @@ function Tiles({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS);
   const q = useQuery({
     queryKey: ["totals", filters],
-    queryFn: ({ signal }) => getJson<TotalsResponse>(`/compliance/totals?${apiQuery(filters, ["topicPrefix", "channel"])}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<TotalsResponse>(`/compliance/totals?${apiQuery(filters, ["topicPrefix", "channel"])}`, signal),
     refetchInterval: interval,
   });
   return (
@@ -49,7 +57,11 @@ function Tiles({ filters }: { filters: Filters }) {
                   {label}
                 </div>
                 <div className="tile-value" data-testid={`count-${k}`}>
-                  {k === "invalid" && t.invalid > 0 ? <Link href={paths.violations(filters)}>{formatCount(t[k])}</Link> : formatCount(t[k])}
+                  {k === "invalid" && t.invalid > 0 ? (
+                    <Link href={paths.violations(filters)}>{formatCount(t[k])}</Link>
+                  ) : (
+                    formatCount(t[k])
+                  )}
                 </div>
                 <div className="tile-sub muted">{t.total ? formatShare(t[k] / t.total) : "—"} of all</div>
               </div>
@@ -94,7 +106,10 @@ function LiveRates() {
         </dl>
       )}
       {r && r.violationsNotStreamed > 0 && !live.paused ? (
-        <p className="muted">{formatCount(r.violationsNotStreamed)} violations in the last second were counted but not streamed (flood).</p>
+        <p className="muted">
+          {formatCount(r.violationsNotStreamed)} violations in the last second were counted but not streamed
+          (flood).
+        </p>
       ) : null}
     </Section>
   );
@@ -105,19 +120,38 @@ function Trend({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
     queryKey: ["timeseries", filters],
-    queryFn: ({ signal }) => getJson<TimeseriesResponse>(`/compliance/timeseries?${apiQuery(filters, ["topicPrefix", "channel"])}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<TimeseriesResponse>(
+        `/compliance/timeseries?${apiQuery(filters, ["topicPrefix", "channel"])}`,
+        signal,
+      ),
     refetchInterval: interval,
   });
   return (
     <Section title="Trend" id="trend">
-      <QueryView query={q} loadingLabel="Loading the trend" isEmpty={(d) => d.points.length === 0} empty={<Empty title="No messages in this window" />}>
+      <QueryView
+        query={q}
+        loadingLabel="Loading the trend"
+        isEmpty={(d) => d.points.length === 0}
+        empty={<Empty title="No messages in this window" />}
+      >
         {(d) => <TrendChart points={d.points} bucketSeconds={d.bucketSeconds} timeZone={tz} />}
       </QueryView>
     </Section>
   );
 }
 
-function SummaryTable({ rows, caption, linkFor, keyLabel }: { rows: SummaryRow[]; caption: string; keyLabel: string; linkFor: (key: string | null) => string }) {
+function SummaryTable({
+  rows,
+  caption,
+  linkFor,
+  keyLabel,
+}: {
+  rows: SummaryRow[];
+  caption: string;
+  keyLabel: string;
+  linkFor: (key: string | null) => string;
+}) {
   return (
     <div className="table-wrap">
       <table>
@@ -167,18 +201,35 @@ function SummaryTable({ rows, caption, linkFor, keyLabel }: { rows: SummaryRow[]
 
 /** Worst first: most invalid messages, then lowest compliance. */
 function worstFirst(rows: SummaryRow[]): SummaryRow[] {
-  return [...rows].sort((a, b) => b.invalid - a.invalid || (a.complianceRate ?? 1) - (b.complianceRate ?? 1) || b.total - a.total);
+  return [...rows].sort(
+    (a, b) => b.invalid - a.invalid || (a.complianceRate ?? 1) - (b.complianceRate ?? 1) || b.total - a.total,
+  );
 }
 
-function ByLevel({ filters, depth, names, onDepth }: { filters: Filters; depth: number; names: string[]; onDepth: (d: number) => void }) {
+function ByLevel({
+  filters,
+  depth,
+  names,
+  onDepth,
+}: {
+  filters: Filters;
+  depth: number;
+  names: string[];
+  onDepth: (d: number) => void;
+}) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
     queryKey: ["summary", "level", depth, filters],
     queryFn: ({ signal }) =>
-      getJson<SummaryResponse>(`/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "level", depth, limit: 200 })}`, signal),
+      getJson<SummaryResponse>(
+        `/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "level", depth, limit: 200 })}`,
+        signal,
+      ),
     refetchInterval: interval,
   });
-  const choices = names.map((n, i) => ({ depth: i + 1, name: n })).filter((c) => c.depth > 1 || names.length === 1);
+  const choices = names
+    .map((n, i) => ({ depth: i + 1, name: n }))
+    .filter((c) => c.depth > 1 || names.length === 1);
   return (
     <Section
       title={`By ${names[depth - 1] ?? `level ${depth}`}`}
@@ -187,14 +238,25 @@ function ByLevel({ filters, depth, names, onDepth }: { filters: Filters; depth: 
         <fieldset className="segmented">
           <legend className="sr-only">Group by topic level</legend>
           {choices.map((c) => (
-            <button type="button" key={c.depth} className="btn btn-small" aria-pressed={c.depth === depth} onClick={() => onDepth(c.depth)}>
+            <button
+              type="button"
+              key={c.depth}
+              className="btn btn-small"
+              aria-pressed={c.depth === depth}
+              onClick={() => onDepth(c.depth)}
+            >
               {c.name}
             </button>
           ))}
         </fieldset>
       }
     >
-      <QueryView query={q} loadingLabel="Loading" isEmpty={(d) => d.rows.length === 0} empty={<Empty title="No messages in this window" />}>
+      <QueryView
+        query={q}
+        loadingLabel="Loading"
+        isEmpty={(d) => d.rows.length === 0}
+        empty={<Empty title="No messages in this window" />}
+      >
         {(d) => (
           <SummaryTable
             rows={worstFirst(d.rows)}
@@ -212,18 +274,28 @@ function ByChannel({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
     queryKey: ["summary", "channel", filters],
-    queryFn: ({ signal }) => getJson<SummaryResponse>(`/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "channel", limit: 200 })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<SummaryResponse>(
+        `/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "channel", limit: 200 })}`,
+        signal,
+      ),
     refetchInterval: interval,
   });
   return (
     <Section title="By channel" id="by-channel">
-      <QueryView query={q} isEmpty={(d) => d.rows.length === 0} empty={<Empty title="No messages in this window" />}>
+      <QueryView
+        query={q}
+        isEmpty={(d) => d.rows.length === 0}
+        empty={<Empty title="No messages in this window" />}
+      >
         {(d) => (
           <SummaryTable
             rows={worstFirst(d.rows)}
             caption="Compliance by AsyncAPI channel"
             keyLabel="Channel"
-            linkFor={(key) => (key ? paths.violations({ ...filters, channel: key }) : paths.contracts(filters))}
+            linkFor={(key) =>
+              key ? paths.violations({ ...filters, channel: key }) : paths.contracts(filters)
+            }
           />
         )}
       </QueryView>
@@ -235,13 +307,21 @@ function WorstTopics({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
     queryKey: ["summary", "topic", filters],
-    queryFn: ({ signal }) => getJson<SummaryResponse>(`/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "topic", limit: 1000 })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<SummaryResponse>(
+        `/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "topic", limit: 1000 })}`,
+        signal,
+      ),
     refetchInterval: interval,
     select: (d) => worstFirst(d.rows.filter((r) => r.invalid > 0)).slice(0, 8),
   });
   return (
     <Section title="Worst topics" id="worst-topics">
-      <QueryView query={q} isEmpty={(rows) => rows.length === 0} empty={<Empty title="No invalid messages in this window" />}>
+      <QueryView
+        query={q}
+        isEmpty={(rows) => rows.length === 0}
+        empty={<Empty title="No invalid messages in this window" />}
+      >
         {(rows) => (
           <ol className="worst">
             {rows.map((r) => (
@@ -265,13 +345,21 @@ function WorstPublishers({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
     queryKey: ["publishers", "worst", filters.range, filters.from, filters.to],
-    queryFn: ({ signal }) => getJson<PublishersResponse>(`/publishers?${apiQuery(filters, [], { sort: "invalid", limit: 8 })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<PublishersResponse>(
+        `/publishers?${apiQuery(filters, [], { sort: "invalid", limit: 8 })}`,
+        signal,
+      ),
     refetchInterval: interval,
     select: (d) => d.rows.filter((r) => r.invalid > 0),
   });
   return (
     <Section title="Worst publishers" id="worst-publishers">
-      <QueryView query={q} isEmpty={(rows) => rows.length === 0} empty={<Empty title="No publisher sent an invalid message in this window" />}>
+      <QueryView
+        query={q}
+        isEmpty={(rows) => rows.length === 0}
+        empty={<Empty title="No publisher sent an invalid message in this window" />}
+      >
         {(rows) => (
           <ol className="worst">
             {rows.map((r) => (
@@ -280,7 +368,8 @@ function WorstPublishers({ filters }: { filters: Filters }) {
                   {r.clientId}
                 </Link>
                 <span>
-                  <strong>{formatCount(r.invalid)}</strong> invalid ({formatShare(r.invalidShare)}) · last <Time value={r.lastViolation} omitTodayDate />
+                  <strong>{formatCount(r.invalid)}</strong> invalid ({formatShare(r.invalidShare)}) · last{" "}
+                  <Time value={r.lastViolation} omitTodayDate />
                 </span>
               </li>
             ))}
@@ -314,7 +403,8 @@ export function OverviewPage() {
   const tz = useTimeZone();
   const names = useLevelNames();
   const depthParam = Number(params.get("depth"));
-  const depth = Number.isInteger(depthParam) && depthParam >= 1 && depthParam <= 12 ? depthParam : defaultDepth(names);
+  const depth =
+    Number.isInteger(depthParam) && depthParam >= 1 && depthParam <= 12 ? depthParam : defaultDepth(names);
   const w = windowOf(filters);
   return (
     <div className="page page-overview">
@@ -338,7 +428,12 @@ export function OverviewPage() {
         <LiveRates />
       </div>
       <div className="grid grid-2">
-        <ByLevel filters={filters} depth={depth} names={names} onDepth={(d) => update({ depth: String(d) }, { replace: true })} />
+        <ByLevel
+          filters={filters}
+          depth={depth}
+          names={names}
+          onDepth={(d) => update({ depth: String(d) }, { replace: true })}
+        />
         <ByChannel filters={filters} />
       </div>
       <div className="grid grid-2">

@@ -7,20 +7,40 @@ import { errorTarget, parsePayload } from "../../lib/json-highlight";
 import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
 import { resolveSchemaPath } from "../../lib/schema-path";
-import type { JSONSchema, TotalsResponse, ValidationError, ViolationDetail, ViolationDetailResponse, ViolationPage } from "../../lib/types";
-import { Empty, ErrorState, KindBadge, Loading, PageHeader, PolicyBadge, RateBadge, Section, Time } from "../../lib/ui";
+import type {
+  JSONSchema,
+  TotalsResponse,
+  ValidationError,
+  ViolationDetail,
+  ViolationDetailResponse,
+  ViolationPage,
+} from "../../lib/types";
+import {
+  Empty,
+  ErrorState,
+  KindBadge,
+  Loading,
+  PageHeader,
+  PolicyBadge,
+  RateBadge,
+  Section,
+  Time,
+} from "../../lib/ui";
 
 /** What the broker did with the message, from its kind and the topic's policy. */
 export function fate(v: Pick<ViolationDetail, "kind" | "policy" | "topic">): string {
-  if (v.kind === "acl" || v.kind === "topic") return `Refused: not delivered; routed to $uns/refused/${v.topic} for admins.`;
-  if (v.policy === "enforce") return `Quarantined: not delivered to subscribers; routed to $uns/quarantine/${v.topic}.`;
+  if (v.kind === "acl" || v.kind === "topic")
+    return `Refused: not delivered; routed to $uns/refused/${v.topic} for admins.`;
+  if (v.policy === "enforce")
+    return `Quarantined: not delivered to subscribers; routed to $uns/quarantine/${v.topic}.`;
   return "Delivered to subscribers (policy monitor), then recorded as invalid.";
 }
 
 /** A short statement of what an error is about, naming the property for object keywords. */
 export function errorWhat(e: ValidationError): string {
   const t = errorTarget(e);
-  if (e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties") return `extra property "${t.detail}" is not allowed`;
+  if (e.keyword === "additionalProperties" || e.keyword === "unevaluatedProperties")
+    return `extra property "${t.detail}" is not allowed`;
   if (t.mode === "missing" && t.detail) return `missing property "${t.detail}"`;
   return e.message;
 }
@@ -47,7 +67,11 @@ function Errors({ errors }: { errors: ValidationError[] }) {
               // biome-ignore lint/suspicious/noArrayIndexKey: errors of one violation, in the validator's order
               <tr key={i}>
                 <td>
-                  <a href={`#payload-err-${i + 1}`} className="err-no" aria-label={`Show error ${i + 1} in the payload`}>
+                  <a
+                    href={`#payload-err-${i + 1}`}
+                    className="err-no"
+                    aria-label={`Show error ${i + 1} in the payload`}
+                  >
                     {i + 1}
                   </a>
                 </td>
@@ -75,7 +99,12 @@ function hexDump(bytes: Uint8Array, max = 512): string {
   const lines: string[] = [];
   for (let i = 0; i < Math.min(bytes.length, max); i += 16) {
     const row = [...bytes.slice(i, i + 16)];
-    lines.push(`${i.toString(16).padStart(6, "0")}  ${row.map((b) => b.toString(16).padStart(2, "0")).join(" ").padEnd(48)}  ${row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("")}`);
+    lines.push(
+      `${i.toString(16).padStart(6, "0")}  ${row
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join(" ")
+        .padEnd(48)}  ${row.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("")}`,
+    );
   }
   if (bytes.length > max) lines.push(`… ${bytes.length - max} more bytes`);
   return lines.join("\n");
@@ -85,14 +114,21 @@ function Payload({ v }: { v: ViolationDetail }) {
   const parsed = useMemo(() => parsePayload(v.payloadText), [v.payloadText]);
   const note = v.payloadTruncated ? (
     <p className="notice">
-      Only the first {formatBytes(v.payloadText?.length ?? 0)} of {formatBytes(v.payloadSize)} were kept (store.payloadCapBytes).
+      Only the first {formatBytes(v.payloadText?.length ?? 0)} of {formatBytes(v.payloadSize)} were kept
+      (store.payloadCapBytes).
     </p>
   ) : null;
   if (parsed.ok) {
     return (
       <>
         {note}
-        <JsonView value={parsed.value} errors={v.errors} idPrefix="payload" label="Payload, failing places marked" className="payload" />
+        <JsonView
+          value={parsed.value}
+          errors={v.errors}
+          idPrefix="payload"
+          label="Payload, failing places marked"
+          className="payload"
+        />
       </>
     );
   }
@@ -101,9 +137,7 @@ function Payload({ v }: { v: ViolationDetail }) {
       <>
         {note}
         <p className="muted">Not JSON ({parsed.reason}); the text as received:</p>
-        <pre className="raw" aria-label="Payload text">
-          {v.payloadText}
-        </pre>
+        <pre className="raw">{v.payloadText}</pre>
       </>
     );
   }
@@ -111,9 +145,7 @@ function Payload({ v }: { v: ViolationDetail }) {
     <>
       {note}
       <p className="muted">Binary payload (not UTF-8); the first bytes:</p>
-      <pre className="raw" aria-label="Payload bytes (hex)">
-        {hexDump(decodeBase64(v.payloadBase64))}
-      </pre>
+      <pre className="raw">{hexDump(decodeBase64(v.payloadBase64))}</pre>
     </>
   );
 }
@@ -121,18 +153,26 @@ function Payload({ v }: { v: ViolationDetail }) {
 function SchemaParts({ data }: { data: ViolationDetailResponse }) {
   const v = data.violation;
   const ch = data.channel;
-  if (!ch) return <Empty title="No contract governs this topic">Ungoverned or refused messages have no schema.</Empty>;
+  if (!ch)
+    return (
+      <Empty title="No contract governs this topic">Ungoverned or refused messages have no schema.</Empty>
+    );
   const message = ch.messages.find((m) => m.name === v.messageName) ?? ch.messages[0];
   const schema: JSONSchema | null | undefined = message?.payload;
   const parts = v.errors
-    .map((e, i) => ({ i, e, part: schema && v.kind === "schema" ? resolveSchemaPath(schema, e.schemaPath) : null }))
+    .map((e, i) => ({
+      i,
+      e,
+      part: schema && v.kind === "schema" ? resolveSchemaPath(schema, e.schemaPath) : null,
+    }))
     .filter((x) => x.part !== null);
   const seen = new Set<string>();
   return (
     <>
       <p>
-        Channel <Link href={`/contracts#channel-${encodeURIComponent(ch.id)}`}>{ch.id}</Link> in <span className="mono">{ch.file}</span> ({ch.title} {ch.version}),
-        message <strong className="mono">{message?.name ?? "—"}</strong>
+        Channel <Link href={`/contracts#channel-${encodeURIComponent(ch.id)}`}>{ch.id}</Link> in{" "}
+        <span className="mono">{ch.file}</span> ({ch.title} {ch.version}), message{" "}
+        <strong className="mono">{message?.name ?? "—"}</strong>
         {ch.address ? (
           <>
             , address <span className="mono">{ch.address}</span>
@@ -140,7 +180,11 @@ function SchemaParts({ data }: { data: ViolationDetailResponse }) {
         ) : null}
         .
       </p>
-      {v.kind === "topic-parameter" ? <p className="muted">The topic's levels did not fit the channel's parameters; see the errors above.</p> : null}
+      {v.kind === "topic-parameter" ? (
+        <p className="muted">
+          The topic's levels did not fit the channel's parameters; see the errors above.
+        </p>
+      ) : null}
       {parts.map(({ i, e, part }) => {
         if (!part) return null;
         const k = `${part.pointer}|${part.keyword}`;
@@ -149,11 +193,17 @@ function SchemaParts({ data }: { data: ViolationDetailResponse }) {
         return (
           <div key={k} className="schema-part">
             <h3>
-              <span className="err-no">{i + 1}</span> <span className="mono">#{part.pointer || "/"}</span> — keyword <span className="mono">{e.keyword}</span>
+              <span className="err-no">{i + 1}</span> <span className="mono">#{part.pointer || "/"}</span> —
+              keyword <span className="mono">{e.keyword}</span>
             </h3>
             <JsonView
               value={part.schema}
-              errors={[{ instancePath: `/${part.keyword.replace(/~/g, "~0").replace(/\//g, "~1")}`, keyword: "schema" }]}
+              errors={[
+                {
+                  instancePath: `/${part.keyword.replace(/~/g, "~0").replace(/\//g, "~1")}`,
+                  keyword: "schema",
+                },
+              ]}
               idPrefix={`schema-${i}`}
               label={`Schema at #${part.pointer}, keyword ${part.keyword} marked`}
             />
@@ -175,17 +225,23 @@ function PublisherHistory({ v }: { v: ViolationDetail }) {
   const from = new Date(to.getTime() - 24 * 3600_000);
   const totals = useQuery({
     queryKey: ["totals", "client", v.clientId],
-    queryFn: ({ signal }) => getJson<TotalsResponse>(`/compliance/totals${qs({ clientId: v.clientId, from: from.toISOString(), to: to.toISOString() })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<TotalsResponse>(
+        `/compliance/totals${qs({ clientId: v.clientId, from: from.toISOString(), to: to.toISOString() })}`,
+        signal,
+      ),
   });
   const recent = useQuery({
     queryKey: ["violations", "client", v.clientId],
-    queryFn: ({ signal }) => getJson<ViolationPage>(`/violations${qs({ clientId: v.clientId, limit: 10 })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<ViolationPage>(`/violations${qs({ clientId: v.clientId, limit: 10 })}`, signal),
   });
   return (
     <>
       {totals.data ? (
         <p>
-          Last 24 h: <strong>{formatCount(totals.data.total)}</strong> messages, <strong>{formatCount(totals.data.invalid)}</strong> invalid, compliance{" "}
+          Last 24 h: <strong>{formatCount(totals.data.total)}</strong> messages,{" "}
+          <strong>{formatCount(totals.data.invalid)}</strong> invalid, compliance{" "}
           <RateBadge rate={complianceRate(totals.data)} />.
         </p>
       ) : totals.isError ? (
@@ -218,7 +274,9 @@ function PublisherHistory({ v }: { v: ViolationDetail }) {
         </ul>
       ) : null}
       <p>
-        <Link href={paths.violations({ range: "7d", client: v.clientId })}>All violations of {v.clientId} →</Link>
+        <Link href={paths.violations({ range: "7d", client: v.clientId })}>
+          All violations of {v.clientId} →
+        </Link>
       </p>
     </>
   );
@@ -227,7 +285,8 @@ function PublisherHistory({ v }: { v: ViolationDetail }) {
 function Similar({ data }: { data: ViolationDetailResponse }) {
   const s = data.similar;
   const v = data.violation;
-  if (!s || s.total === 0) return <Empty title="No other message has this error">It is only this message, so far.</Empty>;
+  if (!s || s.total === 0)
+    return <Empty title="No other message has this error">It is only this message, so far.</Empty>;
   const what = s.error ? `${s.error.instancePath || "(payload)"} ${s.error.keyword}` : s.kind;
   const verdict =
     s.clients <= 1 && s.groups.every((g) => g.clientId === v.clientId)
@@ -236,8 +295,9 @@ function Similar({ data }: { data: ViolationDetailResponse }) {
   return (
     <>
       <p>
-        The same error (<span className="mono">{what}</span>) on <strong>{formatCount(s.total)}</strong> other message{s.total === 1 ? "" : "s"} from{" "}
-        <strong>{s.clients}</strong> publisher{s.clients === 1 ? "" : "s"} on <strong>{s.topics}</strong> topic{s.topics === 1 ? "" : "s"}.
+        The same error (<span className="mono">{what}</span>) on <strong>{formatCount(s.total)}</strong> other
+        message{s.total === 1 ? "" : "s"} from <strong>{s.clients}</strong> publisher
+        {s.clients === 1 ? "" : "s"} on <strong>{s.topics}</strong> topic{s.topics === 1 ? "" : "s"}.
       </p>
       <p className="verdict">{verdict}</p>
       <div className="table-wrap">
@@ -276,7 +336,8 @@ function Similar({ data }: { data: ViolationDetailResponse }) {
 export function ViolationDetailPage({ id }: { id: string }) {
   const q = useQuery({
     queryKey: ["violation", id],
-    queryFn: ({ signal }) => getJson<ViolationDetailResponse>(`/violations/${encodeURIComponent(id)}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<ViolationDetailResponse>(`/violations/${encodeURIComponent(id)}`, signal),
     placeholderData: undefined,
     staleTime: Number.POSITIVE_INFINITY,
     retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 1,
@@ -289,7 +350,8 @@ export function ViolationDetailPage({ id }: { id: string }) {
         <PageHeader title={`Violation ${id}`} />
         {notFound ? (
           <Empty title="No such violation">
-            It may have been deleted by retention. <Link href={paths.violations()}>Back to the violations</Link>
+            It may have been deleted by retention.{" "}
+            <Link href={paths.violations()}>Back to the violations</Link>
           </Empty>
         ) : (
           <ErrorState error={q.error} onRetry={() => void q.refetch()} />
@@ -302,7 +364,8 @@ export function ViolationDetailPage({ id }: { id: string }) {
   return (
     <div className="page page-violation">
       <PageHeader title={`Violation ${v.id}`}>
-        <KindBadge kind={v.kind} /> <PolicyBadge policy={v.policy} /> <Link href={paths.violations()}>← All violations</Link>
+        <KindBadge kind={v.kind} /> <PolicyBadge policy={v.policy} />{" "}
+        <Link href={paths.violations()}>← All violations</Link>
       </PageHeader>
       <Section title="What happened" id="what">
         <dl className="facts">
@@ -321,7 +384,8 @@ export function ViolationDetailPage({ id }: { id: string }) {
           <dd>
             {v.contractFile ? (
               <>
-                <span className="mono">{v.contractFile}</span> version <strong>{v.contractVersion ?? "?"}</strong>, channel <span className="mono">{v.channel}</span>
+                <span className="mono">{v.contractFile}</span> version{" "}
+                <strong>{v.contractVersion ?? "?"}</strong>, channel <span className="mono">{v.channel}</span>
                 {v.messageName ? (
                   <>
                     , message <span className="mono">{v.messageName}</span>

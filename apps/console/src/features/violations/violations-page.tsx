@@ -32,7 +32,9 @@ function ViolationRow({ v }: { v: ViolationItem }) {
       </td>
       <td className="mono">
         {v.clientId}
-        {v.username && v.username !== v.clientId ? <div className="muted small">user {v.username}</div> : null}
+        {v.username && v.username !== v.clientId ? (
+          <div className="muted small">user {v.username}</div>
+        ) : null}
       </td>
       <td className="mono topic-cell">{v.topic}</td>
       <td className="mono">{v.channel ?? <span className="muted">—</span>}</td>
@@ -87,7 +89,11 @@ export function ViolationsPage() {
   const key = ["violations", filters, cursor ?? null] as const;
   const q = useQuery({
     queryKey: key,
-    queryFn: ({ signal }) => getJson<ViolationPage>(`/violations?${apiQuery(filters, ["topicPrefix", "channel", "clientId", "kind"], { cursor, limit: PAGE_SIZE })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<ViolationPage>(
+        `/violations?${apiQuery(filters, ["topicPrefix", "channel", "clientId", "kind"], { cursor, limit: PAGE_SIZE })}`,
+        signal,
+      ),
   });
 
   // New violations: the newest page follows them; an older page says how many arrived.
@@ -138,13 +144,23 @@ export function ViolationsPage() {
               <button type="button" className="btn" onClick={goNewest} disabled={!cursor}>
                 Newest
               </button>
-              <button type="button" className="btn" onClick={goNewer} disabled={!cursor || newer.length === 0}>
+              <button
+                type="button"
+                className="btn"
+                onClick={goNewer}
+                disabled={!cursor || newer.length === 0}
+              >
                 ← Newer
               </button>
               <span className="muted">
                 {d.items.length} shown{q.isFetching ? " · refreshing…" : ""}
               </span>
-              <button type="button" className="btn" onClick={() => d.nextCursor && goOlder(d.nextCursor)} disabled={!d.nextCursor}>
+              <button
+                type="button"
+                className="btn"
+                onClick={() => d.nextCursor && goOlder(d.nextCursor)}
+                disabled={!d.nextCursor}
+              >
                 Older →
               </button>
             </nav>
@@ -155,7 +171,15 @@ export function ViolationsPage() {
   );
 }
 
-function NoViolations({ filters, paged, onNewest }: { filters: Filters; paged: boolean; onNewest: () => void }) {
+function NoViolations({
+  filters,
+  paged,
+  onNewest,
+}: {
+  filters: Filters;
+  paged: boolean;
+  onNewest: () => void;
+}) {
   if (paged) {
     return (
       <Empty title="No older violations">
@@ -167,7 +191,9 @@ function NoViolations({ filters, paged, onNewest }: { filters: Filters; paged: b
   }
   return (
     <Empty title="No violations in this window">
-      {hasNarrowing(filters) ? "Try a wider window or fewer filters." : "Every message in this window complied with its contract."}
+      {hasNarrowing(filters)
+        ? "Try a wider window or fewer filters."
+        : "Every message in this window complied with its contract."}
     </Empty>
   );
 }

@@ -1,0 +1,177 @@
+/**
+ * Real things for the console's end-to-end tests and its benchmark: the compiled UNS server as a
+ * child process (on free loopback ports, with a temporary copy of the server's test fixtures and
+ * users), Debian's Chromium driven by playwright-core, and MQTT.js clients.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addUser } from "@uns/contracts";
+import mqtt, { type MqttClient } from "mqtt";
+import { type Browser, chromium } from "playwright-core";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+export const SERVER_MAIN = here("../../server/dist/main.js");
+export const FIXTURES = here("../../server/test/fixtures/");
+export const CONSOLE_DIST = here("../dist/index.html");
+export const PASSWORD = "console-test-password-1";
+export const CHROMIUM = process.env.UNS_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
+export interface RunningServer {
+  httpUrl: string;
+  mqttUrl: string;
+  dir: string;
+  /** Every log line so far (JSON text), for failure messages. */
+  log: string[];
+  connect(username?: string, clientId?: string): Promise<MqttClient>;
+  api<T>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node apps/server/dist/main.js` with ports 0 and reads the ports from its
+ * "UNS server ready" log line. Users device / viewer / admin get PASSWORD.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  for (const [file, what] of [
+    [SERVER_MAIN, "the server"],
+    [CONSOLE_DIST, "the console"],
+  ] as const) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: build ${what} first (pnpm build)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "uns-console-"));
+  cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+  cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
+  for (const role of ["device", "viewer", "admin"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    env: {
+      ...process.env,
+      UNS_MQTT_PORT: "0",
+      UNS_HTTP_PORT: "0",
+      UNS_MQTT_HOST: "127.0.0.1",
+      UNS_HTTP_HOST: "127.0.0.1",
+      UNS_DATA_DIR: join(dir, "data"),
+      UNS_CONTRACTS_DIR: join(dir, "asyncapi"),
+      UNS_TOPICS_DIR: join(dir, "topics"),
+      UNS_STORE_FLUSH_INTERVAL_MS: "50",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  const ports = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)), 60_000);
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let nl = buffered.indexOf("\n");
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        log.push(line);
+        if (line.includes("UNS server ready")) {
+          try {
+            const j = JSON.parse(line) as { mqttPort: number; httpPort: number };
+            clearTimeout(timer);
+            resolve({ mqttPort: j.mqttPort, httpPort: j.httpPort });
+          } catch (e) {
+            reject(e);
+          }
+        }
+        nl = buffered.indexOf("\n");
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (c: Buffer) => log.push(c.toString("utf8")));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with code ${code} before it was ready; log:\n${log.slice(-30).join("\n")}`));
+    });
+  });
+
+  const httpUrl = `http://127.0.0.1:${ports.httpPort}`;
+  const mqttUrl = `mqtt://127.0.0.1:${ports.mqttPort}`;
+  const clients: MqttClient[] = [];
+  return {
+    httpUrl,
+    mqttUrl,
+    dir,
+    log,
+    async connect(username = "device", clientId?: string) {
+      const c = await mqtt.connectAsync(mqttUrl, {
+        username,
+        password: PASSWORD,
+        clientId,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      clients.push(c);
+      return c;
+    },
+    async api<T>(path: string) {
+      const res = await fetch(httpUrl + path);
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Debian's Chromium, headless (a test tool's own browser download does not work here). */
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (see .ci/run)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A weld spot that fits the fixture contract (apps/server/test/fixtures/asyncapi/weld.yaml). */
+export function weldSpot(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    spotId: "s-1",
+    time: "2026-11-22T10:00:00Z",
+    currentKA: 9.5,
+    weldTimeMs: 300,
+    curve: Array.from({ length: 40 }, (_, i) => Math.round(Math.sin(i / 4) * 1000) / 10),
+    ...overrides,
+  };
+}
+
+/** Resolves when `predicate` holds, polling; fails with the last value after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T>, predicate: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last = await fn();
+  while (!predicate(last)) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 1000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
+}
