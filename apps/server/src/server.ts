@@ -57,11 +57,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       spoolMaxBytes: config.store.spoolMaxBytes,
       payloadCapBytes: config.store.payloadCapBytes,
       retentionDays: config.store.retentionDays,
-      logger: {
-        info: (msg: string, obj?: object) => logger.info(obj ?? {}, msg),
-        warn: (msg: string, obj?: object) => logger.warn(obj ?? {}, msg),
-        error: (msg: string, obj?: object) => logger.error(obj ?? {}, msg),
-      },
+      logger,
     });
     const theStore = store;
     await theStore.recordContracts(governance.current.documents);

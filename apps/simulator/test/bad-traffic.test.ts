@@ -9,6 +9,7 @@ import {
   mutationVariants,
   type SchemaBadKind,
 } from "../src/bad-traffic.js";
+import { DEFAULT_PLANT_INPUT } from "../src/default-plant.js";
 import { createImageStore } from "../src/image-store.js";
 import type { WeldSpotPayload } from "../src/messages.js";
 import { createPlant } from "../src/plant.js";
@@ -57,7 +58,7 @@ describe("simulated traffic against the contracts", () => {
   it("is entirely valid at bad-rate 0, on every channel", () => {
     const messages = take(6000, 0);
     const seen = new Set(messages.map((m) => m.channel));
-    for (const ch of ["weldSpot", "weldSpotTruth", "imageEvent", "lineState", "lineCounts", "alarm"]) {
+    for (const ch of ["weldSpot", "weldSpotTruth", "imageEvent", "lineState", "lineCounts"]) {
       expect(seen.has(ch as never), `no ${ch} in 6000 messages`).toBe(true);
     }
     const invalid = messages.filter((m) => judge(m) !== "valid");
@@ -68,6 +69,38 @@ describe("simulated traffic against the contracts", () => {
     });
     expect(detail).toEqual([]);
     expect(messages.every((m) => m.kind === "valid")).toBe(true);
+  });
+
+  it("is valid for alarms, line stops and counts of a plant full of faults", () => {
+    const config = structuredClone(DEFAULT_PLANT_INPUT) as Record<string, unknown>;
+    config.process = {
+      spotsPerGun: 4,
+      tipDressInterval: 20,
+      tipChangeAfter: 3,
+      faults: { expulsion: 0.3, coldWeld: 0.05, shunting: 0.05, dresserFailure: 0.3 },
+      lineStop: { probability: 0.2, minCycles: 1, maxCycles: 3 },
+      heartbeatCycles: 2,
+    };
+    const traffic = createTraffic(createPlant(config), {
+      seed: 2,
+      startTime: START,
+      channels: ["alarm", "lineState", "lineCounts"],
+    });
+    const messages = Array.from({ length: 3000 }, () => traffic.next());
+    const codes = new Set<string>();
+    const states = new Set<string>();
+    for (const m of messages) {
+      expect(judge(m), `${m.topic} ${m.payload}`).toBe("valid");
+      const p = JSON.parse(m.payload.toString());
+      if (m.channel === "alarm") codes.add(`${p.code}:${p.state}`);
+      if (m.channel === "lineState") states.add(p.state);
+    }
+    for (const code of ["TIP-DRESS-FAILED", "TIP-CHANGE", "EXPULSION-STREAK"]) {
+      expect(codes.has(`${code}:raised`), code).toBe(true);
+      expect(codes.has(`${code}:cleared`), code).toBe(true);
+    }
+    expect(states.has("running")).toBe(true);
+    expect(states.size).toBeGreaterThan(1);
   });
 
   it("has about 5 % invalid weld spots at bad-rate 0.05, and every bad one is invalid", () => {

@@ -14,18 +14,18 @@ function spots(n: number, seed = 5) {
     channels: ["weldSpot", "weldSpotTruth"],
   });
   const truths = new Map<string, WeldSpotTruthPayload>();
-  const out: { spot: WeldSpotPayload; truth: WeldSpotTruthPayload }[] = [];
-  const pending: WeldSpotPayload[] = [];
+  const out: { spot: WeldSpotPayload; truth: WeldSpotTruthPayload; topic: string }[] = [];
+  const pending: { p: WeldSpotPayload; topic: string }[] = [];
   while (out.length < n) {
     const m = traffic.next();
     const p = JSON.parse(m.payload.toString());
     if (m.channel === "weldSpotTruth") truths.set(`${p.spot.controller}#${p.spot.seq}`, p);
-    else pending.push(p);
+    else pending.push({ p, topic: m.topic });
     while (pending.length > 0) {
-      const s = pending[0]!;
+      const { p: s, topic } = pending[0]!;
       const t = truths.get(`${s.source.controller}#${s.seq}`);
       if (!t) break;
-      out.push({ spot: s, truth: t });
+      out.push({ spot: s, truth: t, topic });
       pending.shift();
     }
   }
@@ -99,9 +99,11 @@ describe("weld spot curves", () => {
   it("let electrode wear grow over the dress interval and reset at dressing", () => {
     const byGun = new Map<string, WeldSpotPayload[]>();
     for (const s of sample) {
-      const list = byGun.get(s.spot.source.controller + s.spot.source.line) ?? [];
+      // Controller ids are unique within a line; the topic names the site and line.
+      const key = `${s.topic} ${s.spot.source.controller}`;
+      const list = byGun.get(key) ?? [];
       list.push(s.spot);
-      byGun.set(s.spot.source.controller + s.spot.source.line, list);
+      byGun.set(key, list);
     }
     let dressings = 0;
     for (const list of byGun.values()) {

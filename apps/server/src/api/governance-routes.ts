@@ -24,7 +24,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
         diagnostics: snap.diagnostics,
         reloads: s.governance.reloads(),
         coverage: {
-          ungovernedTopics: topics.filter((t) => t.ungoverned > 0).map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastSeen })),
+          ungovernedTopics: topics.filter((t) => t.ungoverned > 0).map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastMessageAt })),
         },
       };
     },

@@ -1,0 +1,215 @@
+/**
+ * The console end to end: a real UNS server (compiled, as a child process), real MQTT publishes,
+ * and Debian's headless Chromium driven by playwright-core. Each page is saved as a screenshot
+ * in apps/console/test-results/screenshots/.
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, launchBrowser, type RunningServer, startServer, weldSpot } from "./harness";
+
+const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
+const MONITORED = "acme/plant-a/body-shop/line-01/cell-01/weld-spot"; // policy monitor
+const ENFORCED = "acme/plant-b/body-shop/line-02/cell-03/weld-spot"; // policy enforce
+
+interface Totals {
+  valid: number;
+  invalid: number;
+  unvalidated: number;
+  ungoverned: number;
+  total: number;
+}
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function shot(name: string, p: Page = page) {
+  await p.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+}
+
+async function publish(topic: string, payload: unknown, clientId: string) {
+  const c = await server.connect("device", clientId);
+  await c.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
+  await c.endAsync();
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ UNS_CONSOLE_TIME_ZONE: "Europe/Berlin", UNS_WORKERS_SIZE: "1" });
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
+  page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
+  });
+
+  // One valid and one invalid weld spot where the policy is monitor, one invalid where it is
+  // enforce (quarantined), from two publishers.
+  await publish(MONITORED, weldSpot({ spotId: "ok-1" }), "robot-01");
+  await publish(MONITORED, weldSpot({ spotId: "bad-1", currentKA: 45.5 }), "robot-01");
+  await publish(ENFORCED, weldSpot({ spotId: "bad-2", curve: [1, 2, "x"] }), "robot-02");
+  await eventually(
+    () => server.api<Totals>("/api/v1/compliance/totals"),
+    (t) => t.valid === 1 && t.invalid === 2,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("console against a running server", () => {
+  it("shows the Overview counts that were published, times in the plant's zone", async () => {
+    await page.goto("/");
+    const count = (k: string) => page.getByTestId(`count-${k}`);
+    await expect.poll(() => count("valid").textContent()).toBe("1");
+    expect(await count("invalid").textContent()).toBe("2");
+    expect(await count("unvalidated").textContent()).toBe("0");
+    expect(await count("ungoverned").textContent()).toBe("0");
+    expect(await count("total").textContent()).toBe("3");
+    expect(await page.getByTestId("compliance-rate").textContent()).toBe("33.3 %");
+    expect(await page.locator(".tz").textContent()).toContain("Europe/Berlin");
+    // The breakdown by site names both plants.
+    await page.locator("#by-level-h").waitFor();
+    await expect.poll(() => page.locator("section[aria-labelledby='by-level-h'] tbody th").allTextContents()).toEqual(["acme/plant-b", "acme/plant-a"]);
+    await page.locator(".trend-canvas canvas").first().waitFor();
+    await shot("overview");
+  });
+
+  it("finds the invalid message in Violations, opens it and highlights the failing field", async () => {
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Violations" }).click();
+    const table = page.getByTestId("violations-table");
+    await table.waitFor();
+    const row = table.locator("tbody tr", { hasText: MONITORED });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await table.locator("tbody tr").count()).toBe(2);
+    expect(await row.textContent()).toContain("/currentKA");
+    await shot("violations");
+
+    await row.getByRole("link").click();
+    await page.waitForURL(/\/violations\/\d+$/);
+    await page.getByRole("heading", { name: /^Violation \d+/ }).waitFor();
+    // The error list names the path, the payload marks the field and its value.
+    expect(await page.getByTestId("errors-table").textContent()).toContain("/currentKA");
+    const marks = page.locator("figure.payload mark[data-path='/currentKA']");
+    await expect.poll(() => marks.allTextContents()).toEqual(['"currentKA"', "45.5"]);
+    expect(await page.locator("figure.payload .jl-hit").count()).toBe(1);
+    expect(await page.locator("figure.payload .jl-hit").textContent()).toContain("45.5");
+    // The schema part that failed: the currentKA subschema with its `maximum` marked.
+    expect(await page.locator(".schema-part mark").allTextContents()).toEqual(['"maximum"', "30"]);
+    expect(await page.getByText("Delivered to subscribers (policy monitor)").count()).toBe(1);
+    await shot("violation-detail");
+  });
+
+  it("shows the enforced violation as quarantined, with an array element marked", async () => {
+    await page.goto(`/violations?topic=${ENFORCED}`);
+    await page.getByTestId("violations-table").locator("tbody tr").first().getByRole("link").click();
+    await page.waitForURL(/\/violations\/\d+$/);
+    await expect.poll(() => page.locator("figure.payload mark").allTextContents()).toEqual(['"x"']);
+    expect(await page.getByText(/Quarantined: not delivered/).count()).toBe(1);
+  });
+
+  it("keeps a filter in the URL across a reload", async () => {
+    await page.goto("/violations?range=1h&topic=acme/plant-b/&kind=schema");
+    const rows = page.getByTestId("violations-table").locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain(ENFORCED);
+
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain(ENFORCED);
+    expect(new URL(page.url()).search).toBe("?range=1h&topic=acme/plant-b/&kind=schema");
+    expect(await page.getByLabel("Window").inputValue()).toBe("1h");
+    expect(await page.getByLabel("Topic subtree").inputValue()).toBe("acme/plant-b/");
+    expect(await page.getByLabel("Kind").inputValue()).toBe("schema");
+    await shot("violations-filtered");
+
+    // A filter typed in the form lands in the URL, and the navigation carries it to other pages.
+    await page.getByLabel("Topic subtree").fill("acme/plant-a/");
+    await page.getByLabel("Topic subtree").press("Enter");
+    await page.waitForURL((u) => u.search === "?range=1h&topic=acme/plant-a/&kind=schema");
+    await expect.poll(async () => (await rows.first().textContent()) ?? "").toContain(MONITORED);
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Overview" }).click();
+    await page.waitForURL((u) => u.pathname === "/" && u.search === "?range=1h&topic=acme/plant-a/");
+    await expect.poll(() => page.getByTestId("count-total").textContent()).toBe("2");
+  });
+
+  it("lists the publishers, sortable", async () => {
+    await page.goto("/publishers");
+    const table = page.getByTestId("publishers-table");
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(2);
+    await page.getByRole("button", { name: /Sort by invalid share/ }).click();
+    await page.waitForURL(/sort=invalidShare/);
+    await expect.poll(() => table.locator("tbody th").first().textContent()).toContain("robot-02");
+    expect(await table.textContent()).toContain("weldSpot");
+    await shot("publishers");
+  });
+
+  it("shows the contracts with their schemas", async () => {
+    await page.goto("/contracts");
+    await page.locator("#channel-weldSpot").waitFor();
+    expect(await page.locator("#channel-weldSpot table.outline").textContent()).toContain("currentKA");
+    expect(await page.getByText("Every document loaded without problems.").count()).toBe(1);
+    await shot("contracts");
+  });
+
+  it("browses and searches the topic tree, and shows a topic's last message", async () => {
+    await page.goto("/topics");
+    await page.getByRole("tree", { name: "Topic tree" }).waitFor();
+    await page.getByLabel("Search topics").fill("cell-01");
+    const leaf = page.locator(`[role=treeitem][data-path='${MONITORED}']`);
+    await leaf.waitFor();
+    await leaf.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/node=/);
+    const detail = page.locator(".tree-detail");
+    await expect.poll(() => detail.textContent()).toContain("weldSpot");
+    await expect.poll(() => detail.locator("figure").count()).toBe(1);
+    expect(await detail.textContent()).toContain('"spotId"');
+    await shot("topics");
+  });
+
+  it("adds new violations to the table live, and stops when paused", async () => {
+    await page.goto("/violations");
+    const rows = page.getByTestId("violations-table").locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("Live");
+    await publish(MONITORED, weldSpot({ spotId: "bad-3", weldTimeMs: 0 }), "robot-03");
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
+    expect(await rows.first().textContent()).toContain("robot-03");
+
+    await page.getByRole("button", { name: "Pause live updates" }).click();
+    expect(await page.getByTestId("live-status").textContent()).toBe("Paused");
+    await publish(MONITORED, weldSpot({ spotId: "bad-4", weldTimeMs: 0 }), "robot-04");
+    await eventually(
+      () => server.api<Totals>("/api/v1/compliance/totals"),
+      (t) => t.invalid === 4,
+    );
+    await page.waitForTimeout(1500);
+    expect(await rows.count()).toBe(3);
+    await page.getByRole("button", { name: "Resume live updates" }).click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(4);
+  });
+
+  it("fits a control-room wall screen", async () => {
+    const wall = await context.newPage();
+    await wall.setViewportSize({ width: 2560, height: 1440 });
+    await wall.goto("/");
+    await expect.poll(() => wall.getByTestId("count-invalid").textContent()).toBe("4");
+    const size = await wall.evaluate(() => Number.parseFloat(getComputedStyle(document.documentElement).fontSize));
+    expect(size).toBeGreaterThan(20);
+    await shot("overview-wall", wall);
+    await wall.close();
+  });
+
+  it("raised no error in the browser", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
