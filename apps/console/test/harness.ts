@@ -44,7 +44,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const dir = mkdtempSync(join(tmpdir(), "uns-console-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
-  for (const role of ["device", "viewer", "admin"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  for (const role of ["device", "viewer", "admin"])
+    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
 
   const child = spawn(process.execPath, [SERVER_MAIN], {
     env: {
@@ -62,34 +63,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log: string[] = [];
-  const ports = await new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)), 60_000);
-    let buffered = "";
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        log.push(line);
-        if (line.includes("UNS server ready")) {
-          try {
-            const j = JSON.parse(line) as { mqttPort: number; httpPort: number };
-            clearTimeout(timer);
-            resolve({ mqttPort: j.mqttPort, httpPort: j.httpPort });
-          } catch (e) {
-            reject(e);
-          }
-        }
-        nl = buffered.indexOf("\n");
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (c: Buffer) => log.push(c.toString("utf8")));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with code ${code} before it was ready; log:\n${log.slice(-30).join("\n")}`));
-    });
+  // The "ready" line is logged at level info: UNS_LOG_LEVEL must not be above it.
+  const ports = await waitReady(child, log).catch(async (err: unknown) => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
 
   const httpUrl = `http://127.0.0.1:${ports.httpPort}`;
@@ -125,6 +103,49 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   };
 }
 
+/** Keeps the last 500 log lines (the pipe must be read all along, or the server blocks on it). */
+function keep(log: string[], line: string): void {
+  log.push(line);
+  if (log.length > 500) log.splice(0, log.length - 500);
+}
+
+function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: number; httpPort: number }> {
+  return new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)),
+      60_000,
+    );
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let nl = buffered.indexOf("\n");
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        keep(log, line);
+        if (line.includes("UNS server ready")) {
+          try {
+            const j = JSON.parse(line) as { mqttPort: number; httpPort: number };
+            clearTimeout(timer);
+            resolve({ mqttPort: j.mqttPort, httpPort: j.httpPort });
+          } catch (e) {
+            reject(e);
+          }
+        }
+        nl = buffered.indexOf("\n");
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (c: Buffer) => keep(log, c.toString("utf8")));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`server exited with code ${code} before it was ready; log:\n${log.slice(-30).join("\n")}`),
+      );
+    });
+  });
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -136,7 +157,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** Debian's Chromium, headless (a test tool's own browser download does not work here). */
 export function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (see .ci/run)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium package (see .ci/run)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -165,11 +187,18 @@ export function weldSpot(overrides: Record<string, unknown> = {}): Record<string
 }
 
 /** Resolves when `predicate` holds, polling; fails with the last value after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T>, predicate: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  predicate: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last = await fn();
   while (!predicate(last)) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 1000)}`);
+    if (Date.now() > until)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 1000)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
     last = await fn();
   }

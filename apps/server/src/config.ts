@@ -133,6 +133,7 @@ function coerce(key: string, setting: Setting, raw: unknown, source: string, err
       const max = setting.kind === "port" ? 65535 : setting.max;
       if (!Number.isInteger(n)) return bad(setting.kind === "port" ? "a port number 0-65535" : "an integer");
       if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+        if (setting.kind === "port") return bad("a port number 0-65535");
         return bad(`an integer${min !== undefined ? ` >= ${min}` : ""}${max !== undefined ? ` and <= ${max}` : ""}`);
       }
       return n;

@@ -120,7 +120,12 @@ export function mutationVariants(kind: SchemaBadKind): number {
   return MUTATIONS[kind].length;
 }
 
-export function mutateWeldSpotVariant(payload: WeldSpotPayload, kind: SchemaBadKind, variant: number, rng: Rng): void {
+export function mutateWeldSpotVariant(
+  payload: WeldSpotPayload,
+  kind: SchemaBadKind,
+  variant: number,
+  rng: Rng,
+): void {
   const m = MUTATIONS[kind][variant];
   if (!m) throw new Error(`no variant ${variant} of ${kind}`);
   m(payload, rng);

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { BAD_KINDS, type BadKind, isBadKind } from "./bad-traffic.js";
-import { type ChannelId, CHANNELS, isChannelId } from "./channels.js";
+import { CHANNELS, type ChannelId, isChannelId } from "./channels.js";
 import type { SimulationOptions, SimulationSummary, TruthSink } from "./run-simulation.js";
 
 export const USAGE = `Usage: uns-simulate [options]      (from the repository root: pnpm simulate -- [options])
@@ -65,7 +65,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      // `pnpm simulate -- --rate 10` passes the "--" through; npm does not. Accept both.
+      args: argv[0] === "--" ? argv.slice(1) : [...argv],
       strict: true,
       allowPositionals: false,
       options: {
@@ -103,7 +104,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`--${k} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}, got "${v}"`);
+      problems.push(
+        `--${k} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}, got "${v}"`,
+      );
       return undefined;
     }
     return n;
@@ -126,7 +129,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
 
   const options: SimulationOptions = {};
   options.url = str("url") ?? "mqtt://localhost:1883";
-  if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(options.url)) problems.push(`--url must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${options.url}"`);
+  if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(options.url))
+    problems.push(`--url must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${options.url}"`);
   options.username = str("username") ?? env.UNS_SIMULATOR_USERNAME;
   options.password = str("password") ?? env.UNS_SIMULATOR_PASSWORD;
   options.clientId = str("client-id");
@@ -152,7 +156,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   const channels = list("channels");
   if (channels) {
     const bad = channels.filter((c) => !isChannelId(c));
-    if (bad.length > 0) problems.push(`--channels: unknown ${bad.join(", ")}; known: ${Object.keys(CHANNELS).join(", ")}`);
+    if (bad.length > 0)
+      problems.push(`--channels: unknown ${bad.join(", ")}; known: ${Object.keys(CHANNELS).join(", ")}`);
     options.channels = channels.filter(isChannelId) as ChannelId[];
   }
   const truth = str("truth");
@@ -167,9 +172,11 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
   const kinds = list("bad-kinds");
   if (kinds) {
     const bad = kinds.filter((k) => !isBadKind(k));
-    if (bad.length > 0) problems.push(`--bad-kinds: unknown ${bad.join(", ")}; known: ${BAD_KINDS.join(", ")}`);
+    if (bad.length > 0)
+      problems.push(`--bad-kinds: unknown ${bad.join(", ")}; known: ${BAD_KINDS.join(", ")}`);
     options.badKinds = kinds.filter(isBadKind) as BadKind[];
-    if (options.badKinds.length === 0 && bad.length === 0) problems.push("--bad-kinds needs at least one kind");
+    if (options.badKinds.length === 0 && bad.length === 0)
+      problems.push("--bad-kinds needs at least one kind");
   }
   const progressSeconds = num("progress", 0, 3600) ?? 5;
 
@@ -190,7 +197,9 @@ export function formatSummary(s: SimulationSummary): string {
     `simulator: ${s.sent} sent, ${ack}, ${s.failed} failed, ${s.inFlight} unacknowledged, in ${seconds} s (${s.rate}/s) to ${s.url} with ${s.clients} client(s)`,
   ];
   for (const [kind, c] of Object.entries(s.byKind)) {
-    lines.push(`  ${kind.padEnd(15)} sent ${String(c.sent).padStart(8)}   ${s.qos > 0 ? "acknowledged" : "written"} ${String(c.completed).padStart(8)}   failed ${c.failed}`);
+    lines.push(
+      `  ${kind.padEnd(15)} sent ${String(c.sent).padStart(8)}   ${s.qos > 0 ? "acknowledged" : "written"} ${String(c.completed).padStart(8)}   failed ${c.failed}`,
+    );
   }
   const channels = Object.entries(s.byChannel)
     .map(([c, n]) => `${c} ${n}`)

@@ -21,9 +21,27 @@ export const DEFAULT_PLANT_INPUT = {
               cycleTime: 60,
               idealCycleTime: 54,
               cells: [
-                { id: "cell-010", robots: [{ id: "r01", programs: [12, 17] }, { id: "r02", programs: [12, 23] }] },
-                { id: "cell-020", robots: [{ id: "r01", programs: [17] }, { id: "r02", programs: [12] }] },
-                { id: "cell-030", robots: [{ id: "r01", programs: [23, 12] }, { id: "r02", programs: [17, 12] }] },
+                {
+                  id: "cell-010",
+                  robots: [
+                    { id: "r01", programs: [12, 17] },
+                    { id: "r02", programs: [12, 23] },
+                  ],
+                },
+                {
+                  id: "cell-020",
+                  robots: [
+                    { id: "r01", programs: [17] },
+                    { id: "r02", programs: [12] },
+                  ],
+                },
+                {
+                  id: "cell-030",
+                  robots: [
+                    { id: "r01", programs: [23, 12] },
+                    { id: "r02", programs: [17, 12] },
+                  ],
+                },
                 { id: "cell-090", cameras: [{ id: "cam-01" }, { id: "cam-02" }] },
               ],
             },
@@ -32,8 +50,20 @@ export const DEFAULT_PLANT_INPUT = {
               cycleTime: 60,
               idealCycleTime: 54,
               cells: [
-                { id: "cell-010", robots: [{ id: "r01", programs: [12] }, { id: "r02", programs: [23] }] },
-                { id: "cell-020", robots: [{ id: "r01", programs: [17, 12] }, { id: "r02", programs: [12] }] },
+                {
+                  id: "cell-010",
+                  robots: [
+                    { id: "r01", programs: [12] },
+                    { id: "r02", programs: [23] },
+                  ],
+                },
+                {
+                  id: "cell-020",
+                  robots: [
+                    { id: "r01", programs: [17, 12] },
+                    { id: "r02", programs: [12] },
+                  ],
+                },
                 { id: "cell-090", cameras: [{ id: "cam-01" }, { id: "cam-02" }] },
               ],
             },
@@ -53,8 +83,20 @@ export const DEFAULT_PLANT_INPUT = {
               cycleTime: 72,
               idealCycleTime: 64,
               cells: [
-                { id: "cell-010", robots: [{ id: "r01", programs: [12, 23] }, { id: "r02", programs: [17] }] },
-                { id: "cell-020", robots: [{ id: "r01", programs: [12] }, { id: "r02", programs: [23, 17] }] },
+                {
+                  id: "cell-010",
+                  robots: [
+                    { id: "r01", programs: [12, 23] },
+                    { id: "r02", programs: [17] },
+                  ],
+                },
+                {
+                  id: "cell-020",
+                  robots: [
+                    { id: "r01", programs: [12] },
+                    { id: "r02", programs: [23, 17] },
+                  ],
+                },
                 { id: "cell-090", cameras: [{ id: "cam-01" }, { id: "cam-02" }] },
               ],
             },

@@ -1,4 +1,4 @@
-export { BAD_KINDS, type BadKind, type MessageKind, isBadKind } from "./bad-traffic.js";
+export { BAD_KINDS, type BadKind, isBadKind, type MessageKind } from "./bad-traffic.js";
 export { CHANNELS, type ChannelId, DEVICE_CHANNELS } from "./channels.js";
 export { formatSummary, parseCliArgs } from "./cli.js";
 export { DEFAULT_PLANT_INPUT, defaultPlantConfig } from "./default-plant.js";
@@ -16,6 +16,12 @@ export { loadPlantConfig, type PlantConfig, PlantConfigError, parsePlantConfig }
 export { encodePng, readPngHeader } from "./png.js";
 export { createRng, type Rng } from "./prng.js";
 export { runSimulation, type SimulationOptions, type SimulationSummary } from "./run-simulation.js";
-export { topicFor, type PlantPath } from "./topics.js";
-export { CURVE_POINTS, createTraffic, type SimMessage, type Traffic, type TrafficOptions } from "./traffic.js";
-export { simulateSpot, type SpotResult, type WeldProgram } from "./weld-physics.js";
+export { type PlantPath, topicFor } from "./topics.js";
+export {
+  CURVE_POINTS,
+  createTraffic,
+  type SimMessage,
+  type Traffic,
+  type TrafficOptions,
+} from "./traffic.js";
+export { type SpotResult, simulateSpot, type WeldProgram } from "./weld-physics.js";

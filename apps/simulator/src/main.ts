@@ -39,7 +39,9 @@ async function main(): Promise<number> {
               )
           : undefined,
     });
-    process.stdout.write(command.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+    process.stdout.write(
+      command.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`,
+    );
     return 0;
   } catch (error) {
     process.stderr.write(`simulator: ${(error as Error).message}\n`);

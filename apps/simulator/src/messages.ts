@@ -124,6 +124,6 @@ export function shiftOf(ms: number): { id: string; start: number } {
   const offset = 6 * 3600_000; // shifts are aligned to 06:00 UTC
   const n = Math.floor((ms - offset) / SHIFT_MS);
   const start = n * SHIFT_MS + offset;
-  const letter = SHIFT_LETTERS[(((n % 3) + 3) % 3 + 1) % 3]!;
+  const letter = SHIFT_LETTERS[((((n % 3) + 3) % 3) + 1) % 3]!;
   return { id: `${isoTime(start).slice(0, 10)}-${letter}`, start };
 }

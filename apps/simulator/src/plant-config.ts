@@ -158,7 +158,12 @@ export const plantConfigSchema = {
                                 required: ["id"],
                                 properties: {
                                   id,
-                                  exposure: { type: "number", exclusiveMinimum: 0, maximum: 1000, default: 2.5 },
+                                  exposure: {
+                                    type: "number",
+                                    exclusiveMinimum: 0,
+                                    maximum: 1000,
+                                    default: 2.5,
+                                  },
                                   gain: { type: "number", minimum: 0, maximum: 48, default: 6 },
                                 },
                               },
@@ -184,7 +189,12 @@ export const plantConfigSchema = {
         required: ["number", "sheets", "current", "weldTime", "force"],
         properties: {
           number: { type: "integer", minimum: 1, maximum: 255 },
-          sheets: { type: "array", minItems: 2, maxItems: 4, items: { type: "number", minimum: 0.3, maximum: 5 } },
+          sheets: {
+            type: "array",
+            minItems: 2,
+            maxItems: 4,
+            items: { type: "number", minimum: 0.3, maximum: 5 },
+          },
           coated: { type: "boolean", default: false },
           current: { type: "number", minimum: 1, maximum: 25 },
           weldTime: { type: "integer", minimum: 20, maximum: 5000 },
@@ -307,7 +317,9 @@ export function parsePlantConfig(input: unknown, source = "plant config"): Plant
   const config = structuredClone(input) as Record<string, unknown>;
   validator ??= new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile(plantConfigSchema);
   if (!validator(config)) {
-    const problems = (validator.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"} ${e.message}`);
+    const problems = (validator.errors ?? []).map(
+      (e: ErrorObject) => `${e.instancePath || "/"} ${e.message}`,
+    );
     throw new PlantConfigError(`${source} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const plant = config as unknown as PlantConfig;
@@ -315,7 +327,8 @@ export function parsePlantConfig(input: unknown, source = "plant config"): Plant
 
   const problems: string[] = [];
   const programNumbers = new Set(plant.programs.map((p) => p.number));
-  if (programNumbers.size !== plant.programs.length) problems.push("/programs: program numbers must be unique");
+  if (programNumbers.size !== plant.programs.length)
+    problems.push("/programs: program numbers must be unique");
   const unique = (where: string, ids: string[]) => {
     const seen = new Set<string>();
     for (const x of ids) {
@@ -323,23 +336,43 @@ export function parsePlantConfig(input: unknown, source = "plant config"): Plant
       seen.add(x);
     }
   };
-  unique("/sites", plant.sites.map((s) => s.id));
+  unique(
+    "/sites",
+    plant.sites.map((s) => s.id),
+  );
   for (const [si, site] of plant.sites.entries()) {
-    unique(`/sites/${si}/areas`, site.areas.map((a) => a.id));
+    unique(
+      `/sites/${si}/areas`,
+      site.areas.map((a) => a.id),
+    );
     for (const [ai, area] of site.areas.entries()) {
-      unique(`/sites/${si}/areas/${ai}/lines`, area.lines.map((l) => l.id));
+      unique(
+        `/sites/${si}/areas/${ai}/lines`,
+        area.lines.map((l) => l.id),
+      );
       for (const [li, line] of area.lines.entries()) {
         const at = `/sites/${si}/areas/${ai}/lines/${li}`;
-        unique(`${at}/cells`, line.cells.map((c) => c.id));
+        unique(
+          `${at}/cells`,
+          line.cells.map((c) => c.id),
+        );
         for (const [ci, cell] of line.cells.entries()) {
           const robots = cell.robots ?? [];
           const cameras = cell.cameras ?? [];
           if (robots.length > 0 && cameras.length > 0)
-            problems.push(`${at}/cells/${ci}: a cell has robots (weld cell) or cameras (inspection cell), not both`);
+            problems.push(
+              `${at}/cells/${ci}: a cell has robots (weld cell) or cameras (inspection cell), not both`,
+            );
           if (robots.length === 0 && cameras.length === 0)
             problems.push(`${at}/cells/${ci}: a cell needs robots (weld cell) or cameras (inspection cell)`);
-          unique(`${at}/cells/${ci}/robots`, robots.map((r) => r.id));
-          unique(`${at}/cells/${ci}/cameras`, cameras.map((c) => c.id));
+          unique(
+            `${at}/cells/${ci}/robots`,
+            robots.map((r) => r.id),
+          );
+          unique(
+            `${at}/cells/${ci}/cameras`,
+            cameras.map((c) => c.id),
+          );
           for (const [ri, robot] of robots.entries()) {
             for (const n of robot.programs) {
               if (!programNumbers.has(n))
@@ -352,7 +385,8 @@ export function parsePlantConfig(input: unknown, source = "plant config"): Plant
   }
   if (plant.process.lineStop.maxCycles < plant.process.lineStop.minCycles)
     problems.push("/process/lineStop: maxCycles must be >= minCycles");
-  if (problems.length > 0) throw new PlantConfigError(`${source} is invalid:\n  ${problems.join("\n  ")}`, problems);
+  if (problems.length > 0)
+    throw new PlantConfigError(`${source} is invalid:\n  ${problems.join("\n  ")}`, problems);
   return plant;
 }
 

@@ -18,7 +18,9 @@ export interface RgbImage {
 export function encodePng(image: RgbImage, level = 3): Buffer {
   const { width, height, data } = image;
   if (data.length !== width * height * 3) {
-    throw new Error(`image data has ${data.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB`);
+    throw new Error(
+      `image data has ${data.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB`,
+    );
   }
   const stride = width * 3;
   const raw = Buffer.allocUnsafe((stride + 1) * height);
@@ -58,11 +60,23 @@ function chunk(type: string, body: Buffer): Buffer {
 }
 
 /** Reads width, height, bit depth and colour type from a PNG's IHDR; throws if it is not a PNG. */
-export function readPngHeader(file: Uint8Array): { width: number; height: number; bitDepth: number; colorType: number } {
+export function readPngHeader(file: Uint8Array): {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+} {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-  if (buf.length < 33 || !buf.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error("not a PNG: bad signature");
-  if (buf.readUInt32BE(8) !== 13 || buf.toString("latin1", 12, 16) !== "IHDR") throw new Error("not a PNG: no IHDR first");
+  if (buf.length < 33 || !buf.subarray(0, 8).equals(PNG_SIGNATURE))
+    throw new Error("not a PNG: bad signature");
+  if (buf.readUInt32BE(8) !== 13 || buf.toString("latin1", 12, 16) !== "IHDR")
+    throw new Error("not a PNG: no IHDR first");
   const expected = crc32(buf.subarray(16, 29), crc32(buf.subarray(12, 16))) >>> 0;
   if (buf.readUInt32BE(29) !== expected) throw new Error("not a PNG: IHDR CRC mismatch");
-  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20), bitDepth: buf[24]!, colorType: buf[25]! };
+  return {
+    width: buf.readUInt32BE(16),
+    height: buf.readUInt32BE(20),
+    bitDepth: buf[24]!,
+    colorType: buf[25]!,
+  };
 }

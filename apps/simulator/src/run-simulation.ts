@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
-import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToLoop } from "node:timers/promises";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { BAD_KINDS, type BadKind, type MessageKind } from "./bad-traffic.js";
 import { type ChannelId, DEVICE_CHANNELS } from "./channels.js";
@@ -106,7 +106,8 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
   const clientCount = Math.max(1, Math.floor(options.clients ?? 1));
   const window = Math.max(1, Math.floor(options.window ?? 1000));
   const rate = options.rate ?? 100;
-  if (rate !== "max" && !(rate > 0)) throw new RangeError(`rate must be > 0 messages/s or "max", got ${rate}`);
+  if (rate !== "max" && !(rate > 0))
+    throw new RangeError(`rate must be > 0 messages/s or "max", got ${rate}`);
   const truthSink = options.truth ?? "topic";
   const plant =
     options.plant ??
@@ -203,7 +204,11 @@ export async function runSimulation(options: SimulationOptions = {}): Promise<Si
 
   const publish = (m: SimMessage) => {
     const client = clients[m.publisher]!;
-    const k = (byKind[m.kind] ??= { sent: 0, completed: 0, failed: 0 });
+    let k = byKind[m.kind];
+    if (!k) {
+      k = { sent: 0, completed: 0, failed: 0 };
+      byKind[m.kind] = k;
+    }
     inFlight[m.publisher]!++;
     sent++;
     k.sent++;

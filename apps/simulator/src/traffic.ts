@@ -17,8 +17,8 @@ import { type PanelSpot, renderPanel } from "./panel-image.js";
 import type { CellModel, GunModel, LineModel, Plant } from "./plant.js";
 import { createRng, type Rng } from "./prng.js";
 import { STRAY_TOPIC_VARIANTS } from "./topics.js";
-import { serializeWeldSpot } from "./weld-spot-json.js";
 import { round, simulateSpot, type TruthFault, type WeldFault, type WeldProgram } from "./weld-physics.js";
+import { serializeWeldSpot } from "./weld-spot-json.js";
 
 /** One MQTT message to publish. */
 export interface SimMessage {
@@ -173,7 +173,8 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
   const channels = new Set<ChannelId>(
     options.channels ?? DEVICE_CHANNELS.filter((c) => c !== "imageEvent" || imageStore !== undefined),
   );
-  if (channels.has("imageEvent") && !imageStore) throw new Error("the imageEvent channel needs an image store");
+  if (channels.has("imageEvent") && !imageStore)
+    throw new Error("the imageEvent channel needs an image store");
   const proc = plant.config.process;
   const images = plant.config.images;
 
@@ -303,7 +304,11 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       if (bodyIndex < 0) continue;
       let body = rt.bodies.get(bodyIndex);
       if (!body) {
-        body = { id: `${line.bodyPrefix}-${String(rt.bodyBase + bodyIndex).padStart(7, "0")}`, spots: [], nok: false };
+        body = {
+          id: `${line.bodyPrefix}-${String(rt.bodyBase + bodyIndex).padStart(7, "0")}`,
+          spots: [],
+          nok: false,
+        };
         rt.bodies.set(bodyIndex, body);
       }
       const cellPublisher = cell.index % publishers;
@@ -317,7 +322,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
         rt.total++;
         if (body.nok) rt.bad++;
         else rt.good++;
-        const tally: Tally = { total: rt.total, good: rt.good, bad: rt.bad, plannedCycles: rt.plannedCycles, runCycles: rt.runCycles };
+        const tally: Tally = {
+          total: rt.total,
+          good: rt.good,
+          bad: rt.bad,
+          plannedCycles: rt.plannedCycles,
+          runCycles: rt.runCycles,
+        };
         const last = body.nok ? "bad" : "good";
         push(t0 + cycleMs - 500, "lineCounts", (t) => lineCountsMessage(rt, tally, last, t, linePublisher));
       }
@@ -354,9 +365,7 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
 
         let kind: MessageKind = "valid";
         if (badRate > 0 && channels.has("weldSpot") && badRng.next() < badRate) kind = badRng.pick(badKinds);
-        push(end, "weldSpot", (t) =>
-          weldSpotMessage(rt, cell, g, spot, t, kind, publisher),
-        );
+        push(end, "weldSpot", (t) => weldSpotMessage(rt, cell, g, spot, t, kind, publisher));
         if (channels.has("weldSpotTruth")) {
           push(end, "weldSpotTruth", (t) => ({
             topic: plant.topic(cell, "weldSpotTruth"),
@@ -516,7 +525,9 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
     const seen = body.spots.slice();
     for (const [c, camera] of cell.cameras.entries()) {
       const spots = seen.filter((s) => s.camera === c % rt.flanges.length).map((s) => s.spot);
-      push(t0 + 4000 + c * 250, "imageEvent", (t) => imageEventMessage(rt, cell, camera, c, body.id, spots, t, publisher));
+      push(t0 + 4000 + c * 250, "imageEvent", (t) =>
+        imageEventMessage(rt, cell, camera, c, body.id, spots, t, publisher),
+      );
     }
   }
 
@@ -538,7 +549,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       seq: s.seq,
       bodyId: s.bodyId,
       program: p.number,
-      source: { line: rt.model.id, cell: cell.id, robot: g.model.robot, gun: g.model.gun, controller: g.model.controller },
+      source: {
+        line: rt.model.id,
+        cell: cell.id,
+        robot: g.model.robot,
+        gun: g.model.gun,
+        controller: g.model.controller,
+      },
       time: { start: isoTime(end - s.result.duration), end: isoTime(end) },
       stack: { thickness: [...p.sheets], coated: p.coated },
       schedule: {
@@ -603,11 +620,23 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
           model: { name: "self-assessment", version: "0.0.1" },
           time: isoTime(end),
         };
-        return { topic: plant.topic(cell, "weldQuality"), payload: json(quality), channel: "weldQuality", kind, publisher };
+        return {
+          topic: plant.topic(cell, "weldQuality"),
+          payload: json(quality),
+          channel: "weldQuality",
+          kind,
+          publisher,
+        };
       }
       default:
         mutateWeldSpot(payload, kind, badRng);
-        return { topic: plant.topic(cell, "weldSpot"), payload: json(payload), channel: "weldSpot", kind, publisher };
+        return {
+          topic: plant.topic(cell, "weldSpot"),
+          payload: json(payload),
+          channel: "weldSpot",
+          kind,
+          publisher,
+        };
     }
   }
 
@@ -657,7 +686,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       exposure: { time: camera.exposure, gain: camera.gain },
       groundTruth: stored.truthUri,
     };
-    return { topic: plant.topic(cell, "imageEvent"), payload: json(payload), channel: "imageEvent", kind: "valid", publisher };
+    return {
+      topic: plant.topic(cell, "imageEvent"),
+      payload: json(payload),
+      channel: "imageEvent",
+      kind: "valid",
+      publisher,
+    };
   }
 
   function lineStateMessage(rt: LineRuntime, time: number, publisher: number): SimMessage {
@@ -672,7 +707,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       plannedCycleTime: rt.model.cycleTime,
       time: isoTime(t),
     };
-    return { topic: plant.topic(rt.model, "lineState"), payload: json(payload), channel: "lineState", kind: "valid", publisher };
+    return {
+      topic: plant.topic(rt.model, "lineState"),
+      payload: json(payload),
+      channel: "lineState",
+      kind: "valid",
+      publisher,
+    };
   }
 
   function lineCountsMessage(
@@ -708,7 +749,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       idealCycleTime: rt.model.idealCycleTime,
       time: isoTime(t),
     };
-    return { topic: plant.topic(rt.model, "lineCounts"), payload: json(payload), channel: "lineCounts", kind: "valid", publisher };
+    return {
+      topic: plant.topic(rt.model, "lineCounts"),
+      payload: json(payload),
+      channel: "lineCounts",
+      kind: "valid",
+      publisher,
+    };
   }
 
   // Alarm ids are unique in the plant (site and line in the id); open alarms are kept per line.
@@ -743,7 +790,13 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
       clearedAt: state === "cleared" ? isoTime(t) : null,
       time: isoTime(t),
     };
-    return { topic: plant.topic(rt.model, "alarm"), payload: json(payload), channel: "alarm", kind: "valid", publisher };
+    return {
+      topic: plant.topic(rt.model, "alarm"),
+      payload: json(payload),
+      channel: "alarm",
+      kind: "valid",
+      publisher,
+    };
   }
 
   return {
@@ -761,7 +814,12 @@ export function createTraffic(plant: Plant, options: TrafficOptions = {}): Traff
   };
 }
 
-const STOP_CAUSES: { code: string; state: LineStateName; severity: AlarmPayload["severity"]; text: string }[] = [
+const STOP_CAUSES: {
+  code: string;
+  state: LineStateName;
+  severity: AlarmPayload["severity"];
+  text: string;
+}[] = [
   { code: "ROBOT-COLLISION", state: "stopped", severity: "error", text: "robot collision stop" },
   { code: "LIGHT-CURTAIN", state: "stopped", severity: "warning", text: "light curtain interrupted" },
   { code: "PART-SHORTAGE", state: "starved", severity: "warning", text: "no parts from the previous line" },

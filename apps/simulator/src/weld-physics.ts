@@ -176,7 +176,7 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
 
     // Dynamic resistance of the stack through the spot (without the shunt path).
     const contact = rc0 * contactDecay;
-    const heating = q < 1 ? q : 1;
+    const heating = Math.min(q, 1);
     const growth = q > 1 ? 1 - Math.exp(-(q - 1) / 0.5) : 0;
     let bulk = r0 * (1 + 0.75 * heating - 0.55 * growth);
     if (expelledAt >= 0) {
@@ -201,7 +201,7 @@ export function simulateSpot(input: SpotInput, rng: Rng): SpotResult {
     }
 
     // Thermal expansion pushes the electrodes apart (force rises a few %); expulsion relieves it.
-    let f = forceSet * (1 + 0.05 * (q < 1.5 ? q : 1.5));
+    let f = forceSet * (1 + 0.05 * Math.min(q, 1.5));
     if (expelledAt >= 0) {
       const since = t - expelledAt;
       const dip = since < 6 ? 0.09 * Math.sin((Math.PI * (since + 1)) / 7) : 0;
@@ -318,7 +318,12 @@ function nuggetDiameter(q: number, tipDiameter: number): number {
 
 // Raw 1 ms signals of the spot being simulated. simulateSpot is synchronous, so one set of buffers,
 // grown as needed, serves every spot and saves the garbage collector four arrays per spot.
-let buffers = { current: new Float64Array(0), voltage: new Float64Array(0), resistance: new Float64Array(0), force: new Float64Array(0) };
+let buffers = {
+  current: new Float64Array(0),
+  voltage: new Float64Array(0),
+  resistance: new Float64Array(0),
+  force: new Float64Array(0),
+};
 
 function scratch(length: number): typeof buffers {
   if (buffers.current.length < length) {
@@ -344,7 +349,12 @@ function scratch(length: number): typeof buffers {
  * With `skipZeros` a bin averages only its non-zero samples (resistance is not defined while no
  * current flows and is reported as 0).
  */
-export function resample(raw: ArrayLike<number>, points: number, scale: number, skipZeros = false): Int32Array {
+export function resample(
+  raw: ArrayLike<number>,
+  points: number,
+  scale: number,
+  skipZeros = false,
+): Int32Array {
   const out = new Int32Array(points);
   const n = raw.length;
   for (let p = 0; p < points; p++) {
@@ -370,7 +380,7 @@ function unscale(values: Int32Array, scale: number): number[] {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return x < lo ? lo : Math.min(x, hi);
 }
 
 export function round(x: number, decimals: number): number {

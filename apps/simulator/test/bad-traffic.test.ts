@@ -104,9 +104,7 @@ describe("simulated traffic against the contracts", () => {
   });
 
   it("has about 5 % invalid weld spots at bad-rate 0.05, and every bad one is invalid", () => {
-    const messages = take(12_000, 0.05).filter(
-      (m) => m.channel === "weldSpot" || m.kind === "unauthorized",
-    );
+    const messages = take(12_000, 0.05).filter((m) => m.channel === "weldSpot" || m.kind === "unauthorized");
     expect(messages.length).toBeGreaterThan(5000);
     let invalid = 0;
     const missed: string[] = [];
@@ -137,7 +135,13 @@ describe("simulated traffic against the contracts", () => {
       .map((m) => m.payload.toString());
     const schema = channels.get("weldSpot")!;
     const rng = createRng("mutations");
-    const kinds: SchemaBadKind[] = ["missing-field", "wrong-type", "out-of-range", "wrong-unit", "extra-field"];
+    const kinds: SchemaBadKind[] = [
+      "missing-field",
+      "wrong-type",
+      "out-of-range",
+      "wrong-unit",
+      "extra-field",
+    ];
     for (const kind of kinds) {
       for (let v = 0; v < mutationVariants(kind); v++) {
         for (const text of spots) {
@@ -151,7 +155,9 @@ describe("simulated traffic against the contracts", () => {
   });
 
   it("never lets malformed JSON parse", () => {
-    const text = take(200, 0).find((m) => m.channel === "weldSpot")!.payload.toString();
+    const text = take(200, 0)
+      .find((m) => m.channel === "weldSpot")!
+      .payload.toString();
     const rng = createRng("json");
     for (let i = 0; i < 500; i++) expect(() => JSON.parse(corruptJson(text, rng))).toThrow();
   });

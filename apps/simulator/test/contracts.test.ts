@@ -16,6 +16,7 @@ import {
   loadTree,
   matchAddress,
   treeLeaves,
+  type Yaml,
 } from "./contracts.js";
 
 let channels: Map<string, ChannelInfo>;
@@ -30,7 +31,9 @@ describe("AsyncAPI documents", () => {
       const text = readFileSync(join(ASYNCAPI_DIR, file), "utf8");
       const { document, diagnostics } = await parser.parse(text, { source: file });
       // Severity 0 = error, 1 = warning; 2 and 3 are hints (e.g. "3.1.0 exists").
-      const problems = diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join(".")}`);
+      const problems = diagnostics
+        .filter((d) => d.severity <= 1)
+        .map((d) => `${d.code}: ${d.message} at ${d.path.join(".")}`);
       expect(problems, file).toEqual([]);
       expect(document, file).toBeDefined();
       expect(document!.version()).toBe("3.0.0");
@@ -43,7 +46,10 @@ describe("AsyncAPI documents", () => {
       expect(channel.examples.length, `${channel.id} has no example`).toBeGreaterThan(0);
       for (const example of channel.examples) {
         const ok = channel.validate(example.payload);
-        expect(channel.validate.errors ?? [], `${channel.file} ${channel.id} example ${example.name}`).toEqual([]);
+        expect(
+          channel.validate.errors ?? [],
+          `${channel.file} ${channel.id} example ${example.name}`,
+        ).toEqual([]);
         expect(ok).toBe(true);
         examples++;
       }
@@ -64,20 +70,27 @@ describe("AsyncAPI documents", () => {
     const doc = loadDocuments().find((d) => d.file === "weld-spot.yaml")!.doc;
     const missing: string[] = [];
     const unitless = new Set(["seq", "program", "pulses", "tipDressCount", "spotsSinceDress", "points"]);
-    const walk = (schema: any, path: string) => {
+    const walk = (schema: Yaml, path: string) => {
       if (!schema || typeof schema !== "object") return;
       if (schema.$ref) return walk(resolve(schema.$ref), path);
       const types = [schema.type].flat();
       const name = path.split(".").pop()!;
-      if ((types.includes("number") || (types.includes("integer") && !unitless.has(name))) && !schema["x-unit"]) {
+      if (
+        (types.includes("number") || (types.includes("integer") && !unitless.has(name))) &&
+        !schema["x-unit"]
+      ) {
         // Items of a curve carry the unit on the array.
         if (!path.endsWith("[]")) missing.push(path);
       }
       if (types.includes("array") && schema.items?.type === "number" && !schema["x-unit"]) missing.push(path);
-      for (const [k, v] of Object.entries<any>(schema.properties ?? {})) walk(v, `${path}.${k}`);
+      for (const [k, v] of Object.entries<Yaml>(schema.properties ?? {})) walk(v, `${path}.${k}`);
       if (schema.items) walk(schema.items, `${path}[]`);
     };
-    const resolve = (ref: string) => ref.replace("#/", "").split("/").reduce((n: any, p) => n[p], doc);
+    const resolve = (ref: string) =>
+      ref
+        .replace("#/", "")
+        .split("/")
+        .reduce((n: Yaml, p) => n[p], doc);
     walk(doc.components.schemas.WeldSpot, "WeldSpot");
     walk(doc.components.schemas.WeldSpotTruth, "WeldSpotTruth");
     expect(missing).toEqual([]);
@@ -87,18 +100,23 @@ describe("AsyncAPI documents", () => {
 describe("topic tree and contracts", () => {
   it("map every leaf to a known channel and every channel to a leaf with its own name", () => {
     const leaves = treeLeaves(loadTree());
-    const unknown = leaves.filter((l) => !channels.has(l.channel)).map((l) => `${l.keys.join("/")}/${l.leaf}`);
+    const unknown = leaves
+      .filter((l) => !channels.has(l.channel))
+      .map((l) => `${l.keys.join("/")}/${l.leaf}`);
     expect(unknown).toEqual([]);
     for (const id of channels.keys()) {
       const mine = leaves.filter((l) => l.channel === id);
       expect(mine.length, `channel ${id} has no leaf`).toBeGreaterThan(0);
-      for (const l of mine) expect(l.leaf, `${id} at ${l.keys.join("/")}`).toBe(CHANNELS[id as ChannelId].leaf);
+      for (const l of mine)
+        expect(l.leaf, `${id} at ${l.keys.join("/")}`).toBe(CHANNELS[id as ChannelId].leaf);
     }
   });
 
   it("enforce weld spots and monitor the rest", () => {
     for (const l of treeLeaves(loadTree())) {
-      expect(l.policy, `${l.keys.join("/")}/${l.leaf}`).toBe(l.channel === "weldSpot" ? "enforce" : undefined);
+      expect(l.policy, `${l.keys.join("/")}/${l.leaf}`).toBe(
+        l.channel === "weldSpot" ? "enforce" : undefined,
+      );
     }
   });
 
@@ -131,7 +149,8 @@ describe("topic tree and contracts", () => {
   it("let devices publish plant data but not results, and processors publish results", () => {
     const { roles } = loadAccess();
     const plant = createPlant();
-    const can = (role: string, topic: string) => (roles[role]?.publish ?? []).some((f) => filterMatches(f, topic));
+    const can = (role: string, topic: string) =>
+      (roles[role]?.publish ?? []).some((f) => filterMatches(f, topic));
     const weldCell = plant.cells.find((c) => c.role === "weld")!;
     const inspection = plant.cells.find((c) => c.role === "inspection")!;
     for (const ch of DEVICE_CHANNELS) {

@@ -15,9 +15,13 @@ export const TOPICS_DIR = join(ROOT, "topics");
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
+// Parsed YAML is walked dynamically; one alias keeps the `any` in one place.
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML of arbitrary shape
+export type Yaml = any;
+
 export interface ContractDocument {
   file: string;
-  doc: Record<string, any>;
+  doc: Record<string, Yaml>;
 }
 
 export interface ChannelInfo {
@@ -37,10 +41,10 @@ export function loadDocuments(): ContractDocument[] {
     .map((file) => ({ file, doc: parse(readFileSync(join(ASYNCAPI_DIR, file), "utf8")) }));
 }
 
-function resolveRef(doc: Record<string, any>, value: any): any {
+function resolveRef(doc: Record<string, Yaml>, value: Yaml): Yaml {
   if (value && typeof value === "object" && typeof value.$ref === "string") {
     const path = value.$ref.replace(/^#\//, "").split("/");
-    let node: any = doc;
+    let node: Yaml = doc;
     for (const p of path) node = node?.[p];
     if (node === undefined) throw new Error(`unresolved ${value.$ref}`);
     return resolveRef(doc, node);
@@ -55,23 +59,25 @@ export function loadChannels(): Map<string, ChannelInfo> {
   for (const { file, doc } of loadDocuments()) {
     // The whole document is registered so `#/components/schemas/...` refs resolve inside it.
     ajv.addSchema(doc, file);
-    for (const [id, raw] of Object.entries<any>(doc.channels ?? {})) {
-      if (channels.has(id)) throw new Error(`channel id ${id} in ${file} is also in ${channels.get(id)!.file}`);
-      const messages = Object.values<any>(raw.messages ?? {}).map((m) => resolveRef(doc, m));
+    for (const [id, raw] of Object.entries<Yaml>(doc.channels ?? {})) {
+      if (channels.has(id))
+        throw new Error(`channel id ${id} in ${file} is also in ${channels.get(id)!.file}`);
+      const messages = Object.values<Yaml>(raw.messages ?? {}).map((m) => resolveRef(doc, m));
       if (messages.length !== 1) throw new Error(`${file} ${id}: expected one message`);
       const message = messages[0];
       const payloadRef = message.payload.$ref as string;
       const validate = ajv.getSchema(`${file}${payloadRef}`);
       if (!validate) throw new Error(`${file} ${id}: cannot compile ${payloadRef}`);
       const parameters: ChannelInfo["parameters"] = {};
-      for (const [name, p] of Object.entries<any>(raw.parameters ?? {})) parameters[name] = resolveRef(doc, p);
+      for (const [name, p] of Object.entries<Yaml>(raw.parameters ?? {}))
+        parameters[name] = resolveRef(doc, p);
       channels.set(id, {
         id,
         file,
         address: raw.address,
         parameters,
         validate,
-        examples: (message.examples ?? []).map((e: any) => ({ name: e.name, payload: e.payload })),
+        examples: (message.examples ?? []).map((e: Yaml) => ({ name: e.name, payload: e.payload })),
       });
     }
   }
@@ -114,7 +120,9 @@ export function loadTree(): Tree {
 }
 
 /** All leaves of the tree: each a list of level matchers plus the leaf's path and channel. */
-export function treeLeaves(tree: Tree): { levels: TreeNode[]; keys: string[]; leaf: string; channel: string; policy?: string }[] {
+export function treeLeaves(
+  tree: Tree,
+): { levels: TreeNode[]; keys: string[]; leaf: string; channel: string; policy?: string }[] {
   const out: ReturnType<typeof treeLeaves> = [];
   const walk = (nodes: Record<string, TreeNode>, keys: string[], levels: TreeNode[]) => {
     for (const [key, node] of Object.entries(nodes)) {
@@ -123,7 +131,8 @@ export function treeLeaves(tree: Tree): { levels: TreeNode[]; keys: string[]; le
       if (node.leaves) {
         const set = tree.leafSets[node.leaves];
         if (!set) throw new Error(`tree node ${k.join("/")}: no leaf set ${node.leaves}`);
-        for (const [leaf, def] of Object.entries(set)) out.push({ levels: l, keys: k, leaf, channel: def.channel, policy: def.policy });
+        for (const [leaf, def] of Object.entries(set))
+          out.push({ levels: l, keys: k, leaf, channel: def.channel, policy: def.policy });
       }
       if (node.children) walk(node.children, k, l);
     }
@@ -132,6 +141,8 @@ export function treeLeaves(tree: Tree): { levels: TreeNode[]; keys: string[]; le
   return out;
 }
 
+const leafCache = new WeakMap<Tree, ReturnType<typeof treeLeaves>>();
+
 /** The channel id the tree gives a topic, or null when the topic is outside the tree. */
 export function channelOfTopic(tree: Tree, topic: string): string | null {
   if (Buffer.byteLength(topic) > tree.naming.maxLength) return null;
@@ -139,7 +150,12 @@ export function channelOfTopic(tree: Tree, topic: string): string | null {
   if (levels.length > tree.naming.maxDepth) return null;
   const naming = new RegExp(tree.naming.level);
   if (!levels.every((l) => naming.test(l))) return null;
-  for (const leaf of treeLeaves(tree)) {
+  let leaves = leafCache.get(tree);
+  if (!leaves) {
+    leaves = treeLeaves(tree);
+    leafCache.set(tree, leaves);
+  }
+  for (const leaf of leaves) {
     const leafLevels = leaf.leaf.split("/");
     if (levels.length !== leaf.keys.length + leafLevels.length) continue;
     const fits = leaf.keys.every((key, i) => {

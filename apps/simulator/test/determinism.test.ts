@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BAD_KINDS } from "../src/bad-traffic.js";
 import { createImageStore } from "../src/image-store.js";
+import type { WeldSpotPayload } from "../src/messages.js";
 import { createPlant } from "../src/plant.js";
 import { createTraffic, type TrafficOptions } from "../src/traffic.js";
-import type { WeldSpotPayload } from "../src/messages.js";
 
 const dir = mkdtempSync(join(tmpdir(), "uns-sim-det-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

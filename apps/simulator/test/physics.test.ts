@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { WeldSpotPayload, WeldSpotTruthPayload } from "../src/messages.js";
 import { createPlant } from "../src/plant.js";
+import { DEFAULT_PROGRAMS } from "../src/plant-config.js";
 import { createRng } from "../src/prng.js";
 import { createTraffic } from "../src/traffic.js";
 import { simulateSpot, type WeldFault, type WeldProgram } from "../src/weld-physics.js";
-import { DEFAULT_PROGRAMS } from "../src/plant-config.js";
 
 /** Spots with their ground truth, from the default plant. */
 function spots(n: number, seed = 5) {
@@ -74,7 +74,9 @@ describe("weld spot curves", () => {
     const expelled = sample.filter((s) => s.truth.expulsion && s.spot.measured.expulsion);
     expect(expelled.length).toBeGreaterThan(30);
     for (const s of expelled) {
-      expect(largestDrop(s.spot.curves.resistance.values), `${s.spot.spotId} #${s.spot.seq}`).toBeGreaterThan(0.1);
+      expect(largestDrop(s.spot.curves.resistance.values), `${s.spot.spotId} #${s.spot.seq}`).toBeGreaterThan(
+        0.1,
+      );
       expect(s.spot.measured.expulsionTime).not.toBeNull();
       expect(s.spot.measured.stabilityFactor).toBeLessThan(0.7);
     }
@@ -88,7 +90,10 @@ describe("weld spot curves", () => {
     expect(cold.length).toBeGreaterThan(3);
     for (const s of cold) {
       const peers = sample.filter(
-        (o) => o.truth.fault === "none" && o.spot.program === s.spot.program && o.spot.source.controller === s.spot.source.controller,
+        (o) =>
+          o.truth.fault === "none" &&
+          o.spot.program === s.spot.program &&
+          o.spot.source.controller === s.spot.source.controller,
       );
       const meanEnergy = peers.reduce((a, o) => a + o.spot.measured.energy, 0) / peers.length;
       expect(s.spot.measured.energy).toBeLessThan(0.8 * meanEnergy);
@@ -128,15 +133,21 @@ describe("fault signatures, spot by spot", () => {
   const program = DEFAULT_PROGRAMS[0] as WeldProgram;
   const run = (fault: WeldFault, tipDiameter = 6.1, n = 200) => {
     const rng = createRng(`faults-${fault}-${tipDiameter}`);
-    return Array.from({ length: n }, () => simulateSpot({ program, electrode: { tipDiameter, stepper: 1.01 }, fault, points: 90 }, rng));
+    return Array.from({ length: n }, () =>
+      simulateSpot({ program, electrode: { tipDiameter, stepper: 1.01 }, fault, points: 90 }, rng),
+    );
   };
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
   it("shunting lowers the resistance seen and the nugget", () => {
     const normal = run("none");
     const shunted = run("shunting");
-    expect(mean(shunted.map((s) => s.measured.peakResistance))).toBeLessThan(0.9 * mean(normal.map((s) => s.measured.peakResistance)));
-    expect(mean(shunted.map((s) => s.truth.nuggetDiameter))).toBeLessThan(0.8 * mean(normal.map((s) => s.truth.nuggetDiameter)));
+    expect(mean(shunted.map((s) => s.measured.peakResistance))).toBeLessThan(
+      0.9 * mean(normal.map((s) => s.measured.peakResistance)),
+    );
+    expect(mean(shunted.map((s) => s.truth.nuggetDiameter))).toBeLessThan(
+      0.8 * mean(normal.map((s) => s.truth.nuggetDiameter)),
+    );
   });
 
   it("worn tips give smaller nuggets than fresh ones", () => {

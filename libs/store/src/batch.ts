@@ -163,7 +163,10 @@ export class Accumulator {
       p.invalid++;
       if (p.firstViolation === null || time < p.firstViolation) p.firstViolation = time;
       if (p.lastViolation === null || time > p.lastViolation) p.lastViolation = time;
-      if (channel) (p.channels ??= new Set()).add(channel);
+      if (channel) {
+        p.channels ??= new Set();
+        p.channels.add(channel);
+      }
       // Copy: the caller's buffer may be a slice of a larger socket buffer that must not be retained.
       const kept = size > this.payloadCapBytes ? o.payload.subarray(0, this.payloadCapBytes) : o.payload;
       this.violations.push({
@@ -187,7 +190,14 @@ export class Accumulator {
     // Only the newest message per topic is kept.
     const prev = this.last.get(topic);
     if (!prev || time >= prev.time) {
-      this.last.set(topic, { time, clientId, payload: o.payload, payloadSize, outcome: o.outcome, channel: channel || null });
+      this.last.set(topic, {
+        time,
+        clientId,
+        payload: o.payload,
+        payloadSize,
+        outcome: o.outcome,
+        channel: channel || null,
+      });
     }
 
     if (this.outcomes === 0) this.oldestAt = now;
@@ -208,7 +218,9 @@ export class Accumulator {
       lastMessages: [...this.last.entries()].map(([topic, l]) => ({
         ...l,
         topic,
-        payload: Uint8Array.prototype.slice.call(l.payload.byteLength > cap ? l.payload.subarray(0, cap) : l.payload),
+        payload: Uint8Array.prototype.slice.call(
+          l.payload.byteLength > cap ? l.payload.subarray(0, cap) : l.payload,
+        ),
       })),
       publishers: [...this.publishers.entries()].map(([clientId, p]) => ({
         clientId,

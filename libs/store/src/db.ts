@@ -12,11 +12,19 @@ import type { StoreLogger } from "./types.js";
 
 export type Orm = PgDatabase<PgQueryResultHKT>;
 
-/** The two drivers behind one small interface: drizzle for writes, raw SQL rows for queries. */
+/** Run one parameterized statement ($1, $2, ...) inside a transaction. */
+export type Exec = (text: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/**
+ * The two drivers behind one small interface: drizzle for migrations and small writes, SQL
+ * templates for queries, and plain parameterized SQL in a transaction for the batch writer (the
+ * query builder's per-value overhead dominated at thousands of rows per batch).
+ */
 export interface Db {
   readonly driver: "pg" | "pglite";
   readonly orm: Orm;
   rows<T>(query: SQL): Promise<T[]>;
+  transaction<T>(fn: (exec: Exec) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   migrate(migrationsFolder: string): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +66,23 @@ function openPg(databaseUrl: string, o: OpenDbOptions): Db {
     driver: "pg",
     orm,
     rows: async <T>(q: SQL) => ((await orm.execute(q)) as unknown as { rows: T[] }).rows,
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("begin");
+        const result = await fn((text, params) => client.query(text, params));
+        await client.query("commit");
+        return result;
+      } catch (err) {
+        await client.query("rollback").catch((e: Error) => {
+          broken = e; // the connection is gone: do not return it to the pool
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
     ping: async () => {
       await pool.query("select 1");
     },
@@ -79,6 +104,10 @@ async function openPglite(dir: string): Promise<Db> {
     driver: "pglite",
     orm,
     rows: async <T>(q: SQL) => ((await orm.execute(q)) as unknown as { rows: T[] }).rows,
+    transaction: (fn) =>
+      client.transaction((tx) =>
+        fn(async (text, params) => ({ rows: (await tx.query<Record<string, unknown>>(text, params)).rows })),
+      ),
     ping: async () => {
       await orm.execute(sql`select 1`);
     },
@@ -114,7 +143,11 @@ export function isConnectionError(err: unknown): boolean {
   for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (connectionCodes.has(code) || code.startsWith("08"))) return true;
-    if (/Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout/i.test(e.message))
+    if (
+      /Connection terminated|connection error|timeout exceeded when trying to connect|Query read timeout/i.test(
+        e.message,
+      )
+    )
       return true;
   }
   return false;

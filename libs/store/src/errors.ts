@@ -36,6 +36,10 @@ export const storeErrorCodes = {
     message: "Invalid violations cursor.",
     fix: "Pass the nextCursor string returned by the previous listViolations call unchanged.",
   },
+  UNS_ERR_STORE_RECORD: {
+    message: "An outcome passed to record() was malformed and not counted (logged, never thrown).",
+    fix: "A bug in the caller: the log names the field; outcomes need topic, clientId, outcome and payload.",
+  },
   UNS_ERR_STORE_WRITE: {
     message: "Writing a batch to the database failed; the batch is spooled to disk and retried.",
     fix: "Check that PostgreSQL is reachable; the spool is replayed automatically when it is.",

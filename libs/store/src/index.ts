@@ -1,5 +1,4 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export { likePrefix } from "./queries.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export type {
   ContractDoc,

@@ -59,7 +59,11 @@ function recorder(store: () => Store) {
       for (let i = 0; i < n; i++) {
         const seq = ++sent.total;
         const payload = new TextEncoder().encode(JSON.stringify({ seq }));
-        const o: Partial<MessageOutcome> = { clientId: `dev-${seq % 4}`, payload, payloadSize: payload.byteLength };
+        const o: Partial<MessageOutcome> = {
+          clientId: `dev-${seq % 4}`,
+          payload,
+          payloadSize: payload.byteLength,
+        };
         if (seq % 5 === 0) {
           sent.invalid++;
           store().record(violation(o));
@@ -98,7 +102,7 @@ describe.each(["stop", "kill"] as const)("PostgreSQL server %s mid-stream", (how
     if (!hasOwnServer()) return ctx.skip();
     const server = env.server!;
     const url = await env.newDatabaseUrl();
-    const { store, dataDir } = await openStore({ databaseUrl: url });
+    const { store, dataDir, logger } = await openStore({ databaseUrl: url });
     const rec = recorder(() => store);
 
     rec.burst(200);
@@ -124,10 +128,14 @@ describe.each(["stop", "kill"] as const)("PostgreSQL server %s mid-stream", (how
 
     await server.start();
     rec.burst(100); // while the spool drains
-    await waitFor("the spool to drain", () => {
-      const h = store.health();
-      return h.up && h.pending === 0 && h.spooledBatches === 0;
-    });
+    await waitFor(
+      "the spool to drain",
+      () => {
+        const h = store.health();
+        return h.up && h.pending === 0 && h.spooledBatches === 0;
+      },
+      { state: () => ({ health: store.health(), log: logger.records.slice(-5) }) },
+    );
     expect(await spoolFiles(dataDir)).toEqual([]);
     const state = await dbState(url);
     expect(state).toEqual({
@@ -165,10 +173,14 @@ describe("store process restarts while PostgreSQL is away", () => {
     const second = await openStore({ databaseUrl: url, dataDir: first.dataDir });
     current = second.store;
     rec.burst(50);
-    await waitFor("the spool to drain", () => {
-      const h = current.health();
-      return h.pending === 0 && h.spooledBatches === 0;
-    });
+    await waitFor(
+      "the spool to drain",
+      () => {
+        const h = current.health();
+        return h.pending === 0 && h.spooledBatches === 0;
+      },
+      { state: () => ({ health: current.health(), log: second.logger.records.slice(-5) }) },
+    );
     expect(await dbState(url)).toMatchObject({
       counted: rec.sent.total,
       violations: rec.sent.invalid,
@@ -183,20 +195,31 @@ describe("store started while PostgreSQL is away", () => {
     const server = env.server!;
     const url = await env.newDatabaseUrl();
     await server.stop();
-    const { store } = await openStore({ databaseUrl: url });
+    const { store, logger } = await openStore({ databaseUrl: url });
     expect(store.health()).toMatchObject({ up: false, driver: "pg" });
     const rec = recorder(() => store);
     rec.burst(120);
     await store.recordContracts([
-      { file: "asyncapi/weld.yaml", title: "Weld", version: "1.0.0", asyncapiVersion: "3.0.0", hash: "h", text: "t" },
+      {
+        file: "asyncapi/weld.yaml",
+        title: "Weld",
+        version: "1.0.0",
+        asyncapiVersion: "3.0.0",
+        hash: "h",
+        text: "t",
+      },
     ]);
     await store.flush();
     expect(store.health().spooledBatches).toBeGreaterThan(0);
     await server.start();
-    await waitFor("the spool to drain", () => {
-      const h = store.health();
-      return h.up && h.pending === 0;
-    });
+    await waitFor(
+      "the spool to drain",
+      () => {
+        const h = store.health();
+        return h.up && h.pending === 0;
+      },
+      { state: () => ({ health: store.health(), log: logger.records.slice(-5) }) },
+    );
     expect(await dbState(url)).toMatchObject({ counted: 120, violations: rec.sent.invalid });
     expect(await store.contracts()).toHaveLength(1);
   });
@@ -216,7 +239,9 @@ describe("spool limits", () => {
     expect(h.spooledBatches).toBeGreaterThan(0);
     expect(h.droppedBatches).toBe(5 - h.spooledBatches);
     expect(h.droppedOutcomes).toBe(h.droppedBatches);
-    const loud = logger.records.filter((r) => r.level === "error" && r.obj.code === "UNS_ERR_STORE_SPOOL_FULL");
+    const loud = logger.records.filter(
+      (r) => r.level === "error" && r.obj.code === "UNS_ERR_STORE_SPOOL_FULL",
+    );
     expect(loud).toHaveLength(h.droppedBatches);
   });
 
@@ -237,8 +262,15 @@ describe("spool limits", () => {
     const text = await readFile(path, "utf8");
     await writeFile(path, text.replace(/"topic":"[^"]*"/, '"topic":null'));
 
-    const { store, logger } = await openStore({ databaseUrl: url, dataDir: tmp.path, retryMinMs: 20, retryMaxMs: 40 });
-    await waitFor("the batch to be set aside", () => store.health().droppedBatches === 1);
+    const { store, logger } = await openStore({
+      databaseUrl: url,
+      dataDir: tmp.path,
+      retryMinMs: 20,
+      retryMaxMs: 40,
+    });
+    await waitFor("the batch to be set aside", () => store.health().droppedBatches === 1, {
+      state: () => ({ health: store.health(), log: logger.records.slice(-5) }),
+    });
     expect(await spoolFiles(tmp.path)).toEqual([]);
     expect(await spoolFiles(tmp.path, ".rejected")).toHaveLength(1);
     expect(logger.records.some((r) => r.obj.code === "UNS_ERR_STORE_BATCH_REJECTED")).toBe(true);

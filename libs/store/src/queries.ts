@@ -48,7 +48,10 @@ function checkDate(d: unknown, name: string): asserts d is Date {
 function checkWindow(q: TimeWindow): void {
   checkDate(q.from, "from");
   checkDate(q.to, "to");
-  arg(q.from.getTime() <= q.to.getTime(), `from (${q.from.toISOString()}) must not be after to (${q.to.toISOString()})`);
+  arg(
+    q.from.getTime() <= q.to.getTime(),
+    `from (${q.from.toISOString()}) must not be after to (${q.to.toISOString()})`,
+  );
 }
 
 function limitOf(value: number | undefined, dflt: number, max: number): number {
@@ -108,12 +111,18 @@ export async function summaryBy(db: Db, q: SummaryQuery): Promise<SummaryRow[]> 
       break;
     case "level": {
       const depth = q.depth ?? 1;
-      arg(Number.isInteger(depth) && depth >= 1 && depth <= 64, `depth must be an integer 1..64 (got ${depth})`);
+      arg(
+        Number.isInteger(depth) && depth >= 1 && depth <= 64,
+        `depth must be an integer 1..64 (got ${depth})`,
+      );
       key = sql`array_to_string((string_to_array(topic, '/'))[1:${depth}::int], '/')`;
       break;
     }
     default:
-      throw storeError("UNS_ERR_STORE_ARGUMENT", `by must be channel, topic, publisher or level (got ${String(q.by)})`);
+      throw storeError(
+        "UNS_ERR_STORE_ARGUMENT",
+        `by must be channel, topic, publisher or level (got ${String(q.by)})`,
+      );
   }
   const rows = await db.rows<SumRow & { key: string }>(sql`
     select ${key} as key, ${sums}
@@ -135,7 +144,10 @@ export async function summaryBy(db: Db, q: SummaryQuery): Promise<SummaryRow[]> 
 export async function timeseries(db: Db, q: TimeseriesQuery): Promise<TimeseriesPoint[]> {
   checkWindow(q);
   const bs = q.bucketSeconds;
-  arg(Number.isInteger(bs) && bs >= 60 && bs % 60 === 0, `bucketSeconds must be a multiple of 60 (got ${bs})`);
+  arg(
+    Number.isInteger(bs) && bs >= 60 && bs % 60 === 0,
+    `bucketSeconds must be a multiple of 60 (got ${bs})`,
+  );
   const bucketMs = bs * 1000;
   const first = Math.floor(q.from.getTime() / bucketMs) * bucketMs;
   const buckets = Math.ceil((q.to.getTime() - first) / bucketMs);
@@ -308,7 +320,12 @@ export async function similarViolations(
     total: summary?.total ?? 0,
     clients: summary?.clients ?? 0,
     topics: summary?.topics ?? 0,
-    groups: groups.map((g) => ({ clientId: g.client_id, topic: g.topic, count: g.count, lastTime: iso(g.last_ms) })),
+    groups: groups.map((g) => ({
+      clientId: g.client_id,
+      topic: g.topic,
+      count: g.count,
+      lastTime: iso(g.last_ms),
+    })),
   };
 }
 

@@ -107,10 +107,7 @@ export const publishers = pgTable("publishers", {
   firstViolation: timestamp("first_violation", tz),
   lastViolation: timestamp("last_violation", tz),
   lastSeen: timestamp("last_seen", tz).notNull(),
-  channels: text("channels")
-    .array()
-    .notNull()
-    .default(sql`'{}'::text[]`),
+  channels: text("channels").array().notNull().default(sql`'{}'::text[]`),
 });
 
 /** The latest message per topic (payload capped). */

@@ -49,7 +49,11 @@ export class Spool {
       await mkdir(dir, { recursive: true });
       names = (await readdir(dir)).sort();
     } catch (err) {
-      throw storeError("UNS_ERR_STORE_SPOOL_DIR", `Cannot use spool directory ${dir}: ${(err as Error).message}`, err);
+      throw storeError(
+        "UNS_ERR_STORE_SPOOL_DIR",
+        `Cannot use spool directory ${dir}: ${(err as Error).message}`,
+        err,
+      );
     }
     const entries: SpoolEntry[] = [];
     const corrupt: string[] = [];
@@ -67,7 +71,13 @@ export class Spool {
       try {
         const header = await readHeader(path);
         const size = (await stat(path)).size;
-        entries.push({ name, id: header.id, bytes: size, outcomes: header.outcomes, oldestAt: header.oldestAt });
+        entries.push({
+          name,
+          id: header.id,
+          bytes: size,
+          outcomes: header.outcomes,
+          oldestAt: header.oldestAt,
+        });
         bytes += size;
       } catch {
         await rename(path, `${path}.corrupt`).catch(() => undefined);
@@ -95,7 +105,13 @@ export class Spool {
     if (this.bytes + size > this.maxBytes) return { ok: false, reason: "full", bytes: size };
     const name = `${String(++this.seq).padStart(12, "0")}-${batch.id}${ext}`;
     await writeDurably(this.dir, name, chunks);
-    this.entries.push({ name, id: batch.id, bytes: size, outcomes: batch.outcomes, oldestAt: batch.oldestAt });
+    this.entries.push({
+      name,
+      id: batch.id,
+      bytes: size,
+      outcomes: batch.outcomes,
+      oldestAt: batch.oldestAt,
+    });
     this.bytes += size;
     return { ok: true, bytes: size };
   }

@@ -97,10 +97,24 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     for (let i = 0; i < 5; i++) store.record(outcome({ time: t(2), topic: l2, clientId: "c2" }));
     store.record(violation({ time: t(2), topic: l2, clientId: "c2" }));
     store.record(
-      outcome({ time: t(3), topic: "acme/other", channel: null, contract: null, outcome: "unvalidated", clientId: "c2" }),
+      outcome({
+        time: t(3),
+        topic: "acme/other",
+        channel: null,
+        contract: null,
+        outcome: "unvalidated",
+        clientId: "c2",
+      }),
     );
     store.record(
-      outcome({ time: t(59), topic: "lab/x", channel: null, contract: null, outcome: "ungoverned", clientId: "c3" }),
+      outcome({
+        time: t(59),
+        topic: "lab/x",
+        channel: null,
+        contract: null,
+        outcome: "ungoverned",
+        clientId: "c3",
+      }),
     );
     // outside the window: not counted
     store.record(outcome({ time: base + hour + 1, topic: l1, clientId: "c1" }));
@@ -118,13 +132,23 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
       invalid: 1,
       total: 6,
     });
-    expect(await store.totals({ from, to, topicPrefix: "acme/neckarsulm/body-shop/line-02/" })).toMatchObject({
-      total: 6,
-    });
+    expect(await store.totals({ from, to, topicPrefix: "acme/neckarsulm/body-shop/line-02/" })).toMatchObject(
+      {
+        total: 6,
+      },
+    );
 
     const byChannel = await store.summaryBy({ from, to, by: "channel" });
     expect(byChannel).toEqual([
-      { key: "weldSpot", valid: 15, invalid: 4, unvalidated: 0, ungoverned: 0, total: 19, complianceRate: 15 / 19 },
+      {
+        key: "weldSpot",
+        valid: 15,
+        invalid: 4,
+        unvalidated: 0,
+        ungoverned: 0,
+        total: 19,
+        complianceRate: 15 / 19,
+      },
       { key: null, valid: 0, invalid: 0, unvalidated: 1, ungoverned: 1, total: 2, complianceRate: null },
     ]);
     const byLevel = await store.summaryBy({ from, to, by: "level", depth: 4 });
@@ -141,7 +165,13 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
 
     const series = await store.timeseries({ from, to, bucketSeconds: 120 });
     expect(series).toHaveLength(30);
-    expect(series[0]).toEqual({ t: new Date(base).toISOString(), valid: 10, invalid: 3, unvalidated: 0, ungoverned: 0 });
+    expect(series[0]).toEqual({
+      t: new Date(base).toISOString(),
+      valid: 10,
+      invalid: 3,
+      unvalidated: 0,
+      ungoverned: 0,
+    });
     expect(series[1]).toEqual({
       t: new Date(base + 120_000).toISOString(),
       valid: 5,
@@ -150,7 +180,9 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
       ungoverned: 0,
     });
     expect(series[29]).toMatchObject({ ungoverned: 1 });
-    expect(series.slice(2, 29).every((p) => p.valid + p.invalid + p.unvalidated + p.ungoverned === 0)).toBe(true);
+    expect(series.slice(2, 29).every((p) => p.valid + p.invalid + p.unvalidated + p.ungoverned === 0)).toBe(
+      true,
+    );
 
     const topics = await store.topics({ from, to, topicPrefix: "acme/" });
     expect(topics.map((r) => [r.topic, r.total])).toEqual([
@@ -178,7 +210,13 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     const last = await store.lastMessage("lab/x");
     expect(last).toMatchObject({ topic: "lab/x", clientId: "c3", outcome: "ungoverned", channel: null });
     expect(await store.lastMessage("no/such/topic")).toBeNull();
-    expect(store.health()).toMatchObject({ up: true, driver, pending: 0, spooledBatches: 0, droppedBatches: 0 });
+    expect(store.health()).toMatchObject({
+      up: true,
+      driver,
+      pending: 0,
+      spooledBatches: 0,
+      droppedBatches: 0,
+    });
   });
 
   it("adds to counts written by earlier batches (upsert)", async () => {
@@ -188,7 +226,11 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
       store.record(violation({ time: base + 5_000, clientId: "up" }));
       await store.flush();
     }
-    expect(await store.totals({ from, to, clientId: "up" })).toMatchObject({ valid: 21, invalid: 3, total: 24 });
+    expect(await store.totals({ from, to, clientId: "up" })).toMatchObject({
+      valid: 21,
+      invalid: 3,
+      total: 24,
+    });
   });
 
   it("pages violations newest first with a keyset cursor, every row exactly once", async () => {
@@ -246,7 +288,9 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     await expect(store.listViolations({ cursor: "not-a-cursor" })).rejects.toMatchObject({
       code: "UNS_ERR_STORE_CURSOR",
     });
-    await expect(store.listViolations({ limit: 0 })).rejects.toMatchObject({ code: "UNS_ERR_STORE_ARGUMENT" });
+    await expect(store.listViolations({ limit: 0 })).rejects.toMatchObject({
+      code: "UNS_ERR_STORE_ARGUMENT",
+    });
   });
 
   it("treats % and _ in a topic prefix literally", async () => {
@@ -280,7 +324,10 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     const bin = await s.getViolation(page.items.find((v) => v.topic === "cap/bin")!.id);
     expect(bin).toMatchObject({ payloadSize: 4, payloadTruncated: false, payloadBase64: "//4AAQ==" });
     expect(bin!.payloadText).toBeUndefined();
-    expect(await s.lastMessage("cap/big")).toMatchObject({ payloadSize: big.byteLength, payloadTruncated: true });
+    expect(await s.lastMessage("cap/big")).toMatchObject({
+      payloadSize: big.byteLength,
+      payloadTruncated: true,
+    });
     expect(await s.getViolation("999999999")).toBeNull();
   });
 
@@ -289,11 +336,17 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     const { base } = slot();
     const ref = { time: base, topic: weldTopic(1, 1), clientId: "a" };
     s.record(violation(ref));
-    for (let i = 0; i < 4; i++) s.record(violation({ time: base + i, topic: weldTopic(1, 1), clientId: "a" }));
-    for (let i = 0; i < 2; i++) s.record(violation({ time: base + i, topic: weldTopic(1, 2), clientId: "b" }));
+    for (let i = 0; i < 4; i++)
+      s.record(violation({ time: base + i, topic: weldTopic(1, 1), clientId: "a" }));
+    for (let i = 0; i < 2; i++)
+      s.record(violation({ time: base + i, topic: weldTopic(1, 2), clientId: "b" }));
     // other error, other channel: not similar
     s.record(
-      violation({ time: base, clientId: "c", errors: [{ instancePath: "/x", keyword: "required", message: "m" }] }),
+      violation({
+        time: base,
+        clientId: "c",
+        errors: [{ instancePath: "/x", keyword: "required", message: "m" }],
+      }),
     );
     s.record(violation({ time: base, clientId: "d", channel: "imageEvent" }));
     await s.flush();
@@ -357,7 +410,14 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
       violation({
         time: base,
         payloadSize: 2 ** 40,
-        errors: [{ instancePath: "", keyword: "additionalProperties", message: "m", params: { "a\u0000b": "x\u0000" } }],
+        errors: [
+          {
+            instancePath: "",
+            keyword: "additionalProperties",
+            message: "m",
+            params: { "a\u0000b": "x\u0000" },
+          },
+        ],
       }),
     );
     await s.flush();
@@ -389,7 +449,11 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     const s = await open(sameDb, dir);
     await waitFor("spool replay", () => s.health().spooledBatches === 0);
     expect(await spoolFiles(dir)).toEqual([]);
-    expect(await s.totals({ from, to, clientId: "replayed" })).toMatchObject({ valid: 50, invalid: 20, total: 70 });
+    expect(await s.totals({ from, to, clientId: "replayed" })).toMatchObject({
+      valid: 50,
+      invalid: 20,
+      total: 70,
+    });
     expect((await s.listViolations({ clientId: "replayed", limit: 500 })).items).toHaveLength(20);
     await s.close();
 

@@ -78,13 +78,15 @@ type Resolved = Required<Omit<StoreOptions, "databaseUrl">> & { databaseUrl?: st
 
 function resolveOptions(options: StoreOptions): Resolved {
   const problems: string[] = [];
-  if (typeof options?.dataDir !== "string" || options.dataDir === "") problems.push("dataDir must be a directory path");
+  if (typeof options?.dataDir !== "string" || options.dataDir === "")
+    problems.push("dataDir must be a directory path");
   const r = { ...defaults, ...stripUndefined(options) } as Resolved;
   for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
     const v = r[key];
     if (!(Number.isFinite(v) && v > 0)) problems.push(`${key} must be a positive number (got ${String(v)})`);
   }
-  if (problems.length) throw storeError("UNS_ERR_STORE_OPTIONS", `Invalid store options: ${problems.join("; ")}`);
+  if (problems.length)
+    throw storeError("UNS_ERR_STORE_OPTIONS", `Invalid store options: ${problems.join("; ")}`);
   r.migrationsDir = options.migrationsDir ?? defaultMigrationsDir;
   r.logger = options.logger ?? consoleLogger;
   return r;
@@ -97,7 +99,8 @@ function invalidOutcome(o: MessageOutcome): string | null {
   if (o === null || typeof o !== "object") return "outcome is not an object";
   if (typeof o.topic !== "string") return "topic must be a string";
   if (typeof o.clientId !== "string") return "clientId must be a string";
-  if (!outcomes.has(o.outcome)) return `outcome must be valid, invalid, unvalidated or ungoverned (got ${String(o.outcome)})`;
+  if (!outcomes.has(o.outcome))
+    return `outcome must be valid, invalid, unvalidated or ungoverned (got ${String(o.outcome)})`;
   if (!(o.payload instanceof Uint8Array)) return "payload must be a Uint8Array";
   return null;
 }
@@ -115,7 +118,8 @@ class StoreImpl implements Store {
   private migrated = false;
   private lastError: string | undefined;
   private retryDelay: number;
-  private nextRetryAt = 0;
+  /** Set by the retry timer: while down, the database is tried again only when this is set. */
+  private retryDue = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -179,10 +183,16 @@ class StoreImpl implements Store {
   // ---- recording ----
 
   record(outcome: MessageOutcome): void {
-    if (this.closing) return this.recordProblem("record() after close()");
+    if (this.closing) {
+      this.recordProblem("record() after close()");
+      return;
+    }
     try {
       const bad = invalidOutcome(outcome);
-      if (bad) return this.recordProblem(bad);
+      if (bad) {
+        this.recordProblem(bad);
+        return;
+      }
       this.acc.add(outcome, Date.now());
       if (this.acc.rows >= this.o.batchMaxRows && !this.cutScheduled) {
         this.cutScheduled = true;
@@ -199,7 +209,10 @@ class StoreImpl implements Store {
   private recordProblem(reason: string): void {
     // Logged for the first and then every 1000th occurrence: loud, without flooding the log.
     if (this.recordErrors++ % 1000 === 0) {
-      this.o.logger.error({ reason, occurrences: this.recordErrors }, "store: an outcome could not be recorded");
+      this.o.logger.error(
+        { reason, occurrences: this.recordErrors },
+        "store: an outcome could not be recorded",
+      );
     }
   }
 
@@ -209,7 +222,7 @@ class StoreImpl implements Store {
       batch = this.acc.cut(Date.now());
     } catch (err) {
       // Cannot happen with validated outcomes; if it does, say so loudly rather than crash the broker.
-      this.drop(0, "UNS_ERR_STORE_SPOOL_WRITE", "store: could not build a batch, results DROPPED", {
+      this.drop(0, "UNS_ERR_STORE_RECORD", "store: could not build a batch, results DROPPED", {
         err: errorMessage(err),
       });
       return;
@@ -230,7 +243,17 @@ class StoreImpl implements Store {
         try {
           while (this.pumpAgain) {
             this.pumpAgain = false;
-            await this.drain();
+            try {
+              await this.drain();
+            } catch (err) {
+              // A spool file that cannot be deleted, say: never an unhandled rejection in the
+              // broker; log, back off, try again (written batches are not applied twice).
+              this.o.logger.error(
+                { code: "UNS_ERR_STORE_WRITE", err: errorMessage(err) },
+                "store: writer failed",
+              );
+              this.markDown(err);
+            }
           }
         } finally {
           this.pump = null;
@@ -240,11 +263,14 @@ class StoreImpl implements Store {
     return this.pump;
   }
 
-  /** Write the spool (oldest first), then the queue. Never rejects. */
+  /** Write the spool (oldest first), then the queue; database errors are handled here. */
   private async drain(): Promise<void> {
     for (;;) {
       if (!this.up) {
-        if (Date.now() < this.nextRetryAt) return this.spoolQueue();
+        // Flag, not a clock comparison: a timer may fire a millisecond "early" by Date.now(),
+        // and a retry skipped then would never be scheduled again.
+        if (!this.retryDue) return this.spoolQueue();
+        this.retryDue = false;
         try {
           await this.db.ping();
           if (!this.migrated) {
@@ -291,7 +317,7 @@ class StoreImpl implements Store {
       }
       if (!batch) return;
       try {
-        await writeBatch(this.db.orm, batch);
+        await writeBatch(this.db, batch);
         this.markUp();
         this.attempts.delete(batch.id);
         if (entry) await this.spool.remove(entry);
@@ -329,10 +355,15 @@ class StoreImpl implements Store {
     } catch {
       // logged below; the batch is dropped either way
     }
-    this.drop(batch.outcomes, "UNS_ERR_STORE_BATCH_REJECTED", "store: the database rejected a batch; set aside", {
-      file,
-      err: errorMessage(rootCause(err)),
-    });
+    this.drop(
+      batch.outcomes,
+      "UNS_ERR_STORE_BATCH_REJECTED",
+      "store: the database rejected a batch; set aside",
+      {
+        file,
+        err: errorMessage(rootCause(err)),
+      },
+    );
     return true;
   }
 
@@ -362,7 +393,13 @@ class StoreImpl implements Store {
     this.droppedBatches++;
     this.droppedOutcomes += outcomes;
     this.o.logger.error(
-      { code, outcomes, droppedBatches: this.droppedBatches, droppedOutcomes: this.droppedOutcomes, ...fields },
+      {
+        code,
+        outcomes,
+        droppedBatches: this.droppedBatches,
+        droppedOutcomes: this.droppedOutcomes,
+        ...fields,
+      },
       msg,
     );
   }
@@ -373,7 +410,8 @@ class StoreImpl implements Store {
     }
     this.up = true;
     this.retryDelay = this.o.retryMinMs;
-    this.nextRetryAt = 0;
+    this.retryDue = false;
+    clearTimeout(this.retryTimer);
   }
 
   private markDown(err: unknown, msg = "store: database write failed; spooling and retrying"): void {
@@ -383,10 +421,13 @@ class StoreImpl implements Store {
     }
     this.up = false;
     this.lastError = message;
-    this.nextRetryAt = Date.now() + this.retryDelay;
+    this.retryDue = false;
+    clearTimeout(this.retryTimer);
     if (!this.closing) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.kick(), this.retryDelay);
+      this.retryTimer = setTimeout(() => {
+        this.retryDue = true;
+        void this.kick();
+      }, this.retryDelay);
       this.retryTimer.unref();
     }
     this.retryDelay = Math.min(this.retryDelay * 2, this.o.retryMaxMs);
@@ -410,9 +451,14 @@ class StoreImpl implements Store {
     await this.pump; // a run started by a timer just before close
     this.closed = true;
     if (this.pendingContracts.length) {
-      this.o.logger.warn({ documents: this.pendingContracts.length }, "store: contracts not recorded (database down)");
+      this.o.logger.warn(
+        { documents: this.pendingContracts.length },
+        "store: contracts not recorded (database down)",
+      );
     }
-    await this.db.close().catch((err) => this.o.logger.warn({ err: errorMessage(err) }, "store: close failed"));
+    await this.db
+      .close()
+      .catch((err) => this.o.logger.warn({ err: errorMessage(err) }, "store: close failed"));
   }
 
   health(): StoreHealth {
@@ -473,7 +519,8 @@ class StoreImpl implements Store {
     this.assertOpen();
     const cutoff = new Date(now.getTime() - this.o.retentionDays * dayMs);
     const r = await this.query(() => q.deleteOlderThan(this.db, cutoff));
-    if (r.violations || r.counts) this.o.logger.info({ ...r, cutoff: cutoff.toISOString() }, "store: retention");
+    if (r.violations || r.counts)
+      this.o.logger.info({ ...r, cutoff: cutoff.toISOString() }, "store: retention");
     return { cutoff: cutoff.toISOString(), ...r };
   }
 

@@ -53,10 +53,18 @@ export async function tempDir(prefix = "uns-store-"): Promise<{ path: string; re
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+export async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  opts: { timeoutMs?: number; state?: () => unknown } = {},
+) {
+  const timeoutMs = opts.timeoutMs ?? 45_000;
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > until) {
+      const state = opts.state ? ` (state: ${JSON.stringify(opts.state())})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state}`);
+    }
     await sleep(25);
   }
 }

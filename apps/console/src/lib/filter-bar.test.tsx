@@ -10,7 +10,8 @@ import { FilterBar } from "./filter-bar";
 // The channel picker lists the channels of GET /api/v1/contracts; answer it here.
 beforeEach(() => {
   vi.stubGlobal("fetch", async (url: string) => {
-    if (String(url).startsWith("/api/v1/contracts")) return Response.json({ channels: [{ id: "weldSpot" }, { id: "lineState" }] });
+    if (String(url).startsWith("/api/v1/contracts"))
+      return Response.json({ channels: [{ id: "weldSpot" }, { id: "lineState" }] });
     return new Response("{}", { status: 404 });
   });
 });
@@ -19,7 +20,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function setup(path: string, fields: Parameters<typeof FilterBar>[0]["fields"] = ["topic", "channel", "client", "kind"]) {
+function setup(
+  path: string,
+  fields: Parameters<typeof FilterBar>[0]["fields"] = ["topic", "channel", "client", "kind"],
+) {
   const loc = memoryLocation({ path, record: true });
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
@@ -65,7 +69,9 @@ describe("FilterBar", () => {
     const { last } = setup("/?range=custom&from=2026-11-22T10:00:00Z&to=2026-11-22T12:00:00Z", []);
     const from = screen.getByLabelText(/^From \(Europe\/Berlin/) as HTMLInputElement;
     expect(from.value).toBe("2026-11-22T11:00");
-    expect((screen.getByLabelText(/^To \(Europe\/Berlin/) as HTMLInputElement).value).toBe("2026-11-22T13:00");
+    expect((screen.getByLabelText(/^To \(Europe\/Berlin/) as HTMLInputElement).value).toBe(
+      "2026-11-22T13:00",
+    );
     fireEvent.change(from, { target: { value: "2026-11-22T09:30" } });
     act(() => {
       fireEvent.click(screen.getByRole("button", { name: "Apply" }));

@@ -3,13 +3,15 @@ import { apiQuery, parseFilters, patchSearch, serializeFilters, windowOf } from 
 
 describe("filters <-> URL", () => {
   it("reads every filter from the query string", () => {
-    expect(parseFilters("?range=1h&topic=acme/plant-a/&channel=weldSpot&client=robot-7&kind=schema")).toEqual({
-      range: "1h",
-      topic: "acme/plant-a/",
-      channel: "weldSpot",
-      client: "robot-7",
-      kind: "schema",
-    });
+    expect(parseFilters("?range=1h&topic=acme/plant-a/&channel=weldSpot&client=robot-7&kind=schema")).toEqual(
+      {
+        range: "1h",
+        topic: "acme/plant-a/",
+        channel: "weldSpot",
+        client: "robot-7",
+        kind: "schema",
+      },
+    );
   });
 
   it("defaults to the last 24 hours and ignores parameters that are not filters", () => {
@@ -18,7 +20,10 @@ describe("filters <-> URL", () => {
   });
 
   it("falls back per value on a hand-edited URL", () => {
-    expect(parseFilters("range=2weeks&topic=%20%20&channel=weldSpot")).toEqual({ range: "24h", channel: "weldSpot" });
+    expect(parseFilters("range=2weeks&topic=%20%20&channel=weldSpot")).toEqual({
+      range: "24h",
+      channel: "weldSpot",
+    });
     // A custom window without a readable start is no window.
     expect(parseFilters("range=custom&from=yesterday")).toEqual({ range: "24h" });
   });
@@ -26,7 +31,10 @@ describe("filters <-> URL", () => {
   it("keeps a custom window as ISO instants", () => {
     const f = parseFilters("range=custom&from=2026-11-22T10:00:00Z&to=2026-11-22T12:00:00%2B01:00");
     expect(f).toEqual({ range: "custom", from: "2026-11-22T10:00:00.000Z", to: "2026-11-22T11:00:00.000Z" });
-    expect(windowOf(f)).toEqual({ from: new Date("2026-11-22T10:00:00Z"), to: new Date("2026-11-22T11:00:00Z") });
+    expect(windowOf(f)).toEqual({
+      from: new Date("2026-11-22T10:00:00Z"),
+      to: new Date("2026-11-22T11:00:00Z"),
+    });
   });
 
   it("drops from/to unless the window is custom", () => {
@@ -35,21 +43,32 @@ describe("filters <-> URL", () => {
 
   it("writes a canonical, readable query string: fixed order, defaults left out, slashes kept", () => {
     expect(serializeFilters({ range: "24h" })).toBe("");
-    expect(serializeFilters({ kind: "schema", topic: "acme/plant-a/", range: "1h", client: "a b" })).toBe("range=1h&topic=acme/plant-a/&client=a+b&kind=schema");
-    expect(serializeFilters({ range: "7d", channel: "weldSpot" }, { sort: "invalidShare", cursor: undefined })).toBe("range=7d&channel=weldSpot&sort=invalidShare");
+    expect(serializeFilters({ kind: "schema", topic: "acme/plant-a/", range: "1h", client: "a b" })).toBe(
+      "range=1h&topic=acme/plant-a/&client=a+b&kind=schema",
+    );
+    expect(
+      serializeFilters({ range: "7d", channel: "weldSpot" }, { sort: "invalidShare", cursor: undefined }),
+    ).toBe("range=7d&channel=weldSpot&sort=invalidShare");
   });
 
   it("round-trips: parse(serialize(f)) = f", () => {
     const cases = [
       { range: "1h" as const },
-      { range: "custom" as const, from: "2026-11-22T10:00:00.000Z", to: "2026-11-22T11:00:00.000Z", topic: "acme/x y/&z" },
+      {
+        range: "custom" as const,
+        from: "2026-11-22T10:00:00.000Z",
+        to: "2026-11-22T11:00:00.000Z",
+        topic: "acme/x y/&z",
+      },
       { range: "7d" as const, channel: "weld/spot", client: "c#1", kind: "not-json" },
     ];
     for (const f of cases) expect(parseFilters(serializeFilters(f))).toEqual(f);
   });
 
   it("patches a query string, keeping page parameters and re-validating filters", () => {
-    expect(patchSearch("range=1h&sort=messages&cursor=c1", { topic: "acme/", cursor: undefined })).toBe("range=1h&topic=acme/&sort=messages");
+    expect(patchSearch("range=1h&sort=messages&cursor=c1", { topic: "acme/", cursor: undefined })).toBe(
+      "range=1h&topic=acme/&sort=messages",
+    );
     expect(patchSearch("range=1h&topic=acme/", { topic: "" })).toBe("range=1h");
     expect(patchSearch("range=custom&from=2026-11-22T10:00:00Z", { range: "7d" })).toBe("range=7d");
   });

@@ -32,9 +32,15 @@ describe("formatTime", () => {
 
   it("leaves out seconds or today's date when asked", () => {
     const now = new Date("2026-11-22T15:00:00Z");
-    expect(formatTime("2026-11-22T10:00:05Z", "Europe/Berlin", { seconds: false })).toBe("2026-11-22 11:00 CET");
-    expect(formatTime("2026-11-22T10:00:05Z", "Europe/Berlin", { omitTodayDate: true, now })).toBe("11:00:05 CET");
-    expect(formatTime("2026-11-21T10:00:05Z", "Europe/Berlin", { omitTodayDate: true, now })).toBe("2026-11-21 11:00:05 CET");
+    expect(formatTime("2026-11-22T10:00:05Z", "Europe/Berlin", { seconds: false })).toBe(
+      "2026-11-22 11:00 CET",
+    );
+    expect(formatTime("2026-11-22T10:00:05Z", "Europe/Berlin", { omitTodayDate: true, now })).toBe(
+      "11:00:05 CET",
+    );
+    expect(formatTime("2026-11-21T10:00:05Z", "Europe/Berlin", { omitTodayDate: true, now })).toBe(
+      "2026-11-21 11:00:05 CET",
+    );
   });
 
   it("says so when the time is unreadable", () => {
@@ -53,9 +59,15 @@ describe("zones", () => {
   });
 
   it("reads a wall-clock time typed in the plant's zone as the right instant", () => {
-    expect(fromZonedInput("2026-11-22T11:00", "Europe/Berlin")?.toISOString()).toBe("2026-11-22T10:00:00.000Z");
-    expect(fromZonedInput("2026-07-01T12:00", "Europe/Berlin")?.toISOString()).toBe("2026-07-01T10:00:00.000Z");
-    expect(fromZonedInput("2026-11-22T08:30:15", "Asia/Kolkata")?.toISOString()).toBe("2026-11-22T03:00:15.000Z");
+    expect(fromZonedInput("2026-11-22T11:00", "Europe/Berlin")?.toISOString()).toBe(
+      "2026-11-22T10:00:00.000Z",
+    );
+    expect(fromZonedInput("2026-07-01T12:00", "Europe/Berlin")?.toISOString()).toBe(
+      "2026-07-01T10:00:00.000Z",
+    );
+    expect(fromZonedInput("2026-11-22T08:30:15", "Asia/Kolkata")?.toISOString()).toBe(
+      "2026-11-22T03:00:15.000Z",
+    );
     expect(fromZonedInput("garbage", "UTC")).toBeNull();
   });
 
@@ -67,7 +79,9 @@ describe("zones", () => {
 
   it("takes the earlier instant in the hour a clock change repeats, and moves a skipped time forward", () => {
     // 2026-10-25 02:30 happens twice in Berlin (CEST, then CET).
-    expect(fromZonedInput("2026-10-25T02:30", "Europe/Berlin")?.toISOString()).toBe("2026-10-25T00:30:00.000Z");
+    expect(fromZonedInput("2026-10-25T02:30", "Europe/Berlin")?.toISOString()).toBe(
+      "2026-10-25T00:30:00.000Z",
+    );
     // 2026-03-29 02:30 does not exist in Berlin.
     const skipped = fromZonedInput("2026-03-29T02:30", "Europe/Berlin");
     expect(skipped?.toISOString()).toBe("2026-03-29T01:30:00.000Z"); // 03:30 CEST

@@ -8,15 +8,28 @@ const text = (lines: { indent: number; segments: { text: string }[] }[]) =>
 function marked(value: unknown, errors: Parameters<typeof highlightPayload>[1], which = 0): string[] {
   return highlightPayload(value, errors)
     .filter((l) => l.errors.includes(which))
-    .map((l) => l.segments.map((s) => s.text).join("").trim());
+    .map((l) =>
+      l.segments
+        .map((s) => s.text)
+        .join("")
+        .trim(),
+    );
 }
 
 /** The tokens an error marks (the `<mark>`s on screen). */
 function marks(value: unknown, errors: Parameters<typeof highlightPayload>[1], which = 0): string[] {
-  return highlightPayload(value, errors).flatMap((l) => l.segments.filter((_, j) => l.segmentErrors[j]?.includes(which)).map((s) => s.text));
+  return highlightPayload(value, errors).flatMap((l) =>
+    l.segments.filter((_, j) => l.segmentErrors[j]?.includes(which)).map((s) => s.text),
+  );
 }
 
-const spot = { spotId: "s-1", time: "2026-11-22T10:00:00Z", currentKA: 45.5, weldTimeMs: 300, curve: [1, 2, "x", 4] };
+const spot = {
+  spotId: "s-1",
+  time: "2026-11-22T10:00:00Z",
+  currentKA: 45.5,
+  weldTimeMs: 300,
+  curve: [1, 2, "x", 4],
+};
 
 describe("prettyLines", () => {
   it("prints like JSON.stringify(value, null, 2)", () => {
@@ -25,14 +38,23 @@ describe("prettyLines", () => {
   });
 
   it("gives every line the JSON Pointer of its value", () => {
-    expect(prettyLines({ a: [1], "x/y": 2 }).map((l) => l.path)).toEqual(["", "/a", "/a/0", "/a", "/x~1y", ""]);
+    expect(prettyLines({ a: [1], "x/y": 2 }).map((l) => l.path)).toEqual([
+      "",
+      "/a",
+      "/a/0",
+      "/a",
+      "/x~1y",
+      "",
+    ]);
   });
 
   it("packs long arrays of numbers ten to a line, each value still addressable", () => {
     const curve = Array.from({ length: 400 }, (_, i) => i);
     const lines = prettyLines({ curve });
     expect(lines).toHaveLength(2 + 2 + 40);
-    expect(lines[2]?.segments.filter((s) => s.role === "number").map((s) => s.path)).toEqual(Array.from({ length: 10 }, (_, i) => `/curve/${i}`));
+    expect(lines[2]?.segments.filter((s) => s.role === "number").map((s) => s.path)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `/curve/${i}`),
+    );
     expect(JSON.parse(text(lines))).toEqual({ curve });
   });
 });
@@ -47,27 +69,49 @@ describe("JSON Pointer", () => {
 
 describe("errorTarget", () => {
   it("points at the value for value keywords", () => {
-    expect(errorTarget({ instancePath: "/currentKA", keyword: "maximum" })).toEqual({ path: "/currentKA", mode: "value" });
+    expect(errorTarget({ instancePath: "/currentKA", keyword: "maximum" })).toEqual({
+      path: "/currentKA",
+      mode: "value",
+    });
   });
 
   it("points at the extra property, not its parent, for additionalProperties", () => {
-    expect(errorTarget({ instancePath: "", keyword: "additionalProperties", params: { additionalProperty: "temp" } })).toEqual({
+    expect(
+      errorTarget({
+        instancePath: "",
+        keyword: "additionalProperties",
+        params: { additionalProperty: "temp" },
+      }),
+    ).toEqual({
       path: "/temp",
       mode: "value",
       detail: "temp",
     });
-    expect(errorTarget({ instancePath: "/meta", keyword: "additionalProperties", params: { additionalProperty: "a/b" } }).path).toBe("/meta/a~1b");
+    expect(
+      errorTarget({
+        instancePath: "/meta",
+        keyword: "additionalProperties",
+        params: { additionalProperty: "a/b" },
+      }).path,
+    ).toBe("/meta/a~1b");
   });
 
   it("points at the object a required property is missing from", () => {
-    expect(errorTarget({ instancePath: "/pos", keyword: "required", params: { missingProperty: "x" } })).toEqual({ path: "/pos", mode: "missing", detail: "x" });
+    expect(
+      errorTarget({ instancePath: "/pos", keyword: "required", params: { missingProperty: "x" } }),
+    ).toEqual({ path: "/pos", mode: "missing", detail: "x" });
   });
 });
 
 describe("highlightPayload", () => {
   it("marks a failing top-level field: /currentKA", () => {
-    expect(marked(spot, [{ instancePath: "/currentKA", keyword: "maximum" }])).toEqual(['"currentKA": 45.5,']);
-    expect(marks(spot, [{ instancePath: "/currentKA", keyword: "maximum" }])).toEqual(['"currentKA"', "45.5"]);
+    expect(marked(spot, [{ instancePath: "/currentKA", keyword: "maximum" }])).toEqual([
+      '"currentKA": 45.5,',
+    ]);
+    expect(marks(spot, [{ instancePath: "/currentKA", keyword: "maximum" }])).toEqual([
+      '"currentKA"',
+      "45.5",
+    ]);
   });
 
   it("marks one element of an array: /curve/2", () => {
@@ -84,20 +128,32 @@ describe("highlightPayload", () => {
 
   it("marks the extra property of an additionalProperties error, not the whole object", () => {
     const v = { ...spot, temperature: 20 };
-    const e = [{ instancePath: "", keyword: "additionalProperties", params: { additionalProperty: "temperature" } }];
+    const e = [
+      { instancePath: "", keyword: "additionalProperties", params: { additionalProperty: "temperature" } },
+    ];
     expect(marked(v, e)).toEqual(['"temperature": 20']);
   });
 
   it("marks a whole array or object when it fails as a whole", () => {
     const v = { curve: [1, 2, 3], meta: { a: 1 } };
-    expect(marked(v, [{ instancePath: "/curve", keyword: "maxItems" }])).toEqual(['"curve": [', "1,", "2,", "3", "],"]);
+    expect(marked(v, [{ instancePath: "/curve", keyword: "maxItems" }])).toEqual([
+      '"curve": [',
+      "1,",
+      "2,",
+      "3",
+      "],",
+    ]);
     expect(marked(v, [{ instancePath: "/meta", keyword: "type" }])).toEqual(['"meta": {', '"a": 1', "}"]);
   });
 
   it("marks only the opening line of an object that lacks a required property", () => {
     const v = { pos: { y: 1 }, other: 2 };
-    expect(marked(v, [{ instancePath: "/pos", keyword: "required", params: { missingProperty: "x" } }])).toEqual(['"pos": {']);
-    expect(marked(v, [{ instancePath: "", keyword: "required", params: { missingProperty: "spotId" } }])).toEqual(["{"]);
+    expect(
+      marked(v, [{ instancePath: "/pos", keyword: "required", params: { missingProperty: "x" } }]),
+    ).toEqual(['"pos": {']);
+    expect(
+      marked(v, [{ instancePath: "", keyword: "required", params: { missingProperty: "spotId" } }]),
+    ).toEqual(["{"]);
   });
 
   it("falls back to the nearest existing parent for a path the payload does not have", () => {
@@ -122,6 +178,10 @@ describe("highlightPayload", () => {
   it("handles keys with / and ~", () => {
     const v = { "a/b": 1, "c~d": 2 };
     expect(marked(v, [{ instancePath: "/a~1b", keyword: "type" }])).toEqual(['"a/b": 1,']);
-    expect(marked(v, [{ instancePath: "", keyword: "additionalProperties", params: { additionalProperty: "c~d" } }])).toEqual(['"c~d": 2']);
+    expect(
+      marked(v, [
+        { instancePath: "", keyword: "additionalProperties", params: { additionalProperty: "c~d" } },
+      ]),
+    ).toEqual(['"c~d": 2']);
   });
 });

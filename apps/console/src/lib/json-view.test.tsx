@@ -18,7 +18,10 @@ describe("JsonView", () => {
         label="Payload"
       />,
     );
-    const marks = [...container.querySelectorAll("mark")].map((m) => [m.getAttribute("data-path"), m.textContent]);
+    const marks = [...container.querySelectorAll("mark")].map((m) => [
+      m.getAttribute("data-path"),
+      m.textContent,
+    ]);
     expect(marks).toEqual([
       ["/currentKA", '"currentKA"'],
       ["/currentKA", "45.5"],

@@ -13,9 +13,16 @@ const schema = {
 
 describe("resolveSchemaPath", () => {
   it("finds the subschema that holds the failing keyword", () => {
-    expect(resolveSchemaPath(schema, "#/properties/currentKA/maximum")).toEqual({ pointer: "/properties/currentKA", schema: { type: "number", maximum: 30 }, keyword: "maximum" });
+    expect(resolveSchemaPath(schema, "#/properties/currentKA/maximum")).toEqual({
+      pointer: "/properties/currentKA",
+      schema: { type: "number", maximum: 30 },
+      keyword: "maximum",
+    });
     expect(resolveSchemaPath(schema, "#/properties/curve/items/type")?.schema).toEqual({ type: "number" });
-    expect(resolveSchemaPath(schema, "#/additionalProperties")).toMatchObject({ pointer: "", keyword: "additionalProperties" });
+    expect(resolveSchemaPath(schema, "#/additionalProperties")).toMatchObject({
+      pointer: "",
+      keyword: "additionalProperties",
+    });
     expect(resolveSchemaPath(schema, "#/properties/a~1b/type")?.pointer).toBe("/properties/a~1b");
   });
 

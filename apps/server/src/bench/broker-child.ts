@@ -5,7 +5,7 @@
  * embedded database. Talks to the bench over IPC: "ready" with the port, then "totals" on request,
  * and exits on "stop".
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,17 @@ import { BENCH_PASSWORD, type ChildReply, type ChildRequest, PUBLISHER_USER, SUB
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { fixtures: { type: "string" }, workers: { type: "string" } },
+  options: {
+    fixtures: { type: "string" },
+    workers: { type: "string" },
+    nodelay: { type: "boolean", default: false },
+    /** Where to write the time marks that bound the measured window in --cpu-prof profiles. */
+    marks: { type: "string" },
+    /** Start with a copy of this data folder (an initialised embedded database). */
+    "data-template": { type: "string" },
+    /** Initialise the embedded database in this folder and keep it, to be used as a template. */
+    "make-template": { type: "string" },
+  },
 });
 const kind = positionals[0];
 
@@ -26,11 +36,20 @@ function send(msg: ChildReply): void {
 // The bench going away must not leave a broker behind.
 process.on("disconnect", () => process.exit(0));
 
+/**
+ * `--nodelay`: turn Nagle's algorithm off on every MQTT connection, the same way for both brokers
+ * (aedes leaves it on). An experiment, not what the server ships.
+ */
+function noDelay(client: { conn: unknown }): void {
+  (client.conn as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+}
+
 async function startBare() {
   // Imported here so the bare broker's memory holds aedes only, not the UNS server's modules.
   const { Aedes } = await import("aedes");
   const broker = await Aedes.createBroker();
-  const server = createServer({ noDelay: process.env.BENCH_NODELAY === "1" }, broker.handle);
+  if (values.nodelay) broker.on("client", noDelay);
+  const server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   return {
@@ -56,6 +75,11 @@ async function startUns() {
   cpSync(join(fixtures, "topics"), join(dir, "topics"), { recursive: true });
   await addUser(join(dir, "topics"), PUBLISHER_USER, BENCH_PASSWORD, ["device"]);
   await addUser(join(dir, "topics"), SUBSCRIBER_USER, BENCH_PASSWORD, ["viewer"]);
+  // A fresh embedded database runs initdb and the migrations: seconds of work that is not what we
+  // measure, so every run but the first starts from a copy of one initialised data folder.
+  const template = values["data-template"];
+  if (template) cpSync(template, join(dir, "data"), { recursive: true });
+  const dataDir = values["make-template"] ?? join(dir, "data");
   // env: {} so settings in the caller's shell do not change what is measured.
   const config = loadConfig({
     env: {},
@@ -64,7 +88,7 @@ async function startUns() {
       "mqtt.port": 0,
       "http.host": "127.0.0.1",
       "http.port": 0,
-      dataDir: join(dir, "data"),
+      dataDir,
       contractsDir: join(dir, "asyncapi"),
       topicsDir: join(dir, "topics"),
       "log.level": "silent",
@@ -72,6 +96,7 @@ async function startUns() {
     },
   });
   const server = await createUnsServer(config);
+  if (values.nodelay) server.broker.broker.on("client", noDelay);
   const { mqttPort } = await server.start();
   return {
     port: mqttPort,
@@ -90,8 +115,14 @@ async function startUns() {
 try {
   if (kind !== "bare" && kind !== "uns") throw new Error(`usage: broker-child.js bare|uns (got ${kind})`);
   const broker = kind === "bare" ? await startBare() : await startUns();
+  // Microseconds on the monotonic clock, the time base of V8's CPU profiles (startTime, timeDeltas).
+  const marks: Record<string, number> = {};
   process.on("message", (msg: ChildRequest) => {
     if (msg.type === "totals") send({ type: "totals", id: msg.id, totals: broker.totals() });
+    else if (msg.type === "mark") {
+      marks[msg.name] = Number(process.hrtime.bigint() / 1000n);
+      if (values.marks) writeFileSync(values.marks, JSON.stringify(marks));
+    }
     else if (msg.type === "stop") {
       broker.stop().then(
         () => process.exit(0),

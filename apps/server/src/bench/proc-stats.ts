@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * CPU and memory of another process from /proc (Linux), read from outside so that measuring a
@@ -13,9 +13,9 @@ try {
   // getconf missing: 100 Hz is what Linux reports on every common architecture.
 }
 
-/** User + system CPU time of all threads of `pid`, in milliseconds. */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** User + system CPU time of all threads of `pid` (or of its thread `tid`), in milliseconds. */
+export function cpuMs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
   // Fields after the command name, which may hold spaces but ends with the last ')' (proc(5)).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
@@ -56,4 +56,23 @@ export function coreBusyPct(a: CoreTimes[], b: CoreTimes[], core: number): numbe
   const y = b[core];
   if (!x || !y || y.total === x.total) return Number.NaN;
   return (100 * (y.busy - x.busy)) / (y.total - x.total);
+}
+
+/** CPU time per thread of `pid` (thread id -> milliseconds); the main thread's id is `pid`. */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      out.set(Number(tid), cpuMs(pid, Number(tid)));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ export const PUBLISHER_USER = "bench-device";
 /** Role `viewer` in the test fixtures: may subscribe to #. */
 export const SUBSCRIBER_USER = "bench-viewer";
 
-export type ChildRequest = { type: "totals"; id: number } | { type: "stop" };
+export type ChildRequest = { type: "totals"; id: number } | { type: "mark"; name: string } | { type: "stop" };
 
 export interface UnsTotals {
   valid: number;

@@ -5,13 +5,14 @@
  * how to read the table.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LoadGenerator, percentile } from "./load-generator.js";
-import { type CoreTimes, coreBusyPct, coreTimes, cpuMs, memory } from "./proc-stats.js";
+import { type CoreTimes, coreBusyPct, coreTimes, cpuMs, memory, threadCpuMs } from "./proc-stats.js";
 import { BENCH_PASSWORD, type ChildReply, PUBLISHER_USER, SUBSCRIBER_USER, type UnsTotals } from "./protocol.js";
 
 const USAGE = `usage: node apps/server/dist/bench/run.js [options]
@@ -32,8 +33,11 @@ const USAGE = `usage: node apps/server/dist/bench/run.js [options]
   --generator-core N      core the load generator runs on (default 1)
   --quiet-wait S          before each run, wait up to S seconds for both cores to be idle
                           (other jobs below 10 %); 0 = do not wait (default 60)
+  --tcp-nodelay           experiment: turn Nagle's algorithm off on the brokers' MQTT sockets
+                          (both brokers alike; aedes and the server leave it on)
   --no-pin                do not use taskset
-  --cpu-prof              write V8 CPU profiles of the UNS broker to dist/bench/profiles/
+  --cpu-prof              write V8 CPU profiles of every broker thread to dist/bench/profiles/<broker>-<n>/;
+                          read them with profile-summary.js <dir> (max-throughput window only)
   --json PATH             where to write the results (default dist/bench/last-result.json)
 `;
 
@@ -54,6 +58,7 @@ const { values: flags } = parseArgs({
     "broker-core": { type: "string", default: "0" },
     "generator-core": { type: "string", default: "1" },
     "quiet-wait": { type: "string", default: "60" },
+    "tcp-nodelay": { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     json: { type: "string" },
@@ -107,6 +112,7 @@ const opts = {
   brokerCore: Number(flags["broker-core"]),
   generatorCore: Number(flags["generator-core"]),
   cpuProf: flags["cpu-prof"],
+  tcpNoDelay: flags["tcp-nodelay"],
   quietWaitMs: Number(flags["quiet-wait"]) * 1000,
 };
 for (const n of opts.publishers) {
@@ -145,18 +151,29 @@ interface BrokerProcess {
   port: number;
   info: Record<string, unknown>;
   totals(): Promise<UnsTotals | null>;
+  /** Marks a moment in the child (for --cpu-prof: the window profile-summary looks at). */
+  mark(name: string): void;
   stop(): Promise<void>;
 }
 
-function startBroker(kind: BrokerKind): Promise<BrokerProcess> {
+let profiled = 0;
+
+/** An initialised embedded database the UNS runs start from (see broker-child.ts). */
+let dataTemplate: string | null = null;
+
+function startBroker(kind: BrokerKind, makeTemplate?: string): Promise<BrokerProcess> {
   const uns = kind !== "bare";
   const nodeArgs: string[] = [];
-  if (opts.cpuProf && uns) {
-    const dir = here("./profiles/");
+  const childArgs: string[] = [];
+  if (makeTemplate) childArgs.push("--make-template", makeTemplate);
+  else if (uns && dataTemplate) childArgs.push("--data-template", dataTemplate);
+  if (opts.cpuProf && !makeTemplate) {
+    const dir = here(`./profiles/${kind}-${++profiled}/`);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
+    childArgs.push("--marks", `${dir}marks.json`);
   }
-  const script = [here("./broker-child.js"), uns ? "uns" : "bare", ...(opts.workers ? ["--workers", String(opts.workers)] : [])];
+  const script = [here("./broker-child.js"), uns ? "uns" : "bare", ...childArgs, ...(opts.workers ? ["--workers", String(opts.workers)] : []), ...(opts.tcpNoDelay ? ["--nodelay"] : [])];
   const child: ChildProcess = pinned
     ? spawn("taskset", ["-c", String(opts.brokerCore), process.execPath, ...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
     : spawn(process.execPath, [...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -191,6 +208,7 @@ function startBroker(kind: BrokerKind): Promise<BrokerProcess> {
               waiting.set(id, res);
               child.send({ type: "totals", id });
             }),
+          mark: (name) => child.send({ type: "mark", name }),
           async stop() {
             if (child.exitCode !== null) return;
             child.send({ type: "stop" });
@@ -224,6 +242,17 @@ interface Snapshot {
   sent: number;
   delivered: number;
   cores: CoreTimes[];
+  threads: Map<number, number>;
+}
+
+/**
+ * The broker's CPU by thread: the event loop (the main thread) and the others, busiest first
+ * (validation workers; V8's GC helpers and libuv's pool are the small ones).
+ */
+function threadSplit(a: Snapshot, b: Snapshot, pid: number, seconds: number) {
+  const pct = (tid: number) => ((b.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? 0)) / 10 / seconds;
+  const others = [...b.threads.keys()].filter((t) => t !== pid).map(pct).filter((p) => p >= 0.5).sort((x, y) => y - x);
+  return { mainPct: pct(pid), otherThreadsPct: others.map((p) => Math.round(p * 10) / 10) };
 }
 
 /** CPU used on the broker's and the generator's cores by anything else (other jobs on the machine). */
@@ -245,6 +274,7 @@ interface RunResult {
     brokerCpuUsPerMsg: number;
     generatorCpuPct: number;
     otherLoad: { brokerCorePct: number; generatorCorePct: number };
+    threads: { mainPct: number; otherThreadsPct: number[] };
   };
   latency: {
     samples: number;
@@ -311,6 +341,7 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
       sent: gen.sent,
       delivered: gen.delivered,
       cores: coreTimes(),
+      threads: threadCpuMs(broker.pid),
     };
   };
   try {
@@ -332,8 +363,10 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     gen.startMax();
     await sleep(opts.warmupMs);
     const t0 = snap();
+    broker.mark("from");
     await sleep(opts.durationMs);
     const t1 = snap();
+    broker.mark("to");
     gen.stop();
     const rssEnd = memory(broker.pid).rss;
     if (!(await gen.drain(60_000))) {
@@ -374,6 +407,7 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
         brokerCpuUsPerMsg: ((t1.brokerCpuMs - t0.brokerCpuMs) * 1000) / Math.max(1, delivered),
         generatorCpuPct: tGen,
         otherLoad: otherLoad(t0, t1, tBroker, tGen),
+        threads: threadSplit(t0, t1, broker.pid, tdt),
       },
       latency: {
         samples: lat.length,
@@ -447,13 +481,13 @@ function summarise(runs: RunResult[], bare: Summary | undefined): Summary {
     : null;
   return {
     deliveredPerSec,
-    ratio: bare ? deliveredPerSec / bare.deliveredPerSec : 1,
+    ratio: bare ? deliveredPerSec / bare.deliveredPerSec : Number.NaN,
     brokerCpuPct: m((r) => r.throughput.brokerCpuPct),
     brokerCpuUsPerMsg: m((r) => r.throughput.brokerCpuUsPerMsg),
     generatorCpuPct: m((r) => r.throughput.generatorCpuPct),
     p50Ms: m((r) => r.latency.p50Ms),
     p99Ms,
-    p99DeltaMs: bare ? p99Ms - bare.p99Ms : 0,
+    p99DeltaMs: bare ? p99Ms - bare.p99Ms : Number.NaN,
     latencyBrokerCpuPct: m((r) => r.latency.brokerCpuPct),
     latencyGeneratorCpuPct: m((r) => r.latency.generatorCpuPct),
     peakRssMb: m((r) => r.peakRssMb),
@@ -577,6 +611,15 @@ process.stdout.write(
 const workloads: WorkloadResult[] = [];
 let payloadBytes = 0;
 let failed = false;
+if (opts.brokers.some((b) => b !== "bare")) {
+  const t = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "uns-bench-template-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const b = await startBroker("uns-monitor", join(dir, "data"));
+  await b.stop();
+  dataTemplate = join(dir, "data");
+  process.stdout.write(`embedded database initialised for the UNS runs in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+}
 for (const publishers of opts.publishers) {
   for (const qos of opts.qos) {
     const w: WorkloadResult = { publishers, qos, summaries: {}, runs: [] };
@@ -590,7 +633,8 @@ for (const publishers of opts.publishers) {
           w.runs.push(r);
           process.stdout.write(
             `  ${publishers} pub QoS ${qos} round ${round} ${pad(kind, 11, true)} ${pad(f0(r.throughput.deliveredPerSec), 8)} msg/s ` +
-              `(broker CPU ${f0(r.throughput.brokerCpuPct)}%, gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
+              `(broker CPU ${f0(r.throughput.brokerCpuPct)}%: event loop ${f0(r.throughput.threads.mainPct)}%, ` +
+              `threads ${r.throughput.threads.otherThreadsPct.map(f0).join("/") || "-"}; gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
               `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%)  other load on broker core ${f0(Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct))}%  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
               (r.problems.length ? `  PROBLEMS: ${r.problems.join("; ")}` : "") +
               "\n",

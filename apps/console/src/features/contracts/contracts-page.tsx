@@ -17,9 +17,23 @@ function where(d: Diagnostic): string {
 }
 
 function Diagnostics({ diagnostics }: { diagnostics: Diagnostic[] }) {
-  if (diagnostics.length === 0) return <p className="ok">Every document loaded without problems.</p>;
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const summary =
+    errors === 0 ? (
+      <p className="ok">
+        Every document loaded without errors
+        {diagnostics.length ? `; ${diagnostics.length} warning${diagnostics.length === 1 ? "" : "s"}:` : "."}
+      </p>
+    ) : (
+      <p className="bad">
+        {errors} error{errors === 1 ? "" : "s"}: the documents at fault give no channels (or the last good
+        version stays).
+      </p>
+    );
+  if (diagnostics.length === 0) return summary;
   return (
     <div className="table-wrap">
+      {summary}
       <table data-testid="diagnostics">
         <caption className="sr-only">Problems found while loading the contracts</caption>
         <thead>

@@ -29,8 +29,15 @@ describe("schemaOutline", () => {
     const rows = schemaOutline({
       type: "object",
       properties: {
-        pos: { type: "object", required: ["x"], properties: { x: { type: "number" }, y: { type: "number" } } },
-        boxes: { type: "array", items: { type: "object", properties: { label: { type: "string", maxLength: 20 } } } },
+        pos: {
+          type: "object",
+          required: ["x"],
+          properties: { x: { type: "number" }, y: { type: "number" } },
+        },
+        boxes: {
+          type: "array",
+          items: { type: "object", properties: { label: { type: "string", maxLength: 20 } } },
+        },
       },
     });
     expect(rows.map((r) => [r.path, r.depth, r.required])).toEqual([

@@ -18,7 +18,14 @@ describe("levelNames", () => {
       file: "tree.yaml",
       outside: "deny",
       policy: "monitor",
-      children: [node("acme", "enterprise", [node("plant-a", "site", [node("body-shop", "area", [node("{line}", "line", [node("{cell}", "cell")])])]), node("sandbox", "site")])],
+      children: [
+        node("acme", "enterprise", [
+          node("plant-a", "site", [
+            node("body-shop", "area", [node("{line}", "line", [node("{cell}", "cell")])]),
+          ]),
+          node("sandbox", "site"),
+        ]),
+      ],
     };
     expect(levelNames(tree)).toEqual(["enterprise", "site", "area", "line", "cell"]);
     expect(defaultDepth(levelNames(tree))).toBe(2);

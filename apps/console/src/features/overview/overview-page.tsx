@@ -58,7 +58,9 @@ function Tiles({ filters }: { filters: Filters }) {
                 </div>
                 <div className="tile-value" data-testid={`count-${k}`}>
                   {k === "invalid" && t.invalid > 0 ? (
-                    <Link href={paths.violations(filters)}>{formatCount(t[k])}</Link>
+                    <Link href={paths.violations(filters)} className="tile-link">
+                      {formatCount(t[k])}
+                    </Link>
                   ) : (
                     formatCount(t[k])
                   )}

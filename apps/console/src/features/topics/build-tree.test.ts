@@ -4,8 +4,18 @@ import { ancestors, buildTopicTree, findNode, searchPaths, visibleRows } from ".
 
 // The shape of GET /api/v1/topics `tree` for apps/server/test/fixtures/topics/tree.yaml (abridged).
 const cellLeaves = [
-  { name: "weld-spot", filter: "acme/plant-a/body-shop/+/+/weld-spot", channel: "weldSpot", policy: "monitor" as const },
-  { name: "results/weld-quality", filter: "acme/plant-a/body-shop/+/+/results/weld-quality", channel: "weldQuality", policy: "monitor" as const },
+  {
+    name: "weld-spot",
+    filter: "acme/plant-a/body-shop/+/+/weld-spot",
+    channel: "weldSpot",
+    policy: "monitor" as const,
+  },
+  {
+    name: "results/weld-quality",
+    filter: "acme/plant-a/body-shop/+/+/results/weld-quality",
+    channel: "weldQuality",
+    policy: "monitor" as const,
+  },
 ];
 const tree: TreeDescription = {
   file: "tree.yaml",
@@ -43,9 +53,25 @@ const tree: TreeDescription = {
                   pattern: "^line-[0-9]{2}$",
                   policy: "monitor",
                   filter: "acme/plant-a/body-shop/+",
-                  leaves: [{ name: "state", filter: "acme/plant-a/body-shop/+/state", channel: "lineState", policy: "monitor" }],
+                  leaves: [
+                    {
+                      name: "state",
+                      filter: "acme/plant-a/body-shop/+/state",
+                      channel: "lineState",
+                      policy: "monitor",
+                    },
+                  ],
                   children: [
-                    { key: "{cell}", level: "cell", kind: "variable", pattern: "^cell-[0-9]{2}$", policy: "monitor", filter: "acme/plant-a/body-shop/+/+", leaves: cellLeaves, children: [] },
+                    {
+                      key: "{cell}",
+                      level: "cell",
+                      kind: "variable",
+                      pattern: "^cell-[0-9]{2}$",
+                      policy: "monitor",
+                      filter: "acme/plant-a/body-shop/+/+",
+                      leaves: cellLeaves,
+                      children: [],
+                    },
                   ],
                 },
               ],
@@ -89,7 +115,11 @@ describe("buildTopicTree", () => {
 
   it("adds up counts over each subtree", () => {
     expect(root.counts.total).toBe(165);
-    expect(findNode(root, "acme/plant-a/body-shop/line-01")?.counts).toMatchObject({ valid: 148, invalid: 10, total: 158 });
+    expect(findNode(root, "acme/plant-a/body-shop/line-01")?.counts).toMatchObject({
+      valid: 148,
+      invalid: 10,
+      total: 158,
+    });
     expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-01")?.counts.invalid).toBe(10);
   });
 
@@ -99,7 +129,12 @@ describe("buildTopicTree", () => {
 
   it("names each level from the governed tree, variable levels by their pattern", () => {
     expect(findNode(root, "acme")?.gov).toMatchObject({ type: "node", level: "enterprise" });
-    expect(findNode(root, "acme/plant-a/body-shop/line-01")?.gov).toMatchObject({ type: "node", level: "line", kind: "variable", pattern: "^line-[0-9]{2}$" });
+    expect(findNode(root, "acme/plant-a/body-shop/line-01")?.gov).toMatchObject({
+      type: "node",
+      level: "line",
+      kind: "variable",
+      pattern: "^line-[0-9]{2}$",
+    });
     expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-02")?.gov).toMatchObject({ level: "cell" });
   });
 
@@ -111,9 +146,18 @@ describe("buildTopicTree", () => {
       policy: "monitor",
       description: undefined,
     });
-    expect(findNode(root, "acme/plant-a/body-shop/line-01/state")?.gov).toMatchObject({ type: "leaf", channel: "lineState" });
-    expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-02/results")?.gov).toEqual({ type: "leaf-part", leaf: "results/weld-quality" });
-    expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-02/results/weld-quality")?.gov).toMatchObject({ type: "leaf", channel: "weldQuality" });
+    expect(findNode(root, "acme/plant-a/body-shop/line-01/state")?.gov).toMatchObject({
+      type: "leaf",
+      channel: "lineState",
+    });
+    expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-02/results")?.gov).toEqual({
+      type: "leaf-part",
+      leaf: "results/weld-quality",
+    });
+    expect(findNode(root, "acme/plant-a/body-shop/line-01/cell-02/results/weld-quality")?.gov).toMatchObject({
+      type: "leaf",
+      channel: "weldQuality",
+    });
   });
 
   it("shows governed places with no traffic, and topics outside the tree unmarked", () => {
