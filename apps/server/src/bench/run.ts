@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -35,6 +35,8 @@ const USAGE = `usage: node apps/server/dist/bench/run.js [options]
                           (other jobs below 10 %); 0 = do not wait (default 60)
   --tcp-nodelay           experiment: turn Nagle's algorithm off on the brokers' MQTT sockets
                           (both brokers alike; aedes and the server leave it on)
+  --nice-workers          experiment: lower the priority (nice 19) of every broker thread but the
+                          event loop, so validation only gets CPU the event loop leaves
   --no-pin                do not use taskset
   --cpu-prof              write V8 CPU profiles of every broker thread to dist/bench/profiles/<broker>-<n>/;
                           read them with profile-summary.js <dir> (max-throughput window only)
@@ -59,6 +61,7 @@ const { values: flags } = parseArgs({
     "generator-core": { type: "string", default: "1" },
     "quiet-wait": { type: "string", default: "60" },
     "tcp-nodelay": { type: "boolean", default: false },
+    "nice-workers": { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     json: { type: "string" },
@@ -113,6 +116,7 @@ const opts = {
   generatorCore: Number(flags["generator-core"]),
   cpuProf: flags["cpu-prof"],
   tcpNoDelay: flags["tcp-nodelay"],
+  niceWorkers: flags["nice-workers"],
   quietWaitMs: Number(flags["quiet-wait"]) * 1000,
 };
 for (const n of opts.publishers) {
@@ -346,6 +350,10 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
   };
   try {
     await gen.connect();
+    if (opts.niceWorkers) {
+      // setpriority(2) on a thread id changes that thread only (Linux).
+      for (const tid of threadCpuMs(broker.pid).keys()) if (tid !== broker.pid) setPriority(tid, 19);
+    }
 
     // Latency at a fixed rate first, on a fresh broker.
     gen.startRate(opts.rate);

@@ -73,7 +73,8 @@ export function createValidationPool(options: ValidationPoolOptions) {
   const queued = () => queue.length - queueHead;
 
   function spawn(index: number): void {
-    const worker = new Worker(file);
+    // A clean execArgv: the worker runs compiled JavaScript whatever loader or conditions the parent has.
+    const worker = new Worker(file, { execArgv: [] });
     const slot: Slot = slots[index] ?? { worker, busy: null, batchId: 0, busyMs: 0, restarts: 0, alive: true };
     slot.worker = worker;
     slot.alive = true;
