@@ -5,17 +5,21 @@
  *   uns user list
  *   uns check            tree and contracts agree; every example validates
  *   uns config           every setting, its environment variable and default
+ *   uns docs             regenerate docs/errors.md and docs/configuration.md
  */
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { addUser, checkConsistency, loadAccess, loadContracts, loadTopicTree } from "@uns/contracts";
 import { loadConfig, settingsMarkdown } from "./config.js";
+import { renderConfigDoc, renderErrorsDoc } from "./docs.js";
 
 const usage = `usage: pnpm uns <command>
   user add <name> --role <role>[,<role>...] [--password <pw>]
   user list
   check
   config
+  docs
   help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +29,13 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
   });
   const [cmd, sub, name] = positionals;
+  if (cmd === "docs") {
+    const root = new URL("../../../docs/", import.meta.url);
+    writeFileSync(new URL("errors.md", root), renderErrorsDoc());
+    writeFileSync(new URL("configuration.md", root), renderConfigDoc());
+    console.log("docs/errors.md and docs/configuration.md written");
+    return 0;
+  }
   if (cmd === "config") {
     console.log(settingsMarkdown());
     return 0;

@@ -4,6 +4,7 @@ import { pino, type Logger } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import type { Config } from "./config.js";
+import { createError } from "./errors.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createGovernance } from "./governance.js";
@@ -165,8 +166,15 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       api,
       health,
       async start(): Promise<StartedServer> {
-        const mqttPort = await theBroker.listen(config.mqtt.host, config.mqtt.port);
-        await api!.listen({ host: config.http.host, port: config.http.port });
+        const listening = async <T>(what: string, host: string, port: number, fn: () => Promise<T>): Promise<T> => {
+          try {
+            return await fn();
+          } catch (cause) {
+            throw createError("UNS_ERR_LISTEN", `cannot open ${what} on ${host}:${port}: ${(cause as Error).message}`, { cause });
+          }
+        };
+        const mqttPort = await listening("MQTT", config.mqtt.host, config.mqtt.port, () => theBroker.listen(config.mqtt.host, config.mqtt.port));
+        await listening("HTTP", config.http.host, config.http.port, () => api!.listen({ host: config.http.host, port: config.http.port }));
         const addr = api!.server.address();
         const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
         logger.info(

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderConfigDoc, renderErrorsDoc } from "../src/docs.js";
 import { serverErrorCodes } from "../src/errors.js";
 import { eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
 
@@ -96,13 +97,13 @@ describe("HTTP API", () => {
   });
 });
 
-describe("docs/errors.md", () => {
-  it("documents every error code of the server and the libraries", async () => {
+describe("generated docs", () => {
+  it("docs/errors.md lists every error code of the server and the libraries (regenerate with `pnpm uns docs`)", () => {
     const doc = readFileSync(new URL("../../../docs/errors.md", import.meta.url), "utf8");
-    const { errorCodes } = await import("@uns/contracts");
-    const { storeErrorCodes } = await import("@uns/store");
-    const codes = [...Object.keys(serverErrorCodes), ...Object.keys(errorCodes), ...Object.keys(storeErrorCodes)];
-    const missing = codes.filter((c) => !doc.includes(`\`${c}\``));
-    expect(missing).toEqual([]);
+    expect(doc).toBe(renderErrorsDoc());
+    for (const code of Object.keys(serverErrorCodes)) expect(doc).toContain(`\`${code}\``);
+  });
+  it("docs/configuration.md lists every setting (regenerate with `pnpm uns docs`)", () => {
+    expect(readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8")).toBe(renderConfigDoc());
   });
 });

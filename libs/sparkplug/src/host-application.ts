@@ -104,3 +104,15 @@ export function createHostApplication(opts: { hostId: string; now?: () => number
     isOwnState: (t) => t === topic,
   };
 }
+
+/** Error codes of this library, documented in docs/errors.md. */
+export const sparkplugErrorCodes = {
+  UNS_ERR_SPARKPLUG_HOST_ID: {
+    message: "The Sparkplug host id cannot be used as a topic level.",
+    fix: "Set sparkplug.hostId (UNS_SPARKPLUG_HOST_ID) to a non-empty name without /, + or #.",
+  },
+  UNS_ERR_SPARKPLUG_MAPPING: {
+    message: "topics/sparkplug.yaml (the mirror mapping from Sparkplug ids to UNS topics) is not valid; every problem is listed with its line.",
+    fix: "Correct the listed lines; see libs/sparkplug/README.md for the format.",
+  },
+} as const;

@@ -9,6 +9,7 @@ export {
   REBIRTH_METRIC,
   rebirthCommand,
   SparkplugHostIdError,
+  sparkplugErrorCodes,
   statePayload,
   stateTopic,
 } from "./host-application.js";

@@ -147,6 +147,8 @@ if (!flags.pinned && !flags["no-pin"]) {
   }
 }
 const pinned = flags.pinned;
+// Ctrl-C: run the exit handlers (temporary folders); broker children exit when their IPC channel closes.
+process.on("SIGINT", () => process.exit(130));
 
 // ---------------------------------------------------------------------------------------------
 
