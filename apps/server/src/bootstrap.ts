@@ -9,7 +9,10 @@ import type { Config } from "./config.js";
  * Create an `admin` user with a random password, print it once and keep it in
  * <dataDir>/initial-admin-password (readable by the owner only), like Grafana or Jenkins do.
  */
-export async function ensureFirstUser(config: Readonly<Config>, logger: { warn(obj: object, msg: string): void }): Promise<void> {
+export async function ensureFirstUser(
+  config: Readonly<Config>,
+  logger: { warn(obj: object, msg: string): void },
+): Promise<void> {
   if (config.mqtt.allowAnonymous) return;
   const access = loadAccess(config.topicsDir);
   if (access.users().length > 0) return;

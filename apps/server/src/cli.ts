@@ -42,17 +42,24 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ file: values.config });
   if (cmd === "user" && sub === "add" && name) {
-    const roles = (values.role ?? "").split(",").map((r) => r.trim()).filter(Boolean);
+    const roles = (values.role ?? "")
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean);
     const access = loadAccess(config.topicsDir);
     const known = access.roles();
     const unknown = roles.filter((r) => !known.includes(r));
     if (roles.length === 0 || unknown.length > 0) {
-      console.error(`UNS_ERR_CLI_USAGE: --role must name roles from topics/access.yaml (${known.join(", ")})${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+      console.error(
+        `UNS_ERR_CLI_USAGE: --role must name roles from topics/access.yaml (${known.join(", ")})${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`,
+      );
       return 2;
     }
     const password = values.password ?? randomBytes(12).toString("base64url");
     await addUser(config.topicsDir, name, password, roles);
-    console.log(`user ${name} (roles ${roles.join(", ")}) saved in ${config.topicsDir}/users.yaml${values.password ? "" : `; password: ${password}`}`);
+    console.log(
+      `user ${name} (roles ${roles.join(", ")}) saved in ${config.topicsDir}/users.yaml${values.password ? "" : `; password: ${password}`}`,
+    );
     return 0;
   }
   if (cmd === "user" && sub === "list") {
@@ -63,15 +70,26 @@ async function main(argv: string[]): Promise<number> {
     const tree = loadTopicTree(config.topicsDir);
     const loaded = await loadContracts(config.contractsDir);
     const findings = [
-      ...loaded.diagnostics.filter((d) => d.severity === "error").map((d) => ({ severity: "error", code: d.code, message: d.message, where: `${d.file}${d.line ? `:${d.line}` : ""}` })),
+      ...loaded.diagnostics
+        .filter((d) => d.severity === "error")
+        .map((d) => ({
+          severity: "error",
+          code: d.code,
+          message: d.message,
+          where: `${d.file}${d.line ? `:${d.line}` : ""}`,
+        })),
       ...checkConsistency(tree, loaded.set),
     ];
     for (const f of findings) console.log(`${f.severity.padEnd(7)} ${f.code}  ${f.where}: ${f.message}`);
     const errors = findings.filter((f) => f.severity === "error").length;
-    console.log(`${loaded.set.channels.length} channels in ${loaded.documents.length} documents; ${errors} error(s), ${findings.length - errors} warning(s)`);
+    console.log(
+      `${loaded.set.channels.length} channels in ${loaded.documents.length} documents; ${errors} error(s), ${findings.length - errors} warning(s)`,
+    );
     return errors > 0 ? 1 : 0;
   }
-  console.error(cmd === "help" || !cmd ? usage : `UNS_ERR_CLI_USAGE: unknown command ${positionals.join(" ")}\n${usage}`);
+  console.error(
+    cmd === "help" || !cmd ? usage : `UNS_ERR_CLI_USAGE: unknown command ${positionals.join(" ")}\n${usage}`,
+  );
   return cmd === "help" ? 0 : 2;
 }
 

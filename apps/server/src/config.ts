@@ -35,9 +35,17 @@ export const settings = {
     min: 0,
     doc: "Largest keep-alive a client may ask for (0 = no limit).",
   },
-  "http.host": { kind: "string", default: "0.0.0.0", doc: "Address the HTTP listener (API, console, MQTT over WebSocket at /mqtt) binds to." },
+  "http.host": {
+    kind: "string",
+    default: "0.0.0.0",
+    doc: "Address the HTTP listener (API, console, MQTT over WebSocket at /mqtt) binds to.",
+  },
   "http.port": { kind: "port", default: 8080, doc: "HTTP port; 0 picks a free port (logged)." },
-  dataDir: { kind: "path", default: "./data", doc: "Where the embedded database, the spool and generated secrets live." },
+  dataDir: {
+    kind: "path",
+    default: "./data",
+    doc: "Where the embedded database, the spool and generated secrets live.",
+  },
   databaseUrl: {
     kind: "string",
     default: "",
@@ -45,7 +53,11 @@ export const settings = {
     doc: "PostgreSQL connection string; empty = embedded PGlite database under dataDir.",
   },
   contractsDir: { kind: "path", default: "./asyncapi", doc: "Folder of AsyncAPI documents (watched)." },
-  topicsDir: { kind: "path", default: "./topics", doc: "Folder of the topic tree, access rules and users (watched)." },
+  topicsDir: {
+    kind: "path",
+    default: "./topics",
+    doc: "Folder of the topic tree, access rules and users (watched).",
+  },
   "workers.size": {
     kind: "integer",
     default: availableParallelism(),
@@ -59,30 +71,65 @@ export const settings = {
     min: 1,
     doc: "Messages waiting for or in validation, at most; beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
   },
-  "workers.batchSize": { kind: "integer", default: 256, min: 1, doc: "Messages handed to a worker at once, at most." },
+  "workers.batchSize": {
+    kind: "integer",
+    default: 256,
+    min: 1,
+    doc: "Messages handed to a worker at once, at most.",
+  },
   "validation.maxPayloadBytes": {
     kind: "integer",
     default: 1048576,
     min: 1,
     doc: "Payloads larger than this are not parsed and are recorded as invalid (kind too-large).",
   },
-  "store.batchMaxRows": { kind: "integer", default: 2000, min: 1, doc: "Violations written per database transaction, at most." },
-  "store.flushIntervalMs": { kind: "integer", default: 250, min: 10, doc: "How often results are written (ms)." },
+  "store.batchMaxRows": {
+    kind: "integer",
+    default: 2000,
+    min: 1,
+    doc: "Violations written per database transaction, at most.",
+  },
+  "store.flushIntervalMs": {
+    kind: "integer",
+    default: 250,
+    min: 10,
+    doc: "How often results are written (ms).",
+  },
   "store.spoolMaxBytes": {
     kind: "integer",
     default: 512 * 1024 * 1024,
     min: 1024,
     doc: "Disk spool for results while the database is away (bytes).",
   },
-  "store.payloadCapBytes": { kind: "integer", default: 65536, min: 0, doc: "Payload bytes kept per violation (the full size is kept too)." },
-  "store.retentionDays": { kind: "integer", default: 30, min: 1, doc: "Violations and counts older than this are deleted (days)." },
+  "store.payloadCapBytes": {
+    kind: "integer",
+    default: 65536,
+    min: 0,
+    doc: "Payload bytes kept per violation (the full size is kept too).",
+  },
+  "store.retentionDays": {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    doc: "Violations and counts older than this are deleted (days).",
+  },
   "sparkplug.hostId": {
     kind: "string",
     default: "",
     doc: "Act as Sparkplug B primary host with this host id (publishes STATE); empty = off.",
   },
-  "sparkplug.reorderWindowMs": { kind: "integer", default: 2000, min: 0, doc: "How long a Sparkplug seq gap may wait to be filled (ms)." },
-  "sparkplug.rebirthMinIntervalMs": { kind: "integer", default: 10000, min: 0, doc: "Rebirth requests per edge node, at most one per this interval (ms)." },
+  "sparkplug.reorderWindowMs": {
+    kind: "integer",
+    default: 2000,
+    min: 0,
+    doc: "How long a Sparkplug seq gap may wait to be filled (ms).",
+  },
+  "sparkplug.rebirthMinIntervalMs": {
+    kind: "integer",
+    default: 10000,
+    min: 0,
+    doc: "Rebirth requests per edge node, at most one per this interval (ms).",
+  },
   "console.timeZone": {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -107,7 +154,13 @@ export interface Config {
   topicsDir: string;
   workers: { size: number; queueLength: number; batchSize: number };
   validation: { maxPayloadBytes: number };
-  store: { batchMaxRows: number; flushIntervalMs: number; spoolMaxBytes: number; payloadCapBytes: number; retentionDays: number };
+  store: {
+    batchMaxRows: number;
+    flushIntervalMs: number;
+    spoolMaxBytes: number;
+    payloadCapBytes: number;
+    retentionDays: number;
+  };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   console: { timeZone: string };
   log: { level: string };
@@ -117,7 +170,10 @@ export interface Config {
 export function envName(key: string): string {
   const s = settings[key as SettingKey] as Setting;
   if (s.env) return s.env;
-  return `UNS_${key.replace(/\./g, "_").replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return `UNS_${key
+    .replace(/\./g, "_")
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toUpperCase()}`;
 }
 
 function coerce(key: string, setting: Setting, raw: unknown, source: string, errors: string[]): unknown {
@@ -128,13 +184,20 @@ function coerce(key: string, setting: Setting, raw: unknown, source: string, err
   switch (setting.kind) {
     case "port":
     case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      const n =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : Number.NaN;
       const min = setting.kind === "port" ? 0 : setting.min;
       const max = setting.kind === "port" ? 65535 : setting.max;
       if (!Number.isInteger(n)) return bad(setting.kind === "port" ? "a port number 0-65535" : "an integer");
       if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
         if (setting.kind === "port") return bad("a port number 0-65535");
-        return bad(`an integer${min !== undefined ? ` >= ${min}` : ""}${max !== undefined ? ` and <= ${max}` : ""}`);
+        return bad(
+          `an integer${min !== undefined ? ` >= ${min}` : ""}${max !== undefined ? ` and <= ${max}` : ""}`,
+        );
       }
       return n;
     }
@@ -209,13 +272,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     try {
       fileValues = parseYaml(readFileSync(resolve(cwd, filePath), "utf8")) ?? {};
     } catch (cause) {
-      throw createError("UNS_ERR_CONFIG_FILE", `cannot read config file ${filePath}: ${(cause as Error).message}`, { cause });
+      throw createError(
+        "UNS_ERR_CONFIG_FILE",
+        `cannot read config file ${filePath}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
-    for (const k of unknownKeys(fileValues)) errors.push(`${k} (${filePath}): unknown setting; known settings: ${Object.keys(settings).join(", ")}`);
+    for (const k of unknownKeys(fileValues))
+      errors.push(`${k} (${filePath}): unknown setting; known settings: ${Object.keys(settings).join(", ")}`);
   }
   const knownEnv = new Set(Object.keys(settings).map(envName));
   for (const name of Object.keys(env)) {
-    if (name.startsWith("UNS_") && !knownEnv.has(name) && name !== "UNS_CONFIG" && !name.startsWith("UNS_TEST_")) {
+    if (
+      name.startsWith("UNS_") &&
+      !knownEnv.has(name) &&
+      name !== "UNS_CONFIG" &&
+      !name.startsWith("UNS_TEST_")
+    ) {
       errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
     }
   }
@@ -232,7 +305,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     setPath(out, key, value);
   }
   if (errors.length > 0) {
-    throw createError("UNS_ERR_CONFIG_INVALID", `invalid configuration:\n  - ${errors.join("\n  - ")}`, { details: errors });
+    throw createError("UNS_ERR_CONFIG_INVALID", `invalid configuration:\n  - ${errors.join("\n  - ")}`, {
+      details: errors,
+    });
   }
   return deepFreeze(out) as unknown as Config;
 }

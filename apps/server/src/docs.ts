@@ -20,13 +20,16 @@ export function renderErrorsDoc(): string {
     "# Error codes",
     "",
     "Every error the server reports carries one of these codes: in the log, in API answers",
-    "(`{\"error\": {\"code\", \"message\"}}`) and at start. Payload problems are not errors but",
+    '(`{"error": {"code", "message"}}`) and at start. Payload problems are not errors but',
     "violations, recorded in the compliance store with their kind (`schema`, `not-json`,",
     "`topic-parameter`, `unsupported-format`, `too-large`, `acl`, `topic`, `sparkplug`).",
   ];
   for (const [title, registry] of sections) {
     parts.push("", `## ${title}`, "", "| code | what it means | how to fix it |", "|---|---|---|");
-    for (const [code, info] of Object.entries(registry)) parts.push(`| \`${code}\` | ${info.message.replace(/\|/g, "\\|")} | ${info.fix.replace(/\|/g, "\\|")} |`);
+    for (const [code, info] of Object.entries(registry))
+      parts.push(
+        `| \`${code}\` | ${info.message.replace(/\|/g, "\\|")} | ${info.fix.replace(/\|/g, "\\|")} |`,
+      );
   }
   return `${parts.join("\n")}\n`;
 }

@@ -5,15 +5,39 @@ import { createError as createUnsError, type UnsError } from "@uns/contracts";
  * in step. Libraries keep their own registries (`@uns/contracts`, `@uns/store`).
  */
 export const serverErrorCodes = {
-  UNS_ERR_CONFIG_FILE: { message: "The config file cannot be read or parsed.", fix: "Check the path in UNS_CONFIG / --config and its YAML syntax." },
-  UNS_ERR_CONFIG_INVALID: { message: "One or more settings are invalid; every problem is listed.", fix: "Correct the listed settings; docs/configuration.md lists them all." },
-  UNS_ERR_CONTRACTS_INVALID: { message: "An AsyncAPI document in the contracts folder is broken; the server refuses to start on it.", fix: "Fix the file at the line given, or move it out of the folder." },
-  UNS_ERR_TOPICS_INVALID: { message: "The topic tree or the access rules cannot be loaded.", fix: "Fix the file at the line given." },
-  UNS_ERR_LISTEN: { message: "A port could not be opened.", fix: "Choose another port (UNS_MQTT_PORT / UNS_HTTP_PORT) or stop what holds it; 0 picks a free one." },
-  UNS_ERR_API_VALIDATION: { message: "A request parameter is invalid.", fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter." },
+  UNS_ERR_CONFIG_FILE: {
+    message: "The config file cannot be read or parsed.",
+    fix: "Check the path in UNS_CONFIG / --config and its YAML syntax.",
+  },
+  UNS_ERR_CONFIG_INVALID: {
+    message: "One or more settings are invalid; every problem is listed.",
+    fix: "Correct the listed settings; docs/configuration.md lists them all.",
+  },
+  UNS_ERR_CONTRACTS_INVALID: {
+    message: "An AsyncAPI document in the contracts folder is broken; the server refuses to start on it.",
+    fix: "Fix the file at the line given, or move it out of the folder.",
+  },
+  UNS_ERR_TOPICS_INVALID: {
+    message: "The topic tree or the access rules cannot be loaded.",
+    fix: "Fix the file at the line given.",
+  },
+  UNS_ERR_LISTEN: {
+    message: "A port could not be opened.",
+    fix: "Choose another port (UNS_MQTT_PORT / UNS_HTTP_PORT) or stop what holds it; 0 picks a free one.",
+  },
+  UNS_ERR_API_VALIDATION: {
+    message: "A request parameter is invalid.",
+    fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter.",
+  },
   UNS_ERR_API_NOT_FOUND: { message: "No such resource.", fix: "Check the id or path." },
-  UNS_ERR_API_INTERNAL: { message: "The server failed to answer the request.", fix: "See the server log for the cause; report it if it repeats." },
-  UNS_ERR_API_UNAVAILABLE: { message: "A part the request needs (the database) is not available right now.", fix: "Retry later; /api/v1/health shows which part is down." },
+  UNS_ERR_API_INTERNAL: {
+    message: "The server failed to answer the request.",
+    fix: "See the server log for the cause; report it if it repeats.",
+  },
+  UNS_ERR_API_UNAVAILABLE: {
+    message: "A part the request needs (the database) is not available right now.",
+    fix: "Retry later; /api/v1/health shows which part is down.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
 } as const;
 

@@ -42,7 +42,10 @@ interface Logger {
 function formatDiagnostics(diags: Diagnostic[]): string {
   return diags
     .filter((d) => d.severity === "error")
-    .map((d) => `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ""}` : ""}${d.path ? ` at ${d.path}` : ""}: ${d.message}`)
+    .map(
+      (d) =>
+        `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ""}` : ""}${d.path ? ` at ${d.path}` : ""}: ${d.message}`,
+    )
     .join("\n  ");
 }
 
@@ -50,9 +53,13 @@ async function loadContractsStrict(dir: string) {
   const loaded = await loadContracts(dir);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
-    throw createError("UNS_ERR_CONTRACTS_INVALID", `broken AsyncAPI document(s) in ${dir}:\n  ${formatDiagnostics(errors)}`, {
-      details: errors,
-    });
+    throw createError(
+      "UNS_ERR_CONTRACTS_INVALID",
+      `broken AsyncAPI document(s) in ${dir}:\n  ${formatDiagnostics(errors)}`,
+      {
+        details: errors,
+      },
+    );
   }
   return loaded;
 }
@@ -119,11 +126,23 @@ export async function createGovernance(options: {
       current = snapshot(topics, loaded);
       options.onChange(current);
       options.logger.info({ part }, `${part} reloaded`);
-      report({ at: new Date(), part, ok: true, message: `${part} reloaded`, diagnostics: part === "contracts" ? loaded.diagnostics : [] });
+      report({
+        at: new Date(),
+        part,
+        ok: true,
+        message: `${part} reloaded`,
+        diagnostics: part === "contracts" ? loaded.diagnostics : [],
+      });
     } catch (err) {
       const e = err as Error & { details?: Diagnostic[] };
       options.logger.error({ part, err: e.message }, `${part} reload failed; keeping the last good version`);
-      report({ at: new Date(), part, ok: false, message: e.message, diagnostics: Array.isArray(e.details) ? e.details : [] });
+      report({
+        at: new Date(),
+        part,
+        ok: false,
+        message: e.message,
+        diagnostics: Array.isArray(e.details) ? e.details : [],
+      });
     }
   }
 

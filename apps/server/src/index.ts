@@ -1,4 +1,4 @@
-export { loadConfig, settings, settingsMarkdown, envName, type Config } from "./config.js";
-export { createUnsServer, violationsTopic, type UnsServer, type StartedServer } from "./server.js";
+export { type Config, envName, loadConfig, settings, settingsMarkdown } from "./config.js";
 export { quarantineTopic, refusedTopic } from "./dispatcher/publish-pipeline.js";
 export { serverErrorCodes } from "./errors.js";
+export { createUnsServer, type StartedServer, type UnsServer, violationsTopic } from "./server.js";

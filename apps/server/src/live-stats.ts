@@ -52,7 +52,8 @@ export function createLiveStats() {
       const current = Math.floor(now / 1000);
       const out: Record<OutcomeName, number> = { valid: 0, invalid: 0, unvalidated: 0, ungoverned: 0 };
       for (const s of seconds) {
-        if (s.at < current && s.at >= current - windowSeconds) for (const o of OUTCOMES) out[o] += s.counts[o];
+        if (s.at < current && s.at >= current - windowSeconds)
+          for (const o of OUTCOMES) out[o] += s.counts[o];
       }
       for (const o of OUTCOMES) out[o] = out[o] / windowSeconds;
       return out;

@@ -15,21 +15,66 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const queueDepth = new Gauge({ name: "uns_validation_queue_depth", help: "Messages waiting for or in validation", registers: [registry] });
+  const queueDepth = new Gauge({
+    name: "uns_validation_queue_depth",
+    help: "Messages waiting for or in validation",
+    registers: [registry],
+  });
   const workerUtilisation = new Gauge({
     name: "uns_worker_utilisation_ratio",
     help: "Share of wall time each validation worker spent validating, since the previous scrape",
     labelNames: ["worker"] as const,
     registers: [registry],
   });
-  const workersAlive = new Gauge({ name: "uns_workers_alive", help: "Validation workers running", registers: [registry] });
-  const workerRestarts = new Gauge({ name: "uns_worker_restarts_total", help: "Validation workers replaced after they died", registers: [registry] });
-  const dbWriteLag = new Gauge({ name: "uns_db_write_lag_seconds", help: "Age of the oldest result not yet written to the database", registers: [registry] });
-  const dbUp = new Gauge({ name: "uns_db_up", help: "1 when the compliance database accepts writes", registers: [registry] });
-  const spooled = new Gauge({ name: "uns_spool_batches", help: "Result batches waiting on disk for the database", registers: [registry] });
-  const spoolDropped = new Gauge({ name: "uns_spool_dropped_batches_total", help: "Result batches lost because the spool was full", registers: [registry] });
-  const clients = new Gauge({ name: "uns_connected_clients", help: "Connected MQTT clients", registers: [registry] });
-  return { registry, messages, validationLatency, queueDepth, workerUtilisation, workersAlive, workerRestarts, dbWriteLag, dbUp, spooled, spoolDropped, clients };
+  const workersAlive = new Gauge({
+    name: "uns_workers_alive",
+    help: "Validation workers running",
+    registers: [registry],
+  });
+  const workerRestarts = new Gauge({
+    name: "uns_worker_restarts_total",
+    help: "Validation workers replaced after they died",
+    registers: [registry],
+  });
+  const dbWriteLag = new Gauge({
+    name: "uns_db_write_lag_seconds",
+    help: "Age of the oldest result not yet written to the database",
+    registers: [registry],
+  });
+  const dbUp = new Gauge({
+    name: "uns_db_up",
+    help: "1 when the compliance database accepts writes",
+    registers: [registry],
+  });
+  const spooled = new Gauge({
+    name: "uns_spool_batches",
+    help: "Result batches waiting on disk for the database",
+    registers: [registry],
+  });
+  const spoolDropped = new Gauge({
+    name: "uns_spool_dropped_batches_total",
+    help: "Result batches lost because the spool was full",
+    registers: [registry],
+  });
+  const clients = new Gauge({
+    name: "uns_connected_clients",
+    help: "Connected MQTT clients",
+    registers: [registry],
+  });
+  return {
+    registry,
+    messages,
+    validationLatency,
+    queueDepth,
+    workerUtilisation,
+    workersAlive,
+    workerRestarts,
+    dbWriteLag,
+    dbUp,
+    spooled,
+    spoolDropped,
+    clients,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

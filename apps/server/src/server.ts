@@ -1,17 +1,19 @@
 import { readFileSync } from "node:fs";
 import { createStore, type Store } from "@uns/store";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import type { Config } from "./config.js";
-import { createError } from "./errors.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
+import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createMetrics } from "./metrics.js";
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** `$uns/violations/<original topic>`: live violations as JSON, for roles allowed to read them. */
 export function violationsTopic(topic: string): string {
@@ -33,7 +35,12 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   const metrics = createMetrics();
   const live = createLiveStats();
 
-  const pool = createValidationPool({ size: config.workers.size, queueLength: config.workers.queueLength, batchSize: config.workers.batchSize, logger });
+  const pool = createValidationPool({
+    size: config.workers.size,
+    queueLength: config.workers.queueLength,
+    batchSize: config.workers.batchSize,
+    logger,
+  });
   let store: Store | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
@@ -45,7 +52,11 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       logger,
       onChange: (snap) => {
         pool.setContracts(snap.contracts);
-        store?.recordContracts(snap.documents).catch((err: Error) => logger.warn({ err: err.message }, "contracts not recorded in the store yet"));
+        store
+          ?.recordContracts(snap.documents)
+          .catch((err: Error) =>
+            logger.warn({ err: err.message }, "contracts not recorded in the store yet"),
+          );
       },
     });
     pool.setContracts(governance.current.contracts);
@@ -77,11 +88,22 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           channel: o.channel,
           kind: o.kind,
           policy: o.policy,
-          errors: (o.errors ?? []).map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, message: e.message })),
+          errors: (o.errors ?? []).map((e) => ({
+            instancePath: e.instancePath,
+            keyword: e.keyword,
+            message: e.message,
+          })),
         };
         live.violation(v);
         broker?.broker.publish(
-          { cmd: "publish", topic: violationsTopic(o.topic), payload: Buffer.from(JSON.stringify(v)), qos: 0, retain: false, dup: false },
+          {
+            cmd: "publish",
+            topic: violationsTopic(o.topic),
+            payload: Buffer.from(JSON.stringify(v)),
+            qos: 0,
+            retain: false,
+            dup: false,
+          },
           () => {},
         );
       }
@@ -103,8 +125,12 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       logger,
     });
     const theBroker = broker;
-    broker.broker.on("clientError", (client, err) => logger.debug({ clientId: client.id, err: err.message }, "client error"));
-    broker.broker.on("connectionError", (client, err) => logger.debug({ clientId: client?.id, err: err.message }, "connection error"));
+    broker.broker.on("clientError", (client, err) =>
+      logger.debug({ clientId: client.id, err: err.message }, "client error"),
+    );
+    broker.broker.on("connectionError", (client, err) =>
+      logger.debug({ clientId: client?.id, err: err.message }, "connection error"),
+    );
 
     const health = (): HealthReport => {
       const db = theStore.health();
@@ -115,7 +141,15 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
         status: workersUp && brokerUp && db.up ? "ok" : "degraded",
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
-        workers: { up: workersUp, alive: p.alive, size: p.size, queued: p.queued, inFlight: p.inFlight, capacity: p.capacity, restarts: p.restarts },
+        workers: {
+          up: workersUp,
+          alive: p.alive,
+          size: p.size,
+          queued: p.queued,
+          inFlight: p.inFlight,
+          capacity: p.capacity,
+          restarts: p.restarts,
+        },
       };
     };
 
@@ -127,7 +161,9 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const db = theStore.health();
       const now = performance.now();
       const elapsed = Math.max(1, now - lastScrape);
-      p.busyMs.forEach((b, i) => metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed)));
+      for (const [i, b] of p.busyMs.entries()) {
+        metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed));
+      }
       lastBusy = p.busyMs;
       lastScrape = now;
       metrics.queueDepth.set(p.queued + p.inFlight);
@@ -166,19 +202,37 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       api,
       health,
       async start(): Promise<StartedServer> {
-        const listening = async <T>(what: string, host: string, port: number, fn: () => Promise<T>): Promise<T> => {
+        const listening = async <T>(
+          what: string,
+          host: string,
+          port: number,
+          fn: () => Promise<T>,
+        ): Promise<T> => {
           try {
             return await fn();
           } catch (cause) {
-            throw createError("UNS_ERR_LISTEN", `cannot open ${what} on ${host}:${port}: ${(cause as Error).message}`, { cause });
+            throw createError(
+              "UNS_ERR_LISTEN",
+              `cannot open ${what} on ${host}:${port}: ${(cause as Error).message}`,
+              { cause },
+            );
           }
         };
-        const mqttPort = await listening("MQTT", config.mqtt.host, config.mqtt.port, () => theBroker.listen(config.mqtt.host, config.mqtt.port));
-        await listening("HTTP", config.http.host, config.http.port, () => api!.listen({ host: config.http.host, port: config.http.port }));
+        const mqttPort = await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
+          theBroker.listen(config.mqtt.host, config.mqtt.port),
+        );
+        await listening("HTTP", config.http.host, config.http.port, () =>
+          api!.listen({ host: config.http.host, port: config.http.port }),
+        );
         const addr = api!.server.address();
         const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
         logger.info(
-          { mqttPort, httpPort, database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`, workers: config.workers.size },
+          {
+            mqttPort,
+            httpPort,
+            database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
+            workers: config.workers.size,
+          },
           `UNS server ready: mqtt://${config.mqtt.host}:${mqttPort}  http://${config.http.host}:${httpPort}  (console /, API /api/v1, MQTT over WebSocket /mqtt)`,
         );
         return { mqttPort, httpPort };

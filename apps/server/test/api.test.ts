@@ -12,13 +12,25 @@ describe("HTTP API", () => {
   afterAll(async () => t?.close());
 
   it("reports health of broker, database and workers", async () => {
-    const h = await t.api<{ status: string; broker: { up: boolean }; database: { up: boolean }; workers: { alive: number } }>("/api/v1/health");
+    const h = await t.api<{
+      status: string;
+      broker: { up: boolean };
+      database: { up: boolean };
+      workers: { alive: number };
+    }>("/api/v1/health");
     expect(h.status).toBe(200);
-    expect(h.body).toMatchObject({ status: "ok", broker: { up: true }, database: { up: true }, workers: { alive: 2 } });
+    expect(h.body).toMatchObject({
+      status: "ok",
+      broker: { up: true },
+      database: { up: true },
+      workers: { alive: 2 },
+    });
   });
 
   it("answers bad input with a JSON error naming the parameter", async () => {
-    const r = await t.api<{ error: { code: string; message: string } }>("/api/v1/compliance/summary?by=planet");
+    const r = await t.api<{ error: { code: string; message: string } }>(
+      "/api/v1/compliance/summary?by=planet",
+    );
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe("UNS_ERR_API_VALIDATION");
     expect(r.body.error.message).toMatch(/by/);
@@ -32,14 +44,25 @@ describe("HTTP API", () => {
   it("serves summaries by channel, publisher and topic level, and pages violations with a cursor", async () => {
     const pub = await t.connect("device", { clientId: "api-pub" });
     for (let i = 0; i < 12; i++) {
-      await pub.publishAsync(`acme/plant-a/body-shop/line-0${(i % 3) + 1}/cell-01/weld-spot`, JSON.stringify(weldSpot(i % 2 ? { currentKA: -5 } : {})), { qos: 1 });
+      await pub.publishAsync(
+        `acme/plant-a/body-shop/line-0${(i % 3) + 1}/cell-01/weld-spot`,
+        JSON.stringify(weldSpot(i % 2 ? { currentKA: -5 } : {})),
+        { qos: 1 },
+      );
     }
     const byChannel = await eventually(
-      () => t.api<{ rows: { key: string; total: number; invalid: number }[] }>("/api/v1/compliance/summary?by=channel").then((r) => r.body.rows),
+      () =>
+        t
+          .api<{ rows: { key: string; total: number; invalid: number }[] }>(
+            "/api/v1/compliance/summary?by=channel",
+          )
+          .then((r) => r.body.rows),
       (rows) => rows.find((r) => r.key === "weldSpot")?.total === 12,
     );
     expect(byChannel.find((r) => r.key === "weldSpot")!.invalid).toBe(6);
-    const byLine = await t.api<{ rows: { key: string; total: number }[] }>("/api/v1/compliance/summary?by=level&depth=4");
+    const byLine = await t.api<{ rows: { key: string; total: number }[] }>(
+      "/api/v1/compliance/summary?by=level&depth=4",
+    );
     expect(byLine.body.rows.map((r) => r.key).sort()).toEqual([
       "acme/plant-a/body-shop/line-01",
       "acme/plant-a/body-shop/line-02",
@@ -50,7 +73,9 @@ describe("HTTP API", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api(`/api/v1/violations?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api(
+        `/api/v1/violations?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       seen.push(...page.body.items.map((i) => i.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -73,7 +98,13 @@ describe("HTTP API", () => {
     expect(openapi.body.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.body.paths)).toContain("/api/v1/violations");
     const metrics = await t.api<string>("/metrics");
-    for (const name of ["uns_messages_total", "uns_validation_queue_depth", "uns_worker_utilisation_ratio", "uns_validation_latency_seconds", "uns_db_write_lag_seconds"]) {
+    for (const name of [
+      "uns_messages_total",
+      "uns_validation_queue_depth",
+      "uns_worker_utilisation_ratio",
+      "uns_validation_latency_seconds",
+      "uns_db_write_lag_seconds",
+    ]) {
       expect(metrics.body).toContain(name);
     }
   });
@@ -84,7 +115,11 @@ describe("HTTP API", () => {
     const reader = res.body!.getReader();
     let text = "";
     const pub = await t.connect("device", { clientId: "sse-pub" });
-    await pub.publishAsync("acme/plant-a/body-shop/line-01/cell-01/weld-spot", JSON.stringify(weldSpot({ currentKA: -1 })), { qos: 1 });
+    await pub.publishAsync(
+      "acme/plant-a/body-shop/line-01/cell-01/weld-spot",
+      JSON.stringify(weldSpot({ currentKA: -1 })),
+      { qos: 1 },
+    );
     const until = Date.now() + 5000;
     while (Date.now() < until && !(text.includes("event: violation") && text.includes("event: rates"))) {
       const { value } = await reader.read();
@@ -104,6 +139,8 @@ describe("generated docs", () => {
     for (const code of Object.keys(serverErrorCodes)) expect(doc).toContain(`\`${code}\``);
   });
   it("docs/configuration.md lists every setting (regenerate with `pnpm uns docs`)", () => {
-    expect(readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8")).toBe(renderConfigDoc());
+    expect(readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8")).toBe(
+      renderConfigDoc(),
+    );
   });
 });

@@ -74,11 +74,17 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     const pub = await t.connect("restricted", { clientId: "restricted-1" });
     await pub.publishAsync(TOPIC, JSON.stringify(weldSpot()), { qos: 1 });
     await pub.publishAsync("acme/sandbox/data", "ok", { qos: 1 });
-    await eventually(() => got.map((m) => m.topic), (topics) => topics.includes("acme/sandbox/data") && topics.includes(`$uns/refused/${TOPIC}`));
+    await eventually(
+      () => got.map((m) => m.topic),
+      (topics) => topics.includes("acme/sandbox/data") && topics.includes(`$uns/refused/${TOPIC}`),
+    );
     expect(got.map((m) => m.topic)).not.toContain(TOPIC);
     expect(pub.connected).toBe(true);
     const list = await eventually(
-      () => t.api<{ items: { kind: string; topic: string }[] }>("/api/v1/violations?clientId=restricted-1").then((r) => r.body),
+      () =>
+        t
+          .api<{ items: { kind: string; topic: string }[] }>("/api/v1/violations?clientId=restricted-1")
+          .then((r) => r.body),
       (l) => l.items.length === 1,
     );
     expect(list.items[0]).toMatchObject({ kind: "acl", topic: TOPIC });
@@ -90,7 +96,12 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     await pub.publishAsync("acme/plant-a//line-01", "{}", { qos: 1 });
     await pub.publishAsync("$uns/quarantine/fake", "{}", { qos: 1 });
     const list = await eventually(
-      () => t.api<{ items: { kind: string; errors: { message: string }[] }[] }>("/api/v1/violations?clientId=tree-breaker").then((r) => r.body),
+      () =>
+        t
+          .api<{ items: { kind: string; errors: { message: string }[] }[] }>(
+            "/api/v1/violations?clientId=tree-breaker",
+          )
+          .then((r) => r.body),
       (l) => l.items.length === 3,
     );
     expect(list.items.every((i) => i.kind === "topic")).toBe(true);
@@ -103,7 +114,9 @@ describe("broker: MQTT 3.1.1 and access control", () => {
   it("answers a forbidden subscription with 0x80 and keeps the client", async () => {
     const dev = await t.connect("device");
     // MQTT.js rejects when any filter is refused; the SUBACK it carries has the per-filter codes.
-    const err = (await dev.subscribeAsync(["$uns/violations/#", "acme/plant-a/body-shop/line-01/cell-01/commands/#"], { qos: 1 }).catch((e) => e)) as {
+    const err = (await dev
+      .subscribeAsync(["$uns/violations/#", "acme/plant-a/body-shop/line-01/cell-01/commands/#"], { qos: 1 })
+      .catch((e) => e)) as {
       packet?: { granted: number[] };
     };
     expect(err.packet?.granted).toEqual([128, 1]);
@@ -116,10 +129,16 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     const late = await t.connect("viewer");
     const got = collect(late);
     await late.subscribeAsync(TOPIC, { qos: 2 });
-    await eventually(() => got.length, (n) => n === 1);
+    await eventually(
+      () => got.length,
+      (n) => n === 1,
+    );
     expect(got[0]!.retain).toBe(true);
     await pub.publishAsync(TOPIC, JSON.stringify(weldSpot({ spotId: "q2" })), { qos: 2 });
-    await eventually(() => got.length, (n) => n === 2);
+    await eventually(
+      () => got.length,
+      (n) => n === 2,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(got.length).toBe(2);
   });
@@ -128,9 +147,14 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     const watcher = await t.connect("viewer");
     const got = collect(watcher);
     await watcher.subscribeAsync("acme/sandbox/data", { qos: 1 });
-    const dying = await t.connect("device", { will: { topic: "acme/sandbox/data", payload: Buffer.from("gone"), qos: 1, retain: false } });
+    const dying = await t.connect("device", {
+      will: { topic: "acme/sandbox/data", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
     (dying as unknown as { stream: { destroy(): void } }).stream.destroy();
-    await eventually(() => got.map((m) => m.payload.toString()), (p) => p.includes("gone"));
+    await eventually(
+      () => got.map((m) => m.payload.toString()),
+      (p) => p.includes("gone"),
+    );
   });
 
   it("keeps a persistent session's messages while the client is away", async () => {
@@ -139,19 +163,35 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     await first.endAsync();
     const pub = await t.connect("device");
     await pub.publishAsync("acme/sandbox/data", "while-away", { qos: 1 });
-    const again = mqtt.connect(t.mqttUrl, { clientId: "persistent-1", clean: false, username: "viewer", password: PASSWORD, reconnectPeriod: 0 });
+    const again = mqtt.connect(t.mqttUrl, {
+      clientId: "persistent-1",
+      clean: false,
+      username: "viewer",
+      password: PASSWORD,
+      reconnectPeriod: 0,
+    });
     const got = collect(again);
-    await eventually(() => got.map((m) => m.payload.toString()), (p) => p.includes("while-away"));
+    await eventually(
+      () => got.map((m) => m.payload.toString()),
+      (p) => p.includes("while-away"),
+    );
     await again.endAsync();
   });
 
   it("speaks MQTT over WebSocket at /mqtt on the HTTP port", async () => {
-    const ws = await mqtt.connectAsync(`${t.httpUrl.replace("http", "ws")}/mqtt`, { username: "viewer", password: PASSWORD, reconnectPeriod: 0 });
+    const ws = await mqtt.connectAsync(`${t.httpUrl.replace("http", "ws")}/mqtt`, {
+      username: "viewer",
+      password: PASSWORD,
+      reconnectPeriod: 0,
+    });
     const got = collect(ws);
     await ws.subscribeAsync("acme/sandbox/data", { qos: 1 });
     const pub = await t.connect("device");
     await pub.publishAsync("acme/sandbox/data", "over-ws", { qos: 1 });
-    await eventually(() => got.map((m) => m.payload.toString()), (p) => p.includes("over-ws"));
+    await eventually(
+      () => got.map((m) => m.payload.toString()),
+      (p) => p.includes("over-ws"),
+    );
     await ws.endAsync();
   });
 });

@@ -23,7 +23,14 @@ describe("config", () => {
   });
 
   it("reads the environment", () => {
-    const c = loadConfig({ env: { UNS_MQTT_PORT: "0", UNS_MQTT_ALLOW_ANONYMOUS: "true", DATABASE_URL: "postgres://x/y", UNS_WORKERS_SIZE: "3" } });
+    const c = loadConfig({
+      env: {
+        UNS_MQTT_PORT: "0",
+        UNS_MQTT_ALLOW_ANONYMOUS: "true",
+        DATABASE_URL: "postgres://x/y",
+        UNS_WORKERS_SIZE: "3",
+      },
+    });
     expect(c.mqtt.port).toBe(0);
     expect(c.mqtt.allowAnonymous).toBe(true);
     expect(c.databaseUrl).toBe("postgres://x/y");

@@ -9,7 +9,14 @@ interface Totals {
   total: number;
 }
 interface ViolationList {
-  items: { id: string; topic: string; clientId: string; channel: string; kind: string; errors: { instancePath: string; keyword: string; message: string }[] }[];
+  items: {
+    id: string;
+    topic: string;
+    clientId: string;
+    channel: string;
+    kind: string;
+    errors: { instancePath: string; keyword: string; message: string }[];
+  }[];
   nextCursor: string | null;
 }
 
@@ -31,9 +38,15 @@ describe("dispatcher: validation, policies, records", () => {
     await sub.subscribeAsync(MONITOR, { qos: 1 });
     const pub = await t.connect("device", { clientId: "weld-ctrl-valid" });
     await pub.publishAsync(MONITOR, JSON.stringify(weldSpot()), { qos: 1 });
-    await eventually(() => got.length, (n) => n === 1);
+    await eventually(
+      () => got.length,
+      (n) => n === 1,
+    );
     expect(JSON.parse(got[0]!.payload.toString()).spotId).toBe("s-1");
-    const c = await eventually(() => totals(`?clientId=weld-ctrl-valid`), (x) => x.total === 1);
+    const c = await eventually(
+      () => totals(`?clientId=weld-ctrl-valid`),
+      (x) => x.total === 1,
+    );
     expect(c).toMatchObject({ valid: 1, invalid: 0, unvalidated: 0, ungoverned: 0 });
   });
 
@@ -45,11 +58,19 @@ describe("dispatcher: validation, policies, records", () => {
       (l) => l.items.length === 1,
     );
     const v = list.items[0]!;
-    expect(v).toMatchObject({ topic: MONITOR, clientId: "weld-ctrl-bad", channel: "weldSpot", kind: "schema" });
+    expect(v).toMatchObject({
+      topic: MONITOR,
+      clientId: "weld-ctrl-bad",
+      channel: "weldSpot",
+      kind: "schema",
+    });
     const keywords = v.errors.map((e) => `${e.instancePath} ${e.keyword}`);
     expect(keywords).toContain("/currentKA maximum");
     expect(keywords.some((k) => k.includes("additionalProperties"))).toBe(true);
-    const detail = await t.api<{ violation: { payloadSize: number; payloadText?: string }; channel: { id: string } }>(`/api/v1/violations/${v.id}`);
+    const detail = await t.api<{
+      violation: { payloadSize: number; payloadText?: string };
+      channel: { id: string };
+    }>(`/api/v1/violations/${v.id}`);
     expect(detail.status).toBe(200);
     expect(detail.body.channel.id).toBe("weldSpot");
     expect(detail.body.violation.payloadSize).toBeGreaterThan(1000);
@@ -60,13 +81,19 @@ describe("dispatcher: validation, policies, records", () => {
   it("enforce mode quarantines invalid messages, keeps the publisher connected and keeps its order", async () => {
     const sub = await t.connect("admin");
     const got = collect(sub);
-    await sub.subscribeAsync([ENFORCE, `$uns/quarantine/${ENFORCE}`, `$uns/violations/${ENFORCE}`], { qos: 1 });
+    await sub.subscribeAsync([ENFORCE, `$uns/quarantine/${ENFORCE}`, `$uns/violations/${ENFORCE}`], {
+      qos: 1,
+    });
     const pub = await t.connect("device", { clientId: "weld-ctrl-order" });
     const n = 200;
     // Every 7th message is invalid; all sent without waiting so that aedes sees them in few reads.
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        pub.publishAsync(ENFORCE, JSON.stringify(weldSpot({ seq: i, ...(i % 7 === 0 ? { currentKA: -1 } : {}) })), { qos: 1 }),
+        pub.publishAsync(
+          ENFORCE,
+          JSON.stringify(weldSpot({ seq: i, ...(i % 7 === 0 ? { currentKA: -1 } : {}) })),
+          { qos: 1 },
+        ),
       ),
     );
     const delivered = await eventually(
@@ -82,17 +109,30 @@ describe("dispatcher: validation, policies, records", () => {
     expect(seqs.every((s) => s % 7 !== 0)).toBe(true);
     const qseqs = quarantined.map((m) => JSON.parse(m.payload.toString()).seq as number);
     expect(qseqs).toEqual(Array.from({ length: Math.ceil(n / 7) }, (_, i) => i * 7));
-    const live = await eventually(() => got.filter((m) => m.topic === `$uns/violations/${ENFORCE}`), (m) => m.length === Math.ceil(n / 7));
-    expect(JSON.parse(live[0]!.payload.toString())).toMatchObject({ clientId: "weld-ctrl-order", channel: "weldSpot", topic: ENFORCE });
+    const live = await eventually(
+      () => got.filter((m) => m.topic === `$uns/violations/${ENFORCE}`),
+      (m) => m.length === Math.ceil(n / 7),
+    );
+    expect(JSON.parse(live[0]!.payload.toString())).toMatchObject({
+      clientId: "weld-ctrl-order",
+      channel: "weldSpot",
+      topic: ENFORCE,
+    });
     expect(pub.connected).toBe(true);
-    const c = await eventually(() => totals(`?clientId=weld-ctrl-order`), (x) => x.total === n);
+    const c = await eventually(
+      () => totals(`?clientId=weld-ctrl-order`),
+      (x) => x.total === n,
+    );
     expect(c).toMatchObject({ valid: n - Math.ceil(n / 7), invalid: Math.ceil(n / 7) });
   });
 
   it("checks topic parameters and counts topics without a contract as ungoverned", async () => {
     const pub = await t.connect("device", { clientId: "notes-writer" });
     await pub.publishAsync("acme/plant-a/body-shop/line-01/cell-01/notes", "free text", { qos: 1 });
-    const c = await eventually(() => totals(`?clientId=notes-writer`), (x) => x.total === 1);
+    const c = await eventually(
+      () => totals(`?clientId=notes-writer`),
+      (x) => x.total === 1,
+    );
     expect(c.ungoverned).toBe(1);
   });
 
@@ -124,10 +164,18 @@ describe("dispatcher: validation, policies, records", () => {
     const pub = await t.connect("device", { clientId: "crash-witness" });
     t.server.pool.crashWorker(0);
     t.server.pool.crashWorker(1);
-    await Promise.all(Array.from({ length: 50 }, () => pub.publishAsync(MONITOR, JSON.stringify(weldSpot()), { qos: 1 })));
-    const c = await eventually(() => totals(`?clientId=crash-witness`), (x) => x.total === 50);
+    await Promise.all(
+      Array.from({ length: 50 }, () => pub.publishAsync(MONITOR, JSON.stringify(weldSpot()), { qos: 1 })),
+    );
+    const c = await eventually(
+      () => totals(`?clientId=crash-witness`),
+      (x) => x.total === 50,
+    );
     expect(c.valid + c.unvalidated).toBe(50);
-    await eventually(() => t.server.pool.stats().alive, (a) => a === 2);
+    await eventually(
+      () => t.server.pool.stats().alive,
+      (a) => a === 2,
+    );
   });
 });
 
@@ -152,13 +200,25 @@ describe("dispatcher under overload", () => {
       sends.push(enf.publishAsync(ENFORCE, body, { qos: 1 }));
     }
     await Promise.all(sends);
-    const m = await eventually(() => t.api<Totals>("/api/v1/compliance/totals?clientId=flood-monitor").then((r) => r.body), (x) => x.total === n, 30_000);
-    const e = await eventually(() => t.api<Totals>("/api/v1/compliance/totals?clientId=flood-enforce").then((r) => r.body), (x) => x.total === n, 30_000);
+    const m = await eventually(
+      () => t.api<Totals>("/api/v1/compliance/totals?clientId=flood-monitor").then((r) => r.body),
+      (x) => x.total === n,
+      30_000,
+    );
+    const e = await eventually(
+      () => t.api<Totals>("/api/v1/compliance/totals?clientId=flood-enforce").then((r) => r.body),
+      (x) => x.total === n,
+      30_000,
+    );
     expect(m.valid + m.invalid + m.unvalidated + m.ungoverned).toBe(n);
     expect(m.unvalidated).toBeGreaterThan(0);
     expect(e).toMatchObject({ valid: n, unvalidated: 0 });
     // Nothing dropped: every message of both publishers reached the subscriber.
-    await eventually(() => got.length, (len) => len === 2 * n, 30_000);
+    await eventually(
+      () => got.length,
+      (len) => len === 2 * n,
+      30_000,
+    );
     const live = t.server.live.totals();
     expect(live.total).toBe(2 * n);
   });

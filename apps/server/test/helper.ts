@@ -25,11 +25,15 @@ export interface TestServer {
  * Starts a real UNS server on free loopback ports with a copy of the test fixtures (topics and
  * contracts) in a temporary folder, and users device / viewer / admin / restricted.
  */
-export async function startTestServer(overrides: Partial<Record<SettingKey, unknown>> = {}, prepare?: (dir: string) => void): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Record<SettingKey, unknown>> = {},
+  prepare?: (dir: string) => void,
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "uns-test-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
-  for (const role of ["device", "viewer", "admin", "restricted"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  for (const role of ["device", "viewer", "admin", "restricted"])
+    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
   prepare?.(dir);
   const config = loadConfig({
     env: {},
@@ -46,7 +50,9 @@ export async function startTestServer(overrides: Partial<Record<SettingKey, unkn
       ...overrides,
     },
   });
-  const server = await createUnsServer(config, { logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }) });
+  const server = await createUnsServer(config, {
+    logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
+  });
   const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
@@ -88,11 +94,18 @@ export async function startTestServer(overrides: Partial<Record<SettingKey, unkn
 }
 
 /** Resolves when `predicate` holds, polling; fails with the last value after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T> | T, predicate: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  predicate: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T = await fn();
   while (!predicate(last)) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    if (Date.now() > until)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 2000)}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
     last = await fn();
   }

@@ -25,15 +25,25 @@ describe("with a PostgreSQL server: stopped and restarted mid-stream, nothing lo
     const topic = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
     const send = async (from: number, count: number) => {
       for (let i = from; i < from + count; i++) {
-        await pub.publishAsync(topic, JSON.stringify(weldSpot(i % 10 === 0 ? { currentKA: -1, seq: i } : { seq: i })), { qos: 1 });
+        await pub.publishAsync(
+          topic,
+          JSON.stringify(weldSpot(i % 10 === 0 ? { currentKA: -1, seq: i } : { seq: i })),
+          { qos: 1 },
+        );
       }
     };
     await send(0, 100);
-    await eventually(() => t.api<Totals>("/api/v1/compliance/totals?clientId=pg-stream").then((r) => r.body.total), (n) => n === 100);
+    await eventually(
+      () => t.api<Totals>("/api/v1/compliance/totals?clientId=pg-stream").then((r) => r.body.total),
+      (n) => n === 100,
+    );
 
     await pg.stop();
     await send(100, 200);
-    const down = await eventually(() => t.api<{ status: string; database: { up: boolean; spooledBatches: number } }>("/api/v1/health"), (h) => !h.body.database.up);
+    const down = await eventually(
+      () => t.api<{ status: string; database: { up: boolean; spooledBatches: number } }>("/api/v1/health"),
+      (h) => !h.body.database.up,
+    );
     expect(down.status).toBe(503);
     expect(pub.connected).toBe(true);
 
@@ -54,6 +64,10 @@ describe("with a PostgreSQL server: stopped and restarted mid-stream, nothing lo
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(ids.size).toBe(30);
-    await eventually(() => t.api<{ status: string }>("/api/v1/health").then((r) => r.body.status), (s) => s === "ok", 30_000);
+    await eventually(
+      () => t.api<{ status: string }>("/api/v1/health").then((r) => r.body.status),
+      (s) => s === "ok",
+      30_000,
+    );
   });
 });

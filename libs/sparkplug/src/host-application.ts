@@ -112,7 +112,8 @@ export const sparkplugErrorCodes = {
     fix: "Set sparkplug.hostId (UNS_SPARKPLUG_HOST_ID) to a non-empty name without /, + or #.",
   },
   UNS_ERR_SPARKPLUG_MAPPING: {
-    message: "topics/sparkplug.yaml (the mirror mapping from Sparkplug ids to UNS topics) is not valid; every problem is listed with its line.",
+    message:
+      "topics/sparkplug.yaml (the mirror mapping from Sparkplug ids to UNS topics) is not valid; every problem is listed with its line.",
     fix: "Correct the listed lines; see libs/sparkplug/README.md for the format.",
   },
 } as const;

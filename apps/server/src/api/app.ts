@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
+import type { UnsError } from "@uns/contracts";
 import type { Store } from "@uns/store";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import type { UnsError } from "@uns/contracts";
 import { createError, type serverErrorCodes } from "../errors.js";
 import type { Governance } from "../governance.js";
 import type { LiveStats } from "../live-stats.js";
@@ -27,10 +27,23 @@ export interface HealthReport {
   status: "ok" | "degraded";
   broker: { up: boolean; clients: number };
   database: ReturnType<Store["health"]>;
-  workers: { up: boolean; alive: number; size: number; queued: number; inFlight: number; capacity: number; restarts: number };
+  workers: {
+    up: boolean;
+    alive: number;
+    size: number;
+    queued: number;
+    inFlight: number;
+    capacity: number;
+    restarts: number;
+  };
 }
 
-function sendError(reply: FastifyReply, status: number, code: keyof typeof serverErrorCodes | string, message: string) {
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: keyof typeof serverErrorCodes | string,
+  message: string,
+) {
   return reply.status(status).send({ error: { code, message } });
 }
 
@@ -44,7 +57,10 @@ function consoleDir(): string | null {
  * a route schema; errors as `{error: {code, message}}`), OpenAPI, Prometheus metrics, and the
  * console's static files at /.
  */
-export async function buildApi(services: ApiServices, logger: boolean | object = false): Promise<FastifyInstance> {
+export async function buildApi(
+  services: ApiServices,
+  logger: boolean | object = false,
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger as never,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
@@ -52,24 +68,50 @@ export async function buildApi(services: ApiServices, logger: boolean | object =
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: "UNS server API", version: services.publicConfig.version, description: "Compliance of the Unified Namespace against its AsyncAPI contracts" },
+      info: {
+        title: "UNS server API",
+        version: services.publicConfig.version,
+        description: "Compliance of the Unified Namespace against its AsyncAPI contracts",
+      },
     },
   });
 
-  app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number; code?: string }, request, reply) => {
-    if (err.validation) return sendError(reply, 400, "UNS_ERR_API_VALIDATION", `${err.message}`);
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ err }, "request failed");
-    const code = typeof err.code === "string" && err.code.startsWith("UNS_ERR_") ? err.code : status === 503 ? "UNS_ERR_API_UNAVAILABLE" : status >= 500 ? "UNS_ERR_API_INTERNAL" : "UNS_ERR_API_VALIDATION";
-    return sendError(reply, status, code, status >= 500 && code === "UNS_ERR_API_INTERNAL" ? "internal error; see the server log" : err.message);
-  });
+  app.setErrorHandler(
+    (err: Error & { validation?: unknown; statusCode?: number; code?: string }, request, reply) => {
+      if (err.validation) return sendError(reply, 400, "UNS_ERR_API_VALIDATION", `${err.message}`);
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) request.log.error({ err }, "request failed");
+      const code =
+        typeof err.code === "string" && err.code.startsWith("UNS_ERR_")
+          ? err.code
+          : status === 503
+            ? "UNS_ERR_API_UNAVAILABLE"
+            : status >= 500
+              ? "UNS_ERR_API_INTERNAL"
+              : "UNS_ERR_API_VALIDATION";
+      return sendError(
+        reply,
+        status,
+        code,
+        status >= 500 && code === "UNS_ERR_API_INTERNAL" ? "internal error; see the server log" : err.message,
+      );
+    },
+  );
 
-  app.get("/api/v1/health", { schema: { summary: "Health of broker, database and workers; 503 when a part is down" } }, async (_req, reply) => {
-    const h = services.health();
-    return reply.status(h.status === "ok" ? 200 : 503).send(h);
-  });
+  app.get(
+    "/api/v1/health",
+    { schema: { summary: "Health of broker, database and workers; 503 when a part is down" } },
+    async (_req, reply) => {
+      const h = services.health();
+      return reply.status(h.status === "ok" ? 200 : 503).send(h);
+    },
+  );
 
-  app.get("/api/v1/config", { schema: { summary: "Settings the console needs (time zone, MQTT over WebSocket path)" } }, async () => services.publicConfig);
+  app.get(
+    "/api/v1/config",
+    { schema: { summary: "Settings the console needs (time zone, MQTT over WebSocket path)" } },
+    async () => services.publicConfig,
+  );
 
   registerComplianceRoutes(app, services);
   registerGovernanceRoutes(app, services);
@@ -92,7 +134,11 @@ export async function buildApi(services: ApiServices, logger: boolean | object =
       return reply.type("text/html").sendFile("index.html");
     }
     if (!dir && request.url === "/") {
-      return reply.type("text/html").send("<h1>UNS server</h1><p>The console is not built: run <code>pnpm build</code>. The API is at <a href='/api/v1/openapi.json'>/api/v1</a>.</p>");
+      return reply
+        .type("text/html")
+        .send(
+          "<h1>UNS server</h1><p>The console is not built: run <code>pnpm build</code>. The API is at <a href='/api/v1/openapi.json'>/api/v1</a>.</p>",
+        );
     }
     return sendError(reply, 404, "UNS_ERR_API_NOT_FOUND", `no route ${request.method} ${request.url}`);
   });

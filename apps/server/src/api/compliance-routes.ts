@@ -3,11 +3,19 @@ import type { ApiServices } from "./app.js";
 import { notFound } from "./app.js";
 
 const window = {
-  from: { type: "string", format: "date-time", description: "Start of the window (ISO 8601); default: 24 h before `to`" },
+  from: {
+    type: "string",
+    format: "date-time",
+    description: "Start of the window (ISO 8601); default: 24 h before `to`",
+  },
   to: { type: "string", format: "date-time", description: "End of the window (ISO 8601); default: now" },
 } as const;
 const filters = {
-  topicPrefix: { type: "string", maxLength: 1024, description: "Topic subtree, e.g. acme/neckarsulm/ (plain prefix, no wildcards)" },
+  topicPrefix: {
+    type: "string",
+    maxLength: 1024,
+    description: "Topic subtree, e.g. acme/neckarsulm/ (plain prefix, no wildcards)",
+  },
   channel: { type: "string", maxLength: 256, description: "AsyncAPI channel id" },
   clientId: { type: "string", maxLength: 256, description: "MQTT client id of the publisher" },
 } as const;
@@ -22,7 +30,10 @@ export function timeWindow(q: WindowQuery): { from: Date; to: Date } {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3600_000);
   if (from > to) {
-    const err = new Error(`from (${from.toISOString()}) must be before to (${to.toISOString()})`) as Error & { statusCode: number; code: string };
+    const err = new Error(`from (${from.toISOString()}) must be before to (${to.toISOString()})`) as Error & {
+      statusCode: number;
+      code: string;
+    };
     err.statusCode = 400;
     err.code = "UNS_ERR_API_VALIDATION";
     throw err;
@@ -40,24 +51,48 @@ const querySchema = (props: Record<string, unknown>, required: string[] = []) =>
 export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): void {
   app.get<{ Querystring: WindowQuery & { topicPrefix?: string; channel?: string; clientId?: string } }>(
     "/api/v1/compliance/totals",
-    { schema: { summary: "Counts of valid, invalid, unvalidated and ungoverned messages in a window", querystring: querySchema({ ...window, ...filters }) } },
+    {
+      schema: {
+        summary: "Counts of valid, invalid, unvalidated and ungoverned messages in a window",
+        querystring: querySchema({ ...window, ...filters }),
+      },
+    },
     async (req) => {
       const w = timeWindow(req.query);
-      const totals = await s.store.totals({ ...w, topicPrefix: req.query.topicPrefix, channel: req.query.channel, clientId: req.query.clientId });
+      const totals = await s.store.totals({
+        ...w,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        clientId: req.query.clientId,
+      });
       return { from: w.from.toISOString(), to: w.to.toISOString(), ...totals, live: s.live.totals() };
     },
   );
 
-  app.get<{ Querystring: WindowQuery & { by: "channel" | "topic" | "publisher" | "level"; depth?: number; topicPrefix?: string; channel?: string; limit?: number } }>(
+  app.get<{
+    Querystring: WindowQuery & {
+      by: "channel" | "topic" | "publisher" | "level";
+      depth?: number;
+      topicPrefix?: string;
+      channel?: string;
+      limit?: number;
+    };
+  }>(
     "/api/v1/compliance/summary",
     {
       schema: {
-        summary: "Compliance by channel, topic, publisher or topic level (site, area, line, cell) over a window",
+        summary:
+          "Compliance by channel, topic, publisher or topic level (site, area, line, cell) over a window",
         querystring: querySchema(
           {
             ...window,
             by: { type: "string", enum: ["channel", "topic", "publisher", "level"] },
-            depth: { type: "integer", minimum: 1, maximum: 12, description: "For by=level: how many topic levels to group by" },
+            depth: {
+              type: "integer",
+              minimum: 1,
+              maximum: 12,
+              description: "For by=level: how many topic levels to group by",
+            },
             topicPrefix: filters.topicPrefix,
             channel: filters.channel,
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
@@ -68,7 +103,14 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
     },
     async (req) => {
       const w = timeWindow(req.query);
-      const rows = await s.store.summaryBy({ ...w, by: req.query.by, depth: req.query.depth, topicPrefix: req.query.topicPrefix, channel: req.query.channel, limit: req.query.limit });
+      const rows = await s.store.summaryBy({
+        ...w,
+        by: req.query.by,
+        depth: req.query.depth,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        limit: req.query.limit,
+      });
       return { from: w.from.toISOString(), to: w.to.toISOString(), by: req.query.by, rows };
     },
   );
@@ -78,7 +120,12 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
     {
       schema: {
         summary: "Counts per time bucket over a window (trend chart)",
-        querystring: querySchema({ ...window, bucketSeconds: { type: "integer", minimum: 60, maximum: 86400 * 7 }, topicPrefix: filters.topicPrefix, channel: filters.channel }),
+        querystring: querySchema({
+          ...window,
+          bucketSeconds: { type: "integer", minimum: 60, maximum: 86400 * 7 },
+          topicPrefix: filters.topicPrefix,
+          channel: filters.channel,
+        }),
       },
     },
     async (req) => {
@@ -86,12 +133,26 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
       const span = (w.to.getTime() - w.from.getTime()) / 1000;
       // About 60 points whatever the window, on whole minutes (counts are kept per minute).
       const bucketSeconds = req.query.bucketSeconds ?? Math.max(60, Math.ceil(span / 60 / 60) * 60);
-      const points = await s.store.timeseries({ ...w, bucketSeconds, topicPrefix: req.query.topicPrefix, channel: req.query.channel });
+      const points = await s.store.timeseries({
+        ...w,
+        bucketSeconds,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+      });
       return { from: w.from.toISOString(), to: w.to.toISOString(), bucketSeconds, points };
     },
   );
 
-  app.get<{ Querystring: WindowQuery & { topicPrefix?: string; channel?: string; clientId?: string; kind?: string; cursor?: string; limit?: number } }>(
+  app.get<{
+    Querystring: WindowQuery & {
+      topicPrefix?: string;
+      channel?: string;
+      clientId?: string;
+      kind?: string;
+      cursor?: string;
+      limit?: number;
+    };
+  }>(
     "/api/v1/violations",
     {
       schema: {
@@ -124,8 +185,13 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
     "/api/v1/violations/:id",
     {
       schema: {
-        summary: "One violation in full: errors, payload, the schema that failed, similar violations elsewhere",
-        params: { type: "object", properties: { id: { type: "string", pattern: "^[0-9]{1,18}$" } }, required: ["id"] },
+        summary:
+          "One violation in full: errors, payload, the schema that failed, similar violations elsewhere",
+        params: {
+          type: "object",
+          properties: { id: { type: "string", pattern: "^[0-9]{1,18}$" } },
+          required: ["id"],
+        },
       },
     },
     async (req) => {
@@ -135,33 +201,74 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
       const similar = await s.store.similarViolations(req.params.id, 20);
       return {
         violation: v,
-        channel: channel ? { id: channel.id, address: channel.address, file: channel.file, version: channel.version, title: channel.title, messages: channel.messages.map((m) => ({ name: m.name, payload: m.payload })) } : null,
+        channel: channel
+          ? {
+              id: channel.id,
+              address: channel.address,
+              file: channel.file,
+              version: channel.version,
+              title: channel.title,
+              messages: channel.messages.map((m) => ({ name: m.name, payload: m.payload })),
+            }
+          : null,
         similar,
       };
     },
   );
 
-  app.get<{ Querystring: WindowQuery & { sort?: "invalid" | "invalidShare" | "lastViolation" | "messages"; limit?: number } }>(
+  app.get<{
+    Querystring: WindowQuery & {
+      sort?: "invalid" | "invalidShare" | "lastViolation" | "messages";
+      limit?: number;
+    };
+  }>(
     "/api/v1/publishers",
     {
       schema: {
-        summary: "The failing-clients list: per publisher messages, invalid share, first and last violation, channels broken",
-        querystring: querySchema({ ...window, sort: { type: "string", enum: ["invalid", "invalidShare", "lastViolation", "messages"], default: "invalid" }, limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 } }),
+        summary:
+          "The failing-clients list: per publisher messages, invalid share, first and last violation, channels broken",
+        querystring: querySchema({
+          ...window,
+          sort: {
+            type: "string",
+            enum: ["invalid", "invalidShare", "lastViolation", "messages"],
+            default: "invalid",
+          },
+          limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+        }),
       },
     },
     async (req) => {
       const w = timeWindow(req.query);
-      return { from: w.from.toISOString(), to: w.to.toISOString(), rows: await s.store.publishers({ ...w, sort: req.query.sort ?? "invalid", limit: req.query.limit ?? 100 }) };
+      return {
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        rows: await s.store.publishers({
+          ...w,
+          sort: req.query.sort ?? "invalid",
+          limit: req.query.limit ?? 100,
+        }),
+      };
     },
   );
 
   app.get(
     "/api/v1/stream",
-    { schema: { summary: "Server-sent events: `violation` for each new violation, `rates` every second (messages/s by outcome)" } },
+    {
+      schema: {
+        summary:
+          "Server-sent events: `violation` for each new violation, `rates` every second (messages/s by outcome)",
+      },
+    },
     (req, reply) => {
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
       res.write(": connected\n\n");
       // At most 50 violation events a second per listener: a flood must not stall the broker's loop.
       let sentThisSecond = 0;
@@ -171,7 +278,9 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
         else dropped++;
       };
       const timer = setInterval(() => {
-        res.write(`event: rates\ndata: ${JSON.stringify({ at: new Date().toISOString(), perSecond: s.live.rates(5), totals: s.live.totals(), violationsNotStreamed: dropped })}\n\n`);
+        res.write(
+          `event: rates\ndata: ${JSON.stringify({ at: new Date().toISOString(), perSecond: s.live.rates(5), totals: s.live.totals(), violationsNotStreamed: dropped })}\n\n`,
+        );
         sentThisSecond = 0;
         dropped = 0;
       }, 1000);

@@ -8,8 +8,16 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
     "/api/v1/contracts",
     {
       schema: {
-        summary: "AsyncAPI documents loaded, their channels and messages, load errors, recent reloads, and coverage (topics seen that no contract governs)",
-        querystring: { type: "object", additionalProperties: false, properties: { from: { type: "string", format: "date-time" }, to: { type: "string", format: "date-time" } } },
+        summary:
+          "AsyncAPI documents loaded, their channels and messages, load errors, recent reloads, and coverage (topics seen that no contract governs)",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            from: { type: "string", format: "date-time" },
+            to: { type: "string", format: "date-time" },
+          },
+        },
       },
     },
     async (req) => {
@@ -24,7 +32,9 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
         diagnostics: snap.diagnostics,
         reloads: s.governance.reloads(),
         coverage: {
-          ungovernedTopics: topics.filter((t) => t.ungoverned > 0).map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastMessageAt })),
+          ungovernedTopics: topics
+            .filter((t) => t.ungoverned > 0)
+            .map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastMessageAt })),
         },
       };
     },
@@ -32,9 +42,20 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
 
   app.get<{ Params: { file: string } }>(
     "/api/v1/contracts/:file",
-    { schema: { summary: "One AsyncAPI document as loaded (source text)", params: { type: "object", properties: { file: { type: "string", maxLength: 256 } }, required: ["file"] } } },
+    {
+      schema: {
+        summary: "One AsyncAPI document as loaded (source text)",
+        params: {
+          type: "object",
+          properties: { file: { type: "string", maxLength: 256 } },
+          required: ["file"],
+        },
+      },
+    },
     async (req) => {
-      const doc = s.governance.current.documents.find((d) => d.file === req.params.file || d.file.endsWith(`/${req.params.file}`));
+      const doc = s.governance.current.documents.find(
+        (d) => d.file === req.params.file || d.file.endsWith(`/${req.params.file}`),
+      );
       if (!doc) throw notFound(`no contract document ${req.params.file}`);
       return doc;
     },
@@ -44,11 +65,16 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
     "/api/v1/topics",
     {
       schema: {
-        summary: "The governed topic tree (levels, leaves, channels, policies) and every topic seen with its counts",
+        summary:
+          "The governed topic tree (levels, leaves, channels, policies) and every topic seen with its counts",
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: { from: { type: "string", format: "date-time" }, to: { type: "string", format: "date-time" }, topicPrefix: { type: "string", maxLength: 1024 } },
+          properties: {
+            from: { type: "string", format: "date-time" },
+            to: { type: "string", format: "date-time" },
+            topicPrefix: { type: "string", maxLength: 1024 },
+          },
         },
       },
     },
@@ -70,7 +96,12 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
     {
       schema: {
         summary: "The last message seen on a topic",
-        querystring: { type: "object", additionalProperties: false, properties: { topic: { type: "string", minLength: 1, maxLength: 1024 } }, required: ["topic"] },
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { topic: { type: "string", minLength: 1, maxLength: 1024 } },
+          required: ["topic"],
+        },
       },
     },
     async (req) => {
@@ -80,7 +111,11 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
     },
   );
 
-  app.get("/api/v1/users", { schema: { summary: "Users and their roles (never password hashes)" } }, async () => ({
-    users: s.governance.current.access.users(),
-  }));
+  app.get(
+    "/api/v1/users",
+    { schema: { summary: "Users and their roles (never password hashes)" } },
+    async () => ({
+      users: s.governance.current.access.users(),
+    }),
+  );
 }

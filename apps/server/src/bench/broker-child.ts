@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BENCH_PASSWORD, type ChildReply, type ChildRequest, PUBLISHER_USER, SUBSCRIBER_USER } from "./protocol.js";
+import {
+  BENCH_PASSWORD,
+  type ChildReply,
+  type ChildRequest,
+  PUBLISHER_USER,
+  SUBSCRIBER_USER,
+} from "./protocol.js";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -100,7 +106,11 @@ async function startUns() {
   const { mqttPort } = await server.start();
   return {
     port: mqttPort,
-    info: { workers: config.workers.size, queueLength: config.workers.queueLength, batchSize: config.workers.batchSize },
+    info: {
+      workers: config.workers.size,
+      queueLength: config.workers.queueLength,
+      batchSize: config.workers.batchSize,
+    },
     totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
     async stop() {
       try {
@@ -122,8 +132,7 @@ try {
     else if (msg.type === "mark") {
       marks[msg.name] = Number(process.hrtime.bigint() / 1000n);
       if (values.marks) writeFileSync(values.marks, JSON.stringify(marks));
-    }
-    else if (msg.type === "stop") {
+    } else if (msg.type === "stop") {
       broker.stop().then(
         () => process.exit(0),
         (err: Error) => {

@@ -110,7 +110,11 @@ export class LoadGenerator {
           inFlight: 0,
         };
         pub.socket = await this.open(
-          { clientId: `bench-pub-${String(index).padStart(3, "0")}`, username: o.username, password: o.password },
+          {
+            clientId: `bench-pub-${String(index).padStart(3, "0")}`,
+            username: o.username,
+            password: o.password,
+          },
           () => this.publisherHandler(pub),
         );
         return pub;
@@ -130,7 +134,10 @@ export class LoadGenerator {
 
   private onSuback: (code: number) => void = () => {};
 
-  private open(c: { clientId: string; username?: string; password?: string }, handler: (sock: Socket) => (b0: number, buf: Buffer, at: number, len: number) => void): Promise<Socket> {
+  private open(
+    c: { clientId: string; username?: string; password?: string },
+    handler: (sock: Socket) => (b0: number, buf: Buffer, at: number, len: number) => void,
+  ): Promise<Socket> {
     const o = this.options;
     return new Promise<Socket>((resolve, reject) => {
       const sock = connect({ port: o.port, host: o.host ?? "127.0.0.1", noDelay: true });
@@ -162,9 +169,12 @@ export class LoadGenerator {
         else this.errors.push(new Error(`${c.clientId}: ${err.message}`));
       });
       sock.on("close", () => {
-        if (connected && this.mode !== "idle") this.errors.push(new Error(`${c.clientId}: connection closed by the broker`));
+        if (connected && this.mode !== "idle")
+          this.errors.push(new Error(`${c.clientId}: connection closed by the broker`));
       });
-      sock.write(connectPacket({ clientId: c.clientId, username: c.username, password: c.password, keepalive: 0 }));
+      sock.write(
+        connectPacket({ clientId: c.clientId, username: c.username, password: c.password, keepalive: 0 }),
+      );
     });
   }
 

@@ -15,7 +15,10 @@ try {
 
 /** User + system CPU time of all threads of `pid` (or of its thread `tid`), in milliseconds. */
 export function cpuMs(pid: number, tid?: number): number {
-  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+  const stat = readFileSync(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+    "utf8",
+  );
   // Fields after the command name, which may hold spaces but ends with the last ')' (proc(5)).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
@@ -27,7 +30,8 @@ export function cpuMs(pid: number, tid?: number): number {
 /** Resident set size now and at its peak, in bytes. */
 export function memory(pid: number): { rss: number; peakRss: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rss: kb("VmRSS"), peakRss: kb("VmHWM") };
 }
 
@@ -43,7 +47,10 @@ export function coreTimes(): CoreTimes[] {
     const m = /^cpu(\d+) (.*)$/.exec(line);
     if (!m) continue;
     // user nice system idle iowait irq softirq steal ...
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2]!.trim().split(/\s+/).map(Number) as number[];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2]!
+      .trim()
+      .split(/\s+/)
+      .map(Number) as number[];
     const busy = user! + nice! + system! + irq! + softirq! + steal!;
     out[Number(m[1])] = { busy, total: busy + idle! + iowait! };
   }

@@ -43,10 +43,17 @@ if (args.length === 0) {
 const files: { file: string; window: { from: number; to: number } | null }[] = [];
 for (const arg of args) {
   const dir = statSync(arg).isDirectory() ? arg : null;
-  const list = dir ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, f)) : [arg];
+  const list = dir
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => join(dir, f))
+    : [arg];
   const marksFile = join(dir ?? join(arg, ".."), "marks.json");
-  const marks = existsSync(marksFile) ? (JSON.parse(readFileSync(marksFile, "utf8")) as { from?: number; to?: number }) : {};
-  const window = marks.from !== undefined && marks.to !== undefined ? { from: marks.from, to: marks.to } : null;
+  const marks = existsSync(marksFile)
+    ? (JSON.parse(readFileSync(marksFile, "utf8")) as { from?: number; to?: number })
+    : {};
+  const window =
+    marks.from !== undefined && marks.to !== undefined ? { from: marks.from, to: marks.to } : null;
   for (const file of list.sort()) files.push({ file, window });
 }
 
@@ -98,7 +105,10 @@ for (const { file, window } of files) {
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, ms]) => `  ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${k}`)
+      .map(
+        ([k, ms]) =>
+          `  ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${k}`,
+      )
       .join("\n");
   process.stdout.write(
     `\n${basename(file)}: ${totalMs.toFixed(0)} ms ${window ? "in the max-throughput window" : "profiled (no marks.json: whole life)"}, ` +

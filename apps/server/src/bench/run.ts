@@ -13,7 +13,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LoadGenerator, percentile } from "./load-generator.js";
 import { type CoreTimes, coreBusyPct, coreTimes, cpuMs, memory, threadCpuMs } from "./proc-stats.js";
-import { BENCH_PASSWORD, type ChildReply, PUBLISHER_USER, SUBSCRIBER_USER, type UnsTotals } from "./protocol.js";
+import {
+  BENCH_PASSWORD,
+  type ChildReply,
+  PUBLISHER_USER,
+  SUBSCRIBER_USER,
+  type UnsTotals,
+} from "./protocol.js";
 
 const USAGE = `usage: node apps/server/dist/bench/run.js [options]
 
@@ -141,7 +147,15 @@ if (!flags.pinned && !flags["no-pin"]) {
   if (problem) {
     process.stderr.write(`warning: ${problem}; running unpinned, broker and generator share cores\n`);
   } else {
-    const args = ["-c", String(opts.generatorCore), process.execPath, ...process.execArgv, here("./run.js"), ...process.argv.slice(2), "--pinned"];
+    const args = [
+      "-c",
+      String(opts.generatorCore),
+      process.execPath,
+      ...process.execArgv,
+      here("./run.js"),
+      ...process.argv.slice(2),
+      "--pinned",
+    ];
     const r = spawnSync("taskset", args, { stdio: "inherit" });
     process.exit(r.status ?? 1);
   }
@@ -179,9 +193,17 @@ function startBroker(kind: BrokerKind, makeTemplate?: string): Promise<BrokerPro
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
     childArgs.push("--marks", `${dir}marks.json`);
   }
-  const script = [here("./broker-child.js"), uns ? "uns" : "bare", ...childArgs, ...(opts.workers ? ["--workers", String(opts.workers)] : []), ...(opts.tcpNoDelay ? ["--nodelay"] : [])];
+  const script = [
+    here("./broker-child.js"),
+    uns ? "uns" : "bare",
+    ...childArgs,
+    ...(opts.workers ? ["--workers", String(opts.workers)] : []),
+    ...(opts.tcpNoDelay ? ["--nodelay"] : []),
+  ];
   const child: ChildProcess = pinned
-    ? spawn("taskset", ["-c", String(opts.brokerCore), process.execPath, ...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    ? spawn("taskset", ["-c", String(opts.brokerCore), process.execPath, ...nodeArgs, ...script], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      })
     : spawn(process.execPath, [...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let nextId = 1;
   const waiting = new Map<number, (t: UnsTotals | null) => void>();
@@ -257,7 +279,11 @@ interface Snapshot {
  */
 function threadSplit(a: Snapshot, b: Snapshot, pid: number, seconds: number) {
   const pct = (tid: number) => ((b.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? 0)) / 10 / seconds;
-  const others = [...b.threads.keys()].filter((t) => t !== pid).map(pct).filter((p) => p >= 0.5).sort((x, y) => y - x);
+  const others = [...b.threads.keys()]
+    .filter((t) => t !== pid)
+    .map(pct)
+    .filter((p) => p >= 0.5)
+    .sort((x, y) => y - x);
   return { mainPct: pct(pid), otherThreadsPct: others.map((p) => Math.round(p * 10) / 10) };
 }
 
@@ -365,7 +391,8 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     await sleep(opts.latencyMs);
     gen.stop();
     const l1 = snap();
-    if (!(await gen.drain(30_000))) problems.push(`latency phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered after 30 s`);
+    if (!(await gen.drain(30_000)))
+      problems.push(`latency phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered after 30 s`);
     const lat = gen.stopRecordingLatency().sort();
     const ldt = (l1.at - l0.at) / 1000;
 
@@ -380,7 +407,9 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     gen.stop();
     const rssEnd = memory(broker.pid).rss;
     if (!(await gen.drain(60_000))) {
-      problems.push(`throughput phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered (${gen.sent - gen.acked} not acked) after 60 s`);
+      problems.push(
+        `throughput phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered (${gen.sent - gen.acked} not acked) after 60 s`,
+      );
     }
     const tdt = (t1.at - t0.at) / 1000;
 
@@ -393,8 +422,10 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
         if (!counted || counted.total >= gen.sent || performance.now() > until) break;
         await sleep(50);
       }
-      if (counted && counted.total !== gen.sent) problems.push(`server counted ${counted.total} messages, ${gen.sent} were sent`);
-      if (counted && counted.invalid + counted.ungoverned > 0) problems.push(`unexpected outcomes: ${JSON.stringify(counted)}`);
+      if (counted && counted.total !== gen.sent)
+        problems.push(`server counted ${counted.total} messages, ${gen.sent} were sent`);
+      if (counted && counted.invalid + counted.ungoverned > 0)
+        problems.push(`unexpected outcomes: ${JSON.stringify(counted)}`);
     }
     if (gen.unreadable > 0) problems.push(`${gen.unreadable} deliveries without a readable send time`);
     for (const e of gen.failures()) problems.push(e.message);
@@ -594,10 +625,29 @@ function targets(workloads: WorkloadResult[]): Target[] {
     const mon = w.summaries["uns-monitor"];
     const enf = w.summaries["uns-enforce"];
     if (!w.summaries.bare) continue;
-    if (mon) out.push({ workload: name, what: "monitor throughput / bare", value: mon.ratio, target: ">= 0.85", pass: mon.ratio >= 0.85 });
+    if (mon)
+      out.push({
+        workload: name,
+        what: "monitor throughput / bare",
+        value: mon.ratio,
+        target: ">= 0.85",
+        pass: mon.ratio >= 0.85,
+      });
     if (enf) {
-      out.push({ workload: name, what: "enforce throughput / bare", value: enf.ratio, target: ">= 0.65", pass: enf.ratio >= 0.65 });
-      out.push({ workload: name, what: "enforce p99 - bare p99 (ms)", value: enf.p99DeltaMs, target: "<= 5", pass: enf.p99DeltaMs <= 5 });
+      out.push({
+        workload: name,
+        what: "enforce throughput / bare",
+        value: enf.ratio,
+        target: ">= 0.65",
+        pass: enf.ratio >= 0.65,
+      });
+      out.push({
+        workload: name,
+        what: "enforce p99 - bare p99 (ms)",
+        value: enf.p99DeltaMs,
+        target: "<= 5",
+        pass: enf.p99DeltaMs <= 5,
+      });
     }
   }
   return out;
@@ -616,7 +666,9 @@ const startedAt = new Date();
 process.stdout.write(
   `UNS bench: ${opts.brokers.join(", ")}; publishers ${opts.publishers.join(", ")}; QoS ${opts.qos.join(", ")}; ` +
     `${opts.rounds} round(s)\n` +
-    (pinned ? `broker pinned to core ${opts.brokerCore}, load generator to core ${opts.generatorCore}\n` : "not pinned\n"),
+    (pinned
+      ? `broker pinned to core ${opts.brokerCore}, load generator to core ${opts.generatorCore}\n`
+      : "not pinned\n"),
 );
 const workloads: WorkloadResult[] = [];
 let payloadBytes = 0;
@@ -628,7 +680,9 @@ if (opts.brokers.some((b) => b !== "bare")) {
   const b = await startBroker("uns-monitor", join(dir, "data"));
   await b.stop();
   dataTemplate = join(dir, "data");
-  process.stdout.write(`embedded database initialised for the UNS runs in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `embedded database initialised for the UNS runs in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+  );
 }
 for (const publishers of opts.publishers) {
   for (const qos of opts.qos) {
@@ -651,11 +705,18 @@ for (const publishers of opts.publishers) {
           );
         } catch (err) {
           failed = true;
-          process.stdout.write(`  ${publishers} pub QoS ${qos} round ${round} ${kind}: FAILED: ${(err as Error).message}\n`);
+          process.stdout.write(
+            `  ${publishers} pub QoS ${qos} round ${round} ${kind}: FAILED: ${(err as Error).message}\n`,
+          );
         }
       }
     }
-    const bare = w.runs.some((r) => r.broker === "bare") ? summarise(w.runs.filter((r) => r.broker === "bare"), undefined) : undefined;
+    const bare = w.runs.some((r) => r.broker === "bare")
+      ? summarise(
+          w.runs.filter((r) => r.broker === "bare"),
+          undefined,
+        )
+      : undefined;
     for (const kind of opts.brokers) {
       const runs = w.runs.filter((r) => r.broker === kind);
       if (runs.length > 0) w.summaries[kind] = kind === "bare" ? bare! : summarise(runs, bare);
@@ -671,7 +732,9 @@ for (const t of results) {
   );
 }
 const problems = workloads.flatMap((w) =>
-  Object.entries(w.summaries).flatMap(([k, s]) => s.problems.map((p) => `${w.publishers} pub QoS ${w.qos} ${k} ${p}`)),
+  Object.entries(w.summaries).flatMap(([k, s]) =>
+    s.problems.map((p) => `${w.publishers} pub QoS ${w.qos} ${k} ${p}`),
+  ),
 );
 if (problems.length > 0) process.stdout.write(`\nProblems:\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
 
@@ -684,7 +747,14 @@ writeFileSync(
       generator: "apps/server/src/bench/run.ts (pnpm bench); rewritten on every run",
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned, brokerCore: opts.brokerCore, generatorCore: opts.generatorCore },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        node: process.version,
+        pinned,
+        brokerCore: opts.brokerCore,
+        generatorCore: opts.generatorCore,
+      },
       options: opts,
       payloadBytes,
       uns: unsInfo,

@@ -1,9 +1,9 @@
-import { createServer, type Server } from "node:net";
 import type { Server as HttpServer } from "node:http";
-import { Aedes, type Client, type AuthenticateError } from "aedes";
+import { createServer, type Server } from "node:net";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
-import type { GovernanceSnapshot } from "../governance.js";
 import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js";
+import type { GovernanceSnapshot } from "../governance.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
@@ -46,14 +46,20 @@ export async function createBroker(options: BrokerOptions) {
     authenticate(client, username, password, callback) {
       const c = client as UnsClient;
       if (c[REJECT_EMPTY_ID]) {
-        callback(authError(2, "identifier rejected: an empty client id requires CleanSession=1 [MQTT-3.1.3-8]"), false);
+        callback(
+          authError(2, "identifier rejected: an empty client id requires CleanSession=1 [MQTT-3.1.3-8]"),
+          false,
+        );
         return;
       }
       const access = options.governance().access;
       if (username === undefined || username === null || username === "") {
         const role = access.anonymousRole;
         if (!options.allowAnonymous || !role) {
-          options.logger.info({ clientId: client.id }, "anonymous connection refused (UNS_MQTT_ALLOW_ANONYMOUS is off or no anonymous role)");
+          options.logger.info(
+            { clientId: client.id },
+            "anonymous connection refused (UNS_MQTT_ALLOW_ANONYMOUS is off or no anonymous role)",
+          );
           callback(authError(5, "not authorized: anonymous access is off"), false);
           return;
         }
@@ -64,7 +70,10 @@ export async function createBroker(options: BrokerOptions) {
       access.authenticate(username, password ? password.toString("utf8") : "").then(
         (result) => {
           if (!result.ok) {
-            options.logger.info({ clientId: client.id, username, reason: result.reason }, "authentication failed");
+            options.logger.info(
+              { clientId: client.id, username, reason: result.reason },
+              "authentication failed",
+            );
             callback(authError(4, "bad user name or password"), false);
             return;
           }

@@ -32,7 +32,12 @@ export interface PipelineOptions {
   /** Every message ends here exactly once. */
   record: (outcome: Outcome, latencyMs: number | null) => void;
   /** Sparkplug messages are judged by the Sparkplug rules, not by AsyncAPI (may be absent). */
-  sparkplug?: (client: PublishingClient, packet: PublishPacket, identity: Identity, time: number) => Outcome | null;
+  sparkplug?: (
+    client: PublishingClient,
+    packet: PublishPacket,
+    identity: Identity,
+    time: number,
+  ) => Outcome | null;
 }
 
 export const QUARANTINE_PREFIX = "$uns/quarantine/";
@@ -99,7 +104,13 @@ export function createPublishPipeline(options: PipelineOptions) {
     return o;
   }
 
-  function outcomeBase(identity: Identity, packet: PublishPacket, payload: Uint8Array, time: number, policy: "monitor" | "enforce") {
+  function outcomeBase(
+    identity: Identity,
+    packet: PublishPacket,
+    payload: Uint8Array,
+    time: number,
+    policy: "monitor" | "enforce",
+  ) {
     return {
       time,
       clientId: identity.clientId,
@@ -120,7 +131,14 @@ export function createPublishPipeline(options: PipelineOptions) {
     error: ValidationError,
   ): void {
     options.record(
-      { ...outcomeBase(identity, packet, payload, time, "enforce"), channel: null, contract: null, outcome: "invalid", kind, errors: [error] },
+      {
+        ...outcomeBase(identity, packet, payload, time, "enforce"),
+        channel: null,
+        contract: null,
+        outcome: "invalid",
+        kind,
+        errors: [error],
+      },
       null,
     );
     packet.topic = refusedTopic(packet.topic);
@@ -137,14 +155,19 @@ export function createPublishPipeline(options: PipelineOptions) {
     // Topic rules first: they explain what is wrong with the topic itself, whoever publishes.
     const place = snap.tree.classify(topic);
     if (place.kind === "refused") {
-      refuse(identity, packet, payload, time, "topic", { instancePath: "", keyword: place.code, message: place.reason });
+      refuse(identity, packet, payload, time, "topic", {
+        instancePath: "",
+        keyword: place.code,
+        message: place.reason,
+      });
       return undefined;
     }
     if (place.kind === "reserved" && place.namespace === "$") {
       refuse(identity, packet, payload, time, "topic", {
         instancePath: "",
         keyword: "reserved",
-        message: "topics starting with $ are reserved for the broker [MQTT-4.7.2-1]; publish under the plant tree instead",
+        message:
+          "topics starting with $ are reserved for the broker [MQTT-4.7.2-1]; publish under the plant tree instead",
       });
       return undefined;
     }
@@ -164,7 +187,15 @@ export function createPublishPipeline(options: PipelineOptions) {
           return undefined;
         }
       }
-      options.record({ ...outcomeBase(identity, packet, payload, time, "monitor"), channel: null, contract: null, outcome: "ungoverned" }, null);
+      options.record(
+        {
+          ...outcomeBase(identity, packet, payload, time, "monitor"),
+          channel: null,
+          contract: null,
+          outcome: "ungoverned",
+        },
+        null,
+      );
       return undefined;
     }
 
@@ -175,7 +206,15 @@ export function createPublishPipeline(options: PipelineOptions) {
 
     const base = outcomeBase(identity, packet, payload, time, policy);
     if (!channel) {
-      options.record({ ...base, channel: place.kind === "leaf" ? place.channel : null, contract: null, outcome: "ungoverned" }, null);
+      options.record(
+        {
+          ...base,
+          channel: place.kind === "leaf" ? place.channel : null,
+          contract: null,
+          outcome: "ungoverned",
+        },
+        null,
+      );
       return undefined;
     }
 
@@ -183,7 +222,10 @@ export function createPublishPipeline(options: PipelineOptions) {
       const latency = started === null ? null : performance.now() - started;
       const contract = contractOf(channel);
       if (verdict.outcome === "valid") {
-        options.record({ ...base, channel: channel.id, contract, outcome: "valid", messageName: verdict.message }, latency);
+        options.record(
+          { ...base, channel: channel.id, contract, outcome: "valid", messageName: verdict.message },
+          latency,
+        );
         return true;
       }
       if (verdict.outcome === "invalid") {
@@ -201,7 +243,17 @@ export function createPublishPipeline(options: PipelineOptions) {
         );
         return false;
       }
-      options.record({ ...base, channel: channel.id, contract, outcome: "unvalidated", kind: "unvalidated", errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }] }, latency);
+      options.record(
+        {
+          ...base,
+          channel: channel.id,
+          contract,
+          outcome: "unvalidated",
+          kind: "unvalidated",
+          errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }],
+        },
+        latency,
+      );
       // Fail closed in enforce mode: what could not be checked is kept, not delivered.
       return policy === "monitor";
     };
@@ -229,7 +281,11 @@ export function createPublishPipeline(options: PipelineOptions) {
     const pending = options.pool.submit(channel.id, topic, payload);
     if (policy === "monitor") {
       if (pending) pending.then((v) => settle(v, started));
-      else settle({ outcome: "unvalidated", reason: "validation queue full: delivered without validation" }, null);
+      else
+        settle(
+          { outcome: "unvalidated", reason: "validation queue full: delivered without validation" },
+          null,
+        );
       return undefined;
     }
     // enforce: the verdict is needed before delivery; a full queue slows this publisher down.
@@ -253,7 +309,11 @@ export function createPublishPipeline(options: PipelineOptions) {
   }
 
   return {
-    authorizePublish(client: PublishingClient, packet: PublishPacket, callback: (err?: Error | null) => void): void {
+    authorizePublish(
+      client: PublishingClient,
+      packet: PublishPacket,
+      callback: (err?: Error | null) => void,
+    ): void {
       const time = Date.now();
       const order = orderOf(client);
       let decision: Promise<void> | undefined;
@@ -287,7 +347,11 @@ export function createPublishPipeline(options: PipelineOptions) {
       const entry: Pending = { ready: false, finish: () => callback(null) };
       order.push(entry);
       // A failed decision still completes (the message was recorded): never stall the client's queue.
-      if (decision) decision.then(() => order.markReady(entry), () => order.markReady(entry));
+      if (decision)
+        decision.then(
+          () => order.markReady(entry),
+          () => order.markReady(entry),
+        );
       else order.markReady(entry);
     },
   };

@@ -75,7 +75,14 @@ export function createValidationPool(options: ValidationPoolOptions) {
   function spawn(index: number): void {
     // A clean execArgv: the worker runs compiled JavaScript whatever loader or conditions the parent has.
     const worker = new Worker(file, { execArgv: [] });
-    const slot: Slot = slots[index] ?? { worker, busy: null, batchId: 0, busyMs: 0, restarts: 0, alive: true };
+    const slot: Slot = slots[index] ?? {
+      worker,
+      busy: null,
+      batchId: 0,
+      busyMs: 0,
+      restarts: 0,
+      alive: true,
+    };
     slot.worker = worker;
     slot.alive = true;
     slot.busy = null;
@@ -87,7 +94,8 @@ export function createValidationPool(options: ValidationPoolOptions) {
       slot.busy = null;
       slot.busyMs += msg.busyMs;
       inFlight -= jobs.length;
-      for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(msg.results[i] ?? { outcome: "unvalidated", reason: "no result" });
+      for (let i = 0; i < jobs.length; i++)
+        jobs[i]!.resolve(msg.results[i] ?? { outcome: "unvalidated", reason: "no result" });
       pump();
     });
     worker.on("error", (err) => {
@@ -99,18 +107,22 @@ export function createValidationPool(options: ValidationPoolOptions) {
       slot.busy = null;
       if (jobs) {
         inFlight -= jobs.length;
-        for (const job of jobs) job.resolve({ outcome: "unvalidated", reason: `validation worker stopped (exit code ${code})` });
+        for (const job of jobs)
+          job.resolve({ outcome: "unvalidated", reason: `validation worker stopped (exit code ${code})` });
       }
       if (closed) return;
       slot.restarts++;
       restarts++;
       // Back off a little if a worker keeps dying, so a poisoned contract cannot spin the CPU.
-      setTimeout(() => {
-        if (!closed) {
-          spawn(index);
-          pump();
-        }
-      }, Math.min(1000, 10 * slot.restarts)).unref();
+      setTimeout(
+        () => {
+          if (!closed) {
+            spawn(index);
+            pump();
+          }
+        },
+        Math.min(1000, 10 * slot.restarts),
+      ).unref();
     });
   }
 
@@ -201,7 +213,8 @@ export function createValidationPool(options: ValidationPoolOptions) {
     },
     async close(): Promise<void> {
       closed = true;
-      for (let i = queueHead; i < queue.length; i++) queue[i]!.resolve({ outcome: "unvalidated", reason: "server stopping" });
+      for (let i = queueHead; i < queue.length; i++)
+        queue[i]!.resolve({ outcome: "unvalidated", reason: "server stopping" });
       queue.length = 0;
       queueHead = 0;
       await Promise.all(slots.map((s) => s.worker.terminate()));
