@@ -10,6 +10,7 @@ import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createMetrics } from "./metrics.js";
+import { createSparkplugBridge } from "./sparkplug-bridge.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -45,6 +46,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
 
+  const reloadHooks: (() => void)[] = [];
   try {
     const governance = await createGovernance({
       contractsDir: config.contractsDir,
@@ -52,6 +54,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       logger,
       onChange: (snap) => {
         pool.setContracts(snap.contracts);
+        for (const hook of reloadHooks) hook();
         store
           ?.recordContracts(snap.documents)
           .catch((err: Error) =>
@@ -75,9 +78,11 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     await theStore.recordContracts(governance.current.documents);
 
     const record = (o: Outcome, latencyMs: number | null) => {
-      metrics.messages.inc({ outcome: o.outcome, policy: o.policy });
+      if (o.counted !== false) {
+        metrics.messages.inc({ outcome: o.outcome, policy: o.policy });
+        live.count(o.outcome, o.time);
+      }
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
-      live.count(o.outcome, o.time);
       theStore.record(o);
       if (o.outcome === "invalid") {
         const v = {
@@ -109,12 +114,29 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       }
     };
 
+    const mirrorIdentity = { username: null, clientId: "$uns/sparkplug-mirror", roles: ["admin"] };
+    const sparkplug = createSparkplugBridge({
+      hostId: config.sparkplug.hostId,
+      reorderWindowMs: config.sparkplug.reorderWindowMs,
+      rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
+      topicsDir: config.topicsDir,
+      logger,
+      record: (o) => record(o, null),
+      publishMirror: (topic, payload) => {
+        const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: true, dup: false };
+        pipeline.observeInternal(mirrorIdentity, packet);
+        broker?.broker.publish(packet, () => {});
+      },
+    });
+    reloadHooks.push(() => sparkplug.reloadMapping());
+
     const pipeline = createPublishPipeline({
       governance: () => governance.current,
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
       record,
+      sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
     broker = await createBroker({
@@ -125,6 +147,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       logger,
     });
     const theBroker = broker;
+    sparkplug.attach(broker.broker);
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );
@@ -183,6 +206,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics,
       health,
       publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
+      extraRoutes: [(app) => sparkplug.routes(app)],
     });
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
@@ -199,6 +223,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics,
       store: theStore,
       broker: theBroker,
+      sparkplug,
       api,
       health,
       async start(): Promise<StartedServer> {
@@ -241,6 +266,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       stop(): Promise<void> {
         stopping ??= (async () => {
           governance.close();
+          sparkplug.stop();
           await theBroker.close();
           await api!.close();
           await waitForIdle(pool);

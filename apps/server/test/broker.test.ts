@@ -143,6 +143,41 @@ describe("broker: MQTT 3.1.1 and access control", () => {
     expect(got.length).toBe(2);
   });
 
+  it("loses no message when a QoS 0 publish overtakes a retained QoS 1 one (aedes dedupe race)", async () => {
+    const sub = await t.connect("admin");
+    const got = collect(sub);
+    await sub.subscribeAsync(["acme/sandbox/data", "$uns/race/#"], { qos: 1 });
+    const broker = t.server.broker.broker;
+    for (let i = 0; i < 20; i++) {
+      broker.publish(
+        {
+          cmd: "publish",
+          topic: `$uns/race/${i}`,
+          payload: Buffer.from("retained-qos1"),
+          qos: 1,
+          retain: true,
+          dup: false,
+        },
+        () => {},
+      );
+      broker.publish(
+        {
+          cmd: "publish",
+          topic: "acme/sandbox/data",
+          payload: Buffer.from(`qos0-${i}`),
+          qos: 0,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
+    }
+    await eventually(
+      () => got.length,
+      (n) => n === 40,
+    );
+  });
+
   it("fires a will when a client dies", async () => {
     const watcher = await t.connect("viewer");
     const got = collect(watcher);

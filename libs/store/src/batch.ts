@@ -117,14 +117,19 @@ export class Accumulator {
     const clientId = clean(o.clientId);
     const channel = typeof o.channel === "string" ? clean(o.channel) : "";
     const username = cleanOrNull(str(o.username));
+    // A violation found after its message was counted (a Sparkplug seq gap seen by a timer) is
+    // stored, but must not count the message a second time.
+    const counted = o.counted !== false;
     const key = `${minute}\u0000${topic}\u0000${channel}\u0000${clientId}`;
     let row = this.counts.get(key);
     if (!row) {
       row = { minute, topic, channel, clientId, valid: 0, invalid: 0, unvalidated: 0, ungoverned: 0 };
-      this.counts.set(key, row);
+      if (counted) this.counts.set(key, row);
     }
     const invalid = o.outcome === "invalid";
-    switch (o.outcome) {
+    switch (counted ? o.outcome : "none") {
+      case "none":
+        break;
       case "valid":
         row.valid++;
         break;
@@ -151,7 +156,7 @@ export class Accumulator {
       };
       this.publishers.set(clientId, p);
     }
-    p.messages++;
+    if (counted) p.messages++;
     if (time >= p.lastSeen) {
       p.lastSeen = time;
       p.username = username;
@@ -160,7 +165,7 @@ export class Accumulator {
     const size = o.payload.byteLength;
     const payloadSize = sizeOf(o.payloadSize, size);
     if (invalid) {
-      p.invalid++;
+      if (counted) p.invalid++;
       if (p.firstViolation === null || time < p.firstViolation) p.firstViolation = time;
       if (p.lastViolation === null || time > p.lastViolation) p.lastViolation = time;
       if (channel) {
@@ -189,7 +194,7 @@ export class Accumulator {
 
     // Only the newest message per topic is kept.
     const prev = this.last.get(topic);
-    if (!prev || time >= prev.time) {
+    if (counted && (!prev || time >= prev.time)) {
       this.last.set(topic, {
         time,
         clientId,

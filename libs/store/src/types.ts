@@ -30,6 +30,11 @@ export interface MessageOutcome {
   payload: Uint8Array;
   payloadSize: number;
   policy: "monitor" | "enforce";
+  /**
+   * false: a violation found after its message was already counted (a Sparkplug seq gap
+   * detected by a timer). Stored as a violation; message counts are not touched.
+   */
+  counted?: false;
 }
 
 /** pino-compatible: `logger.warn({ err }, "message")`. */

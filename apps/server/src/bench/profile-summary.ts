@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Where the broker's time goes: `node apps/server/dist/bench/profile-summary.js <dir>...` prints
+ * Where the broker's time goes: `node apps/server/dist/bench/profile-summary.js [--phase latency] <dir>...` prints
  * self time by area (package or server module) and the top functions, for the profiles that
  * `run.js --cpu-prof` writes into one folder per broker run (one file per thread: the main thread
- * and each validation worker). Only samples inside the max-throughput window are counted, using
+ * and each validation worker). Only samples inside one phase (default the max-throughput one;
+ * `--phase latency`: the fixed-rate one) are counted, using
  * the marks.json the broker child writes next to them (same clock as the profiles).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -35,9 +36,14 @@ function area(url: string, fn: string): string {
   return url;
 }
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const phaseAt = argv.indexOf("--phase");
+const phase = phaseAt >= 0 ? argv[phaseAt + 1] : "throughput";
+const args = phaseAt >= 0 ? argv.filter((_, i) => i !== phaseAt && i !== phaseAt + 1) : argv;
 if (args.length === 0) {
-  process.stderr.write("usage: profile-summary.js <profile folder or .cpuprofile file>...\n");
+  process.stderr.write(
+    "usage: profile-summary.js [--phase throughput|latency] <profile folder or .cpuprofile file>...\n",
+  );
   process.exit(2);
 }
 const files: { file: string; window: { from: number; to: number } | null }[] = [];
@@ -50,10 +56,11 @@ for (const arg of args) {
     : [arg];
   const marksFile = join(dir ?? join(arg, ".."), "marks.json");
   const marks = existsSync(marksFile)
-    ? (JSON.parse(readFileSync(marksFile, "utf8")) as { from?: number; to?: number })
+    ? (JSON.parse(readFileSync(marksFile, "utf8")) as Record<string, number>)
     : {};
-  const window =
-    marks.from !== undefined && marks.to !== undefined ? { from: marks.from, to: marks.to } : null;
+  const from = marks[`${phase}-from`];
+  const to = marks[`${phase}-to`];
+  const window = from !== undefined && to !== undefined ? { from, to } : null;
   for (const file of list.sort()) files.push({ file, window });
 }
 
@@ -111,7 +118,7 @@ for (const { file, window } of files) {
       )
       .join("\n");
   process.stdout.write(
-    `\n${basename(file)}: ${totalMs.toFixed(0)} ms ${window ? "in the max-throughput window" : "profiled (no marks.json: whole life)"}, ` +
+    `\n${basename(file)}: ${totalMs.toFixed(0)} ms ${window ? `in the ${phase} window` : "profiled (no marks.json: whole life)"}, ` +
       `${busy.toFixed(0)} ms not idle (percentages are of that)\n` +
       `by area:\n${top(byArea, 15)}\ntop functions (self time):\n${top(byFn, 25)}\n` +
       `top functions (inclusive time, JavaScript outside node core):\n${top(inclusive, 30)}\n`,

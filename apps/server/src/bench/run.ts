@@ -318,6 +318,7 @@ interface RunResult {
     brokerCpuPct: number;
     generatorCpuPct: number;
     otherLoad: { brokerCorePct: number; generatorCorePct: number };
+    threads: { mainPct: number; otherThreadsPct: number[] };
     windowStalls: number;
   };
   peakRssMb: number;
@@ -388,9 +389,11 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     await sleep(opts.warmupMs);
     gen.recordLatencyFromNow();
     const l0 = snap();
+    broker.mark("latency-from");
     await sleep(opts.latencyMs);
     gen.stop();
     const l1 = snap();
+    broker.mark("latency-to");
     if (!(await gen.drain(30_000)))
       problems.push(`latency phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered after 30 s`);
     const lat = gen.stopRecordingLatency().sort();
@@ -400,10 +403,10 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     gen.startMax();
     await sleep(opts.warmupMs);
     const t0 = snap();
-    broker.mark("from");
+    broker.mark("throughput-from");
     await sleep(opts.durationMs);
     const t1 = snap();
-    broker.mark("to");
+    broker.mark("throughput-to");
     gen.stop();
     const rssEnd = memory(broker.pid).rss;
     if (!(await gen.drain(60_000))) {
@@ -460,6 +463,7 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
         brokerCpuPct: lBroker,
         generatorCpuPct: lGen,
         otherLoad: otherLoad(l0, l1, lBroker, lGen),
+        threads: threadSplit(l0, l1, broker.pid, ldt),
         windowStalls: gen.windowStalls,
       },
       peakRssMb: peak / 2 ** 20,
@@ -699,7 +703,7 @@ for (const publishers of opts.publishers) {
             `  ${publishers} pub QoS ${qos} round ${round} ${pad(kind, 11, true)} ${pad(f0(r.throughput.deliveredPerSec), 8)} msg/s ` +
               `(broker CPU ${f0(r.throughput.brokerCpuPct)}%: event loop ${f0(r.throughput.threads.mainPct)}%, ` +
               `threads ${r.throughput.threads.otherThreadsPct.map(f0).join("/") || "-"}; gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
-              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%)  other load on broker core ${f0(Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct))}%  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
+              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%: event loop ${f0(r.latency.threads.mainPct)}%, threads ${r.latency.threads.otherThreadsPct.map(f0).join("/") || "-"})  other load on broker core ${f0(Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct))}%  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
               (r.problems.length ? `  PROBLEMS: ${r.problems.join("; ")}` : "") +
               "\n",
           );

@@ -18,6 +18,18 @@ export interface BrokerOptions {
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 
+/**
+ * aedes drops a delivery whose broker counter is lower than the last one the client received
+ * (`dedupe` in lib/client.js, meant for clustered brokers sharing an emitter). But a QoS 1/2 or
+ * retained publish waits on persistence before it is emitted, so a QoS 0 message published just
+ * after it overtakes it, and the earlier message is silently lost for every subscriber of both.
+ * One broker has no duplicates to suppress: give each client a counter map that never blocks.
+ */
+const NO_DEDUPE: Record<string, number> = new Proxy(Object.create(null), {
+  get: () => undefined,
+  set: () => true,
+});
+
 function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
   const err = new Error(message) as AuthenticateError;
   err.returnCode = returnCode;
@@ -37,6 +49,7 @@ export async function createBroker(options: BrokerOptions) {
   const broker = await Aedes.createBroker({
     keepaliveLimit: options.keepaliveLimitSeconds,
     preConnect(client, packet, callback) {
+      (client as unknown as { duplicates: Record<string, number> }).duplicates = NO_DEDUPE;
       // [MQTT-3.1.3-8] an empty client id needs CleanSession=1; aedes would invent an id.
       // aedes replies to an authentication error with its return code, so flag it here
       // and refuse in authenticate with 0x02 (identifier rejected).

@@ -309,6 +309,49 @@ export function createPublishPipeline(options: PipelineOptions) {
   }
 
   return {
+    /**
+     * A message the server publishes itself (the Sparkplug metric mirror): judged by the channel
+     * its topic belongs to, in monitor mode (delivered at once, never refused), and recorded.
+     */
+    observeInternal(identity: Identity, packet: PublishPacket): void {
+      const snap = options.governance();
+      const payload = payloadBytes(packet.payload);
+      const time = Date.now();
+      const place = snap.tree.classify(packet.topic);
+      const channel =
+        place.kind === "leaf" && place.channel
+          ? snap.channels.get(place.channel)
+          : snap.matchChannel(packet.topic)?.channel;
+      const base = {
+        ...outcomeBase(identity, packet, payload, time, "monitor"),
+        contract: contractOf(channel),
+      };
+      if (!channel) {
+        options.record({ ...base, channel: null, outcome: "ungoverned" }, null);
+        return;
+      }
+      const started = performance.now();
+      const pending = options.pool.submit(channel.id, packet.topic, payload);
+      const settle = (v: Verdict, latency: number | null) => {
+        if (v.outcome === "valid")
+          options.record({ ...base, channel: channel.id, outcome: "valid", messageName: v.message }, latency);
+        else if (v.outcome === "invalid")
+          options.record(
+            {
+              ...base,
+              channel: channel.id,
+              outcome: "invalid",
+              kind: v.kind,
+              messageName: v.message,
+              errors: v.errors,
+            },
+            latency,
+          );
+        else options.record({ ...base, channel: channel.id, outcome: "unvalidated" }, latency);
+      };
+      if (pending) pending.then((v) => settle(v, performance.now() - started));
+      else settle({ outcome: "unvalidated", reason: "validation queue full" }, null);
+    },
     authorizePublish(
       client: PublishingClient,
       packet: PublishPacket,
