@@ -5,7 +5,7 @@ import { addUser, loadAccess } from "@uns/contracts";
 import type { Config } from "./config.js";
 
 /**
- * First start on a new machine: with anonymous access off and no users, nobody could connect.
+ * First start on a new machine: with anonymous access off and no admin, nobody could manage it.
  * Create an `admin` user with a random password, print it once and keep it in
  * <dataDir>/initial-admin-password (readable by the owner only), like Grafana or Jenkins do.
  */
@@ -15,7 +15,7 @@ export async function ensureFirstUser(
 ): Promise<void> {
   if (config.mqtt.allowAnonymous) return;
   const access = loadAccess(config.topicsDir);
-  if (access.users().length > 0) return;
+  if (access.users().some((u) => u.roles.includes("admin"))) return;
   const password = randomBytes(12).toString("base64url");
   await addUser(config.topicsDir, "admin", password, ["admin"]);
   mkdirSync(config.dataDir, { recursive: true });
