@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { encodeSparkplug, type SparkplugPayloadInput } from "@uns/sparkplug";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, launchBrowser, type RunningServer, startServer, weldSpot } from "./harness";
@@ -39,7 +40,11 @@ async function publish(topic: string, payload: unknown, clientId: string) {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ UNS_CONSOLE_TIME_ZONE: "Europe/Berlin", UNS_WORKERS_SIZE: "1" });
+  server = await startServer({
+    UNS_CONSOLE_TIME_ZONE: "Europe/Berlin",
+    UNS_WORKERS_SIZE: "1",
+    UNS_SPARKPLUG_HOST_ID: "uns-host",
+  });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
   page = await context.newPage();
@@ -152,6 +157,12 @@ describe("console against a running server", () => {
     await expect.poll(() => table.locator("tbody th").first().textContent()).toContain("robot-02");
     expect(await table.textContent()).toContain("weldSpot");
     await shot("publishers");
+    // The subtree filter narrows the counts to plant-b, where only robot-02 published.
+    await page.getByLabel("Topic subtree").fill("acme/plant-b/");
+    await page.getByLabel("Topic subtree").press("Enter");
+    await page.waitForURL(/topic=acme\/plant-b\//);
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(1);
+    expect(await table.locator("tbody th").first().textContent()).toContain("robot-02");
   });
 
   it("shows the contracts with their schemas", async () => {
@@ -211,6 +222,137 @@ describe("console against a running server", () => {
     expect(size).toBeGreaterThan(20);
     await shot("overview-wall", wall);
     await wall.close();
+  });
+
+  // Last but one: its Sparkplug messages add to the counts the tests above check.
+  it("shows Sparkplug edge nodes and devices live: state, metrics, rebirths, rule violations, and why a node went down", async () => {
+    // Group "Assembly" has no mirror rule in the fixtures' topics/sparkplug.yaml: no JSON mirror topics.
+    const base = "spBv1.0/Assembly";
+    const ts = Date.now();
+    const bdSeq = { name: "bdSeq", type: "UInt64", value: 0, timestamp: ts };
+    // An edge node as Sparkplug 3.0 wants it: NDEATH as the Will (QoS 1, not retained, same bdSeq).
+    const edge = await server.connect("device", "press-01", {
+      clean: true,
+      will: {
+        topic: `${base}/NDEATH/press-01`,
+        payload: Buffer.from(encodeSparkplug({ timestamp: ts, metrics: [bdSeq] })),
+        qos: 1,
+        retain: false,
+      },
+    });
+    const send = (type: string, payload: SparkplugPayloadInput, device?: string) =>
+      edge.publishAsync(
+        `${base}/${type}/press-01${device ? `/${device}` : ""}`,
+        Buffer.from(encodeSparkplug(payload)),
+        { qos: 0 },
+      );
+    const kN = { engUnit: { type: "String", value: "kN" } };
+    await send("NBIRTH", {
+      timestamp: ts,
+      seq: 0,
+      metrics: [
+        bdSeq,
+        { name: "Node Control/Rebirth", type: "Boolean", value: false, timestamp: ts },
+        {
+          name: "Press/Temperature",
+          type: "Float",
+          value: 41.5,
+          timestamp: ts,
+          properties: { engUnit: { type: "String", value: "degC" } },
+        },
+      ],
+    });
+    await send(
+      "DBIRTH",
+      {
+        timestamp: ts,
+        seq: 1,
+        metrics: [
+          { name: "Force", type: "Double", value: 0, timestamp: ts, properties: kN },
+          { name: "Cycles", type: "Int32", value: 0, timestamp: ts },
+        ],
+      },
+      "Ram1",
+    );
+    const data = (seq: number, force: number) =>
+      send(
+        "DDATA",
+        {
+          timestamp: Date.now(),
+          seq,
+          metrics: [
+            { name: "Force", type: "Double", value: force, timestamp: Date.now() },
+            { name: "Cycles", type: "Int32", value: seq, timestamp: Date.now() },
+          ],
+        },
+        "Ram1",
+      );
+    await data(2, 812.25);
+
+    await page.goto("/sparkplug");
+    const nodeRow = page.locator("[data-testid=sparkplug-nodes] tr[data-node='Assembly/press-01']");
+    await expect.poll(() => nodeRow.textContent()).toContain("online");
+    expect(await page.getByTestId("nodes-online").textContent()).toBe("1 / 1");
+    expect(await page.getByTestId("devices-online").textContent()).toBe("1 / 1");
+    const node = page.getByTestId("sparkplug-node");
+    expect(await node.getAttribute("data-node")).toBe("Assembly/press-01");
+    expect(await page.getByTestId("node-state").textContent()).toMatch(/^online for \d+ s/);
+    const value = (metric: string) => node.locator(`td[data-metric='${metric}']`).textContent();
+    await expect.poll(() => value("Force")).toBe("812.25");
+    expect(await value("Press/Temperature")).toBe("41.5");
+    const ram = node.locator("[data-device='Ram1']");
+    expect(await ram.textContent()).toContain("online");
+    const forceRow = ram.locator("tr", { has: page.locator("td[data-metric='Force']") });
+    expect(await forceRow.locator("td").allTextContents()).toEqual(
+      expect.arrayContaining(["kN", "Double", "good"]),
+    );
+    // bdSeq and Node Control/* are protocol, not plant data.
+    expect(await node.locator("td[data-metric='bdSeq']").count()).toBe(0);
+
+    // Live: a new value shows without a reload (refetch every 2 s).
+    await data(3, 900.5);
+    await expect.poll(() => value("Force"), { timeout: 10_000 }).toBe("900.5");
+    expect(await value("Cycles")).toBe("3");
+
+    // A metric the DBIRTH did not declare: a rule violation with its conformance id, and a rebirth.
+    await send(
+      "DDATA",
+      {
+        timestamp: Date.now(),
+        seq: 4,
+        metrics: [{ name: "Undeclared", type: "Int32", value: 1, timestamp: Date.now() }],
+      },
+      "Ram1",
+    );
+    const violations = page.getByTestId("sparkplug-violations");
+    await expect.poll(() => violations.locator("tbody tr").count(), { timeout: 10_000 }).toBe(1);
+    const finding = (await violations.locator("tbody tr").first().textContent()) ?? "";
+    expect(finding).toContain("metric-undeclared");
+    expect(finding).toMatch(/tck-id-/);
+    expect(finding).toContain(`${base}/DDATA/press-01/Ram1`);
+    await expect.poll(() => page.getByTestId("sparkplug-rebirths").textContent()).toContain("press-01");
+    expect(await page.getByTestId("sparkplug-rebirths").textContent()).toContain("not declared");
+    expect(await page.getByRole("link", { name: "All of them →" }).getAttribute("href")).toContain(
+      "kind=sparkplug",
+    );
+    await shot("sparkplug");
+
+    // The violation opens on the detail page, the rule as the error's keyword.
+    await violations.locator("tbody tr").first().getByRole("link").click();
+    await page.waitForURL(/\/violations\/\d+$/);
+    await expect.poll(() => page.getByTestId("errors-table").textContent()).toContain("metric-undeclared");
+
+    // The connection breaks: the broker delivers the Will, the node and its device go offline, and
+    // the page says when and why.
+    (edge as unknown as { stream: { destroy(): void } }).stream.destroy();
+    await page.goto("/sparkplug");
+    await expect.poll(() => nodeRow.textContent(), { timeout: 15_000 }).toContain("offline");
+    expect(await page.getByTestId("node-state").textContent()).toMatch(
+      /^offline for \d+ s.*(connection lost|session ended)/,
+    );
+    expect(await page.getByTestId("devices-online").textContent()).toBe("0 / 1");
+    expect(await ram.textContent()).toContain("its edge node went offline");
+    expect(await forceRow.textContent()).toContain("stale");
   });
 
   it("raised no error in the browser", () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Browser, chromium } from "playwright-core";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -25,7 +25,8 @@ export interface RunningServer {
   dir: string;
   /** Every log line so far (JSON text), for failure messages. */
   log: string[];
-  connect(username?: string, clientId?: string): Promise<MqttClient>;
+  /** `options` adds to the defaults, e.g. a Will for a Sparkplug edge node. */
+  connect(username?: string, clientId?: string, options?: IClientOptions): Promise<MqttClient>;
   api<T>(path: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -78,7 +79,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     mqttUrl,
     dir,
     log,
-    async connect(username = "device", clientId?: string) {
+    async connect(username = "device", clientId?: string, options: IClientOptions = {}) {
       const c = await mqtt.connectAsync(mqttUrl, {
         username,
         password: PASSWORD,
@@ -86,6 +87,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         protocolVersion: 4,
         reconnectPeriod: 0,
         connectTimeout: 10_000,
+        ...options,
       });
       clients.push(c);
       return c;

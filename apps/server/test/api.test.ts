@@ -130,6 +130,92 @@ describe("HTTP API", () => {
     expect(text).toContain("sse-pub");
     expect(text).toContain("event: rates");
   });
+
+  it("narrows publishers to a subtree and channel, sorts summaries, charts one publisher and lists violation kinds", async () => {
+    // plant-b only, so that the counts of the tests above do not mix in.
+    const weld = (line: number) => `acme/plant-b/body-shop/line-0${line}/cell-02/weld-spot`;
+    const notes = "acme/plant-b/body-shop/line-01/cell-02/notes"; // a leaf without channel
+    const a = await t.connect("device", { clientId: "narrow-a" });
+    const b = await t.connect("device", { clientId: "narrow-b" });
+    for (let i = 0; i < 5; i++) await a.publishAsync(weld(1), JSON.stringify(weldSpot()), { qos: 1 });
+    await a.publishAsync(weld(1), JSON.stringify(weldSpot({ currentKA: -1 })), { qos: 1 });
+    await a.publishAsync(notes, "free text", { qos: 1 });
+    await b.publishAsync(weld(2), JSON.stringify(weldSpot()), { qos: 1 });
+    for (let i = 0; i < 2; i++)
+      await b.publishAsync(weld(2), JSON.stringify(weldSpot({ currentKA: -1 })), { qos: 1 });
+    await b.publishAsync(weld(2), "not json", { qos: 1 });
+
+    type Pubs = { rows: { clientId: string; messages: number; invalid: number }[] };
+    const pubs = (query: string) =>
+      t
+        .api<Pubs>(`/api/v1/publishers?${query}`)
+        .then((r) => r.body.rows.map((p) => [p.clientId, p.messages, p.invalid]));
+    expect(
+      await eventually(
+        () => pubs("topicPrefix=acme/plant-b/"),
+        (rows) => rows.reduce((n, r) => n + Number(r[1]), 0) === 11,
+      ),
+    ).toEqual([
+      ["narrow-b", 4, 3],
+      ["narrow-a", 7, 1],
+    ]);
+    expect(await pubs("topicPrefix=acme/plant-b/&channel=weldSpot")).toEqual([
+      ["narrow-b", 4, 3],
+      ["narrow-a", 6, 1],
+    ]);
+    expect(await pubs("topicPrefix=acme/plant-b/body-shop/line-01/&sort=messages")).toEqual([
+      ["narrow-a", 7, 1],
+    ]);
+
+    type Summary = { sort: string; rows: { key: string; complianceRate: number | null }[] };
+    const summary = (sort: string, limit?: number) =>
+      t
+        .api<Summary>(
+          `/api/v1/compliance/summary?by=topic&topicPrefix=acme/plant-b/${sort ? `&sort=${sort}` : ""}${limit ? `&limit=${limit}` : ""}`,
+        )
+        .then((r) => r.body);
+    expect((await summary("")).rows.map((r) => r.key)).toEqual([weld(1), weld(2), notes]);
+    expect((await summary("invalid", 1)).rows.map((r) => r.key)).toEqual([weld(2)]);
+    const worst = await summary("complianceRate");
+    expect(worst.sort).toBe("complianceRate");
+    expect(worst.rows.map((r) => [r.key, r.complianceRate])).toEqual([
+      [weld(2), 0.25],
+      [weld(1), 5 / 6],
+      [notes, null],
+    ]);
+    const badSort = await t.api<{ error: { code: string; message: string } }>(
+      "/api/v1/compliance/summary?by=topic&sort=worst",
+    );
+    expect(badSort.status).toBe(400);
+    expect(badSort.body.error.message).toMatch(/sort/);
+
+    const series = await t.api<{ points: { valid: number; invalid: number }[] }>(
+      "/api/v1/compliance/timeseries?clientId=narrow-b",
+    );
+    expect(series.body.points.reduce((n, p) => n + p.valid + p.invalid, 0)).toBe(4);
+    expect(series.body.points.reduce((n, p) => n + p.invalid, 0)).toBe(3);
+
+    const kinds = await eventually(
+      () =>
+        t
+          .api<{ kinds: { kind: string; count: number }[] }>("/api/v1/violations/kinds")
+          .then((r) => r.body.kinds),
+      (ks) => ks.some((k) => k.kind === "not-json"),
+    );
+    expect(kinds.find((k) => k.kind === "not-json")?.count).toBe(1);
+    expect(kinds[0]).toMatchObject({ kind: "schema" });
+    expect(kinds.map((k) => k.count)).toEqual(kinds.map((k) => k.count).sort((x, y) => y - x));
+    const empty = await t.api<{ kinds: unknown[] }>(
+      "/api/v1/violations/kinds?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+    );
+    expect(empty.body.kinds).toEqual([]);
+    const reversed = await t.api<{ error: { code: string } }>(
+      "/api/v1/violations/kinds?from=2020-01-02T00:00:00Z&to=2020-01-01T00:00:00Z",
+    );
+    expect(reversed.status).toBe(400);
+    const openapi = await t.api<{ paths: Record<string, unknown> }>("/api/v1/openapi.json");
+    expect(Object.keys(openapi.body.paths)).toContain("/api/v1/violations/kinds");
+  });
 });
 
 describe("generated docs", () => {

@@ -15,12 +15,19 @@ const mqttPort = process.env.UNS_MQTT_PORT ?? "1883";
 const httpPort = process.env.UNS_HTTP_PORT ?? "8080";
 const password = randomBytes(12).toString("base64url");
 
-const added = spawnSync(process.execPath, [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password], {
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const added = spawnSync(
+  process.execPath,
+  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password],
+  {
+    stdio: ["ignore", "inherit", "inherit"],
+  },
+);
 if (added.status !== 0) process.exit(added.status ?? 1);
 
-const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], { stdio: "inherit", env: process.env });
+const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
+  stdio: "inherit",
+  env: process.env,
+});
 const abort = new AbortController();
 let stopping = false;
 const stop = () => {
@@ -50,7 +57,9 @@ async function waitForServer(): Promise<void> {
 }
 
 await waitForServer();
-console.log(`\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`);
+console.log(
+  `\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`,
+);
 await runSimulation({
   url: `mqtt://127.0.0.1:${mqttPort}`,
   username: "simulator",

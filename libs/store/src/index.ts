@@ -20,6 +20,7 @@ export type {
   SummaryBy,
   SummaryQuery,
   SummaryRow,
+  SummarySort,
   TimeseriesPoint,
   TimeseriesQuery,
   TimeWindow,
@@ -28,6 +29,7 @@ export type {
   ValidationError,
   ViolationDetail,
   ViolationItem,
+  ViolationKindCount,
   ViolationPage,
   ViolationQuery,
 } from "./types.js";

@@ -19,6 +19,7 @@ import type {
   ValidationError,
   ViolationDetail,
   ViolationItem,
+  ViolationKindCount,
   ViolationPage,
   ViolationQuery,
 } from "./types.js";
@@ -124,11 +125,21 @@ export async function summaryBy(db: Db, q: SummaryQuery): Promise<SummaryRow[]> 
         `by must be channel, topic, publisher or level (got ${String(q.by)})`,
       );
   }
+  const total = sql`sum(valid + invalid + unvalidated + ungoverned) desc`;
+  const sorts = {
+    total,
+    invalid: sql`sum(invalid) desc, ${total}`,
+    // Worst first; nothing validated (rate null) last: the rate says nothing then.
+    complianceRate: sql`case when sum(valid + invalid) > 0
+      then sum(valid)::float8 / sum(valid + invalid) end asc nulls last, ${total}`,
+  } as const;
+  const sort = q.sort ?? "total";
+  arg(sort in sorts, `sort must be one of ${Object.keys(sorts).join(", ")} (got ${String(sort)})`);
   const rows = await db.rows<SumRow & { key: string }>(sql`
     select ${key} as key, ${sums}
     from message_counts where ${countWhere(q)}
     group by 1
-    order by sum(valid + invalid + unvalidated + ungoverned) desc, 1
+    order by ${sorts[sort]}, 1
     limit ${limit}`);
   return rows.map((r) => {
     const c = counts(r);
@@ -371,6 +382,16 @@ export async function publishers(db: Db, q: PublisherQuery): Promise<PublisherRo
     lastViolation: isoOrNull(r.last_ms),
     channels: r.channels ?? [],
   }));
+}
+
+export async function violationKinds(db: Db, q: TimeWindow): Promise<ViolationKindCount[]> {
+  checkWindow(q);
+  const rows = await db.rows<{ kind: string; count: number }>(sql`
+    select kind, count(*)::float8 as count from violations
+    where time >= ${ts(q.from)} and time < ${ts(q.to)}
+    group by kind
+    order by count(*) desc, kind`);
+  return rows.map((r) => ({ kind: r.kind, count: r.count }));
 }
 
 export async function topics(db: Db, q: TopicQuery): Promise<TopicRow[]> {

@@ -219,6 +219,83 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     });
   });
 
+  it("narrows publishers to a subtree and channel, sorts summaries worst first, charts one publisher, lists violation kinds", async () => {
+    const { base, from, to } = slot();
+    const t = (min: number) => base + min * 60_000 + 1_000;
+    const l1 = weldTopic(1, 1);
+    const l2 = weldTopic(2, 1);
+    const image = "acme/neckarsulm/body-shop/line-01/cell-01/image-event";
+    // p1: 10 valid + 1 invalid on line 1, and 4 invalid image events there.
+    for (let i = 0; i < 10; i++) store.record(outcome({ time: t(0), topic: l1, clientId: "p1" }));
+    store.record(violation({ time: t(0), topic: l1, clientId: "p1" }));
+    for (let i = 0; i < 4; i++)
+      store.record(
+        violation({ time: t(2), topic: image, channel: "imageEvent", kind: "not-json", clientId: "p1" }),
+      );
+    // p2: 2 valid + 2 invalid on line 2, one refused (acl) outside any channel.
+    for (let i = 0; i < 2; i++) store.record(outcome({ time: t(1), topic: l2, clientId: "p2" }));
+    for (let i = 0; i < 2; i++) store.record(violation({ time: t(1), topic: l2, clientId: "p2" }));
+    store.record(
+      violation({ time: t(1), topic: "kinds/x", channel: null, contract: null, kind: "acl", clientId: "p2" }),
+    );
+    // unvalidated only: no compliance rate
+    for (let i = 0; i < 50; i++)
+      store.record(outcome({ time: t(3), topic: "kinds/y", outcome: "unvalidated", clientId: "p3" }));
+    // outside the window: not a kind of this window
+    store.record(violation({ time: base + hour + 1, kind: "too-large", clientId: "p3" }));
+    await store.flush();
+
+    // publishers: counts within the subtree / channel only
+    const pubs = async (q: { topicPrefix?: string; channel?: string }) =>
+      (await store.publishers({ from, to, ...q })).map((p) => [p.clientId, p.messages, p.invalid]);
+    expect(await pubs({})).toEqual([
+      ["p1", 15, 5],
+      ["p2", 5, 3],
+      ["p3", 50, 0],
+    ]);
+    expect(await pubs({ topicPrefix: "acme/neckarsulm/body-shop/line-02/" })).toEqual([["p2", 4, 2]]);
+    expect(await pubs({ channel: "imageEvent" })).toEqual([["p1", 4, 4]]);
+    expect(await pubs({ topicPrefix: "acme/neckarsulm/body-shop/line-01/", channel: "weldSpot" })).toEqual([
+      ["p1", 11, 1],
+    ]);
+    expect(await pubs({ channel: "" })).toEqual([["p2", 1, 1]]);
+    // the all-time columns are not narrowed
+    expect((await store.publishers({ from, to, channel: "weldSpot" }))[0]).toMatchObject({
+      clientId: "p2",
+      channels: ["weldSpot"],
+    });
+
+    // summary sorts: total (default), invalid, complianceRate (worst first, null last)
+    const keys = async (sort?: "total" | "invalid" | "complianceRate", limit?: number) =>
+      (await store.summaryBy({ from, to, by: "topic", sort, limit })).map((r) => r.key);
+    expect(await keys()).toEqual(["kinds/y", l1, image, l2, "kinds/x"]);
+    expect(await keys("total")).toEqual(await keys());
+    expect(await keys("invalid")).toEqual([image, l2, l1, "kinds/x", "kinds/y"]);
+    // image and kinds/x are both 0 %: the larger total first
+    expect(await keys("complianceRate")).toEqual([image, "kinds/x", l2, l1, "kinds/y"]);
+    expect(await keys("complianceRate", 2)).toEqual([image, "kinds/x"]);
+    await expect(store.summaryBy({ from, to, by: "topic", sort: "worst" as never })).rejects.toMatchObject({
+      code: "UNS_ERR_STORE_ARGUMENT",
+    });
+
+    // timeseries of one publisher
+    const series = await store.timeseries({ from, to, bucketSeconds: 60, clientId: "p2" });
+    expect(series).toHaveLength(60);
+    expect(series[1]).toMatchObject({ valid: 2, invalid: 3 });
+    expect(series.reduce((n, p) => n + p.valid + p.invalid + p.unvalidated + p.ungoverned, 0)).toBe(5);
+
+    // kinds present in the window, most frequent first
+    expect(await store.violationKinds({ from, to })).toEqual([
+      { kind: "not-json", count: 4 },
+      { kind: "schema", count: 3 },
+      { kind: "acl", count: 1 },
+    ]);
+    expect(await store.violationKinds({ from: new Date(0), to: new Date(hour) })).toEqual([]);
+    await expect(store.violationKinds({ from: to, to: from })).rejects.toMatchObject({
+      code: "UNS_ERR_STORE_ARGUMENT",
+    });
+  });
+
   it("adds to counts written by earlier batches (upsert)", async () => {
     const { base, from, to } = slot();
     for (let round = 0; round < 3; round++) {

@@ -549,6 +549,7 @@ class StoreImpl implements Store {
   similarViolations: Store["similarViolations"] = (id, limit) =>
     this.query(() => q.similarViolations(this.db, id, limit));
   publishers: Store["publishers"] = (a) => this.query(() => q.publishers(this.db, a));
+  violationKinds: Store["violationKinds"] = (a) => this.query(() => q.violationKinds(this.db, a));
   topics: Store["topics"] = (a) => this.query(() => q.topics(this.db, a));
   lastMessage: Store["lastMessage"] = (topic) => this.query(() => q.lastMessage(this.db, topic));
   contracts: Store["contracts"] = () => this.query(() => q.contracts(this.db));

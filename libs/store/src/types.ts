@@ -111,13 +111,22 @@ export interface CountFilter {
 
 export type SummaryBy = "channel" | "topic" | "publisher" | "level";
 
+/**
+ * Order of summary rows: `total` (most messages first, the default), `invalid` (most invalid
+ * first), `complianceRate` (lowest rate first, worst first; rows with nothing validated last).
+ * Ties go to the larger total, then the key.
+ */
+export type SummarySort = "total" | "invalid" | "complianceRate";
+
 export interface SummaryQuery extends TimeWindow {
   by: SummaryBy;
   /** For by = "level": group by the first `depth` topic levels (default 1). */
   depth?: number;
   topicPrefix?: string;
   channel?: string;
-  /** Rows, largest total first (default 100, max 10 000). */
+  /** default "total" */
+  sort?: SummarySort;
+  /** Rows, in `sort` order (default 100, max 10 000). */
   limit?: number;
 }
 
@@ -133,6 +142,7 @@ export interface TimeseriesQuery extends TimeWindow {
   bucketSeconds: number;
   topicPrefix?: string;
   channel?: string;
+  clientId?: string;
 }
 
 export interface TimeseriesPoint {
@@ -205,6 +215,10 @@ export interface SimilarViolations {
 export type PublisherSort = "invalid" | "invalidShare" | "lastViolation" | "messages";
 
 export interface PublisherQuery extends TimeWindow {
+  /** Count only messages on topics starting with this prefix (plain prefix, as in CountFilter). */
+  topicPrefix?: string;
+  /** Count only messages of this channel; `""` selects messages without a channel. */
+  channel?: string;
   sort?: PublisherSort;
   /** default 100, max 10 000 */
   limit?: number;
@@ -213,7 +227,7 @@ export interface PublisherQuery extends TimeWindow {
 export interface PublisherRow {
   clientId: string;
   username: string | null;
-  /** Messages and invalid messages in the window. */
+  /** Messages and invalid messages in the window (and the subtree / channel when given). */
   messages: number;
   invalid: number;
   invalidShare: number;
@@ -222,6 +236,12 @@ export interface PublisherRow {
   lastViolation: string | null;
   /** Channels whose contracts this client broke (all-time). */
   channels: string[];
+}
+
+/** How many violations of each kind (schema, not-json, acl, topic, sparkplug, ...) a window holds. */
+export interface ViolationKindCount {
+  kind: string;
+  count: number;
 }
 
 export interface TopicQuery extends TimeWindow {
@@ -295,6 +315,8 @@ export interface Store {
   getViolation(id: string | number): Promise<ViolationDetail | null>;
   similarViolations(id: string | number, limit?: number): Promise<SimilarViolations | null>;
   publishers(q: PublisherQuery): Promise<PublisherRow[]>;
+  /** The kinds of violation in the window [from, to), most frequent first. */
+  violationKinds(q: TimeWindow): Promise<ViolationKindCount[]>;
   topics(q: TopicQuery): Promise<TopicRow[]>;
   lastMessage(topic: string): Promise<LastMessage | null>;
   /** Contract history, newest first (without the documents; see `contractDocument`). */

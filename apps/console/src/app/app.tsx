@@ -25,6 +25,9 @@ const ContractsPage = lazy(() =>
 const TopicTreePage = lazy(() =>
   import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })),
 );
+const SparkplugPage = lazy(() =>
+  import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
+);
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -49,6 +52,7 @@ function Pages() {
         <Route path="/publishers" component={PublishersPage} />
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
+        <Route path="/sparkplug" component={SparkplugPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>
         </Route>

@@ -12,6 +12,7 @@ const NAV = [
   { label: "Publishers", to: paths.publishers, match: (l: string) => l.startsWith("/publishers") },
   { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
+  { label: "Sparkplug", to: paths.sparkplug, match: (l: string) => l.startsWith("/sparkplug") },
 ];
 
 const STATUS_TEXT = {

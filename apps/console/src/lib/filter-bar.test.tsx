@@ -5,13 +5,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Router } from "wouter";
 import { memoryLocation } from "wouter/memory-location";
 import { ConfigProvider } from "./config";
-import { FilterBar } from "./filter-bar";
+import { FilterBar, kindOptions } from "./filter-bar";
 
 // The channel picker lists the channels of GET /api/v1/contracts; answer it here.
 beforeEach(() => {
   vi.stubGlobal("fetch", async (url: string) => {
     if (String(url).startsWith("/api/v1/contracts"))
       return Response.json({ channels: [{ id: "weldSpot" }, { id: "lineState" }] });
+    if (String(url).startsWith("/api/v1/violations/kinds?"))
+      return Response.json({
+        kinds: [
+          { kind: "sparkplug", count: 1200 },
+          { kind: "schema", count: 3 },
+        ],
+      });
     return new Response("{}", { status: 404 });
   });
 });
@@ -86,6 +93,30 @@ describe("FilterBar", () => {
       fireEvent.change(screen.getByLabelText("Channel"), { target: { value: "weldSpot" } });
     });
     expect(last()).toBe("/violations?range=1h&channel=weldSpot");
+  });
+
+  it("offers the kinds of violation the window holds, with counts, and applies a choice at once", async () => {
+    const { last } = setup("/violations?range=1h");
+    await screen.findByRole("option", { name: "sparkplug (1,200)" });
+    expect(
+      [...(screen.getByLabelText("Kind") as HTMLSelectElement).options].map((o) => [o.value, o.text]),
+    ).toEqual([
+      ["", "All kinds"],
+      ["sparkplug", "sparkplug (1,200)"],
+      ["schema", "schema (3)"],
+    ]);
+    act(() => {
+      fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "sparkplug" } });
+    });
+    expect(last()).toBe("/violations?range=1h&kind=sparkplug");
+  });
+
+  it("keeps a chosen kind in the picker when the window holds none of it", () => {
+    expect(kindOptions([{ kind: "schema", count: 2 }], "acl")).toEqual([
+      { value: "schema", label: "schema (2)" },
+      { value: "acl", label: "acl" },
+    ]);
+    expect(kindOptions([], undefined)).toEqual([]);
   });
 
   it("clears every filter", () => {

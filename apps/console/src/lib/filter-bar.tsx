@@ -2,14 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { getJson } from "./api";
 import { useTimeZone } from "./config";
-import { type Filters, RANGE_LABELS, RANGES, type Range } from "./filters";
-import { fromZonedInput, toZonedInput, zoneAbbreviation } from "./format";
-import type { ContractsResponse } from "./types";
+import { apiQuery, type Filters, RANGE_LABELS, RANGES, type Range } from "./filters";
+import { formatCount, fromZonedInput, toZonedInput, zoneAbbreviation } from "./format";
+import type { ContractsResponse, ViolationKindsResponse } from "./types";
 import { useUrlState } from "./url-state";
 
 export type FilterField = "topic" | "channel" | "client" | "kind";
-
-const KINDS = ["schema", "not-json", "topic-parameter", "unsupported-format", "acl", "topic", "too-large"];
 
 /** Channel ids for the channel picker (from the loaded contracts). */
 function useChannelIds(enabled: boolean): string[] {
@@ -21,6 +19,31 @@ function useChannelIds(enabled: boolean): string[] {
     select: (d) => d.channels.map((c) => c.id).sort(),
   });
   return q.data ?? [];
+}
+
+/**
+ * The kinds of violation in the window (GET /api/v1/violations/kinds), most frequent first, for
+ * the kind picker: it offers what the store holds (sparkplug, too-large, ...), not a fixed list.
+ */
+function useViolationKinds(enabled: boolean, filters: Filters): ViolationKindsResponse["kinds"] {
+  const q = useQuery({
+    queryKey: ["violation-kinds", filters.range, filters.from, filters.to],
+    queryFn: ({ signal }) =>
+      getJson<ViolationKindsResponse>(`/violations/kinds?${apiQuery(filters, [])}`, signal),
+    enabled,
+    staleTime: 30_000,
+  });
+  return q.data?.kinds ?? [];
+}
+
+/** Options of the kind picker: the window's kinds with counts, and the chosen one even if absent. */
+export function kindOptions(
+  kinds: ViolationKindsResponse["kinds"],
+  current: string | undefined,
+): { value: string; label: string }[] {
+  const out = kinds.map((k) => ({ value: k.kind, label: `${k.kind} (${formatCount(k.count)})` }));
+  if (current && !kinds.some((k) => k.kind === current)) out.push({ value: current, label: current });
+  return out;
 }
 
 /**
@@ -53,6 +76,7 @@ function FilterForm({
   const tz = useTimeZone();
   const id = useId();
   const channels = useChannelIds(fields.includes("channel"));
+  const kinds = useViolationKinds(fields.includes("kind"), filters);
   const [draft, setDraft] = useState({
     topic: filters.topic ?? "",
     client: filters.client ?? "",
@@ -188,9 +212,9 @@ function FilterForm({
               onChange={(e) => apply({ kind: e.target.value })}
             >
               <option value="">All kinds</option>
-              {[...new Set([...KINDS, ...(filters.kind ? [filters.kind] : [])])].map((k) => (
-                <option key={k} value={k}>
-                  {k}
+              {kindOptions(kinds, filters.kind).map((k) => (
+                <option key={k.value} value={k.value}>
+                  {k.label}
                 </option>
               ))}
             </select>

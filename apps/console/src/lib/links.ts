@@ -19,6 +19,8 @@ export const paths = {
     withQuery("/contracts", f ? serializeFilters(f, extra) : ""),
   topics: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
     withQuery("/topics", f ? serializeFilters(f, extra) : ""),
+  sparkplug: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
+    withQuery("/sparkplug", f ? serializeFilters(f, extra) : ""),
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */

@@ -32,10 +32,13 @@ export interface SummaryRow extends Counts {
   complianceRate: number | null;
 }
 
+export type SummarySort = "total" | "invalid" | "complianceRate";
+
 export interface SummaryResponse {
   from: string;
   to: string;
   by: string;
+  sort: SummarySort;
   rows: SummaryRow[];
 }
 
@@ -112,6 +115,13 @@ export interface ViolationDetailResponse {
     messages: { name: string; payload: JSONSchema | null }[];
   } | null;
   similar: SimilarViolations | null;
+}
+
+export interface ViolationKindsResponse {
+  from: string;
+  to: string;
+  /** Kinds present in the window, most frequent first. */
+  kinds: { kind: string; count: number }[];
 }
 
 /** A violation as pushed on the event stream (no id: it is not yet in the database). */
@@ -263,4 +273,91 @@ export interface LastMessage {
   payloadTruncated: boolean;
   payloadBase64: string;
   payloadText?: string;
+}
+
+// ---- Sparkplug B (GET /api/v1/sparkplug; libs/sparkplug/src/types.ts) ---------------------------
+
+export type SparkplugValue =
+  | null
+  | boolean
+  | number
+  | string
+  | SparkplugValue[]
+  | { [key: string]: SparkplugValue };
+
+export interface SparkplugMetric {
+  name: string;
+  alias?: number | string;
+  /** Sparkplug 3.0 datatype name (Tahu spelling): Float, Int32, Boolean, String, DataSet, ... */
+  datatype: string;
+  value: SparkplugValue;
+  isNull: boolean;
+  /** ms since epoch */
+  timestamp?: number;
+  quality: "good" | "bad" | "stale";
+  unit?: string;
+  properties?: Record<string, { type: string; value: SparkplugValue; isNull?: true }>;
+  metadata?: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export interface SparkplugHistoryEntry {
+  time: number;
+  event: "birth" | "death" | "rebirth-requested" | "death-ignored";
+  reason?: string;
+  bdSeq?: number | string;
+  seq?: number | string;
+}
+
+export interface SparkplugBirth {
+  time: number;
+  timestamp?: number;
+  seq?: number | string;
+  bdSeq?: number | string;
+  clientId?: string | null;
+}
+
+export interface SparkplugDeath {
+  time: number;
+  /** ndeath | will | session-ended | ddeath | node-death | node-rebirth */
+  reason: string;
+  bdSeq?: number | string;
+}
+
+export interface SparkplugDevice {
+  group: string;
+  edgeNode: string;
+  device: string;
+  online: boolean;
+  lastBirth?: SparkplugBirth;
+  lastDeath?: SparkplugDeath;
+  metrics: SparkplugMetric[];
+  history: SparkplugHistoryEntry[];
+}
+
+export interface SparkplugEdgeNode {
+  group: string;
+  edgeNode: string;
+  online: boolean;
+  clientId?: string | null;
+  bdSeq?: number | string;
+  lastSeq?: number;
+  pendingSeqs: number[];
+  lastBirth?: SparkplugBirth;
+  lastDeath?: SparkplugDeath;
+  rebirths: { requested: number; suppressed: number; lastRequestAt?: number; lastReason?: string };
+  messages: number;
+  violations: number;
+  metrics: SparkplugMetric[];
+  devices: SparkplugDevice[];
+  history: SparkplugHistoryEntry[];
+}
+
+export interface SparkplugResponse {
+  /** The server's own primary host id; null when it only observes. */
+  hostId: string | null;
+  groups: { group: string; edgeNodes: SparkplugEdgeNode[] }[];
+  hosts: { hostId: string; online: boolean; timestamp: number; time: number; clientId?: string | null }[];
+  /** Rebirths the server asked for, newest first. */
+  rebirths: { group: string; edgeNode: string; reason: string; time: string }[];
 }

@@ -75,6 +75,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
       depth?: number;
       topicPrefix?: string;
       channel?: string;
+      sort?: "total" | "invalid" | "complianceRate";
       limit?: number;
     };
   }>(
@@ -95,6 +96,13 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
             },
             topicPrefix: filters.topicPrefix,
             channel: filters.channel,
+            sort: {
+              type: "string",
+              enum: ["total", "invalid", "complianceRate"],
+              default: "total",
+              description:
+                "Row order: total (most messages first), invalid (most invalid first), complianceRate (lowest first; rows with nothing validated last)",
+            },
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
           },
           ["by"],
@@ -109,13 +117,27 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
         depth: req.query.depth,
         topicPrefix: req.query.topicPrefix,
         channel: req.query.channel,
+        sort: req.query.sort,
         limit: req.query.limit,
       });
-      return { from: w.from.toISOString(), to: w.to.toISOString(), by: req.query.by, rows };
+      return {
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        by: req.query.by,
+        sort: req.query.sort ?? "total",
+        rows,
+      };
     },
   );
 
-  app.get<{ Querystring: WindowQuery & { bucketSeconds?: number; topicPrefix?: string; channel?: string } }>(
+  app.get<{
+    Querystring: WindowQuery & {
+      bucketSeconds?: number;
+      topicPrefix?: string;
+      channel?: string;
+      clientId?: string;
+    };
+  }>(
     "/api/v1/compliance/timeseries",
     {
       schema: {
@@ -123,8 +145,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
         querystring: querySchema({
           ...window,
           bucketSeconds: { type: "integer", minimum: 60, maximum: 86400 * 7 },
-          topicPrefix: filters.topicPrefix,
-          channel: filters.channel,
+          ...filters,
         }),
       },
     },
@@ -138,6 +159,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
         bucketSeconds,
         topicPrefix: req.query.topicPrefix,
         channel: req.query.channel,
+        clientId: req.query.clientId,
       });
       return { from: w.from.toISOString(), to: w.to.toISOString(), bucketSeconds, points };
     },
@@ -181,6 +203,26 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
     },
   );
 
+  // A static path: find-my-way tries it before the parametric /violations/:id.
+  app.get<{ Querystring: WindowQuery }>(
+    "/api/v1/violations/kinds",
+    {
+      schema: {
+        summary:
+          "The kinds of violation in a window (schema, not-json, acl, topic, sparkplug, ...) with counts",
+        querystring: querySchema({ ...window }),
+      },
+    },
+    async (req) => {
+      const w = timeWindow(req.query);
+      return {
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        kinds: await s.store.violationKinds(w),
+      };
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     "/api/v1/violations/:id",
     {
@@ -218,6 +260,8 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
 
   app.get<{
     Querystring: WindowQuery & {
+      topicPrefix?: string;
+      channel?: string;
       sort?: "invalid" | "invalidShare" | "lastViolation" | "messages";
       limit?: number;
     };
@@ -227,8 +271,12 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
       schema: {
         summary:
           "The failing-clients list: per publisher messages, invalid share, first and last violation, channels broken",
+        description:
+          "Messages and invalid counts are for the window, narrowed to the topic subtree and channel when given; first and last violation and channels broken are all-time.",
         querystring: querySchema({
           ...window,
+          topicPrefix: filters.topicPrefix,
+          channel: filters.channel,
           sort: {
             type: "string",
             enum: ["invalid", "invalidShare", "lastViolation", "messages"],
@@ -245,6 +293,8 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
         to: w.to.toISOString(),
         rows: await s.store.publishers({
           ...w,
+          topicPrefix: req.query.topicPrefix,
+          channel: req.query.channel,
           sort: req.query.sort ?? "invalid",
           limit: req.query.limit ?? 100,
         }),

@@ -305,27 +305,65 @@ function ByChannel({ filters }: { filters: Filters }) {
   );
 }
 
-function WorstTopics({ filters }: { filters: Filters }) {
+const WORST_SORTS = {
+  invalid: "Most invalid",
+  complianceRate: "Lowest compliance",
+} as const;
+type WorstSort = keyof typeof WORST_SORTS;
+
+function parseWorstSort(v: string | null): WorstSort {
+  return v === "complianceRate" ? "complianceRate" : "invalid";
+}
+
+/** The worst topics, ranked by the server: only the few shown are fetched, whatever the plant's size. */
+function WorstTopics({
+  filters,
+  sort,
+  onSort,
+}: {
+  filters: Filters;
+  sort: WorstSort;
+  onSort: (s: WorstSort) => void;
+}) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
-    queryKey: ["summary", "topic", filters],
+    queryKey: ["summary", "topic", "worst", sort, filters],
     queryFn: ({ signal }) =>
       getJson<SummaryResponse>(
-        `/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "topic", limit: 1000 })}`,
+        `/compliance/summary?${apiQuery(filters, ["topicPrefix", "channel"], { by: "topic", sort, limit: 8 })}`,
         signal,
       ),
     refetchInterval: interval,
-    select: (d) => worstFirst(d.rows.filter((r) => r.invalid > 0)).slice(0, 8),
+    select: (d) => d.rows.filter((r) => r.invalid > 0),
   });
   return (
-    <Section title="Worst topics" id="worst-topics">
+    <Section
+      title="Worst topics"
+      id="worst-topics"
+      actions={
+        <fieldset className="segmented">
+          <legend className="sr-only">Rank the worst topics by</legend>
+          {(Object.keys(WORST_SORTS) as WorstSort[]).map((k) => (
+            <button
+              type="button"
+              key={k}
+              className="btn btn-small"
+              aria-pressed={k === sort}
+              onClick={() => onSort(k)}
+            >
+              {WORST_SORTS[k]}
+            </button>
+          ))}
+        </fieldset>
+      }
+    >
       <QueryView
         query={q}
         isEmpty={(rows) => rows.length === 0}
         empty={<Empty title="No invalid messages in this window" />}
       >
         {(rows) => (
-          <ol className="worst">
+          <ol className="worst" data-testid="worst-topics">
             {rows.map((r) => (
               <li key={r.key}>
                 <Link href={paths.violations({ ...filters, topic: r.key ?? undefined })} className="mono">
@@ -346,10 +384,18 @@ function WorstTopics({ filters }: { filters: Filters }) {
 function WorstPublishers({ filters }: { filters: Filters }) {
   const interval = useLiveInterval(REFRESH_MS * 3);
   const q = useQuery({
-    queryKey: ["publishers", "worst", filters.range, filters.from, filters.to],
+    queryKey: [
+      "publishers",
+      "worst",
+      filters.range,
+      filters.from,
+      filters.to,
+      filters.topic,
+      filters.channel,
+    ],
     queryFn: ({ signal }) =>
       getJson<PublishersResponse>(
-        `/publishers?${apiQuery(filters, [], { sort: "invalid", limit: 8 })}`,
+        `/publishers?${apiQuery(filters, ["topicPrefix", "channel"], { sort: "invalid", limit: 8 })}`,
         signal,
       ),
     refetchInterval: interval,
@@ -439,7 +485,11 @@ export function OverviewPage() {
         <ByChannel filters={filters} />
       </div>
       <div className="grid grid-2">
-        <WorstTopics filters={filters} />
+        <WorstTopics
+          filters={filters}
+          sort={parseWorstSort(params.get("worst"))}
+          onSort={(k) => update({ worst: k === "invalid" ? undefined : k }, { replace: true })}
+        />
         <WorstPublishers filters={filters} />
       </div>
     </div>

@@ -52,9 +52,12 @@ export function PublishersPage() {
   const sort = parseSort(params.get("sort"));
   const interval = useLiveInterval(15_000);
   const q = useQuery({
-    queryKey: ["publishers", filters.range, filters.from, filters.to, sort],
+    queryKey: ["publishers", filters.range, filters.from, filters.to, filters.topic, filters.channel, sort],
     queryFn: ({ signal }) =>
-      getJson<PublishersResponse>(`/publishers?${apiQuery(filters, [], { sort, limit: 500 })}`, signal),
+      getJson<PublishersResponse>(
+        `/publishers?${apiQuery(filters, ["topicPrefix", "channel"], { sort, limit: 500 })}`,
+        signal,
+      ),
     refetchInterval: interval,
   });
   const onSort = (s: Sort) => update({ sort: s === "invalid" ? undefined : s }, { replace: true });
@@ -63,12 +66,16 @@ export function PublishersPage() {
       <PageHeader title="Publishers">
         <span className="muted">The failing-clients list: who sends what, and how much of it is invalid</span>
       </PageHeader>
-      <FilterBar fields={[]} resetKeys={[]} />
+      <FilterBar fields={["topic", "channel"]} resetKeys={[]} />
       <QueryView
         query={q}
         loadingLabel="Loading publishers"
         isEmpty={(d) => d.rows.length === 0}
-        empty={<Empty title="No publisher sent a message in this window" />}
+        empty={
+          <Empty title="No publisher sent a message in this window">
+            {filters.topic || filters.channel ? "Try a wider window, or another subtree or channel." : null}
+          </Empty>
+        }
       >
         {(d) => (
           <div className="table-wrap">
@@ -144,7 +151,8 @@ export function PublishersPage() {
             </table>
             <p className="muted small">
               First and last violation and channels broken are all-time; messages and invalid counts are for
-              the window.
+              the window{filters.topic ? `, under ${filters.topic}` : ""}
+              {filters.channel ? ` on channel ${filters.channel}` : ""}.
             </p>
           </div>
         )}

@@ -2,13 +2,16 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link } from "wouter";
 import { ApiError, getJson, qs } from "../../lib/api";
+import { useTimeZone } from "../../lib/config";
 import { complianceRate, formatBytes, formatCount } from "../../lib/format";
 import { errorTarget, parsePayload } from "../../lib/json-highlight";
 import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
 import { resolveSchemaPath } from "../../lib/schema-path";
+import { TrendChart } from "../../lib/trend-chart";
 import type {
   JSONSchema,
+  TimeseriesResponse,
   TotalsResponse,
   ValidationError,
   ViolationDetail,
@@ -231,6 +234,15 @@ function PublisherHistory({ v }: { v: ViolationDetail }) {
         signal,
       ),
   });
+  const trend = useQuery({
+    queryKey: ["timeseries", "client", v.clientId],
+    queryFn: ({ signal }) =>
+      getJson<TimeseriesResponse>(
+        `/compliance/timeseries${qs({ clientId: v.clientId, from: from.toISOString(), to: to.toISOString() })}`,
+        signal,
+      ),
+  });
+  const tz = useTimeZone();
   const recent = useQuery({
     queryKey: ["violations", "client", v.clientId],
     queryFn: ({ signal }) =>
@@ -248,6 +260,20 @@ function PublisherHistory({ v }: { v: ViolationDetail }) {
         <ErrorState error={totals.error} />
       ) : (
         <Loading label="Counting this publisher's messages" />
+      )}
+      {trend.data ? (
+        <div className="publisher-trend" data-testid="publisher-trend">
+          <TrendChart
+            points={trend.data.points}
+            bucketSeconds={trend.data.bucketSeconds}
+            timeZone={tz}
+            height={160}
+          />
+        </div>
+      ) : trend.isError ? (
+        <ErrorState error={trend.error} onRetry={() => void trend.refetch()} />
+      ) : (
+        <Loading label="Loading this publisher's trend" />
       )}
       {recent.data ? (
         <ul className="history">
