@@ -330,6 +330,7 @@ describe("console against a running server", () => {
     expect(finding).toContain("metric-undeclared");
     expect(finding).toMatch(/tck-id-/);
     expect(finding).toContain(`${base}/DDATA/press-01/Ram1`);
+    await expect.poll(() => page.getByTestId("sparkplug-violation-count").textContent()).toBe("1");
     await expect.poll(() => page.getByTestId("sparkplug-rebirths").textContent()).toContain("press-01");
     expect(await page.getByTestId("sparkplug-rebirths").textContent()).toContain("not declared");
     expect(await page.getByRole("link", { name: "All of them →" }).getAttribute("href")).toContain(

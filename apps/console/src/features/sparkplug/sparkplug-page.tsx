@@ -1,5 +1,5 @@
-import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
 import { useTimeZone } from "../../lib/config";
@@ -39,16 +39,39 @@ import {
 const REFRESH_MS = 2_000;
 const SPARKPLUG_KIND = "sparkplug";
 
-/** The clock for "online for ...", ticking while live updates run. */
-function useNow(ms: number): number {
+/**
+ * One clock for every "online for ..." on the page, ticking each second while live updates run:
+ * only the components that show a duration re-render.
+ */
+const clock = (() => {
+  let now = Date.now();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => now,
+    subscribe(l: () => void) {
+      listeners.add(l);
+      if (!timer) now = Date.now();
+      timer ??= setInterval(() => {
+        now = Date.now();
+        for (const f of listeners) f();
+      }, 1000);
+      return () => {
+        listeners.delete(l);
+        if (listeners.size === 0 && timer) {
+          clearInterval(timer);
+          timer = null;
+        }
+      };
+    },
+  };
+})();
+
+const still = () => () => {};
+
+function useNow(): number {
   const paused = useLivePaused();
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (paused) return;
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms, paused]);
-  return now;
+  return useSyncExternalStore(paused ? still : clock.subscribe, clock.get, clock.get);
 }
 
 function StatusBadge({ online }: { online: boolean }) {
@@ -60,14 +83,10 @@ function StatusBadge({ online }: { online: boolean }) {
 }
 
 /** Online since the last birth or offline since the last death, with why it went down. */
-function PresenceLine({
-  x,
-  now,
-}: {
-  x: Pick<SparkplugEdgeNode, "online" | "lastBirth" | "lastDeath">;
-  now: number;
-}) {
-  const p = presence(x, now);
+function PresenceLine({ x }: { x: Pick<SparkplugEdgeNode, "online" | "lastBirth" | "lastDeath"> }) {
+  const now = useNow();
+  // The clock may lag a state change that just arrived; a duration is never negative.
+  const p = presence(x, Math.max(now, x.online ? (x.lastBirth?.time ?? 0) : (x.lastDeath?.time ?? 0)));
   return (
     <span title={presenceText(p)}>
       <StatusBadge online={p.online} />
@@ -120,7 +139,7 @@ function Tiles({
       </div>
       <div className="tile tile-invalid">
         <div className="tile-label">Rule violations</div>
-        <div className="tile-value">
+        <div className="tile-value" data-testid="sparkplug-violation-count">
           {violations === undefined ? (
             "—"
           ) : violations > 0 ? (
@@ -141,12 +160,10 @@ function NodesTable({
   data,
   selected,
   filters,
-  now,
 }: {
   data: SparkplugResponse;
   selected: string | undefined;
   filters: Filters;
-  now: number;
 }) {
   return (
     <div className="table-wrap">
@@ -195,7 +212,7 @@ function NodesTable({
                   </th>
                   <td className="mono">{g.group}</td>
                   <td>
-                    <PresenceLine x={n} now={now} />
+                    <PresenceLine x={n} />
                   </td>
                   <td className="num">
                     {n.devices.filter((d) => d.online).length} / {n.devices.length}
@@ -302,7 +319,7 @@ function History({ entries }: { entries: SparkplugHistoryEntry[] }) {
   );
 }
 
-function DeviceCard({ d, now }: { d: SparkplugDevice; now: number }) {
+function DeviceCard({ d }: { d: SparkplugDevice }) {
   return (
     <section
       className="sp-device"
@@ -313,7 +330,7 @@ function DeviceCard({ d, now }: { d: SparkplugDevice; now: number }) {
         Device <span className="mono">{d.device}</span>
       </h3>
       <p>
-        <PresenceLine x={d} now={now} />
+        <PresenceLine x={d} />
       </p>
       <MetricsTable metrics={d.metrics} label={`Metrics of device ${d.device}`} />
       <details>
@@ -324,14 +341,14 @@ function DeviceCard({ d, now }: { d: SparkplugDevice; now: number }) {
   );
 }
 
-function NodeDetail({ n, now }: { n: SparkplugEdgeNode; now: number }) {
+function NodeDetail({ n }: { n: SparkplugEdgeNode }) {
   return (
     <Section title={`Edge node ${n.group}/${n.edgeNode}`} id="sp-node">
       <div data-testid="sparkplug-node" data-node={nodeKey(n)}>
         <dl className="facts">
           <dt>State</dt>
           <dd data-testid="node-state">
-            <PresenceLine x={n} now={now} />
+            <PresenceLine x={n} />
           </dd>
           <dt>Last birth</dt>
           <dd>
@@ -392,7 +409,7 @@ function NodeDetail({ n, now }: { n: SparkplugEdgeNode; now: number }) {
         {n.devices.length === 0 ? (
           <p className="muted">No devices born on this edge node.</p>
         ) : (
-          n.devices.map((d) => <DeviceCard key={d.device} d={d} now={now} />)
+          n.devices.map((d) => <DeviceCard key={d.device} d={d} />)
         )}
         <details>
           <summary>Births and deaths of the node ({n.history.length})</summary>
@@ -486,6 +503,16 @@ function Violations({ filters }: { filters: Filters }) {
       ),
     refetchInterval: interval,
   });
+  // A new violation changes the count per kind (the tile above): fetch that again now rather
+  // than at its next slower refresh.
+  const client = useQueryClient();
+  const newest = q.data?.items[0]?.id;
+  const seen = useRef(newest);
+  useEffect(() => {
+    if (newest === seen.current) return;
+    seen.current = newest;
+    void client.invalidateQueries({ queryKey: ["violation-kinds"] });
+  }, [newest, client]);
   return (
     <Section
       title="Sparkplug rule violations"
@@ -526,7 +553,8 @@ function Violations({ filters }: { filters: Filters }) {
 export function SparkplugPage() {
   const { filters, params } = useUrlState();
   const interval = useLiveInterval(REFRESH_MS);
-  const now = useNow(5_000);
+  // Counting violations by kind scans the window: not every 2 s.
+  const kindsInterval = useLiveInterval(REFRESH_MS * 5);
   const q = useQuery({
     queryKey: ["sparkplug"],
     queryFn: ({ signal }) => getJson<SparkplugResponse>("/sparkplug", signal),
@@ -536,7 +564,7 @@ export function SparkplugPage() {
     queryKey: ["violation-kinds", filters.range, filters.from, filters.to],
     queryFn: ({ signal }) =>
       getJson<ViolationKindsResponse>(`/violations/kinds?${apiQuery(filters, [])}`, signal),
-    refetchInterval: interval,
+    refetchInterval: kindsInterval,
     select: (d) => d.kinds.find((k) => k.kind === SPARKPLUG_KIND)?.count ?? 0,
   });
   const hostId = q.data?.hostId;
@@ -571,12 +599,11 @@ export function SparkplugPage() {
                         data={data}
                         selected={selected ? nodeKey(selected) : undefined}
                         filters={filters}
-                        now={now}
                       />
                     </Section>
                     <Rebirths data={data} />
                   </div>
-                  {selected ? <NodeDetail n={selected} now={now} /> : null}
+                  {selected ? <NodeDetail n={selected} /> : null}
                 </>
               )}
             </>
