@@ -91,6 +91,7 @@ export const violations = pgTable(
     index("violations_time_idx").on(t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("violations_channel_time_idx").on(t.channel, t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("violations_client_time_idx").on(t.clientId, t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("violations_kind_time_idx").on(t.kind, t.time.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // `topic LIKE 'prefix%'` whatever the database collation.
     index("violations_topic_prefix_idx").using("btree", t.topic.op("text_pattern_ops")),
     // "Same error elsewhere?": errors @> '[{"instancePath": ..., "keyword": ...}]'.

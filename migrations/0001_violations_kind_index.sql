@@ -1,0 +1,1 @@
+CREATE INDEX "violations_kind_time_idx" ON "violations" USING btree ("kind","time" DESC NULLS FIRST,"id" DESC NULLS FIRST);
