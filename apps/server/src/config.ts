@@ -91,9 +91,9 @@ export const settings = {
   },
   "store.flushIntervalMs": {
     kind: "integer",
-    default: 250,
+    default: 1000,
     min: 10,
-    doc: "How often results are written (ms).",
+    doc: "How often results are handed to the database writer thread (ms); counts are kept per minute anyway.",
   },
   "store.spoolMaxBytes": {
     kind: "integer",

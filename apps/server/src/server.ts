@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createStore, type Store } from "@uns/store";
+import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
@@ -64,7 +64,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     });
     pool.setContracts(governance.current.contracts);
 
-    store = await createStore({
+    // The store runs in its own thread: database writes must never stall the broker.
+    store = await createThreadedStore({
       databaseUrl: config.databaseUrl || undefined,
       dataDir: config.dataDir,
       batchMaxRows: config.store.batchMaxRows,
@@ -77,9 +78,20 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const theStore = store;
     await theStore.recordContracts(governance.current.documents);
 
+    // Label lookups cost more than the increment: bind each outcome/policy pair once.
+    const counters = new Map<string, { inc(): void }>();
+    const counterFor = (outcome: string, policy: string) => {
+      const key = `${outcome}/${policy}`;
+      let c = counters.get(key);
+      if (!c) {
+        c = metrics.messages.labels(outcome, policy);
+        counters.set(key, c);
+      }
+      return c;
+    };
     const record = (o: Outcome, latencyMs: number | null) => {
       if (o.counted !== false) {
-        metrics.messages.inc({ outcome: o.outcome, policy: o.policy });
+        counterFor(o.outcome, o.policy).inc();
         live.count(o.outcome, o.time);
       }
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);

@@ -1,5 +1,6 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
+export { createThreadedStore } from "./threaded-store.js";
 export type {
   ContractDoc,
   ContractRecord,

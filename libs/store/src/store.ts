@@ -12,7 +12,7 @@ import { writeBatch } from "./write-batch.js";
 /** The repository's /migrations, from src/ and from dist/ alike. */
 export const defaultMigrationsDir = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
-const defaults = {
+export const defaults = {
   batchMaxRows: 2000,
   flushIntervalMs: 250,
   spoolMaxBytes: 512 * 1024 * 1024,
@@ -50,6 +50,11 @@ const consoleLogger: StoreLogger = {
  * await store.close();
  */
 export async function createStore(options: StoreOptions): Promise<Store> {
+  return openStore(options);
+}
+
+/** The store with its internal `ingest` (used by the store's worker thread). */
+export async function openStore(options: StoreOptions): Promise<Store & { ingest(batch: Batch): void }> {
   const o = resolveOptions(options);
   const spool = await Spool.open(join(o.dataDir, "spool"), o.spoolMaxBytes);
   for (const name of spool.corruptAtOpen) {
@@ -95,7 +100,7 @@ function resolveOptions(options: StoreOptions): Resolved {
 const outcomes = new Set(["valid", "invalid", "unvalidated", "ungoverned"]);
 
 /** Why an outcome cannot be stored, or null. Only the fields that key rows are checked (O(1)). */
-function invalidOutcome(o: MessageOutcome): string | null {
+export function invalidOutcome(o: MessageOutcome): string | null {
   if (o === null || typeof o !== "object") return "outcome is not an object";
   if (typeof o.topic !== "string") return "topic must be a string";
   if (typeof o.clientId !== "string") return "clientId must be a string";
@@ -204,6 +209,12 @@ class StoreImpl implements Store {
     } catch (err) {
       this.recordProblem(errorMessage(err));
     }
+  }
+
+  /** A batch cut elsewhere (by the main thread of a threaded store): write it like our own. */
+  ingest(batch: Batch): void {
+    this.queue.push(batch);
+    void this.kick();
   }
 
   private recordProblem(reason: string): void {

@@ -24,6 +24,7 @@ const { positionals, values } = parseArgs({
   options: {
     fixtures: { type: "string" },
     workers: { type: "string" },
+    "store-flush-ms": { type: "string" },
     nodelay: { type: "boolean", default: false },
     /** Where to write the time marks that bound the measured window in --cpu-prof profiles. */
     marks: { type: "string" },
@@ -77,6 +78,8 @@ async function startUns() {
   ]);
   const fixtures = values.fixtures ?? fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), "uns-bench-"));
+  // Removed however the child ends (stopped, failed to start, or orphaned by the bench).
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(fixtures, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(fixtures, "topics"), join(dir, "topics"), { recursive: true });
   await addUser(join(dir, "topics"), PUBLISHER_USER, BENCH_PASSWORD, ["device"]);
@@ -99,6 +102,7 @@ async function startUns() {
       topicsDir: join(dir, "topics"),
       "log.level": "silent",
       ...(values.workers ? { "workers.size": Number(values.workers) } : {}),
+      ...(values["store-flush-ms"] ? { "store.flushIntervalMs": Number(values["store-flush-ms"]) } : {}),
     },
   });
   const server = await createUnsServer(config);
@@ -112,13 +116,7 @@ async function startUns() {
       batchSize: config.workers.batchSize,
     },
     totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
-    async stop() {
-      try {
-        await server.stop();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop: () => server.stop(),
   };
 }
 

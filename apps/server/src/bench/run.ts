@@ -35,17 +35,22 @@ const USAGE = `usage: node apps/server/dist/bench/run.js [options]
   --window N              QoS 1: messages in flight per publisher without PUBACK (default 20, like mosquitto's max_inflight_messages)
   --max-in-flight N       sent but not yet delivered, at most, in max-throughput mode (default 2000)
   --workers N             UNS validation workers (default: the server's default)
-  --broker-core N         core the broker runs on (default 0)
-  --generator-core N      core the load generator runs on (default 1)
+  --broker-core LIST      cores the broker runs on, as taskset takes them (default 0; on a bigger
+                          machine e.g. 0,2 gives the validation workers a core of their own)
+  --generator-core LIST   cores the load generator runs on (default 1)
   --quiet-wait S          before each run, wait up to S seconds for both cores to be idle
                           (other jobs below 10 %); 0 = do not wait (default 60)
   --tcp-nodelay           experiment: turn Nagle's algorithm off on the brokers' MQTT sockets
                           (both brokers alike; aedes and the server leave it on)
   --nice-workers          experiment: lower the priority (nice 19) of every broker thread but the
                           event loop, so validation only gets CPU the event loop leaves
+  --max-other-load PCT    repeat a run (up to --retries times, default 2) when other processes took
+                          more than PCT % of the broker's core during it (default 20)
+  --store-flush-ms N      experiment: the UNS server's store.flushIntervalMs (default: the server's, 250);
+                          a long interval keeps compliance-store writes out of the measured phases
   --no-pin                do not use taskset
   --cpu-prof              write V8 CPU profiles of every broker thread to dist/bench/profiles/<broker>-<n>/;
-                          read them with profile-summary.js <dir> (max-throughput window only)
+                          read them with profile-summary.js [--phase latency] <dir>
   --json PATH             where to write the results (default dist/bench/last-result.json)
 `;
 
@@ -63,9 +68,12 @@ const { values: flags } = parseArgs({
     window: { type: "string", default: "20" },
     "max-in-flight": { type: "string", default: "2000" },
     workers: { type: "string" },
+    "store-flush-ms": { type: "string" },
     "broker-core": { type: "string", default: "0" },
     "generator-core": { type: "string", default: "1" },
     "quiet-wait": { type: "string", default: "60" },
+    "max-other-load": { type: "string", default: "20" },
+    retries: { type: "string", default: "2" },
     "tcp-nodelay": { type: "boolean", default: false },
     "nice-workers": { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
@@ -89,6 +97,20 @@ function num(name: string, raw: string | undefined, fallback: number): number {
     process.exit(2);
   }
   return n;
+}
+
+/** `0`, `0,2` or `0-3`, as taskset -c takes them. */
+function cores(name: string, raw: string): number[] {
+  const out: number[] = [];
+  for (const part of raw.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) {
+      process.stderr.write(`--${name}: a core list like 0 or 0,2 or 0-3, got ${JSON.stringify(raw)}\n`);
+      process.exit(2);
+    }
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
 }
 
 const BROKERS = ["bare", "uns-monitor", "uns-enforce"] as const;
@@ -118,12 +140,18 @@ const opts = {
   window: Math.round(num("window", flags.window, 20)),
   maxInFlight: Math.round(num("max-in-flight", flags["max-in-flight"], 2000)),
   workers: flags.workers === undefined ? undefined : Math.round(num("workers", flags.workers, 1)),
-  brokerCore: Number(flags["broker-core"]),
-  generatorCore: Number(flags["generator-core"]),
+  storeFlushMs:
+    flags["store-flush-ms"] === undefined
+      ? undefined
+      : Math.round(num("store-flush-ms", flags["store-flush-ms"], 250)),
+  brokerCore: cores("broker-core", flags["broker-core"]),
+  generatorCore: cores("generator-core", flags["generator-core"]),
   cpuProf: flags["cpu-prof"],
   tcpNoDelay: flags["tcp-nodelay"],
   niceWorkers: flags["nice-workers"],
   quietWaitMs: Number(flags["quiet-wait"]) * 1000,
+  maxOtherLoad: Number(flags["max-other-load"]),
+  retries: Number(flags.retries),
 };
 for (const n of opts.publishers) {
   // The fixture tree allows line-01..99 x cell-01..99; the generator numbers 10 cells per line.
@@ -149,7 +177,7 @@ if (!flags.pinned && !flags["no-pin"]) {
   } else {
     const args = [
       "-c",
-      String(opts.generatorCore),
+      opts.generatorCore.join(","),
       process.execPath,
       ...process.execArgv,
       here("./run.js"),
@@ -199,9 +227,10 @@ function startBroker(kind: BrokerKind, makeTemplate?: string): Promise<BrokerPro
     ...childArgs,
     ...(opts.workers ? ["--workers", String(opts.workers)] : []),
     ...(opts.tcpNoDelay ? ["--nodelay"] : []),
+    ...(opts.storeFlushMs ? ["--store-flush-ms", String(opts.storeFlushMs)] : []),
   ];
   const child: ChildProcess = pinned
-    ? spawn("taskset", ["-c", String(opts.brokerCore), process.execPath, ...nodeArgs, ...script], {
+    ? spawn("taskset", ["-c", opts.brokerCore.join(","), process.execPath, ...nodeArgs, ...script], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       })
     : spawn(process.execPath, [...nodeArgs, ...script], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -287,11 +316,16 @@ function threadSplit(a: Snapshot, b: Snapshot, pid: number, seconds: number) {
   return { mainPct: pct(pid), otherThreadsPct: others.map((p) => Math.round(p * 10) / 10) };
 }
 
+/** Busy percent of a set of cores, summed (100 = one core's worth). */
+function coresBusyPct(a: CoreTimes[], b: CoreTimes[], list: number[]): number {
+  return list.reduce((sum, c) => sum + coreBusyPct(a, b, c), 0);
+}
+
 /** CPU used on the broker's and the generator's cores by anything else (other jobs on the machine). */
 function otherLoad(a: Snapshot, b: Snapshot, brokerPct: number, generatorPct: number) {
   return {
-    brokerCorePct: Math.max(0, coreBusyPct(a.cores, b.cores, opts.brokerCore) - brokerPct),
-    generatorCorePct: Math.max(0, coreBusyPct(a.cores, b.cores, opts.generatorCore) - generatorPct),
+    brokerCorePct: Math.max(0, coresBusyPct(a.cores, b.cores, opts.brokerCore) - brokerPct),
+    generatorCorePct: Math.max(0, coresBusyPct(a.cores, b.cores, opts.generatorCore) - generatorPct),
   };
 }
 
@@ -344,7 +378,7 @@ async function waitQuiet(): Promise<{ waitedMs: number; busyPct: number }> {
     const a = coreTimes();
     await sleep(500);
     const b = coreTimes();
-    busyPct = Math.max(coreBusyPct(a, b, opts.brokerCore), coreBusyPct(a, b, opts.generatorCore));
+    busyPct = Math.max(...[...opts.brokerCore, ...opts.generatorCore].map((c) => coreBusyPct(a, b, c)));
     if (!(busyPct > 10) || performance.now() - started > opts.quietWaitMs) break;
   }
   return { waitedMs: performance.now() - started, busyPct };
@@ -662,6 +696,16 @@ interface WorkloadResult {
   qos: 0 | 1;
   summaries: Partial<Record<BrokerKind, Summary>>;
   runs: RunResult[];
+  /** Runs repeated because other jobs used the broker's core (kept for the record). */
+  discarded: RunResult[];
+}
+
+function otherPct(r: RunResult): number {
+  return Math.max(r.throughput.otherLoad.brokerCorePct, r.latency.otherLoad.brokerCorePct);
+}
+
+function noisy(r: RunResult): boolean {
+  return otherPct(r) > opts.maxOtherLoad;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -671,7 +715,7 @@ process.stdout.write(
   `UNS bench: ${opts.brokers.join(", ")}; publishers ${opts.publishers.join(", ")}; QoS ${opts.qos.join(", ")}; ` +
     `${opts.rounds} round(s)\n` +
     (pinned
-      ? `broker pinned to core ${opts.brokerCore}, load generator to core ${opts.generatorCore}\n`
+      ? `broker pinned to core ${opts.brokerCore.join(",")}, load generator to core ${opts.generatorCore.join(",")}\n`
       : "not pinned\n"),
 );
 const workloads: WorkloadResult[] = [];
@@ -690,13 +734,21 @@ if (opts.brokers.some((b) => b !== "bare")) {
 }
 for (const publishers of opts.publishers) {
   for (const qos of opts.qos) {
-    const w: WorkloadResult = { publishers, qos, summaries: {}, runs: [] };
+    const w: WorkloadResult = { publishers, qos, summaries: {}, runs: [], discarded: [] };
     workloads.push(w);
     for (let round = 1; round <= opts.rounds; round++) {
       for (const kind of opts.brokers) {
         const t = performance.now();
         try {
-          const r = await runOne(kind, publishers, qos, round);
+          let r = await runOne(kind, publishers, qos, round);
+          // A run that shared its core with other jobs measures them too: repeat it (a few times).
+          for (let retry = 1; retry <= opts.retries && noisy(r); retry++) {
+            process.stdout.write(
+              `  ${publishers} pub QoS ${qos} round ${round} ${kind}: other jobs took ${f0(otherPct(r))}% of the broker's core; repeating\n`,
+            );
+            w.discarded.push(r);
+            r = await runOne(kind, publishers, qos, round);
+          }
           payloadBytes = r.payloadBytes;
           w.runs.push(r);
           process.stdout.write(
