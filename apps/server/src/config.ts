@@ -29,6 +29,11 @@ export const settings = {
     default: false,
     doc: "Accept clients without a username; they get the role named by `anonymous` in topics/access.yaml.",
   },
+  "mqtt.tcpNoDelay": {
+    kind: "boolean",
+    default: true,
+    doc: "Send MQTT packets at once (TCP_NODELAY); off lets Nagle's algorithm batch small packets, adding up to ~40 ms.",
+  },
   "mqtt.keepaliveLimitSeconds": {
     kind: "integer",
     default: 0,
@@ -60,10 +65,11 @@ export const settings = {
   },
   "workers.size": {
     kind: "integer",
-    default: availableParallelism(),
+    // One core stays with the broker's event loop, which delivers messages.
+    default: Math.max(1, availableParallelism() - 1),
     min: 1,
     max: 64,
-    doc: "Validation worker threads (default: the number of cores).",
+    doc: "Validation worker threads (default: the number of cores minus one, at least one).",
   },
   "workers.queueLength": {
     kind: "integer",
@@ -146,7 +152,13 @@ export const settings = {
 export type SettingKey = keyof typeof settings;
 
 export interface Config {
-  mqtt: { host: string; port: number; allowAnonymous: boolean; keepaliveLimitSeconds: number };
+  mqtt: {
+    host: string;
+    port: number;
+    allowAnonymous: boolean;
+    tcpNoDelay: boolean;
+    keepaliveLimitSeconds: number;
+  };
   http: { host: string; port: number };
   dataDir: string;
   databaseUrl: string;
@@ -324,7 +336,7 @@ function deepFreeze<T>(o: T): T {
 export function settingsMarkdown(): string {
   const rows = (Object.entries(settings) as [string, Setting][]).map(
     ([key, s]) =>
-      `| \`${key}\` | \`${envName(key)}\` | ${key === "workers.size" ? "number of cores" : key === "console.timeZone" ? "system time zone" : `\`${JSON.stringify(s.default)}\``} | ${s.doc} |`,
+      `| \`${key}\` | \`${envName(key)}\` | ${key === "workers.size" ? "cores - 1 (at least 1)" : key === "console.timeZone" ? "system time zone" : `\`${JSON.stringify(s.default)}\``} | ${s.doc} |`,
   );
   return ["| setting | environment variable | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
 }

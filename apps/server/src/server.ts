@@ -155,6 +155,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
+      tcpNoDelay: config.mqtt.tcpNoDelay,
       authorizePublish: pipeline.authorizePublish,
       logger,
     });

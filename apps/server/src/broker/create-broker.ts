@@ -14,6 +14,7 @@ export interface BrokerOptions {
   governance: () => GovernanceSnapshot;
   allowAnonymous: boolean;
   keepaliveLimitSeconds: number;
+  tcpNoDelay: boolean;
   authorizePublish: (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
@@ -120,7 +121,7 @@ export async function createBroker(options: BrokerOptions) {
   return {
     broker,
     async listen(host: string, port: number): Promise<number> {
-      tcp = createServer(broker.handle);
+      tcp = createServer({ noDelay: options.tcpNoDelay }, broker.handle);
       await new Promise<void>((resolve, reject) => {
         tcp!.once("error", reject);
         tcp!.listen(port, host, () => resolve());

@@ -128,6 +128,18 @@ export function createValidationPool(options: ValidationPoolOptions) {
 
   for (let i = 0; i < options.size; i++) spawn(i);
 
+  // Messages that arrive in the same turn of the event loop (one socket read holds many) are
+  // handed over together: one postMessage per batch instead of one per message.
+  let pumpScheduled = false;
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  }
+
   function pump(): void {
     let idle = 0;
     for (const s of slots) if (s.alive && !s.busy) idle++;
@@ -183,7 +195,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
       if (closed || queued() + inFlight >= options.queueLength) return undefined;
       return new Promise<Verdict>((resolve) => {
         queue.push({ channel, topic, payload, resolve });
-        pump();
+        schedulePump();
       });
     },
     /** Resolves when the queue has room again (backpressure for enforced traffic). */
