@@ -3,12 +3,24 @@
  * writing a batch takes tens of milliseconds: on the broker's event loop that is a latency spike
  * for every client. Here it only costs this thread.
  */
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { openStore } from "./store.js";
 import { type FromStoreWorker, serializeError, type ToStoreWorker } from "./store-protocol.js";
 import type { StoreLogger } from "./types.js";
 
 if (!parentPort) throw new Error("store-worker must run in a worker thread");
+
+// Writing results is background work: on a busy core the broker's event loop goes first and the
+// writer takes what is left (results wait in memory or in the spool meanwhile). On Linux a
+// thread's priority is set through its own thread id (/proc/thread-self); elsewhere this is a no-op.
+try {
+  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  if (Number.isInteger(tid)) setPriority(tid, 19);
+} catch {
+  // not Linux, or not allowed: the writer keeps the normal priority
+}
 const port = parentPort;
 const send = (m: FromStoreWorker) => port.postMessage(m);
 

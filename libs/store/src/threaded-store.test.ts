@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createThreadedStore } from "./threaded-store.js";
+import type { MessageOutcome } from "./types.js";
+
+const dir = mkdtempSync(join(tmpdir(), "uns-threaded-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function outcome(i: number, o: MessageOutcome["outcome"]): MessageOutcome {
+  const payload = Buffer.from(JSON.stringify({ i }));
+  return {
+    time: Date.now(),
+    clientId: "c1",
+    username: null,
+    topic: `a/b/${i % 3}`,
+    channel: "ch",
+    contract: null,
+    outcome: o,
+    kind: o === "invalid" ? "schema" : undefined,
+    errors:
+      o === "invalid" ? [{ instancePath: "/i", keyword: "type", message: "must be string" }] : undefined,
+    payload,
+    payloadSize: payload.byteLength,
+    policy: "monitor",
+  };
+}
+
+describe("threaded store (PGlite in a worker thread)", () => {
+  it("aggregates on the caller's thread, writes in the worker, answers queries and keeps error codes", async () => {
+    const store = await createThreadedStore({ dataDir: dir, flushIntervalMs: 60_000 });
+    try {
+      for (let i = 0; i < 100; i++) store.record(outcome(i, i % 10 === 0 ? "invalid" : "valid"));
+      expect(store.health().pending).toBe(100);
+      await store.flush();
+      const w = { from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000) };
+      expect(await store.totals(w)).toMatchObject({ valid: 90, invalid: 10, total: 100 });
+      const page = await store.listViolations({ limit: 500 });
+      expect(page.items).toHaveLength(10);
+      expect(store.health()).toMatchObject({ up: true, pending: 0, driver: "pglite" });
+      const err = (await store.listViolations({ cursor: "not-a-cursor" }).catch((e) => e)) as {
+        code?: string;
+      };
+      expect(err.code).toMatch(/^UNS_ERR_STORE_/);
+    } finally {
+      await store.close();
+    }
+  });
+});
