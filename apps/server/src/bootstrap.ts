@@ -23,6 +23,6 @@ export async function ensureFirstUser(
   if (!existsSync(file)) writeFileSync(file, `${password}\n`, { mode: 0o600 });
   logger.warn(
     { username: "admin", passwordFile: file },
-    `no users yet: created user "admin" with password ${password} (also in ${file}); add users with \`pnpm uns user add <name> --role <role>\``,
+    `no admin yet: created user "admin" with password ${password} (also in ${file}); add users with \`pnpm uns user add <name> --role <role>\``,
   );
 }

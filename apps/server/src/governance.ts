@@ -1,4 +1,5 @@
 import { type FSWatcher, watch } from "node:fs";
+import { isAbsolute, relative } from "node:path";
 import {
   type Access,
   type ChannelSpec,
@@ -74,8 +75,17 @@ function loadTopicsStrict(dir: string) {
 
 function snapshot(
   topics: { tree: TopicTree; access: Access },
-  loaded: { set: ContractSet; documents: LoadedDocument[]; diagnostics: Diagnostic[] },
+  raw: { set: ContractSet; documents: LoadedDocument[]; diagnostics: Diagnostic[] },
+  contractsDir: string,
 ): GovernanceSnapshot {
+  // Files are named relative to the contracts folder in records, the API and the console
+  // ("weld-spot.yaml", not the absolute path of wherever the server happens to run).
+  const rel = (file: string) => (isAbsolute(file) ? relative(contractsDir, file) || file : file);
+  const loaded = {
+    set: { ...raw.set, channels: raw.set.channels.map((c) => ({ ...c, file: rel(c.file) })) },
+    documents: raw.documents.map((d) => ({ ...d, file: rel(d.file) })),
+    diagnostics: raw.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
+  };
   const channels = new Map(loaded.set.channels.map((c) => [c.id, c]));
   const matcher = matchChannel(loaded.set);
   return {
@@ -107,7 +117,7 @@ export async function createGovernance(options: {
 }) {
   let topics = loadTopicsStrict(options.topicsDir);
   let loaded = await loadContractsStrict(options.contractsDir);
-  let current = snapshot(topics, loaded);
+  let current = snapshot(topics, loaded, options.contractsDir);
   const reports: ReloadReport[] = [];
   const watchers: FSWatcher[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
@@ -123,7 +133,7 @@ export async function createGovernance(options: {
     try {
       if (part === "contracts") loaded = await loadContractsStrict(options.contractsDir);
       else topics = loadTopicsStrict(options.topicsDir);
-      current = snapshot(topics, loaded);
+      current = snapshot(topics, loaded, options.contractsDir);
       options.onChange(current);
       options.logger.info({ part }, `${part} reloaded`);
       report({
