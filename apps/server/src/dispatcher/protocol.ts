@@ -4,10 +4,10 @@ import type { ContractSet, ValidationResult } from "@uns/contracts";
 export interface BatchRequest {
   type: "batch";
   id: number;
-  /** All payloads back to back; transferred, not copied. */
-  buffer: ArrayBuffer;
+  /** All payloads back to back, as a latin1 string (byte i = character i). */
+  bytes: string;
   /** offsets[i]..offsets[i+1] is payload i (length = count + 1). */
-  offsets: Uint32Array;
+  offsets: number[];
   channels: string[];
   topics: string[];
 }

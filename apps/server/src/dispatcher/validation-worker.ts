@@ -14,7 +14,7 @@ const port = parentPort;
 let validator: ReturnType<typeof createValidator> | null = null;
 
 function validateBatch(batch: BatchRequest): ValidationResult[] {
-  const bytes = new Uint8Array(batch.buffer);
+  const bytes = Buffer.from(batch.bytes, "latin1");
   const results: ValidationResult[] = new Array(batch.channels.length);
   for (let i = 0; i < batch.channels.length; i++) {
     const payload = bytes.subarray(batch.offsets[i]!, batch.offsets[i + 1]!);
