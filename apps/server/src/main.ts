@@ -32,6 +32,10 @@ try {
       },
     );
   };
+  // A broker in a plant keeps running through a bug in one code path: say it loudly instead of dying.
+  process.on("unhandledRejection", (reason) =>
+    logger.error({ err: reason }, "unhandled rejection (bug): the server keeps running"),
+  );
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 } catch (err) {

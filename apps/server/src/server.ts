@@ -148,6 +148,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
       record,
+      onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 

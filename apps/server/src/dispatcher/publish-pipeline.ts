@@ -31,6 +31,8 @@ export interface PipelineOptions {
   maxPayloadBytes: number;
   /** Every message ends here exactly once. */
   record: (outcome: Outcome, latencyMs: number | null) => void;
+  /** A bug after the message was delivered (monitor mode): reported, never an unhandled rejection. */
+  onInternalError: (err: unknown, topic: string) => void;
   /** Sparkplug messages are judged by the Sparkplug rules, not by AsyncAPI (may be absent). */
   sparkplug?: (
     client: PublishingClient,
@@ -280,7 +282,8 @@ export function createPublishPipeline(options: PipelineOptions) {
     const started = performance.now();
     const pending = options.pool.submit(channel.id, topic, payload);
     if (policy === "monitor") {
-      if (pending) pending.then((v) => settle(v, started));
+      if (pending)
+        pending.then((v) => settle(v, started)).catch((err) => options.onInternalError(err, topic));
       else
         settle(
           { outcome: "unvalidated", reason: "validation queue full: delivered without validation" },
@@ -349,7 +352,10 @@ export function createPublishPipeline(options: PipelineOptions) {
           );
         else options.record({ ...base, channel: channel.id, outcome: "unvalidated" }, latency);
       };
-      if (pending) pending.then((v) => settle(v, performance.now() - started));
+      if (pending)
+        pending
+          .then((v) => settle(v, performance.now() - started))
+          .catch((err) => options.onInternalError(err, packet.topic));
       else settle({ outcome: "unvalidated", reason: "validation queue full" }, null);
     },
     authorizePublish(
