@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage, storeError } from "./errors.js";
+import { qualityStoreMethods } from "./quality-types.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
 import type { MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
@@ -188,5 +189,6 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     lastMessage: query("lastMessage"),
     contracts: query("contracts"),
     contractDocument: query("contractDocument"),
+    ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
   } as Store;
 }
