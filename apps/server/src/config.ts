@@ -141,6 +141,40 @@ export const settings = {
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
   },
+  "quality.staleAfterSeconds": {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    doc: "A line's state is trusted this long after its last state message (s); after that its time counts as unknown, not as downtime.",
+  },
+  "quality.minNuggetDiameterUm": {
+    kind: "integer",
+    default: 4000,
+    min: 0,
+    doc: "Predicted nugget diameters below this count as the defect nugget-too-small (µm; 4000 = 4 mm).",
+  },
+  "quality.flushIntervalMs": {
+    kind: "integer",
+    default: 5000,
+    min: 100,
+    doc: "How often the per-minute KPI rows of the current minutes are written to the store (ms).",
+  },
+  "alerts.rulesFile": {
+    kind: "string",
+    default: "",
+    doc: "Alert rules file (watched; a broken file keeps the last good rules); empty = alerts.yaml in topicsDir.",
+  },
+  "alerts.evaluateIntervalMs": {
+    kind: "integer",
+    default: 500,
+    min: 50,
+    doc: "How often alert rules are evaluated (ms); an alert fires at most this long after its condition holds.",
+  },
+  "alerts.webhookUrl": {
+    kind: "string",
+    default: "",
+    doc: "Every alert change is also POSTed as JSON to this URL; empty = off.",
+  },
   "log.level": {
     kind: "enum",
     default: "info",
@@ -175,6 +209,8 @@ export interface Config {
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   console: { timeZone: string };
+  quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
+  alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   log: { level: string };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
@@ -10,6 +11,9 @@ import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createMetrics } from "./metrics.js";
+import { registerAlertRoutes } from "./api/alert-routes.js";
+import { registerQualityRoutes } from "./api/quality-routes.js";
+import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 
 const VERSION = (
@@ -45,6 +49,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   let store: Store | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
+  let quality: QualityService | null = null;
 
   const reloadHooks: (() => void)[] = [];
   try {
@@ -78,6 +83,27 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const theStore = store;
     await theStore.recordContracts(governance.current.documents);
 
+    // KPIs and alerts from the messages as they pass (see quality/ and alerts/).
+    const alertsIdentity = { username: null, clientId: "$uns/alerts", roles: ["admin"] };
+    const theQuality = createQualityService({
+      store: theStore,
+      logger,
+      staleAfterMs: config.quality.staleAfterSeconds * 1000,
+      minNuggetDiameterMm: config.quality.minNuggetDiameterUm / 1000,
+      flushIntervalMs: config.quality.flushIntervalMs,
+      evaluateIntervalMs: config.alerts.evaluateIntervalMs,
+      rulesFile: config.alerts.rulesFile
+        ? resolve(config.alerts.rulesFile)
+        : join(config.topicsDir, "alerts.yaml"),
+      webhookUrl: config.alerts.webhookUrl,
+      publish: (topic, payload) => {
+        const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: false, dup: false };
+        pipeline.observeInternal(alertsIdentity, packet);
+        broker?.broker.publish(packet, () => {});
+      },
+    });
+    quality = theQuality;
+
     // Label lookups cost more than the increment: bind each outcome/policy pair once.
     const counters = new Map<string, { inc(): void }>();
     const counterFor = (outcome: string, policy: string) => {
@@ -96,6 +122,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       }
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
       theStore.record(o);
+      theQuality.observe(o);
       if (o.outcome === "invalid") {
         const v = {
           time: new Date(o.time).toISOString(),
@@ -220,12 +247,17 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics,
       health,
       publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app)],
+      extraRoutes: [
+        (app) => sparkplug.routes(app),
+        (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
+        (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
+      ],
     });
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
     broker.attachWebSocket(api.server);
+    await theQuality.start();
 
     let stopping: Promise<void> | null = null;
     const server = {
@@ -238,6 +270,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       store: theStore,
       broker: theBroker,
       sparkplug,
+      quality: theQuality,
       api,
       health,
       async start(): Promise<StartedServer> {
@@ -285,6 +318,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
+          await theQuality.stop();
           await theStore.close();
           logger.info("UNS server stopped");
         })();
@@ -294,6 +328,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     return server;
   } catch (err) {
     await pool.close();
+    await quality?.stop().catch(() => undefined);
     await store?.close();
     throw err;
   }
