@@ -29,6 +29,11 @@ const SparkplugPage = lazy(() =>
   import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
 );
 
+const PlantPage = lazy(() => import("../features/plant/plant-page").then((m) => ({ default: m.PlantPage })));
+const LinePage = lazy(() => import("../features/line/line-page").then((m) => ({ default: m.LinePage })));
+const AlertsPage = lazy(() => import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })));
+const BodyPage = lazy(() => import("../features/body/body-page").then((m) => ({ default: m.BodyPage })));
+
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
@@ -53,6 +58,10 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/plant" component={PlantPage} />
+        <Route path="/line" component={LinePage} />
+        <Route path="/alerts" component={AlertsPage} />
+        <Route path="/body" component={BodyPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>
         </Route>
