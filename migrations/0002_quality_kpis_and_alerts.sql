@@ -63,6 +63,23 @@ CREATE TABLE "kpi_cell_minutes" (
 	CONSTRAINT "kpi_cell_minutes_pk" PRIMARY KEY("line","cell","minute")
 );
 --> statement-breakpoint
+CREATE TABLE "kpi_line_hours" (
+	"line" text NOT NULL,
+	"hour" timestamp with time zone NOT NULL,
+	"running_ms" bigint DEFAULT 0 NOT NULL,
+	"stopped_ms" bigint DEFAULT 0 NOT NULL,
+	"starved_ms" bigint DEFAULT 0 NOT NULL,
+	"blocked_ms" bigint DEFAULT 0 NOT NULL,
+	"planned_stop_ms" bigint DEFAULT 0 NOT NULL,
+	"unknown_ms" bigint DEFAULT 0 NOT NULL,
+	"produced" bigint DEFAULT 0 NOT NULL,
+	"good" bigint DEFAULT 0 NOT NULL,
+	"bad" bigint DEFAULT 0 NOT NULL,
+	"ideal_ms" bigint DEFAULT 0 NOT NULL,
+	"counter_resets" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "kpi_line_hours_pk" PRIMARY KEY("line","hour")
+);
+--> statement-breakpoint
 CREATE TABLE "kpi_line_minutes" (
 	"line" text NOT NULL,
 	"minute" timestamp with time zone NOT NULL,
@@ -107,5 +124,6 @@ CREATE INDEX "alerts_state_idx" ON "alerts" USING btree ("state");--> statement-
 CREATE INDEX "body_events_body_idx" ON "body_events" USING btree ("body_id","time");--> statement-breakpoint
 CREATE INDEX "body_events_line_kind_time_idx" ON "body_events" USING btree ("line","kind","time" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "kpi_cell_minutes_minute_idx" ON "kpi_cell_minutes" USING btree ("minute");--> statement-breakpoint
+CREATE INDEX "kpi_line_hours_hour_idx" ON "kpi_line_hours" USING btree ("hour");--> statement-breakpoint
 CREATE INDEX "kpi_line_minutes_minute_idx" ON "kpi_line_minutes" USING btree ("minute");--> statement-breakpoint
 CREATE INDEX "quality_tallies_minute_idx" ON "quality_tallies" USING btree ("minute");

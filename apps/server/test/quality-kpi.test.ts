@@ -129,6 +129,12 @@ describe("OEE from hand-made streams", () => {
     expect(points[0]!.runningMs).toBe(600_000);
     expect(points[9]!.unknownMs).toBe(600_000);
     expect(points[9]!.availability).toBeNull();
+    // Hourly buckets come from the hourly roll-up: the same sums as the minutes.
+    const hourly = await store.oeeSeries({ scope: L1, bucketSeconds: 3600, from: new Date(min(0)), to: new Date(min(120)) });
+    expect(hourly.map((p) => [p.runningMs, p.downMs, p.produced])).toEqual([
+      [40 * 60_000, 10 * 60_000, 30],
+      [10 * 60_000, 0, 8],
+    ]);
     await expect(
       store.oeeSeries({ scope: L1, bucketSeconds: 90, from: new Date(min(0)), to: new Date(min(10)) }),
     ).rejects.toMatchObject({ code: "UNS_ERR_STORE_ARGUMENT" });

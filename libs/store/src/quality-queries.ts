@@ -123,8 +123,35 @@ function buckets(w: KpiWindow, bucketSeconds: number): { first: number; bucketMs
   return { first, bucketMs, count };
 }
 
-const bucketOf = (bs: number) =>
-  sql`(floor(extract(epoch from minute) / ${bs}::int) * ${bs}::int * 1000)::float8`;
+const bucketOf = (bs: number, column = sql`minute`) =>
+  sql`(floor(extract(epoch from ${column}) / ${bs}::int) * ${bs}::int * 1000)::float8`;
+
+const HOUR = 3_600_000;
+const LINE_COLUMNS = sql.raw(
+  "running_ms, stopped_ms, starved_ms, blocked_ms, planned_stop_ms, unknown_ms, produced, good, bad, ideal_ms, counter_resets",
+);
+
+/**
+ * The line rows of [from, to) as (line, t, sums...): whole hours from kpi_line_hours (when
+ * `hours` allows), the ragged edges from kpi_line_minutes.
+ */
+function lineRows(scope: string, from: Date, to: Date, hours: boolean): SQL {
+  const h0 = Math.ceil(from.getTime() / HOUR) * HOUR;
+  const h1 = Math.floor(to.getTime() / HOUR) * HOUR;
+  const minutes = (w: SQL) =>
+    sql`select line, minute as t, ${LINE_COLUMNS} from kpi_line_minutes where ${scopeWhere(scope)} and ${w}`;
+  if (!hours || h1 <= h0) return minutes(sql`minute >= ${ts(from)} and minute < ${ts(to)}`);
+  const H0 = new Date(h0);
+  const H1 = new Date(h1);
+  // Each edge is its own range, so that both use the (line, minute) index.
+  const parts = [
+    sql`select line, hour as t, ${LINE_COLUMNS} from kpi_line_hours
+      where ${scopeWhere(scope)} and hour >= ${ts(H0)} and hour < ${ts(H1)}`,
+  ];
+  if (from.getTime() < h0) parts.push(minutes(sql`minute >= ${ts(from)} and minute < ${ts(H0)}`));
+  if (h1 < to.getTime()) parts.push(minutes(sql`minute >= ${ts(H1)} and minute < ${ts(to)}`));
+  return sql.join(parts, sql` union all `);
+}
 
 export async function writeQuality(db: Db, b: QualityBatch): Promise<void> {
   await db.transaction(async (exec) => {
@@ -156,6 +183,22 @@ export async function writeQuality(db: Db, b: QualityBatch): Promise<void> {
           r.map((x) => Math.round(x.idealMs)),
           r.map((x) => x.counterResets),
         ],
+      );
+      const hours = [...new Set(r.map((x) => `${x.line}\u0000${Math.floor(x.minute / HOUR) * HOUR}`))].map((k) => k.split("\u0000"));
+      await exec(
+        `insert into kpi_line_hours (line, hour, running_ms, stopped_ms, starved_ms, blocked_ms, planned_stop_ms,
+           unknown_ms, produced, good, bad, ideal_ms, counter_resets)
+         select t.line, t.hour, sum(running_ms), sum(stopped_ms), sum(starved_ms), sum(blocked_ms),
+           sum(planned_stop_ms), sum(unknown_ms), sum(produced), sum(good), sum(bad), sum(ideal_ms), sum(counter_resets)
+         from unnest($1::text[], $2::timestamptz[]) as t(line, hour)
+         join kpi_line_minutes k on k.line = t.line and k.minute >= t.hour and k.minute < t.hour + interval '1 hour'
+         group by t.line, t.hour
+         on conflict (line, hour) do update set running_ms = excluded.running_ms, stopped_ms = excluded.stopped_ms,
+           starved_ms = excluded.starved_ms, blocked_ms = excluded.blocked_ms,
+           planned_stop_ms = excluded.planned_stop_ms, unknown_ms = excluded.unknown_ms,
+           produced = excluded.produced, good = excluded.good, bad = excluded.bad,
+           ideal_ms = excluded.ideal_ms, counter_resets = excluded.counter_resets`,
+        [hours.map((h) => h[0]), hours.map((h) => new Date(Number(h[1])).toISOString())],
       );
     }
     if (b.cellMinutes.length) {
@@ -236,9 +279,8 @@ export async function oeeSeries(db: Db, q: OeeSeriesQuery): Promise<OeePoint[]> 
   checkWindow(q);
   const { first, bucketMs, count } = buckets(q, q.bucketSeconds);
   const rows = await db.rows<OeeSqlRow & { t: number }>(sql`
-    select ${bucketOf(q.bucketSeconds)} as t, ${oeeSums}
-    from kpi_line_minutes
-    where ${scopeWhere(q.scope)} and minute >= ${ts(new Date(first))} and minute < ${ts(q.to)}
+    select ${bucketOf(q.bucketSeconds, sql`t`)} as t, ${oeeSums}
+    from (${lineRows(q.scope, new Date(first), q.to, q.bucketSeconds % 3600 === 0)}) k
     group by 1 order by 1`);
   const byT = new Map(rows.map((r) => [Number(r.t), r]));
   const out: OeePoint[] = [];
@@ -258,8 +300,7 @@ export async function oeeBreakdown(db: Db, q: OeeBreakdownQuery): Promise<OeeGro
   arg(Number.isInteger(q.depth) && q.depth >= 1 && q.depth <= 4, "depth must be 1 to 4");
   const rows = await db.rows<OeeSqlRow & { path: string }>(sql`
     select array_to_string((string_to_array(line, '/'))[1:${q.depth}::int], '/') as path, ${oeeSums}
-    from kpi_line_minutes
-    where ${scopeWhere(q.scope)} and minute >= ${ts(q.from)} and minute < ${ts(q.to)}
+    from (${lineRows(q.scope, q.from, q.to, true)}) k
     group by 1 order by 1`);
   return rows.map((r) => ({ path: r.path, ...fromSql(r) }));
 }
