@@ -113,9 +113,11 @@ function keep(log: string[], line: string): void {
 
 function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: number; httpPort: number }> {
   return new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
+    // A loaded machine can need longer; UNS_TEST_READY_MS raises the limit.
+    const limit = Number(process.env.UNS_TEST_READY_MS ?? 60_000);
     const timer = setTimeout(
-      () => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)),
-      60_000,
+      () => reject(new Error(`server not ready within ${limit / 1000} s; log:\n${log.slice(-30).join("\n")}`)),
+      limit,
     );
     let buffered = "";
     const onData = (chunk: Buffer) => {
