@@ -116,7 +116,8 @@ function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: numb
     // A loaded machine can need longer; UNS_TEST_READY_MS raises the limit.
     const limit = Number(process.env.UNS_TEST_READY_MS ?? 60_000);
     const timer = setTimeout(
-      () => reject(new Error(`server not ready within ${limit / 1000} s; log:\n${log.slice(-30).join("\n")}`)),
+      () =>
+        reject(new Error(`server not ready within ${limit / 1000} s; log:\n${log.slice(-30).join("\n")}`)),
       limit,
     );
     let buffered = "";

@@ -84,11 +84,28 @@ beforeAll(async () => {
   // The simulator's line traffic: states, counts, alarms of the demonstration plant.
   simulator = spawn(
     process.execPath,
-    [SIMULATOR, "--url", server.mqttUrl, "--username", "device", "--channels", "lineState,lineCounts", "--rate", "20", "--duration", "40", "--progress", "0"],
+    [
+      SIMULATOR,
+      "--url",
+      server.mqttUrl,
+      "--username",
+      "device",
+      "--channels",
+      "lineState,lineCounts",
+      "--rate",
+      "20",
+      "--duration",
+      "40",
+      "--progress",
+      "0",
+    ],
     { env: { ...process.env, UNS_SIMULATOR_PASSWORD: PASSWORD }, stdio: "ignore" },
   );
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    baseURL: server.httpUrl,
+  });
   page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on("response", async (r) => {
@@ -113,7 +130,9 @@ describe("quality console", { timeout: 120_000 }, () => {
       60_000,
     );
     await page.goto("/plant?range=1h");
-    await expect.poll(() => page.getByTestId("plant-card").count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.getByTestId("plant-card").count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
     expect(page.url()).toContain("scope=acme");
     await expect.poll(() => page.getByTestId("plant-total").textContent()).toMatch(/OEE/);
     await shot("quality-plant");
@@ -136,18 +155,26 @@ describe("quality console", { timeout: 120_000 }, () => {
     const row = page.getByTestId("alerts-table").getByRole("button", { name: /Tip dresser did not cut/ });
     await row.click();
     await page.getByRole("button", { name: "Acknowledge" }).click();
-    await waitFor(async () => /ack by anonymous/.test((await page.getByTestId("alert-history").textContent()) ?? ""));
+    await waitFor(async () =>
+      /ack by anonymous/.test((await page.getByTestId("alert-history").textContent()) ?? ""),
+    );
     await page.getByLabel("Assign to").fill("jonas");
     await page.getByRole("button", { name: "Assign", exact: true }).click();
     await waitFor(async () => (await page.getByTestId("assignee").textContent()) === "jonas");
     await page.getByLabel("Comment").fill("caps changed, dresser blade replaced");
     await page.getByRole("button", { name: "Add comment" }).click();
-    await waitFor(async () => /blade replaced/.test((await page.getByTestId("alert-history").textContent()) ?? ""));
+    await waitFor(async () =>
+      /blade replaced/.test((await page.getByTestId("alert-history").textContent()) ?? ""),
+    );
     // The device clears its alarm: acknowledged already, so the alert is cleared.
     await publish("device", `${LINE}/alarms`, alarm("cleared"));
-    await expect.poll(() => page.getByTestId("alert-history").textContent(), { timeout: 15_000 }).toMatch(/return by system/);
+    await expect
+      .poll(() => page.getByTestId("alert-history").textContent(), { timeout: 15_000 })
+      .toMatch(/return by system/);
     const history = await page.getByTestId("alert-history").textContent();
-    expect(history).toMatch(/raise by system.*ack by anonymous.*assign by anonymous.*comment by anonymous.*return by system.*cleared/s);
+    expect(history).toMatch(
+      /raise by system.*ack by anonymous.*assign by anonymous.*comment by anonymous.*return by system.*cleared/s,
+    );
     await shot("quality-alert");
   });
 
@@ -155,7 +182,12 @@ describe("quality console", { timeout: 120_000 }, () => {
     const cell = `${LINE}/cell-010`;
     for (let i = 0; i < 6; i++)
       await publish("processor", `${cell}/results/weld-quality`, {
-        spot: { controller: "cell-010-r01-g01", seq: 9000 + i, bodyId: BODY, spotId: `S010-R01-${String(i).padStart(2, "0")}` },
+        spot: {
+          controller: "cell-010-r01-g01",
+          seq: 9000 + i,
+          bodyId: BODY,
+          spotId: `S010-R01-${String(i).padStart(2, "0")}`,
+        },
         predictedNuggetDiameter: i === 4 ? 3.2 : 5.6,
         anomalyScore: i === 4 ? 0.31 : 0.012,
         anomalyThreshold: 0.05,

@@ -47,7 +47,8 @@ export const serverErrorCodes = {
     fix: "Reload the alert, check what changed, and repeat the action with the current version.",
   },
   UNS_ERR_ALERT_TRANSITION: {
-    message: "The action is not possible in the alert's state (for example clearing an alert whose condition is still active).",
+    message:
+      "The action is not possible in the alert's state (for example clearing an alert whose condition is still active).",
     fix: "Acknowledge an active alert; it clears when its condition returns to normal. Cleared alerts only take comments.",
   },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },

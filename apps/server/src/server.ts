@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
+import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
+import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import type { Config } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
@@ -11,8 +13,6 @@ import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createMetrics } from "./metrics.js";
-import { registerAlertRoutes } from "./api/alert-routes.js";
-import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 
@@ -97,7 +97,14 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
         : join(config.topicsDir, "alerts.yaml"),
       webhookUrl: config.alerts.webhookUrl,
       publish: (topic, payload) => {
-        const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: false, dup: false };
+        const packet = {
+          cmd: "publish" as const,
+          topic,
+          payload,
+          qos: 0 as const,
+          retain: false,
+          dup: false,
+        };
         pipeline.observeInternal(alertsIdentity, packet);
         broker?.broker.publish(packet, () => {});
       },

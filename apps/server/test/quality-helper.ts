@@ -21,9 +21,13 @@ export async function startPlantServer(
     (dir) => {
       rmSync(join(dir, "asyncapi"), { recursive: true, force: true });
       cpSync(join(REPO, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
-      for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"]) cpSync(join(REPO, "topics", f), join(dir, "topics", f));
+      for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"])
+        cpSync(join(REPO, "topics", f), join(dir, "topics", f));
       // The test users include `restricted`; the plant's access rules do not know it.
-      appendFileSync(join(dir, "topics", "access.yaml"), '  restricted:\n    subscribe: ["acme/+/+/+/state"]\n');
+      appendFileSync(
+        join(dir, "topics", "access.yaml"),
+        '  restricted:\n    subscribe: ["acme/+/+/+/state"]\n',
+      );
       writeFileSync(join(dir, "topics", "alerts.yaml"), rules);
     },
   );
@@ -32,7 +36,15 @@ export async function startPlantServer(
 export const iso = (t = Date.now()) => new Date(t).toISOString();
 
 export function lineState(state: string, reason: string | null = null) {
-  return JSON.stringify({ line: "line-01", state, reason, since: iso(), speed: 60, plannedCycleTime: 60, time: iso() });
+  return JSON.stringify({
+    line: "line-01",
+    state,
+    reason,
+    since: iso(),
+    speed: 60,
+    plannedCycleTime: 60,
+    time: iso(),
+  });
 }
 
 export function lineCounts(total: number, good: number, shift = "2026-03-02-a", ict = 60) {
@@ -50,7 +62,11 @@ export function lineCounts(total: number, good: number, shift = "2026-03-02-a", 
   });
 }
 
-export async function post<T = unknown>(s: TestServer, path: string, body: unknown): Promise<{ status: number; body: T }> {
+export async function post<T = unknown>(
+  s: TestServer,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(s.httpUrl + path, {
     method: "POST",
     headers: { "content-type": "application/json" },

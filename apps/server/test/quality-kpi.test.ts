@@ -14,7 +14,15 @@ const L1 = "acme/neckarsulm/body-shop/line-01";
 const L2 = "acme/neckarsulm/body-shop/line-02";
 
 function state(s: string, reason: string | null = null) {
-  return enc({ line: "x", state: s, reason, since: new Date(T0).toISOString(), speed: 60, plannedCycleTime: 60, time: new Date(T0).toISOString() });
+  return enc({
+    line: "x",
+    state: s,
+    reason,
+    since: new Date(T0).toISOString(),
+    speed: 60,
+    plannedCycleTime: 60,
+    time: new Date(T0).toISOString(),
+  });
 }
 function counts(shift: string, total: number, good: number, ict = 60) {
   return enc({
@@ -70,7 +78,12 @@ describe("OEE from hand-made streams", () => {
     e.observe("lineCounts", `${L1}/counts`, counts("2026-03-02-b", 8, 8), min(79));
     await store.writeQuality(e.drain(min(80)));
 
-    const [g] = await store.oeeBreakdown({ scope: L1, depth: 4, from: new Date(min(0)), to: new Date(min(80)) });
+    const [g] = await store.oeeBreakdown({
+      scope: L1,
+      depth: 4,
+      from: new Date(min(0)),
+      to: new Date(min(80)),
+    });
     expect(g).toBeDefined();
     // running 40 + 10 min; unplanned 10 min; planned 10 min + 20 s (stale heartbeat window).
     expect(g!.runningMs).toBe(50 * 60_000);
@@ -130,7 +143,12 @@ describe("OEE from hand-made streams", () => {
     expect(points[9]!.unknownMs).toBe(600_000);
     expect(points[9]!.availability).toBeNull();
     // Hourly buckets come from the hourly roll-up: the same sums as the minutes.
-    const hourly = await store.oeeSeries({ scope: L1, bucketSeconds: 3600, from: new Date(min(0)), to: new Date(min(120)) });
+    const hourly = await store.oeeSeries({
+      scope: L1,
+      bucketSeconds: 3600,
+      from: new Date(min(0)),
+      to: new Date(min(120)),
+    });
     expect(hourly.map((p) => [p.runningMs, p.downMs, p.produced])).toEqual([
       [40 * 60_000, 10 * 60_000, 30],
       [10 * 60_000, 0, 8],
@@ -163,13 +181,27 @@ describe("OEE from hand-made streams", () => {
     e.observe(
       "checkGateDecision",
       `${L1}/cell-010/results/check-gate`,
-      enc({ gate: "weld-quality", bodyId: "NSU01-0000042", decision: "correct", reason: "2 spots nok", evidence: [{ kind: "weld-quality", ref: "S-0" }], decidedBy: { name: "r", version: "1" }, time: "x" }),
+      enc({
+        gate: "weld-quality",
+        bodyId: "NSU01-0000042",
+        decision: "correct",
+        reason: "2 spots nok",
+        evidence: [{ kind: "weld-quality", ref: "S-0" }],
+        decidedBy: { name: "r", version: "1" },
+        time: "x",
+      }),
       min(90) + 100,
     );
     await store.writeQuality(e.drain(min(91)));
     const w = { from: new Date(min(85)), to: new Date(min(95)) };
     const [cell] = await store.cellQuality({ scope: L1, ...w });
-    expect(cell).toMatchObject({ cell: "cell-010", scored: 10, nokRate: 0.2, anomalyRate: 0.1, belowLimitRate: 0.2 });
+    expect(cell).toMatchObject({
+      cell: "cell-010",
+      scored: 10,
+      nokRate: 0.2,
+      anomalyRate: 0.1,
+      belowLimitRate: 0.2,
+    });
     expect(cell!.meanDiameter).toBeCloseTo((2 * 3.5 + 8 * 5.5) / 10, 10);
     const pareto = await store.tallies({ scope: L1, kind: "defect", ...w });
     expect(pareto.map((p) => [p.name, p.count])).toEqual([

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "./db.js";
-import { likePrefix } from "./queries.js";
 import type { AlertActionRecord, AlertQuery, AlertRecord, AlertWrite } from "./quality-types.js";
+import { likePrefix } from "./queries.js";
 
 // Alert rows are written by the server's alert engine, which serialises every change on the main
 // thread (and checks versions there); the store keeps the rows and the full action history.
@@ -147,7 +147,9 @@ export async function getAlert(
   db: Db,
   id: number,
 ): Promise<{ alert: AlertRecord; actions: AlertActionRecord[] } | null> {
-  const rows = await db.rows<Record<string, unknown>>(sql`select ${alertColumns} from alerts where id = ${id}`);
+  const rows = await db.rows<Record<string, unknown>>(
+    sql`select ${alertColumns} from alerts where id = ${id}`,
+  );
   if (!rows[0]) return null;
   const actions = await db.rows<Record<string, unknown>>(sql`
     select id::float8 as id, alert_id::float8 as alert_id, (extract(epoch from time) * 1000)::float8 as time,

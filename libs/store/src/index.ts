@@ -1,5 +1,4 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export { createStore, defaultMigrationsDir } from "./store.js";
 export { oeeFigures } from "./quality-queries.js";
 export type {
   AlertActionRecord,
@@ -24,6 +23,7 @@ export type {
   TallyGroup,
   TallyRow,
 } from "./quality-types.js";
+export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {
   ContractDoc,

@@ -20,8 +20,12 @@ import { oeeBreakdown, oeeSeries } from "./quality-queries.js";
 import { defaultMigrationsDir } from "./store.js";
 
 const { values } = parseArgs({
-  options: { days: { type: "string", default: "365" }, runs: { type: "string", default: "15" },
-    "minute-days": { type: "string", default: "365" }, only: { type: "string" } },
+  options: {
+    days: { type: "string", default: "365" },
+    runs: { type: "string", default: "15" },
+    "minute-days": { type: "string", default: "365" },
+    only: { type: "string" },
+  },
 });
 const DAYS = Number(values.days);
 /** Per-minute rows for the last this many days (seeding minutes is what takes time); hours for all. */
@@ -31,7 +35,11 @@ const RUNS = Number(values.runs);
 const LINES = 20;
 const END = Date.parse("2026-12-01T00:00:00Z");
 const START = END - DAYS * 86_400_000;
-const logger = { info: () => undefined, warn: () => undefined, error: (o: object, m: string) => console.error(m, o) };
+const logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (o: object, m: string) => console.error(m, o),
+};
 
 const lineName = (i: number) =>
   `acme/${i % 2 === 0 ? "neckarsulm" : "ingolstadt"}/body-shop/line-${String(i + 1).padStart(2, "0")}`;
@@ -98,8 +106,12 @@ async function time(fn: () => Promise<unknown>): Promise<{ median: number; min: 
 }
 
 async function measure(name: string, db: Db, seeded: boolean) {
-  const count = Number((await db.rows<{ n: number }>(sql`select count(*)::float8 as n from kpi_line_minutes`))[0]!.n);
-  const hours = Number((await db.rows<{ n: number }>(sql`select count(*)::float8 as n from kpi_line_hours`))[0]!.n);
+  const count = Number(
+    (await db.rows<{ n: number }>(sql`select count(*)::float8 as n from kpi_line_minutes`))[0]!.n,
+  );
+  const hours = Number(
+    (await db.rows<{ n: number }>(sql`select count(*)::float8 as n from kpi_line_hours`))[0]!.n,
+  );
   const day = { from: new Date(END - 86_400_000), to: new Date(END) };
   const month = { from: new Date(END - 30 * 86_400_000), to: new Date(END) };
   const trend = await time(() => oeeSeries(db, { scope: lineName(3), bucketSeconds: 3600, ...month }));
@@ -112,7 +124,9 @@ async function measure(name: string, db: Db, seeded: boolean) {
   const sitesMonth = await time(() => oeeBreakdown(db, { scope: "acme", depth: 2, ...month }));
   const f = (x: { median: number; min: number; max: number }) =>
     `${x.median.toFixed(1)} ms (min ${x.min.toFixed(1)}, max ${x.max.toFixed(1)})`;
-  console.log(`${name}: ${count.toLocaleString("en")} minute rows, ${hours.toLocaleString("en")} hour rows${seeded ? "" : " (reused)"}`);
+  console.log(
+    `${name}: ${count.toLocaleString("en")} minute rows, ${hours.toLocaleString("en")} hour rows${seeded ? "" : " (reused)"}`,
+  );
   console.log(`  30-day OEE trend of one line (hourly buckets): ${f(trend)}`);
   console.log(`  plant page (24 h, per line + total):          ${f(plant)}`);
   console.log(`  sites over 30 days:                             ${f(sitesMonth)}`);

@@ -1,7 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
 import { storeError } from "./errors.js";
-import { likePrefix } from "./queries.js";
 import type {
   BodyEvent,
   CellQualityQuery,
@@ -20,6 +19,7 @@ import type {
   TallyGroup,
   TallyQuery,
 } from "./quality-types.js";
+import { likePrefix } from "./queries.js";
 
 // Every time series is downsampled here, in SQL (buckets of whole minutes), never in the browser.
 
@@ -184,7 +184,9 @@ export async function writeQuality(db: Db, b: QualityBatch): Promise<void> {
           r.map((x) => x.counterResets),
         ],
       );
-      const hours = [...new Set(r.map((x) => `${x.line}\u0000${Math.floor(x.minute / HOUR) * HOUR}`))].map((k) => k.split("\u0000"));
+      const hours = [...new Set(r.map((x) => `${x.line}\u0000${Math.floor(x.minute / HOUR) * HOUR}`))].map(
+        (k) => k.split("\u0000"),
+      );
       await exec(
         `insert into kpi_line_hours (line, hour, running_ms, stopped_ms, starved_ms, blocked_ms, planned_stop_ms,
            unknown_ms, produced, good, bad, ideal_ms, counter_resets)

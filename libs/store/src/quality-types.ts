@@ -192,7 +192,11 @@ export interface StateInterval {
   to: string;
 }
 
-export type AlertState = "active-unacknowledged" | "active-acknowledged" | "returned-unacknowledged" | "cleared";
+export type AlertState =
+  | "active-unacknowledged"
+  | "active-acknowledged"
+  | "returned-unacknowledged"
+  | "cleared";
 
 export interface AlertRecord {
   id: number;

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
-import * as aq from "./alert-queries.js";
-import * as q from "./queries.js";
 import * as kq from "./quality-queries.js";
+import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import type { ContractDoc, MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";

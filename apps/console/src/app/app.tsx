@@ -31,7 +31,9 @@ const SparkplugPage = lazy(() =>
 
 const PlantPage = lazy(() => import("../features/plant/plant-page").then((m) => ({ default: m.PlantPage })));
 const LinePage = lazy(() => import("../features/line/line-page").then((m) => ({ default: m.LinePage })));
-const AlertsPage = lazy(() => import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })));
+const AlertsPage = lazy(() =>
+  import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })),
+);
 const BodyPage = lazy(() => import("../features/body/body-page").then((m) => ({ default: m.BodyPage })));
 
 export function createQueryClient(): QueryClient {

@@ -69,7 +69,11 @@ export interface BodyEvent {
   ref: string;
   data: Record<string, unknown>;
 }
-export type AlertState = "active-unacknowledged" | "active-acknowledged" | "returned-unacknowledged" | "cleared";
+export type AlertState =
+  | "active-unacknowledged"
+  | "active-acknowledged"
+  | "returned-unacknowledged"
+  | "cleared";
 export interface Alert {
   id: number;
   ruleId: string;

@@ -8,11 +8,22 @@ import { useUrlState } from "./url-state";
 
 /** Shared pieces of the plant, line, alerts and body pages. */
 
-export const RANGES = { "1h": 3600, "8h": 8 * 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400 } as const;
+export const RANGES = {
+  "1h": 3600,
+  "8h": 8 * 3600,
+  "24h": 86400,
+  "7d": 7 * 86400,
+  "30d": 30 * 86400,
+} as const;
 export type Range = keyof typeof RANGES;
 
 /** The window from the URL (`range`, default 8 h), ending now, rounded to the minute. */
-export function useRange(dflt: Range = "8h"): { range: Range; from: string; to: string; set(r: Range): void } {
+export function useRange(dflt: Range = "8h"): {
+  range: Range;
+  from: string;
+  to: string;
+  set(r: Range): void;
+} {
   const { params, update } = useUrlState();
   const r = (params.get("range") ?? dflt) as Range;
   const range = r in RANGES ? r : dflt;
@@ -29,7 +40,13 @@ export function RangePicker({ value, onChange }: { value: Range; onChange: (r: R
   return (
     <fieldset className="segmented" aria-label="Time range">
       {(Object.keys(RANGES) as Range[]).map((r) => (
-        <button key={r} type="button" className="btn btn-small" aria-pressed={value === r} onClick={() => onChange(r)}>
+        <button
+          key={r}
+          type="button"
+          className="btn btn-small"
+          aria-pressed={value === r}
+          onClick={() => onChange(r)}
+        >
           {r}
         </button>
       ))}
@@ -40,7 +57,11 @@ export function RangePicker({ value, onChange }: { value: Range; onChange: (r: R
 export const pct = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined ? "unknown" : `${(v * 100).toFixed(digits)} %`;
 
-export function tone(v: number | null | undefined, good = 0.85, warn = 0.65): "good" | "warn" | "bad" | "none" {
+export function tone(
+  v: number | null | undefined,
+  good = 0.85,
+  warn = 0.65,
+): "good" | "warn" | "bad" | "none" {
   if (v === null || v === undefined) return "none";
   return v >= good ? "good" : v >= warn ? "warn" : "bad";
 }
@@ -55,7 +76,17 @@ export const MEASURE_LABEL: Record<Measure, string> = {
 };
 
 /** A half-circle gauge; values over 100 % (performance) are drawn full and flagged, not capped. */
-export function Gauge({ label, value, flag, size = 120 }: { label: string; value: number | null; flag?: string; size?: number }) {
+export function Gauge({
+  label,
+  value,
+  flag,
+  size = 120,
+}: {
+  label: string;
+  value: number | null;
+  flag?: string;
+  size?: number;
+}) {
   const r = size / 2 - 8;
   const cx = size / 2;
   const cy = size / 2;
@@ -68,7 +99,9 @@ export function Gauge({ label, value, flag, size = 120 }: { label: string; value
     <figure className={`gauge gauge-${t}`} aria-label={`${label} ${pct(value)}`}>
       <svg width={size} height={size / 2 + 8} viewBox={`0 0 ${size} ${size / 2 + 8}`} aria-hidden="true">
         <path d={`M ${cx - r} ${cy} A ${r} ${r} 0 0 1 ${cx + r} ${cy}`} className="gauge-track" />
-        {value !== null && f > 0 ? <path d={`M ${cx - r} ${cy} A ${r} ${r} 0 0 1 ${x} ${y}`} className="gauge-value" /> : null}
+        {value !== null && f > 0 ? (
+          <path d={`M ${cx - r} ${cy} A ${r} ${r} 0 0 1 ${x} ${y}`} className="gauge-value" />
+        ) : null}
       </svg>
       <figcaption>
         <span className="gauge-number">{pct(value)}</span>
@@ -96,7 +129,15 @@ const SERIES: { key: Measure; color: string }[] = [
 ];
 
 /** OEE and its parts over time in %, from buckets computed by the server; gaps stay gaps. */
-export function OeeTrend({ points, timeZone, height = 220 }: { points: OeePoint[]; timeZone: string; height?: number }) {
+export function OeeTrend({
+  points,
+  timeZone,
+  height = 220,
+}: {
+  points: OeePoint[];
+  timeZone: string;
+  height?: number;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -117,7 +158,10 @@ export function OeeTrend({ points, timeZone, height = 220 }: { points: OeePoint[
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(100, max ?? 100)] } },
         series: [
-          { label: "Time", value: (_u, v) => (v === null ? "—" : formatTime(v * 1000, timeZone, { seconds: false })) },
+          {
+            label: "Time",
+            value: (_u, v) => (v === null ? "—" : formatTime(v * 1000, timeZone, { seconds: false })),
+          },
           ...SERIES.map((s) => ({
             label: MEASURE_LABEL[s.key],
             stroke: s.color,
@@ -138,7 +182,14 @@ export function OeeTrend({ points, timeZone, height = 220 }: { points: OeePoint[
       plot.destroy();
     };
   }, [points, timeZone, height]);
-  return <div ref={ref} className="trend-canvas" role="img" aria-label="OEE, availability, performance and quality over time" />;
+  return (
+    <div
+      ref={ref}
+      className="trend-canvas"
+      role="img"
+      aria-label="OEE, availability, performance and quality over time"
+    />
+  );
 }
 
 export const STATE_COLORS: Record<string, string> = {

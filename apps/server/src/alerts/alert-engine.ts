@@ -75,7 +75,15 @@ export function createAlertEngine(o: AlertEngineOptions) {
   ): Promise<AlertRecord> {
     const id = await o.store.saveAlert({
       alert: after,
-      action: { time: after.updatedAt, actor, action, fromState: before?.state ?? null, toState: after.state, comment, details },
+      action: {
+        time: after.updatedAt,
+        actor,
+        action,
+        fromState: before?.state ?? null,
+        toState: after.state,
+        comment,
+        details,
+      },
     });
     const saved = { ...after, id };
     const key = `${saved.ruleId}\u0000${saved.source}`;
@@ -94,14 +102,30 @@ export function createAlertEngine(o: AlertEngineOptions) {
     return saved;
   }
 
-  function raise(rule: { id: string; title: string; severity: string }, source: string, origin: "rule" | "device", message: string, value: number | null, threshold: number | null, t: number, details?: unknown) {
+  function raise(
+    rule: { id: string; title: string; severity: string },
+    source: string,
+    origin: "rule" | "device",
+    message: string,
+    value: number | null,
+    threshold: number | null,
+    t: number,
+    details?: unknown,
+  ) {
     return serial(async () => {
       const key = `${rule.id}\u0000${source}`;
       const existing = open.get(key);
       const time = new Date(t).toISOString();
       if (existing) {
         if (existing.state !== "returned-unacknowledged") return existing;
-        return save(existing, transition(existing, { action: "reactivate", actor: SYSTEM, time, value }), "reactivate", SYSTEM, null, details);
+        return save(
+          existing,
+          transition(existing, { action: "reactivate", actor: SYSTEM, time, value }),
+          "reactivate",
+          SYSTEM,
+          null,
+          details,
+        );
       }
       stats.raised++;
       const alert: AlertRecord = {
@@ -142,9 +166,17 @@ export function createAlertEngine(o: AlertEngineOptions) {
   }
 
   /** The rule's value and how much the window holds, per source. */
-  function measure(rule: AlertRule, t: number): { source: string; value: number | null; count: number; line: string | null }[] {
+  function measure(
+    rule: AlertRule,
+    t: number,
+  ): { source: string; value: number | null; count: number; line: string | null }[] {
     const out: { source: string; value: number | null; count: number; line: string | null }[] = [];
-    if (rule.metric === "quality" || rule.metric === "availability" || rule.metric === "performance" || rule.metric === "oee") {
+    if (
+      rule.metric === "quality" ||
+      rule.metric === "availability" ||
+      rule.metric === "performance" ||
+      rule.metric === "oee"
+    ) {
       for (const line of o.kpi.lines()) {
         const w = o.kpi.lineWindow(line, t, rule.windowMs);
         if (!w) continue;
@@ -153,15 +185,32 @@ export function createAlertEngine(o: AlertEngineOptions) {
         const p = w.runningMs > 0 ? w.idealMs / w.runningMs : null;
         const q = w.produced > 0 ? w.good / w.produced : null;
         const value =
-          rule.metric === "quality" ? q : rule.metric === "availability" ? a : rule.metric === "performance" ? p : a !== null && p !== null && q !== null ? a * p * q : null;
+          rule.metric === "quality"
+            ? q
+            : rule.metric === "availability"
+              ? a
+              : rule.metric === "performance"
+                ? p
+                : a !== null && p !== null && q !== null
+                  ? a * p * q
+                  : null;
         out.push({ source: line, value, count: w.produced, line });
       }
     } else if (rule.metric in CELL_FLAG) {
       const flag = CELL_FLAG[rule.metric as keyof typeof CELL_FLAG];
       for (const cell of o.kpi.cells()) {
-        const c = o.kpi.cellWindow(cell, flag, rule.spots ? { last: rule.spots } : { since: t - rule.windowMs });
+        const c = o.kpi.cellWindow(
+          cell,
+          flag,
+          rule.spots ? { last: rule.spots } : { since: t - rule.windowMs },
+        );
         if (!c) continue;
-        out.push({ source: cell, value: c.n > 0 ? c.hits / c.n : null, count: c.n, line: placeOf(`${cell}/x`)?.line ?? null });
+        out.push({
+          source: cell,
+          value: c.n > 0 ? c.hits / c.n : null,
+          count: c.n,
+          line: placeOf(`${cell}/x`)?.line ?? null,
+        });
       }
     } else if (rule.metric === "compliance") {
       for (const [channel, ring] of compliance) {
@@ -185,14 +234,26 @@ export function createAlertEngine(o: AlertEngineOptions) {
         const key = `${rule.id}\u0000${m.source}`;
         let c = conditions.get(key);
         if (!c) {
-          c = { pendingSince: null, active: open.has(key) && open.get(key)!.state !== "returned-unacknowledged" };
+          c = {
+            pendingSince: null,
+            active: open.has(key) && open.get(key)!.state !== "returned-unacknowledged",
+          };
           conditions.set(key, c);
         }
         if (m.value === null || m.count < rule.minCount) continue; // not enough to judge: no change
         const threshold = rule.metric === "silence" ? rule.windowMs / 1000 : (rule.below ?? rule.above)!;
-        const bad = rule.metric === "silence" ? m.value > threshold : rule.below !== undefined ? m.value < rule.below : m.value > rule.above!;
+        const bad =
+          rule.metric === "silence"
+            ? m.value > threshold
+            : rule.below !== undefined
+              ? m.value < rule.below
+              : m.value > rule.above!;
         const normal =
-          rule.metric === "silence" ? m.value <= threshold : rule.below !== undefined ? m.value >= rule.clearAt : m.value <= rule.clearAt;
+          rule.metric === "silence"
+            ? m.value <= threshold
+            : rule.below !== undefined
+              ? m.value >= rule.clearAt
+              : m.value <= rule.clearAt;
         if (!c.active) {
           if (!bad) {
             c.pendingSince = null;
@@ -209,9 +270,21 @@ export function createAlertEngine(o: AlertEngineOptions) {
           if (t - c.pendingSince < rule.forMs) continue;
           c.active = true;
           c.pendingSince = null;
-          const pct = rule.metric === "silence" || rule.metric === "performance" ? m.value.toFixed(1) : `${(m.value * 100).toFixed(1)} %`;
-          raise(rule, m.source, "rule", `${rule.title}: ${pct} on ${m.source} (${m.count} in window)`, m.value, threshold, t, { count: m.count }).catch(
-            (err: Error) => o.logger.warn({ err: err.message, rule: rule.id }, "alerts: raising failed"),
+          const pct =
+            rule.metric === "silence" || rule.metric === "performance"
+              ? m.value.toFixed(1)
+              : `${(m.value * 100).toFixed(1)} %`;
+          raise(
+            rule,
+            m.source,
+            "rule",
+            `${rule.title}: ${pct} on ${m.source} (${m.count} in window)`,
+            m.value,
+            threshold,
+            t,
+            { count: m.count },
+          ).catch((err: Error) =>
+            o.logger.warn({ err: err.message, rule: rule.id }, "alerts: raising failed"),
           );
         } else if (normal) {
           c.active = false;
@@ -227,7 +300,12 @@ export function createAlertEngine(o: AlertEngineOptions) {
         serial(async () => {
           const cur = open.get(`${a.ruleId}\u0000${a.source}`);
           if (!cur?.shelvedUntil || Date.parse(cur.shelvedUntil) > t) return;
-          await save(cur, transition(cur, { action: "unshelve", actor: SYSTEM, time: new Date(t).toISOString() }), "unshelve", SYSTEM);
+          await save(
+            cur,
+            transition(cur, { action: "unshelve", actor: SYSTEM, time: new Date(t).toISOString() }),
+            "unshelve",
+            SYSTEM,
+          );
         }).catch(() => undefined);
     }
   }
@@ -295,10 +373,16 @@ export function createAlertEngine(o: AlertEngineOptions) {
       if (!place || typeof p?.code !== "string") return;
       const src = (p.source ?? {}) as { cell?: string; device?: string };
       const source = [place.line, src.cell, src.device].filter(Boolean).join("/");
-      const rule = { id: `device.${p.code.toLowerCase()}`, title: String(p.text ?? p.code), severity: String(p.severity ?? "warning") };
+      const rule = {
+        id: `device.${p.code.toLowerCase()}`,
+        title: String(p.text ?? p.code),
+        severity: String(p.severity ?? "warning"),
+      };
       const fail = (err: Error) => o.logger.warn({ err: err.message }, "alerts: device alarm not recorded");
       if (p.state === "raised")
-        raise(rule, source, "device", `${p.code}: ${String(p.text ?? "")}`, null, null, t, { alarmId: p.alarmId }).catch(fail);
+        raise(rule, source, "device", `${p.code}: ${String(p.text ?? "")}`, null, null, t, {
+          alarmId: p.alarmId,
+        }).catch(fail);
       else if (p.state === "cleared") settle(rule.id, source, t, null).catch(fail);
     },
     /** A person's action; refused with 409 when the alert changed meanwhile or the state forbids it. */
@@ -316,12 +400,26 @@ export function createAlertEngine(o: AlertEngineOptions) {
         const time = new Date(now()).toISOString();
         const input: ActionInput = { action: r.action, actor: r.actor, time };
         if (r.action === "assign") input.assignee = r.assignee ?? null;
-        if (r.action === "shelve") input.shelvedUntil = new Date(now() + (r.durationMs ?? 3_600_000)).toISOString();
+        if (r.action === "shelve")
+          input.shelvedUntil = new Date(now() + (r.durationMs ?? 3_600_000)).toISOString();
         const next = transition(current, input);
-        return save(current, next, r.action, r.actor, r.comment ?? null, r.action === "assign" ? { assignee: input.assignee } : undefined);
+        return save(
+          current,
+          next,
+          r.action,
+          r.actor,
+          r.comment ?? null,
+          r.action === "assign" ? { assignee: input.assignee } : undefined,
+        );
       });
     },
-    rules: () => ({ file: o.rulesFile, loadedAt, rules, problems: describeProblems(problems), diagnostics: problems }),
+    rules: () => ({
+      file: o.rulesFile,
+      loadedAt,
+      rules,
+      problems: describeProblems(problems),
+      diagnostics: problems,
+    }),
     openAlerts: () => [...open.values()],
     stats: () => ({ ...stats, open: open.size, rules: rules.length }),
     /** Resolves when queued changes are written (tests). */

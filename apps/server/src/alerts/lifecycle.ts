@@ -18,7 +18,14 @@ import { createError } from "../errors.js";
  */
 export type PersonAction = "ack" | "assign" | "comment" | "shelve" | "unshelve" | "clear";
 export type SystemAction = "return" | "reactivate" | "unshelve";
-export const PERSON_ACTIONS: readonly PersonAction[] = ["ack", "assign", "comment", "shelve", "unshelve", "clear"];
+export const PERSON_ACTIONS: readonly PersonAction[] = [
+  "ack",
+  "assign",
+  "comment",
+  "shelve",
+  "unshelve",
+  "clear",
+];
 
 export interface ActionInput {
   action: PersonAction | SystemAction;
@@ -29,7 +36,11 @@ export interface ActionInput {
   value?: number | null;
 }
 
-const OPEN: readonly AlertState[] = ["active-unacknowledged", "active-acknowledged", "returned-unacknowledged"];
+const OPEN: readonly AlertState[] = [
+  "active-unacknowledged",
+  "active-acknowledged",
+  "returned-unacknowledged",
+];
 
 function refuse(a: AlertRecord, action: string): never {
   throw createError(
@@ -48,18 +59,33 @@ export function transition(a: AlertRecord, input: ActionInput): AlertRecord {
   const open = OPEN.includes(a.state);
   switch (input.action) {
     case "ack":
-      if (a.state === "active-unacknowledged") return { ...next, state: "active-acknowledged", ackedAt: input.time, ackedBy: input.actor };
+      if (a.state === "active-unacknowledged")
+        return { ...next, state: "active-acknowledged", ackedAt: input.time, ackedBy: input.actor };
       if (a.state === "returned-unacknowledged")
-        return { ...next, state: "cleared", ackedAt: input.time, ackedBy: input.actor, clearedAt: input.time, clearedBy: input.actor };
+        return {
+          ...next,
+          state: "cleared",
+          ackedAt: input.time,
+          ackedBy: input.actor,
+          clearedAt: input.time,
+          clearedBy: input.actor,
+        };
       return refuse(a, "ack");
     case "clear":
       if (a.state === "returned-unacknowledged")
         return { ...next, state: "cleared", clearedAt: input.time, clearedBy: input.actor };
       return refuse(a, "clear");
     case "return":
-      if (a.state === "active-unacknowledged") return { ...next, state: "returned-unacknowledged", returnedAt: input.time };
+      if (a.state === "active-unacknowledged")
+        return { ...next, state: "returned-unacknowledged", returnedAt: input.time };
       if (a.state === "active-acknowledged")
-        return { ...next, state: "cleared", returnedAt: input.time, clearedAt: input.time, clearedBy: input.actor };
+        return {
+          ...next,
+          state: "cleared",
+          returnedAt: input.time,
+          clearedAt: input.time,
+          clearedBy: input.actor,
+        };
       return refuse(a, "return");
     case "reactivate":
       if (a.state === "returned-unacknowledged")

@@ -115,7 +115,8 @@ export function parseRules(text: string, file: string): RulesLoad {
   }
   const rulesPair = root.items.find((p) => isScalar(p.key) && p.key.value === "rules");
   for (const p of root.items)
-    if (isScalar(p.key) && p.key.value !== "rules") at(p.key as Node, "$", `unknown key ${String(p.key.value)}; only \`rules\` is accepted`);
+    if (isScalar(p.key) && p.key.value !== "rules")
+      at(p.key as Node, "$", `unknown key ${String(p.key.value)}; only \`rules\` is accepted`);
   const seq = rulesPair?.value;
   if (!rulesPair || !isSeq(seq)) {
     at((rulesPair?.value ?? root) as Node, "$.rules", "`rules` must be a list of rules");
@@ -130,7 +131,8 @@ export function parseRules(text: string, file: string): RulesLoad {
       return;
     }
     const node = (key: string) => item.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-    const value = (key: string): unknown => (node(key)?.value as { toJSON?: () => unknown } | null)?.toJSON?.();
+    const value = (key: string): unknown =>
+      (node(key)?.value as { toJSON?: () => unknown } | null)?.toJSON?.();
     const bad = (key: string, message: string) =>
       at((node(key)?.value ?? node(key)?.key ?? item) as Node, `${path}.${key}`, message);
     for (const p of item.items)
@@ -138,7 +140,8 @@ export function parseRules(text: string, file: string): RulesLoad {
         at(p.key as Node, `${path}.${String(p.key.value)}`, `unknown key; accepted: ${[...KEYS].join(", ")}`);
     const before = out.length;
     const id = value("id");
-    if (typeof id !== "string" || !ID.test(id)) bad("id", "id is required: lower-case letters, digits, . _ -");
+    if (typeof id !== "string" || !ID.test(id))
+      bad("id", "id is required: lower-case letters, digits, . _ -");
     else if (ids.has(id)) bad("id", `duplicate rule id ${id}`);
     else ids.add(id);
     const metric = value("metric") as Metric;
@@ -171,13 +174,16 @@ export function parseRules(text: string, file: string): RulesLoad {
     const channel = value("channel");
     const match = value("match");
     if (metric === "silence") {
-      if (typeof channel !== "string") bad("channel", "a silence rule names the channel it watches (channel: weldQuality)");
+      if (typeof channel !== "string")
+        bad("channel", "a silence rule names the channel it watches (channel: weldQuality)");
     } else if ((below === undefined) === (above === undefined))
       bad(below === undefined ? "metric" : "above", "give exactly one of `below` or `above`");
     const threshold = below ?? above;
     if (clearAt !== undefined && threshold !== undefined) {
-      if (below !== undefined && clearAt < below) bad("clearAt", `clearAt must be >= below (${below}) for hysteresis`);
-      if (above !== undefined && clearAt > above) bad("clearAt", `clearAt must be <= above (${above}) for hysteresis`);
+      if (below !== undefined && clearAt < below)
+        bad("clearAt", `clearAt must be >= below (${below}) for hysteresis`);
+      if (above !== undefined && clearAt > above)
+        bad("clearAt", `clearAt must be <= above (${above}) for hysteresis`);
     }
     if (spots !== undefined && !(CELL_METRICS as readonly string[]).includes(metric))
       bad("spots", "spots is a window for cell metrics (anomalyRate, nokRate, belowLimitRate)");

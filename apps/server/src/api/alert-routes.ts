@@ -23,7 +23,14 @@ function actorOf(req: FastifyRequest, given: string | undefined): string {
 export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices): void {
   app.get<{ Querystring: AlertListQuery }>(
     "/api/v1/alerts",
-    { config: { role: "read" }, schema: { summary: "Alerts, newest first (rules and device alarms)", tags: ["alerts"], querystring: AlertListQuery } },
+    {
+      config: { role: "read" },
+      schema: {
+        summary: "Alerts, newest first (rules and device alarms)",
+        tags: ["alerts"],
+        querystring: AlertListQuery,
+      },
+    },
     async (req) => {
       const q = req.query;
       let alerts = await s.store.listAlerts({
@@ -34,14 +41,18 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         ...(q.ruleId ? { ruleId: q.ruleId } : {}),
         ...(q.assignee ? { assignee: q.assignee } : {}),
       });
-      if (q.shelved === false) alerts = alerts.filter((a) => !a.shelvedUntil || Date.parse(a.shelvedUntil) <= Date.now());
+      if (q.shelved === false)
+        alerts = alerts.filter((a) => !a.shelvedUntil || Date.parse(a.shelvedUntil) <= Date.now());
       return { alerts };
     },
   );
 
   app.get(
     "/api/v1/alerts/rules",
-    { config: { role: "read" }, schema: { summary: "The alert rules in use and the problems of the rules file", tags: ["alerts"] } },
+    {
+      config: { role: "read" },
+      schema: { summary: "The alert rules in use and the problems of the rules file", tags: ["alerts"] },
+    },
     async () => {
       const r = s.quality.alerts.rules();
       return { loadedAt: r.loadedAt, rules: r.rules, problems: r.problems, stats: s.quality.alerts.stats() };
@@ -50,10 +61,16 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
 
   app.get<{ Params: AlertParams }>(
     "/api/v1/alerts/:id",
-    { config: { role: "read" }, schema: { summary: "One alert with its full history", tags: ["alerts"], params: AlertParams } },
+    {
+      config: { role: "read" },
+      schema: { summary: "One alert with its full history", tags: ["alerts"], params: AlertParams },
+    },
     async (req, reply) => {
       const a = await s.store.getAlert(req.params.id);
-      if (!a) return reply.status(404).send({ error: { code: "UNS_ERR_API_NOT_FOUND", message: `no alert ${req.params.id}` } });
+      if (!a)
+        return reply
+          .status(404)
+          .send({ error: { code: "UNS_ERR_API_NOT_FOUND", message: `no alert ${req.params.id}` } });
       return a;
     },
   );
@@ -63,7 +80,8 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
     {
       config: { role: "read" },
       schema: {
-        summary: "Acknowledge, assign, comment, shelve, unshelve or clear an alert (409 when it changed meanwhile)",
+        summary:
+          "Acknowledge, assign, comment, shelve, unshelve or clear an alert (409 when it changed meanwhile)",
         tags: ["alerts"],
         params: AlertParams,
         body: AlertActionBody,

@@ -74,7 +74,14 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
 
   app.get<{ Querystring: TrendQuery }>(
     "/api/v1/quality/oee/trend",
-    { config: read, schema: { summary: "OEE trend of a scope, downsampled in the database", tags: ["quality"], querystring: TrendQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "OEE trend of a scope, downsampled in the database",
+        tags: ["quality"],
+        querystring: TrendQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
@@ -86,17 +93,35 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
 
   app.get<{ Querystring: LineQuery }>(
     "/api/v1/quality/timeline",
-    { config: read, schema: { summary: "State timeline of a line (unknown where state messages are missing)", tags: ["quality"], querystring: LineQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "State timeline of a line (unknown where state messages are missing)",
+        tags: ["quality"],
+        querystring: LineQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
-        return { line: req.query.line, intervals: await s.store.lineTimeline({ ...w, line: req.query.line }), now: s.quality.kpi.lineState(req.query.line) };
+        return {
+          line: req.query.line,
+          intervals: await s.store.lineTimeline({ ...w, line: req.query.line }),
+          now: s.quality.kpi.lineState(req.query.line),
+        };
       }),
   );
 
   app.get<{ Querystring: ScopeQuery }>(
     "/api/v1/quality/cells",
-    { config: read, schema: { summary: "Weld quality per cell: spots scored, nok, anomaly, nugget diameter, expulsion, tip wear", tags: ["quality"], querystring: ScopeQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "Weld quality per cell: spots scored, nok, anomaly, nugget diameter, expulsion, tip wear",
+        tags: ["quality"],
+        querystring: ScopeQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
@@ -106,38 +131,83 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
 
   app.get<{ Querystring: CellTrendQuery }>(
     "/api/v1/quality/cells/trend",
-    { config: read, schema: { summary: "Weld quality trend of one cell (tip-wear drift, anomaly rate)", tags: ["quality"], querystring: CellTrendQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "Weld quality trend of one cell (tip-wear drift, anomaly rate)",
+        tags: ["quality"],
+        querystring: CellTrendQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
         const bucketSeconds = req.query.bucketSeconds ?? autoBucket(w.from, w.to);
-        return { bucketSeconds, points: await s.store.cellTrend({ ...w, line: req.query.line, cell: req.query.cell, bucketSeconds }) };
+        return {
+          bucketSeconds,
+          points: await s.store.cellTrend({
+            ...w,
+            line: req.query.line,
+            cell: req.query.cell,
+            bucketSeconds,
+          }),
+        };
       }),
   );
 
   app.get<{ Querystring: DefectQuery }>(
     "/api/v1/quality/defects",
-    { config: read, schema: { summary: "Defects by type (Pareto), optionally by camera/cell", tags: ["quality"], querystring: DefectQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "Defects by type (Pareto), optionally by camera/cell",
+        tags: ["quality"],
+        querystring: DefectQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
-        return { defects: await s.store.tallies({ ...w, scope: req.query.scope ?? "", kind: "defect", by: req.query.by ?? "name" }) };
+        return {
+          defects: await s.store.tallies({
+            ...w,
+            scope: req.query.scope ?? "",
+            kind: "defect",
+            by: req.query.by ?? "name",
+          }),
+        };
       }),
   );
 
   app.get<{ Querystring: ScopeQuery }>(
     "/api/v1/quality/gates",
-    { config: read, schema: { summary: "Check-gate decisions per gate (continue, correct, scrap)", tags: ["quality"], querystring: ScopeQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "Check-gate decisions per gate (continue, correct, scrap)",
+        tags: ["quality"],
+        querystring: ScopeQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
-        return { gates: await s.store.tallies({ ...w, scope: req.query.scope ?? "", kind: "gate", by: "source" }) };
+        return {
+          gates: await s.store.tallies({ ...w, scope: req.query.scope ?? "", kind: "gate", by: "source" }),
+        };
       }),
   );
 
   app.get<{ Querystring: DecisionQuery }>(
     "/api/v1/quality/gates/decisions",
-    { config: read, schema: { summary: "The bodies behind the gate decisions, newest first", tags: ["quality"], querystring: DecisionQuery } },
+    {
+      config: read,
+      schema: {
+        summary: "The bodies behind the gate decisions, newest first",
+        tags: ["quality"],
+        querystring: DecisionQuery,
+      },
+    },
     async (req) =>
       answer(async () => {
         const w = timeWindow(req.query);
@@ -156,25 +226,55 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
 
   app.get<{ Params: BodyParams }>(
     "/api/v1/quality/bodies/:bodyId",
-    { config: read, schema: { summary: "Everything known about a body: spot results, splatter images, gate decisions", tags: ["quality"], params: BodyParams } },
+    {
+      config: read,
+      schema: {
+        summary: "Everything known about a body: spot results, splatter images, gate decisions",
+        tags: ["quality"],
+        params: BodyParams,
+      },
+    },
     async (req, reply) =>
       answer(async () => {
         const events = await s.store.bodyTrace(req.params.bodyId);
         if (events.length === 0)
-          return reply.status(404).send({ error: { code: "UNS_ERR_API_NOT_FOUND", message: `nothing is known about body ${req.params.bodyId}` } });
+          return reply.status(404).send({
+            error: {
+              code: "UNS_ERR_API_NOT_FOUND",
+              message: `nothing is known about body ${req.params.bodyId}`,
+            },
+          });
         return { bodyId: req.params.bodyId, events };
       }),
   );
 
   app.get(
     "/api/v1/quality/lines",
-    { config: read, schema: { summary: "Lines the server has seen and their current state", tags: ["quality"] } },
-    async () => ({ lines: s.quality.kpi.lines().map((line) => ({ line, ...s.quality.kpi.lineState(line) })) }),
+    {
+      config: read,
+      schema: { summary: "Lines the server has seen and their current state", tags: ["quality"] },
+    },
+    async () => ({
+      lines: s.quality.kpi.lines().map((line) => ({ line, ...s.quality.kpi.lineState(line) })),
+    }),
   );
 }
 
 function sumGroups(groups: OeeGroup[]) {
-  const keys = ["runningMs", "downMs", "plannedStopMs", "unknownMs", "produced", "good", "bad", "idealMs", "counterResets"] as const;
-  const sums = Object.fromEntries(keys.map((k) => [k, groups.reduce((a, g) => a + g[k], 0)])) as Record<(typeof keys)[number], number>;
+  const keys = [
+    "runningMs",
+    "downMs",
+    "plannedStopMs",
+    "unknownMs",
+    "produced",
+    "good",
+    "bad",
+    "idealMs",
+    "counterResets",
+  ] as const;
+  const sums = Object.fromEntries(keys.map((k) => [k, groups.reduce((a, g) => a + g[k], 0)])) as Record<
+    (typeof keys)[number],
+    number
+  >;
   return oeeFiguresOf(sums);
 }

@@ -8,21 +8,32 @@ const strict = { additionalProperties: false } as const;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Window = {
-  from: Type.Optional(Type.String({ format: "date-time", description: "Start (ISO 8601); default: 24 h before `to`" })),
+  from: Type.Optional(
+    Type.String({ format: "date-time", description: "Start (ISO 8601); default: 24 h before `to`" }),
+  ),
   to: Type.Optional(Type.String({ format: "date-time", description: "End (ISO 8601); default: now" })),
 };
 const Scope = Type.String({
   maxLength: 512,
-  description: "Path of the enterprise, site, area or line (acme/neckarsulm/body-shop/line-01); empty = everything",
+  description:
+    "Path of the enterprise, site, area or line (acme/neckarsulm/body-shop/line-01); empty = everything",
 });
-const Bucket = Type.Integer({ minimum: 60, maximum: 86400 * 31, description: "Bucket size in s (multiple of 60)" });
+const Bucket = Type.Integer({
+  minimum: 60,
+  maximum: 86400 * 31,
+  description: "Bucket size in s (multiple of 60)",
+});
 
 export const OeeFigures = Type.Object(
   {
     runningMs: Type.Number({ description: "Actual production time (ms)" }),
     downMs: Type.Number({ description: "Unplanned downtime: stopped, starved, blocked (ms)" }),
-    plannedStopMs: Type.Number({ description: "Planned downtime (maintenance), outside planned busy time (ms)" }),
-    unknownMs: Type.Number({ description: "Time without a fresh state message: neither production nor downtime (ms)" }),
+    plannedStopMs: Type.Number({
+      description: "Planned downtime (maintenance), outside planned busy time (ms)",
+    }),
+    unknownMs: Type.Number({
+      description: "Time without a fresh state message: neither production nor downtime (ms)",
+    }),
     produced: Type.Number(),
     good: Type.Number(),
     bad: Type.Number(),
@@ -32,7 +43,9 @@ export const OeeFigures = Type.Object(
     performance: Nullable(Type.Number({ description: "May exceed 1: then performanceOver100 is set" })),
     quality: Nullable(Type.Number()),
     oee: Nullable(Type.Number()),
-    performanceOver100: Type.Boolean({ description: "Performance above 100 %: the ideal cycle time is probably wrong" }),
+    performanceOver100: Type.Boolean({
+      description: "Performance above 100 %: the ideal cycle time is probably wrong",
+    }),
   },
   strict,
 );
@@ -42,18 +55,19 @@ export const OeeQuery = Type.Object(
   strict,
 );
 export type OeeQuery = Static<typeof OeeQuery>;
-export const OeeResponse = Type.Object(
-  {
-    from: Type.String(),
-    to: Type.String(),
-    scope: Type.String(),
-    depth: Type.Integer(),
-    total: OeeFigures,
-    groups: Type.Array(Type.Intersect([Type.Object({ path: Type.String() }), OeeFigures])),
-  },
-);
+export const OeeResponse = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  scope: Type.String(),
+  depth: Type.Integer(),
+  total: OeeFigures,
+  groups: Type.Array(Type.Intersect([Type.Object({ path: Type.String() }), OeeFigures])),
+});
 
-export const TrendQuery = Type.Object({ ...Window, scope: Type.Optional(Scope), bucketSeconds: Type.Optional(Bucket) }, strict);
+export const TrendQuery = Type.Object(
+  { ...Window, scope: Type.Optional(Scope), bucketSeconds: Type.Optional(Bucket) },
+  strict,
+);
 export type TrendQuery = Static<typeof TrendQuery>;
 
 export const LineQuery = Type.Object({ ...Window, line: Scope }, strict);
@@ -69,7 +83,11 @@ export const CellTrendQuery = Type.Object(
 export type CellTrendQuery = Static<typeof CellTrendQuery>;
 
 export const DefectQuery = Type.Object(
-  { ...Window, scope: Type.Optional(Scope), by: Type.Optional(Type.Union([Type.Literal("name"), Type.Literal("source"), Type.Literal("cell")])) },
+  {
+    ...Window,
+    scope: Type.Optional(Scope),
+    by: Type.Optional(Type.Union([Type.Literal("name"), Type.Literal("source"), Type.Literal("cell")])),
+  },
   strict,
 );
 export type DefectQuery = Static<typeof DefectQuery>;
@@ -79,14 +97,19 @@ export const DecisionQuery = Type.Object(
     ...Window,
     scope: Type.Optional(Scope),
     gate: Type.Optional(Type.String({ maxLength: 64 })),
-    decision: Type.Optional(Type.Union([Type.Literal("continue"), Type.Literal("correct"), Type.Literal("scrap")])),
+    decision: Type.Optional(
+      Type.Union([Type.Literal("continue"), Type.Literal("correct"), Type.Literal("scrap")]),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   strict,
 );
 export type DecisionQuery = Static<typeof DecisionQuery>;
 
-export const BodyParams = Type.Object({ bodyId: Type.String({ pattern: "^[A-Z0-9][A-Z0-9-]{5,31}$" }) }, strict);
+export const BodyParams = Type.Object(
+  { bodyId: Type.String({ pattern: "^[A-Z0-9][A-Z0-9-]{5,31}$" }) },
+  strict,
+);
 export type BodyParams = Static<typeof BodyParams>;
 
 export const AlertState = Type.Union([
@@ -123,12 +146,21 @@ export const AlertActionBody = Type.Object(
       Type.Literal("unshelve"),
       Type.Literal("clear"),
     ]),
-    version: Type.Integer({ minimum: 1, description: "The alert version the action was decided on (409 if it changed)" }),
+    version: Type.Integer({
+      minimum: 1,
+      description: "The alert version the action was decided on (409 if it changed)",
+    }),
     comment: Type.Optional(Type.String({ maxLength: 2000 })),
     assignee: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128 }))),
-    durationMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, description: "shelve: for how long" })),
+    durationMinutes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, description: "shelve: for how long" }),
+    ),
     actor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: "Who acts, when the server has no login (with login: the user)" }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: "Who acts, when the server has no login (with login: the user)",
+      }),
     ),
   },
   strict,

@@ -5,4 +5,5 @@ declare module "fastify" {
     role?: "public" | "read" | "admin";
   }
 }
+
 export {};

@@ -71,11 +71,30 @@ async function main() {
   const counts = (total: number, good: number) =>
     device.publishAsync(
       `${LINE}/counts`,
-      JSON.stringify({ line: "line-01", shift: "2026-03-02-a", shiftStart: now(), total, good, bad: total - good, plannedTime: 0, runTime: 0, idealCycleTime: 60, time: now() }),
+      JSON.stringify({
+        line: "line-01",
+        shift: "2026-03-02-a",
+        shiftStart: now(),
+        total,
+        good,
+        bad: total - good,
+        plannedTime: 0,
+        runTime: 0,
+        idealCycleTime: 60,
+        time: now(),
+      }),
     );
   await device.publishAsync(
     `${LINE}/state`,
-    JSON.stringify({ line: "line-01", state: "running", reason: null, since: now(), speed: 60, plannedCycleTime: 60, time: now() }),
+    JSON.stringify({
+      line: "line-01",
+      state: "running",
+      reason: null,
+      since: now(),
+      speed: 60,
+      plannedCycleTime: 60,
+      time: now(),
+    }),
   );
   let total = 0;
   let good = 0;
@@ -100,11 +119,16 @@ async function main() {
     ret.push(performance.now() - t);
     // The alert is returned-unacknowledged: clear it so that the next run raises a new one.
     const open = server.quality.alerts.openAlerts()[0];
-    if (open) await server.quality.alerts.act(open.id, { action: "clear", version: open.version, actor: "bench" });
+    if (open)
+      await server.quality.alerts.act(open.id, { action: "clear", version: open.version, actor: "bench" });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`alert raised after its condition became true: median ${median(raise).toFixed(0)} ms (max ${Math.max(...raise).toFixed(0)}) over ${RUNS} runs`);
-  console.log(`alert returned to normal: median ${median(ret).toFixed(0)} ms (max ${Math.max(...ret).toFixed(0)})`);
+  console.log(
+    `alert raised after its condition became true: median ${median(raise).toFixed(0)} ms (max ${Math.max(...raise).toFixed(0)}) over ${RUNS} runs`,
+  );
+  console.log(
+    `alert returned to normal: median ${median(ret).toFixed(0)} ms (max ${Math.max(...ret).toFixed(0)})`,
+  );
   console.log(`evaluation interval ${config.alerts.evaluateIntervalMs} ms (alerts.evaluateIntervalMs)`);
   await device.endAsync();
   await viewer.endAsync();

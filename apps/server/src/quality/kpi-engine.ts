@@ -162,7 +162,13 @@ export function createKpiEngine(options: KpiEngineOptions) {
   }
 
   /** Add `ms` of `column` to the minutes [from, to) spans, split at minute boundaries. */
-  function addTime(line: string, l: LineTrack, column: keyof LineMinuteRow | "unknownMs", from: number, to: number) {
+  function addTime(
+    line: string,
+    l: LineTrack,
+    column: keyof LineMinuteRow | "unknownMs",
+    from: number,
+    to: number,
+  ) {
     let t = from;
     while (t < to) {
       const end = Math.min(to, minuteOf(t) + MINUTE);
@@ -253,7 +259,10 @@ export function createKpiEngine(options: KpiEngineOptions) {
     if (below) row.belowLimit++;
     const c = cellTrack(line, cell);
     c.lastResultAt = now;
-    c.spots.push(now, (anomaly ? SPOT.anomaly : 0) | (verdict === "nok" ? SPOT.nok : 0) | (below ? SPOT.belowLimit : 0));
+    c.spots.push(
+      now,
+      (anomaly ? SPOT.anomaly : 0) | (verdict === "nok" ? SPOT.nok : 0) | (below ? SPOT.belowLimit : 0),
+    );
     const defect = (name: string) => tally({ line, cell, kind: "defect", name, source: cell }, now);
     if (anomaly) defect("anomaly");
     if (below) defect("nugget-too-small");
@@ -354,7 +363,10 @@ export function createKpiEngine(options: KpiEngineOptions) {
       const place = placeOf(topic);
       if (!place) return;
       lastSeen.set(`${channel}\u0000${place.line}`, now);
-      if (channel === "weldSpot") return onWeldSpot(place.line, place.cell, payload, now);
+      if (channel === "weldSpot") {
+        onWeldSpot(place.line, place.cell, payload, now);
+        return;
+      }
       let p: Record<string, unknown>;
       try {
         const v = JSON.parse(Buffer.from(payload).toString("utf8")) as unknown;
@@ -363,18 +375,11 @@ export function createKpiEngine(options: KpiEngineOptions) {
       } catch {
         return;
       }
-      switch (channel) {
-        case "lineState":
-          return onState(place.line, p, now);
-        case "lineCounts":
-          return onCounts(place.line, p, now);
-        case "weldQuality":
-          return onWeldQuality(place.line, place.cell, p, now);
-        case "splatterDetections":
-          return onSplatter(place.line, place.cell, p, now);
-        case "checkGateDecision":
-          return onGate(place.line, place.cell, p, now);
-      }
+      if (channel === "lineState") onState(place.line, p, now);
+      else if (channel === "lineCounts") onCounts(place.line, p, now);
+      else if (channel === "weldQuality") onWeldQuality(place.line, place.cell, p, now);
+      else if (channel === "splatterDetections") onSplatter(place.line, place.cell, p, now);
+      else if (channel === "checkGateDecision") onGate(place.line, place.cell, p, now);
     },
 
     /** Account every line's time up to `now` (called every second). */
@@ -421,7 +426,11 @@ export function createKpiEngine(options: KpiEngineOptions) {
     lineState(line: string) {
       const l = lines.get(line);
       if (!l) return null;
-      return { state: l.unknownSince !== null ? "unknown" : l.state, reason: l.reason, clockSkewMs: l.clockSkewMs };
+      return {
+        state: l.unknownSince !== null ? "unknown" : l.state,
+        reason: l.reason,
+        clockSkewMs: l.clockSkewMs,
+      };
     },
     lines: () => [...lines.keys()],
     cells: () => [...cells.keys()],

@@ -8,7 +8,14 @@ export function alertsTopic(enterprise: string): string {
   return `${enterprise}/alerts`;
 }
 
-const KPI_CHANNELS = new Set(["lineState", "lineCounts", "weldQuality", "weldSpot", "splatterDetections", "checkGateDecision"]);
+const KPI_CHANNELS = new Set([
+  "lineState",
+  "lineCounts",
+  "weldQuality",
+  "weldSpot",
+  "splatterDetections",
+  "checkGateDecision",
+]);
 
 export interface QualityServiceOptions {
   store: Store;
@@ -58,9 +65,17 @@ export function createQualityService(o: QualityServiceOptions) {
         headers: { "content-type": "application/json" },
         body,
         signal: AbortSignal.timeout(5000),
-      }).catch((err: Error) => o.logger.warn({ err: err.message, url: o.webhookUrl }, "alerts: webhook failed"));
+      }).catch((err: Error) =>
+        o.logger.warn({ err: err.message, url: o.webhookUrl }, "alerts: webhook failed"),
+      );
   };
-  const alerts = createAlertEngine({ store: o.store, kpi, logger: o.logger, rulesFile: o.rulesFile, onChange: publishChange });
+  const alerts = createAlertEngine({
+    store: o.store,
+    kpi,
+    logger: o.logger,
+    rulesFile: o.rulesFile,
+    onChange: publishChange,
+  });
   let tickTimer: NodeJS.Timeout | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
   let evalTimer: NodeJS.Timeout | null = null;
@@ -71,7 +86,13 @@ export function createQualityService(o: QualityServiceOptions) {
     const t = Date.now();
     kpi.tick(t);
     const batch = kpi.drain(t);
-    if (!batch.lineMinutes.length && !batch.cellMinutes.length && !batch.tallies.length && !batch.bodyEvents.length && !batch.lineStates.length)
+    if (
+      !batch.lineMinutes.length &&
+      !batch.cellMinutes.length &&
+      !batch.tallies.length &&
+      !batch.bodyEvents.length &&
+      !batch.lineStates.length
+    )
       return;
     writing = o.store
       .writeQuality(batch)
@@ -93,8 +114,9 @@ export function createQualityService(o: QualityServiceOptions) {
     observe(out: MessageOutcome): void {
       alerts.observeOutcome(out.channel, out.outcome, out.time);
       if (out.outcome !== "valid" && out.outcome !== "unvalidated") return;
-      if (out.channel === "alarm") return alerts.onDeviceAlarm(out.topic, out.payload, out.time);
-      if (out.channel && KPI_CHANNELS.has(out.channel)) kpi.observe(out.channel, out.topic, out.payload, out.time);
+      if (out.channel === "alarm") alerts.onDeviceAlarm(out.topic, out.payload, out.time);
+      else if (out.channel && KPI_CHANNELS.has(out.channel))
+        kpi.observe(out.channel, out.topic, out.payload, out.time);
     },
     async start(): Promise<void> {
       await alerts.start();

@@ -20,7 +20,13 @@ function StateBadge({ state }: { state: string }) {
   return <span className={`alert-state alert-state-${state}`}>{state}</span>;
 }
 
-type Act = { action: string; version: number; comment?: string; assignee?: string | null; durationMinutes?: number };
+type Act = {
+  action: string;
+  version: number;
+  comment?: string;
+  assignee?: string | null;
+  durationMinutes?: number;
+};
 
 function AlertDetail({ id }: { id: number }) {
   const client = useQueryClient();
@@ -78,16 +84,36 @@ function AlertDetail({ id }: { id: number }) {
               ) : null}
             </dl>
             {act.error ? (
-              <ErrorState error={act.error instanceof ApiError && act.error.code === "UNS_ERR_ALERT_CONFLICT" ? new ApiError(409, act.error.code, `${act.error.message}. The view is refreshed: check and try again.`) : act.error} />
+              <ErrorState
+                error={
+                  act.error instanceof ApiError && act.error.code === "UNS_ERR_ALERT_CONFLICT"
+                    ? new ApiError(
+                        409,
+                        act.error.code,
+                        `${act.error.message}. The view is refreshed: check and try again.`,
+                      )
+                    : act.error
+                }
+              />
             ) : null}
             <div className="alert-actions">
               {a.state === "active-unacknowledged" || a.state === "returned-unacknowledged" ? (
-                <button type="button" className="btn btn-primary" disabled={act.isPending} onClick={() => act.mutate({ action: "ack", version: v })}>
+                <button
+                  type="button"
+                  className="btn btn-primary"
+                  disabled={act.isPending}
+                  onClick={() => act.mutate({ action: "ack", version: v })}
+                >
                   {a.state === "returned-unacknowledged" ? "Acknowledge (clears)" : "Acknowledge"}
                 </button>
               ) : null}
               {a.state === "returned-unacknowledged" ? (
-                <button type="button" className="btn" disabled={act.isPending} onClick={() => act.mutate({ action: "clear", version: v })}>
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={act.isPending}
+                  onClick={() => act.mutate({ action: "clear", version: v })}
+                >
                   Clear
                 </button>
               ) : null}
@@ -95,17 +121,34 @@ function AlertDetail({ id }: { id: number }) {
                 <>
                   <label>
                     Assign to
-                    <input value={assignee} onChange={(e) => setAssignee(e.target.value)} placeholder="user name" />
+                    <input
+                      value={assignee}
+                      onChange={(e) => setAssignee(e.target.value)}
+                      placeholder="user name"
+                    />
                   </label>
-                  <button type="button" className="btn" disabled={!assignee || act.isPending} onClick={() => act.mutate({ action: "assign", version: v, assignee })}>
+                  <button
+                    type="button"
+                    className="btn"
+                    disabled={!assignee || act.isPending}
+                    onClick={() => act.mutate({ action: "assign", version: v, assignee })}
+                  >
                     Assign
                   </button>
                   {a.shelvedUntil ? (
-                    <button type="button" className="btn" onClick={() => act.mutate({ action: "unshelve", version: v })}>
+                    <button
+                      type="button"
+                      className="btn"
+                      onClick={() => act.mutate({ action: "unshelve", version: v })}
+                    >
                       Unshelve
                     </button>
                   ) : (
-                    <button type="button" className="btn" onClick={() => act.mutate({ action: "shelve", version: v, durationMinutes: 60 })}>
+                    <button
+                      type="button"
+                      className="btn"
+                      onClick={() => act.mutate({ action: "shelve", version: v, durationMinutes: 60 })}
+                    >
                       Shelve 1 h
                     </button>
                   )}
@@ -115,13 +158,19 @@ function AlertDetail({ id }: { id: number }) {
             <div className="alert-actions">
               <label className="field-wide">
                 Comment
-                <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="what was done" />
+                <input
+                  value={comment}
+                  onChange={(e) => setComment(e.target.value)}
+                  placeholder="what was done"
+                />
               </label>
               <button
                 type="button"
                 className="btn"
                 disabled={!comment || act.isPending}
-                onClick={() => act.mutate({ action: "comment", version: v, comment }, { onSuccess: () => setComment("") })}
+                onClick={() =>
+                  act.mutate({ action: "comment", version: v, comment }, { onSuccess: () => setComment("") })
+                }
               >
                 Add comment
               </button>
@@ -138,7 +187,9 @@ function AlertDetail({ id }: { id: number }) {
                     </>
                   ) : null}
                   {x.comment ? <q> {x.comment}</q> : null}
-                  {x.action === "assign" ? ` (${String((x.details as { assignee?: string } | null)?.assignee ?? "nobody")})` : null}
+                  {x.action === "assign"
+                    ? ` (${String((x.details as { assignee?: string } | null)?.assignee ?? "nobody")})`
+                    : null}
                 </li>
               ))}
             </ol>
@@ -160,7 +211,10 @@ export function AlertsPage() {
   const q = useQuery({
     queryKey: ["alerts", state, severity, scope, shelved],
     queryFn: ({ signal }) =>
-      getJson<{ alerts: Alert[] }>(`/alerts${qs({ state, severity, scope, shelved: shelved ? undefined : "false" })}`, signal),
+      getJson<{ alerts: Alert[] }>(
+        `/alerts${qs({ state, severity, scope, shelved: shelved ? undefined : "false" })}`,
+        signal,
+      ),
     refetchInterval: 5_000,
   });
   return (
@@ -189,16 +243,29 @@ export function AlertsPage() {
         </label>
         <label className="field">
           Source (subtree)
-          <input defaultValue={scope} placeholder="acme/neckarsulm" onBlur={(e) => update({ scope: e.target.value })} />
+          <input
+            defaultValue={scope}
+            placeholder="acme/neckarsulm"
+            onBlur={(e) => update({ scope: e.target.value })}
+          />
         </label>
         <label className="field">
           <span>
-            <input type="checkbox" checked={!shelved} onChange={(e) => update({ shelved: e.target.checked ? "hide" : undefined })} /> hide shelved
+            <input
+              type="checkbox"
+              checked={!shelved}
+              onChange={(e) => update({ shelved: e.target.checked ? "hide" : undefined })}
+            />{" "}
+            hide shelved
           </span>
         </label>
       </div>
       <div className="alert-layout">
-        <QueryView query={q} isEmpty={(d) => d.alerts.length === 0} empty={<Empty title="No alerts match these filters" />}>
+        <QueryView
+          query={q}
+          isEmpty={(d) => d.alerts.length === 0}
+          empty={<Empty title="No alerts match these filters" />}
+        >
           {(d) => (
             <div className="table-wrap">
               <table data-testid="alerts-table">
@@ -218,7 +285,11 @@ export function AlertsPage() {
                         <StateBadge state={a.state} />
                       </td>
                       <td>
-                        <button type="button" className="btn btn-small" onClick={() => update({ id: String(a.id) })}>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => update({ id: String(a.id) })}
+                        >
                           {a.title}
                         </button>
                         <span className={`sev sev-${a.severity}`}> {a.severity}</span>
@@ -236,7 +307,13 @@ export function AlertsPage() {
             </div>
           )}
         </QueryView>
-        <div>{id ? <AlertDetail id={id} /> : <Empty title="Select an alert">Its actions and history appear here.</Empty>}</div>
+        <div>
+          {id ? (
+            <AlertDetail id={id} />
+          ) : (
+            <Empty title="Select an alert">Its actions and history appear here.</Empty>
+          )}
+        </div>
       </div>
     </div>
   );

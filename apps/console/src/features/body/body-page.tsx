@@ -25,8 +25,18 @@ function SplatterImage({ e }: { e: BodyEvent }) {
   const loadable = typeof img.uri === "string" && /^https?:|^\//.test(img.uri);
   return (
     <figure>
-      <svg className="splatter" viewBox={`0 0 ${w} ${h}`} width={Math.min(w, 480)} role="img" aria-label={`${boxes.length} splatter boxes`}>
-        {loadable ? <image href={img.uri} width={w} height={h} /> : <rect x={0} y={0} width={w} height={h} style={{ fill: "none", stroke: "none" }} />}
+      <svg
+        className="splatter"
+        viewBox={`0 0 ${w} ${h}`}
+        width={Math.min(w, 480)}
+        role="img"
+        aria-label={`${boxes.length} splatter boxes`}
+      >
+        {loadable ? (
+          <image href={img.uri} width={w} height={h} />
+        ) : (
+          <rect x={0} y={0} width={w} height={h} style={{ fill: "none", stroke: "none" }} />
+        )}
         {boxes.map((b) => (
           <rect key={`${b.x}/${b.y}`} x={b.x} y={b.y} width={b.width} height={b.height}>
             <title>
@@ -49,7 +59,8 @@ export function BodyPage() {
   const [input, setInput] = useState(id);
   const q = useQuery({
     queryKey: ["body", id],
-    queryFn: ({ signal }) => getJson<{ events: BodyEvent[] }>(`/quality/bodies/${encodeURIComponent(id)}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<{ events: BodyEvent[] }>(`/quality/bodies/${encodeURIComponent(id)}`, signal),
     enabled: id !== "",
   });
   return (
@@ -91,9 +102,20 @@ export function BodyPage() {
                     {gates.map((g) => (
                       <li key={`${g.time}/${g.ref}`}>
                         <Time value={g.time} /> <strong>{g.ref}</strong>:{" "}
-                        <span className={`decision-${String(g.data.decision)}`}>{String(g.data.decision)}</span> — {String(g.data.reason ?? "")}
+                        <span className={`decision-${String(g.data.decision)}`}>
+                          {String(g.data.decision)}
+                        </span>{" "}
+                        — {String(g.data.reason ?? "")}
                         <ul>
-                          {((g.data.evidence ?? []) as { kind: string; ref: string; value?: number; threshold?: number; description?: string }[]).map((ev) => (
+                          {(
+                            (g.data.evidence ?? []) as {
+                              kind: string;
+                              ref: string;
+                              value?: number;
+                              threshold?: number;
+                              description?: string;
+                            }[]
+                          ).map((ev) => (
                             <li key={`${ev.kind}/${ev.ref}`}>
                               {ev.kind}{" "}
                               <a href={`#ev-${ev.ref}`} className="mono">
@@ -128,10 +150,16 @@ export function BodyPage() {
                           const lim = Number(s.data.minNuggetDiameter);
                           const bad = s.data.verdict !== "ok";
                           return (
-                            <tr key={`${s.ref}/${s.time}`} id={`ev-${s.ref}`} className={bad ? "row-bad" : undefined}>
+                            <tr
+                              key={`${s.ref}/${s.time}`}
+                              id={`ev-${s.ref}`}
+                              className={bad ? "row-bad" : undefined}
+                            >
                               <td className="mono">{s.ref}</td>
                               <td>{s.cell}</td>
-                              <td className={`num ${dia < lim ? "bad" : ""}`}>{Number.isFinite(dia) ? dia.toFixed(2) : "?"}</td>
+                              <td className={`num ${dia < lim ? "bad" : ""}`}>
+                                {Number.isFinite(dia) ? dia.toFixed(2) : "?"}
+                              </td>
                               <td className="num">{Number.isFinite(lim) ? lim.toFixed(1) : "?"}</td>
                               <td className="num">
                                 {String(s.data.anomalyScore)}

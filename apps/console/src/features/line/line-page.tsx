@@ -3,6 +3,15 @@ import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
 import { useConfig } from "../../lib/config";
 import { paths } from "../../lib/links";
+import type {
+  Alert,
+  BodyEvent,
+  CellQuality,
+  OeeReply,
+  StateInterval,
+  Tally,
+  TrendReply,
+} from "../../lib/quality-types";
 import {
   figuresFlag,
   formatDuration,
@@ -15,7 +24,6 @@ import {
   STATE_COLORS,
   useRange,
 } from "../../lib/quality-ui";
-import type { Alert, BodyEvent, CellQuality, OeeReply, StateInterval, Tally, TrendReply } from "../../lib/quality-types";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 
@@ -25,7 +33,12 @@ function Timeline({ intervals, from, to }: { intervals: StateInterval[]; from: s
   const states = [...new Set(intervals.map((i) => i.state))];
   return (
     <>
-      <div className="timeline" role="img" aria-label="State timeline of the line" data-testid="state-timeline">
+      <div
+        className="timeline"
+        role="img"
+        aria-label="State timeline of the line"
+        data-testid="state-timeline"
+      >
         {intervals.map((i) => {
           const ms = Date.parse(i.to) - Date.parse(i.from);
           return (
@@ -90,14 +103,55 @@ export function LinePage() {
   const { timeZone } = useConfig();
   const win = { from: w.from, to: w.to };
   const opts = { refetchInterval: 10_000, enabled: line !== "" };
-  const oee = useQuery({ queryKey: ["oee", line, w.from], queryFn: ({ signal }) => getJson<OeeReply>(`/quality/oee${qs({ scope: line, ...win })}`, signal), ...opts });
-  const trend = useQuery({ queryKey: ["trend", line, w.from], queryFn: ({ signal }) => getJson<TrendReply>(`/quality/oee/trend${qs({ scope: line, ...win })}`, signal), ...opts });
-  const timeline = useQuery({ queryKey: ["timeline", line, w.from], queryFn: ({ signal }) => getJson<{ intervals: StateInterval[] }>(`/quality/timeline${qs({ line, ...win })}`, signal), ...opts });
-  const cells = useQuery({ queryKey: ["cells", line, w.from], queryFn: ({ signal }) => getJson<{ cells: CellQuality[] }>(`/quality/cells${qs({ scope: line, ...win })}`, signal), ...opts });
-  const defects = useQuery({ queryKey: ["defects", line, w.from, by], queryFn: ({ signal }) => getJson<{ defects: Tally[] }>(`/quality/defects${qs({ scope: line, by, ...win })}`, signal), ...opts });
-  const gates = useQuery({ queryKey: ["gates", line, w.from], queryFn: ({ signal }) => getJson<{ gates: Tally[] }>(`/quality/gates${qs({ scope: line, ...win })}`, signal), ...opts });
-  const decisions = useQuery({ queryKey: ["decisions", line, w.from], queryFn: ({ signal }) => getJson<{ decisions: BodyEvent[] }>(`/quality/gates/decisions${qs({ scope: line, limit: 20, ...win })}`, signal), ...opts });
-  const alerts = useQuery({ queryKey: ["alerts", "open", line], queryFn: ({ signal }) => getJson<{ alerts: Alert[] }>(`/alerts${qs({ state: "open", scope: line })}`, signal), ...opts });
+  const oee = useQuery({
+    queryKey: ["oee", line, w.from],
+    queryFn: ({ signal }) => getJson<OeeReply>(`/quality/oee${qs({ scope: line, ...win })}`, signal),
+    ...opts,
+  });
+  const trend = useQuery({
+    queryKey: ["trend", line, w.from],
+    queryFn: ({ signal }) => getJson<TrendReply>(`/quality/oee/trend${qs({ scope: line, ...win })}`, signal),
+    ...opts,
+  });
+  const timeline = useQuery({
+    queryKey: ["timeline", line, w.from],
+    queryFn: ({ signal }) =>
+      getJson<{ intervals: StateInterval[] }>(`/quality/timeline${qs({ line, ...win })}`, signal),
+    ...opts,
+  });
+  const cells = useQuery({
+    queryKey: ["cells", line, w.from],
+    queryFn: ({ signal }) =>
+      getJson<{ cells: CellQuality[] }>(`/quality/cells${qs({ scope: line, ...win })}`, signal),
+    ...opts,
+  });
+  const defects = useQuery({
+    queryKey: ["defects", line, w.from, by],
+    queryFn: ({ signal }) =>
+      getJson<{ defects: Tally[] }>(`/quality/defects${qs({ scope: line, by, ...win })}`, signal),
+    ...opts,
+  });
+  const gates = useQuery({
+    queryKey: ["gates", line, w.from],
+    queryFn: ({ signal }) =>
+      getJson<{ gates: Tally[] }>(`/quality/gates${qs({ scope: line, ...win })}`, signal),
+    ...opts,
+  });
+  const decisions = useQuery({
+    queryKey: ["decisions", line, w.from],
+    queryFn: ({ signal }) =>
+      getJson<{ decisions: BodyEvent[] }>(
+        `/quality/gates/decisions${qs({ scope: line, limit: 20, ...win })}`,
+        signal,
+      ),
+    ...opts,
+  });
+  const alerts = useQuery({
+    queryKey: ["alerts", "open", line],
+    queryFn: ({ signal }) =>
+      getJson<{ alerts: Alert[] }>(`/alerts${qs({ state: "open", scope: line })}`, signal),
+    ...opts,
+  });
   if (!line) return <Empty title="No line chosen">Open a line from the plant page.</Empty>;
   return (
     <div className="page">
@@ -110,7 +164,12 @@ export function LinePage() {
           {(d) => (
             <div className="gauges" data-testid="line-gauges">
               {MEASURES.map((m) => (
-                <Gauge key={m} label={MEASURE_LABEL[m]} value={d.total[m]} flag={m === "performance" ? figuresFlag(d.total) : undefined} />
+                <Gauge
+                  key={m}
+                  label={MEASURE_LABEL[m]}
+                  value={d.total[m]}
+                  flag={m === "performance" ? figuresFlag(d.total) : undefined}
+                />
               ))}
               <div className="facts-line">
                 {d.total.produced} bodies · {d.total.good} good · {d.total.bad} bad
@@ -122,10 +181,16 @@ export function LinePage() {
         <QueryView query={trend}>{(d) => <OeeTrend points={d.points} timeZone={timeZone} />}</QueryView>
       </Section>
       <Section title="State timeline">
-        <QueryView query={timeline}>{(d) => <Timeline intervals={d.intervals} from={w.from} to={w.to} />}</QueryView>
+        <QueryView query={timeline}>
+          {(d) => <Timeline intervals={d.intervals} from={w.from} to={w.to} />}
+        </QueryView>
       </Section>
       <Section title="Open alerts">
-        <QueryView query={alerts} isEmpty={(d) => d.alerts.length === 0} empty={<Empty title="No open alerts" />}>
+        <QueryView
+          query={alerts}
+          isEmpty={(d) => d.alerts.length === 0}
+          empty={<Empty title="No open alerts" />}
+        >
           {(d) => (
             <ul>
               {d.alerts.map((a) => (
@@ -141,7 +206,11 @@ export function LinePage() {
         </QueryView>
       </Section>
       <Section title="Weld quality per cell">
-        <QueryView query={cells} isEmpty={(d) => d.cells.length === 0} empty={<Empty title="No weld quality results in this window" />}>
+        <QueryView
+          query={cells}
+          isEmpty={(d) => d.cells.length === 0}
+          empty={<Empty title="No weld quality results in this window" />}
+        >
           {(d) => (
             <div className="table-wrap">
               <table>
@@ -164,10 +233,14 @@ export function LinePage() {
                       <td className="num">{c.scored}</td>
                       <td className="num">{pct(c.nokRate)}</td>
                       <td className="num">{pct(c.anomalyRate)}</td>
-                      <td className="num">{c.meanDiameter === null ? "unknown" : c.meanDiameter.toFixed(2)}</td>
+                      <td className="num">
+                        {c.meanDiameter === null ? "unknown" : c.meanDiameter.toFixed(2)}
+                      </td>
                       <td className="num">{pct(c.belowLimitRate)}</td>
                       <td className="num">{pct(c.expulsionRate)}</td>
-                      <td className="num">{c.meanWear === null ? "unknown" : `${c.meanWear.toFixed(1)} %`}</td>
+                      <td className="num">
+                        {c.meanWear === null ? "unknown" : `${c.meanWear.toFixed(1)} %`}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -177,7 +250,11 @@ export function LinePage() {
         </QueryView>
       </Section>
       <Section title="Check-gate decisions">
-        <QueryView query={gates} isEmpty={(d) => d.gates.length === 0} empty={<Empty title="No gate decisions in this window" />}>
+        <QueryView
+          query={gates}
+          isEmpty={(d) => d.gates.length === 0}
+          empty={<Empty title="No gate decisions in this window" />}
+        >
           {(d) => (
             <ul className="chips">
               {d.gates.map((g) => (
@@ -193,8 +270,10 @@ export function LinePage() {
             <ul data-testid="gate-decisions">
               {d.decisions.map((x) => (
                 <li key={`${x.time}/${x.bodyId}/${x.ref}`}>
-                  <Time value={x.time} /> {x.ref} <span className={`decision-${String(x.data.decision)}`}>{String(x.data.decision)}</span>{" "}
-                  <Link href={paths.body(x.bodyId)}>{x.bodyId}</Link> <span className="muted">{String(x.data.reason ?? "")}</span>
+                  <Time value={x.time} /> {x.ref}{" "}
+                  <span className={`decision-${String(x.data.decision)}`}>{String(x.data.decision)}</span>{" "}
+                  <Link href={paths.body(x.bodyId)}>{x.bodyId}</Link>{" "}
+                  <span className="muted">{String(x.data.reason ?? "")}</span>
                 </li>
               ))}
             </ul>
@@ -206,7 +285,13 @@ export function LinePage() {
         actions={
           <fieldset className="segmented" aria-label="Defects by">
             {["name", "source", "cell"].map((b) => (
-              <button key={b} type="button" className="btn btn-small" aria-pressed={by === b} onClick={() => update({ by: b })}>
+              <button
+                key={b}
+                type="button"
+                className="btn btn-small"
+                aria-pressed={by === b}
+                onClick={() => update({ by: b })}
+              >
                 {b === "name" ? "type" : b === "source" ? "type and camera" : "type and cell"}
               </button>
             ))}

@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
 import { paths } from "../../lib/links";
+import type { OeeFigures, OeeReply } from "../../lib/quality-types";
 import {
   figuresFlag,
   formatDuration,
@@ -14,7 +15,6 @@ import {
   RangePicker,
   useRange,
 } from "../../lib/quality-ui";
-import type { OeeFigures, OeeReply } from "../../lib/quality-types";
 import { Empty, PageHeader, QueryView, Section } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 
@@ -24,9 +24,11 @@ function Facts({ f }: { f: OeeFigures }) {
   const known = f.runningMs + f.downMs + f.plannedStopMs;
   return (
     <div className="facts-line">
-      {f.produced} bodies, {f.good} good · running {formatDuration(f.runningMs)}, down {formatDuration(f.downMs)}, planned stop{" "}
-      {formatDuration(f.plannedStopMs)}
-      {f.unknownMs > 0 ? ` · unknown ${formatDuration(f.unknownMs)} (${pct(f.unknownMs / (known + f.unknownMs), 0)})` : ""}
+      {f.produced} bodies, {f.good} good · running {formatDuration(f.runningMs)}, down{" "}
+      {formatDuration(f.downMs)}, planned stop {formatDuration(f.plannedStopMs)}
+      {f.unknownMs > 0
+        ? ` · unknown ${formatDuration(f.unknownMs)} (${pct(f.unknownMs / (known + f.unknownMs), 0)})`
+        : ""}
       {f.counterResets > 0 ? ` · ${f.counterResets} counter reset(s)` : ""}
     </div>
   );
@@ -43,12 +45,14 @@ export function PlantPage() {
   const w = useRange("24h");
   const q = useQuery({
     queryKey: ["oee", scope, w.from, w.to],
-    queryFn: ({ signal }) => getJson<OeeReply>(`/quality/oee${qs({ scope, from: w.from, to: w.to })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<OeeReply>(`/quality/oee${qs({ scope, from: w.from, to: w.to })}`, signal),
     refetchInterval: 10_000,
   });
   // One enterprise: start at it.
   useEffect(() => {
-    if (scope === "" && q.data?.groups.length === 1) update({ scope: q.data.groups[0]!.path }, { replace: true });
+    if (scope === "" && q.data?.groups.length === 1)
+      update({ scope: q.data.groups[0]!.path }, { replace: true });
   }, [scope, q.data, update]);
   const crumbs = scope ? scope.split("/") : [];
   return (
@@ -61,7 +65,12 @@ export function PlantPage() {
           All
         </button>
         {crumbs.map((c, i) => (
-          <button key={c} type="button" className="btn btn-small" onClick={() => update({ scope: crumbs.slice(0, i + 1).join("/") })}>
+          <button
+            key={c}
+            type="button"
+            className="btn btn-small"
+            onClick={() => update({ scope: crumbs.slice(0, i + 1).join("/") })}
+          >
             {LEVEL[i]}: {c}
           </button>
         ))}
@@ -77,7 +86,13 @@ export function PlantPage() {
               <Section title={scope ? `${LEVEL[crumbs.length - 1]} ${scope}` : "All enterprises"}>
                 <div className="gauges" data-testid="plant-total">
                   {MEASURES.map((m) => (
-                    <Gauge key={m} label={MEASURE_LABEL[m]} value={d.total[m]} flag={m === "performance" ? figuresFlag(d.total) : undefined} size={m === "oee" ? 160 : 120} />
+                    <Gauge
+                      key={m}
+                      label={MEASURE_LABEL[m]}
+                      value={d.total[m]}
+                      flag={m === "performance" ? figuresFlag(d.total) : undefined}
+                      size={m === "oee" ? 160 : 120}
+                    />
                   ))}
                 </div>
                 <Facts f={d.total} />
@@ -87,7 +102,13 @@ export function PlantPage() {
                 actions={
                   <fieldset className="segmented" aria-label="Measure shown">
                     {MEASURES.map((m) => (
-                      <button key={m} type="button" className="btn btn-small" aria-pressed={show === m} onClick={() => update({ show: m })}>
+                      <button
+                        key={m}
+                        type="button"
+                        className="btn btn-small"
+                        aria-pressed={show === m}
+                        onClick={() => update({ show: m })}
+                      >
                         {MEASURE_LABEL[m]}
                       </button>
                     ))}
@@ -103,12 +124,20 @@ export function PlantPage() {
                           {d.depth === 4 ? (
                             <Link href={paths.line(g.path, w.range)}>{name}</Link>
                           ) : (
-                            <button type="button" className="btn btn-small" onClick={() => update({ scope: g.path })}>
+                            <button
+                              type="button"
+                              className="btn btn-small"
+                              onClick={() => update({ scope: g.path })}
+                            >
                               {name} ›
                             </button>
                           )}
                         </h3>
-                        <Gauge label={MEASURE_LABEL[show]} value={g[show]} flag={show === "performance" ? figuresFlag(g) : undefined} />
+                        <Gauge
+                          label={MEASURE_LABEL[show]}
+                          value={g[show]}
+                          flag={show === "performance" ? figuresFlag(g) : undefined}
+                        />
                         <div className="facts-line">
                           {MEASURES.filter((m) => m !== show)
                             .map((m) => `${MEASURE_LABEL[m]} ${pct(g[m])}`)
