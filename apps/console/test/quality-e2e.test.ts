@@ -131,7 +131,7 @@ describe("quality console", { timeout: 120_000 }, () => {
     );
     await page.goto("/plant?range=1h");
     await expect
-      .poll(() => page.getByTestId("plant-card").count(), { timeout: 15_000 })
+      .poll(() => page.getByTestId("plant-card").count(), { timeout: 40_000 })
       .toBeGreaterThanOrEqual(2);
     expect(page.url()).toContain("scope=acme");
     await expect.poll(() => page.getByTestId("plant-total").textContent()).toMatch(/OEE/);
@@ -169,7 +169,7 @@ describe("quality console", { timeout: 120_000 }, () => {
     // The device clears its alarm: acknowledged already, so the alert is cleared.
     await publish("device", `${LINE}/alarms`, alarm("cleared"));
     await expect
-      .poll(() => page.getByTestId("alert-history").textContent(), { timeout: 15_000 })
+      .poll(() => page.getByTestId("alert-history").textContent(), { timeout: 40_000 })
       .toMatch(/return by system/);
     const history = await page.getByTestId("alert-history").textContent();
     expect(history).toMatch(
