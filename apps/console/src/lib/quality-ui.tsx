@@ -170,7 +170,7 @@ export function OeeTrend({
             value: (_u: uPlot, v: number | null) => (v === null ? "unknown" : `${v.toFixed(1)} %`),
           })),
         ],
-        axes: [{ ...axis }, { ...axis, values: (_u, vals) => vals.map((v) => `${v} %`), size: 55 }],
+        axes: [{ ...axis }, { ...axis, values: (_u, vals) => vals.map((v) => `${v} %`), size: 80 }],
       },
       data,
       el,

@@ -4,6 +4,7 @@ import { Link } from "wouter";
 import { ApiError, getJson, qs, sendJson } from "../../lib/api";
 import { paths } from "../../lib/links";
 import type { Alert, AlertAction } from "../../lib/quality-types";
+import "../../lib/quality.css";
 import { Empty, ErrorState, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 

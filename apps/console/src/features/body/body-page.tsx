@@ -4,6 +4,7 @@ import { Link } from "wouter";
 import { getJson } from "../../lib/api";
 import { paths } from "../../lib/links";
 import type { BodyEvent } from "../../lib/quality-types";
+import "../../lib/quality.css";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 
