@@ -99,6 +99,13 @@ describe("OEE from hand-made streams", () => {
     expect(g!.oee).toBeCloseTo((50 / 60) * (38 / 50) * (35 / 38), 10);
     expect(g!.performanceOver100).toBe(false);
 
+    // Per shift: the reset at the shift change starts shift b's count from zero.
+    const shifts = await store.oeeByShift({ scope: L1, from: new Date(min(0)), to: new Date(min(80)) });
+    expect(shifts.map((x) => [x.shift, x.produced, x.good])).toEqual([
+      ["2026-03-02-a", 30, 27],
+      ["2026-03-02-b", 8, 8],
+    ]);
+
     const timeline = await store.lineTimeline({ line: L1, from: new Date(min(0)), to: new Date(min(80)) });
     expect(timeline.map((s) => s.state)).toEqual(["running", "stopped", "maintenance", "unknown", "running"]);
     expect(timeline[3]!.from).toBe(new Date(min(60) + 20_000).toISOString());

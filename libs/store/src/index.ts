@@ -17,6 +17,7 @@ export type {
   OeeFigures,
   OeeGroup,
   OeePoint,
+  OeeShift,
   QualityBatch,
   QualityStore,
   StateInterval,

@@ -14,6 +14,7 @@ import type {
   OeeGroup,
   OeePoint,
   OeeSeriesQuery,
+  OeeShift,
   QualityBatch,
   StateInterval,
   TallyGroup,
@@ -305,6 +306,22 @@ export async function oeeBreakdown(db: Db, q: OeeBreakdownQuery): Promise<OeeGro
     from (${lineRows(q.scope, q.from, q.to, true)}) k
     group by 1 order by 1`);
   return rows.map((r) => ({ path: r.path, ...fromSql(r) }));
+}
+
+export async function oeeByShift(db: Db, q: KpiWindow & { scope: string }): Promise<OeeShift[]> {
+  checkWindow(q);
+  const rows = await db.rows<OeeSqlRow & { shift: string; first: number; last: number }>(sql`
+    select shift, (extract(epoch from min(minute)) * 1000)::float8 as first,
+      (extract(epoch from max(minute)) * 1000 + 60000)::float8 as last, ${oeeSums}
+    from kpi_line_minutes
+    where ${scopeWhere(q.scope)} and minute >= ${ts(q.from)} and minute < ${ts(q.to)} and shift <> ''
+    group by shift order by 2`);
+  return rows.map((r) => ({
+    shift: r.shift,
+    from: iso(Number(r.first)),
+    to: iso(Number(r.last)),
+    ...fromSql(r),
+  }));
 }
 
 export async function lineTimeline(db: Db, q: KpiWindow & { line: string }): Promise<StateInterval[]> {

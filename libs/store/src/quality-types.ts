@@ -121,6 +121,12 @@ export interface OeeGroup extends OeeFigures {
   path: string;
 }
 
+export interface OeeShift extends OeeFigures {
+  shift: string;
+  from: string;
+  to: string;
+}
+
 export interface CellQualityQuery extends KpiWindow {
   scope: string;
 }
@@ -254,6 +260,8 @@ export interface QualityStore {
   writeQuality(batch: QualityBatch): Promise<void>;
   oeeSeries(q: OeeSeriesQuery): Promise<OeePoint[]>;
   oeeBreakdown(q: OeeBreakdownQuery): Promise<OeeGroup[]>;
+  /** OEE per shift (shift ids from lineCounts) of a scope, in the window. */
+  oeeByShift(q: KpiWindow & { scope: string }): Promise<OeeShift[]>;
   lineTimeline(q: KpiWindow & { line: string }): Promise<StateInterval[]>;
   cellQuality(q: CellQualityQuery): Promise<CellQualityRow[]>;
   cellTrend(q: CellTrendQuery): Promise<CellTrendPoint[]>;
@@ -271,6 +279,7 @@ export const qualityStoreMethods = [
   "writeQuality",
   "oeeSeries",
   "oeeBreakdown",
+  "oeeByShift",
   "lineTimeline",
   "cellQuality",
   "cellTrend",

@@ -572,6 +572,7 @@ class StoreImpl implements Store {
   writeQuality: Store["writeQuality"] = (b) => this.query(() => kq.writeQuality(this.db, b));
   oeeSeries: Store["oeeSeries"] = (a) => this.query(() => kq.oeeSeries(this.db, a));
   oeeBreakdown: Store["oeeBreakdown"] = (a) => this.query(() => kq.oeeBreakdown(this.db, a));
+  oeeByShift: Store["oeeByShift"] = (a) => this.query(() => kq.oeeByShift(this.db, a));
   lineTimeline: Store["lineTimeline"] = (a) => this.query(() => kq.lineTimeline(this.db, a));
   cellQuality: Store["cellQuality"] = (a) => this.query(() => kq.cellQuality(this.db, a));
   cellTrend: Store["cellTrend"] = (a) => this.query(() => kq.cellTrend(this.db, a));

@@ -108,3 +108,8 @@ export interface AlertAction {
   comment: string | null;
   details: unknown;
 }
+export interface OeeShift extends OeeFigures {
+  shift: string;
+  from: string;
+  to: string;
+}

@@ -91,6 +91,19 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       }),
   );
 
+  app.get<{ Querystring: ScopeQuery }>(
+    "/api/v1/quality/oee/shifts",
+    {
+      config: read,
+      schema: { summary: "OEE per shift of a scope", tags: ["quality"], querystring: ScopeQuery },
+    },
+    async (req) =>
+      answer(async () => {
+        const w = timeWindow(req.query);
+        return { shifts: await s.store.oeeByShift({ ...w, scope: req.query.scope ?? "" }) };
+      }),
+  );
+
   app.get<{ Querystring: LineQuery }>(
     "/api/v1/quality/timeline",
     {

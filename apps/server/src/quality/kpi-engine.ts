@@ -235,6 +235,8 @@ export function createKpiEngine(options: KpiEngineOptions) {
     const dGood = reset ? good : good - prev.good;
     const dBad = reset ? bad : bad - prev.bad;
     const row = lineMinute(line, now, shift);
+    // The minute in which a new shift's first counts arrive belongs to that shift.
+    if (shift) row.shift = shift;
     if (reset) row.counterResets++;
     row.produced += dTotal;
     row.good += dGood;

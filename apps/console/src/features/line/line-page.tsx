@@ -8,6 +8,7 @@ import type {
   BodyEvent,
   CellQuality,
   OeeReply,
+  OeeShift,
   StateInterval,
   Tally,
   TrendReply,
@@ -113,6 +114,12 @@ export function LinePage() {
     queryFn: ({ signal }) => getJson<TrendReply>(`/quality/oee/trend${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
+  const shifts = useQuery({
+    queryKey: ["shifts", line, w.from],
+    queryFn: ({ signal }) =>
+      getJson<{ shifts: OeeShift[] }>(`/quality/oee/shifts${qs({ scope: line, ...win })}`, signal),
+    ...opts,
+  });
   const timeline = useQuery({
     queryKey: ["timeline", line, w.from],
     queryFn: ({ signal }) =>
@@ -179,6 +186,49 @@ export function LinePage() {
           )}
         </QueryView>
         <QueryView query={trend}>{(d) => <OeeTrend points={d.points} timeZone={timeZone} />}</QueryView>
+      </Section>
+      <Section title="Per shift">
+        <QueryView
+          query={shifts}
+          isEmpty={(d) => d.shifts.length === 0}
+          empty={<Empty title="No shift counts in this window" />}
+        >
+          {(d) => (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Shift</th>
+                    {MEASURES.map((m) => (
+                      <th key={m} scope="col">
+                        {MEASURE_LABEL[m]}
+                      </th>
+                    ))}
+                    <th scope="col">Bodies (good)</th>
+                    <th scope="col">Unknown time</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.shifts.map((x) => (
+                    <tr key={x.shift}>
+                      <td>{x.shift}</td>
+                      {MEASURES.map((m) => (
+                        <td key={m} className="num">
+                          {pct(x[m])}
+                          {m === "performance" && x.performanceOver100 ? " ⚠" : ""}
+                        </td>
+                      ))}
+                      <td className="num">
+                        {x.produced} ({x.good})
+                      </td>
+                      <td className="num">{formatDuration(x.unknownMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryView>
       </Section>
       <Section title="State timeline">
         <QueryView query={timeline}>
