@@ -78,13 +78,15 @@ export function oeeFigures(s: {
   };
 }
 
-const oeeSums = sql`coalesce(sum(running_ms), 0)::float8 as running_ms,
-  coalesce(sum(stopped_ms + starved_ms + blocked_ms), 0)::float8 as down_ms,
-  coalesce(sum(planned_stop_ms), 0)::float8 as planned_stop_ms,
-  coalesce(sum(unknown_ms), 0)::float8 as unknown_ms,
-  coalesce(sum(produced), 0)::float8 as produced, coalesce(sum(good), 0)::float8 as good,
-  coalesce(sum(bad), 0)::float8 as bad, coalesce(sum(ideal_ms), 0)::float8 as ideal_ms,
-  coalesce(sum(counter_resets), 0)::float8 as counter_resets`;
+// Sums over float8 (exact for integers below 2^53): sum(int8) accumulates in numeric, which
+// costs far more per row, above all in PGlite's WASM build.
+const oeeSums = sql`coalesce(sum(running_ms::float8), 0) as running_ms,
+  coalesce(sum((stopped_ms + starved_ms + blocked_ms)::float8), 0) as down_ms,
+  coalesce(sum(planned_stop_ms::float8), 0) as planned_stop_ms,
+  coalesce(sum(unknown_ms::float8), 0) as unknown_ms,
+  coalesce(sum(produced::float8), 0) as produced, coalesce(sum(good::float8), 0) as good,
+  coalesce(sum(bad::float8), 0) as bad, coalesce(sum(ideal_ms::float8), 0) as ideal_ms,
+  coalesce(sum(counter_resets::float8), 0) as counter_resets`;
 
 interface OeeSqlRow {
   running_ms: number;
@@ -124,8 +126,13 @@ function buckets(w: KpiWindow, bucketSeconds: number): { first: number; bucketMs
   return { first, bucketMs, count };
 }
 
-const bucketOf = (bs: number, column = sql`minute`) =>
-  sql`(floor(extract(epoch from ${column}) / ${bs}::int) * ${bs}::int * 1000)::float8`;
+/**
+ * The bucket of a row as a timestamp (date_bin: integer arithmetic per row; the epoch in ms is
+ * computed once per bucket by the caller, because numeric arithmetic on every row is slow).
+ */
+const binOf = (bs: number, column = sql`minute`) =>
+  sql`date_bin(${bs}::int * interval '1 second', ${column}, timestamptz '1970-01-01 00:00:00+00')`;
+const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
 
 const HOUR = 3_600_000;
 const LINE_COLUMNS = sql.raw(
@@ -282,9 +289,10 @@ export async function oeeSeries(db: Db, q: OeeSeriesQuery): Promise<OeePoint[]> 
   checkWindow(q);
   const { first, bucketMs, count } = buckets(q, q.bucketSeconds);
   const rows = await db.rows<OeeSqlRow & { t: number }>(sql`
-    select ${bucketOf(q.bucketSeconds, sql`t`)} as t, ${oeeSums}
-    from (${lineRows(q.scope, new Date(first), q.to, q.bucketSeconds % 3600 === 0)}) k
-    group by 1 order by 1`);
+    select ${epochMs(sql`b`)} as t, ${oeeSums}
+    from (select ${binOf(q.bucketSeconds, sql`t`)} as b, *
+      from (${lineRows(q.scope, new Date(first), q.to, q.bucketSeconds % 3600 === 0)}) k0) k
+    group by b order by b`);
   const byT = new Map(rows.map((r) => [Number(r.t), r]));
   const out: OeePoint[] = [];
   for (let i = 0; i < count; i++) {
@@ -383,12 +391,12 @@ export async function cellTrend(db: Db, q: CellTrendQuery): Promise<CellTrendPoi
   checkWindow(q);
   const { first, bucketMs, count } = buckets(q, q.bucketSeconds);
   const rows = await db.rows<Record<string, number>>(sql`
-    select ${bucketOf(q.bucketSeconds)} as t, sum(scored)::float8 as scored, sum(nok)::float8 as nok,
+    select ${epochMs(sql`b`)} as t, sum(scored)::float8 as scored, sum(nok)::float8 as nok,
       sum(anomalies)::float8 as anomalies, sum(diameter_sum)::float8 as diameter_sum,
       sum(wear_sum)::float8 as wear_sum, sum(wear_count)::float8 as wear_count
-    from kpi_cell_minutes
-    where line = ${q.line} and cell = ${q.cell} and minute >= ${ts(new Date(first))} and minute < ${ts(q.to)}
-    group by 1 order by 1`);
+    from (select ${binOf(q.bucketSeconds)} as b, * from kpi_cell_minutes
+      where line = ${q.line} and cell = ${q.cell} and minute >= ${ts(new Date(first))} and minute < ${ts(q.to)}) k
+    group by b order by b`);
   const byT = new Map(rows.map((r) => [Number(r.t), r]));
   const out: CellTrendPoint[] = [];
   for (let i = 0; i < count; i++) {
