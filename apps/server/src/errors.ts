@@ -34,6 +34,10 @@ export const serverErrorCodes = {
     message: "The server failed to answer the request.",
     fix: "See the server log for the cause; report it if it repeats.",
   },
+  UNS_ERR_API_RESPONSE_INVALID: {
+    message: "A reply did not match its response schema (checked in tests only).",
+    fix: "A bug in the route or in @uns/api-contract: make the two agree; the message names the path.",
+  },
   UNS_ERR_API_UNAVAILABLE: {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",

@@ -31,7 +31,10 @@ export interface StartedServer {
  * compliance store, the validation pool, the broker, and the HTTP side. `server.ts` wires;
  * `main.ts` only starts and stops it.
  */
-export async function createUnsServer(config: Readonly<Config>, options: { logger?: Logger } = {}) {
+export async function createUnsServer(
+  config: Readonly<Config>,
+  options: { logger?: Logger; checkResponses?: boolean } = {},
+) {
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
@@ -186,6 +189,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           inFlight: p.inFlight,
           capacity: p.capacity,
           restarts: p.restarts,
+          hung: p.hung,
         },
       };
     };
@@ -213,15 +217,18 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics.clients.set(theBroker.connectedClients());
     };
 
-    api = await buildApi({
-      store: theStore,
-      governance,
-      live,
-      metrics,
-      health,
-      publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app)],
-    });
+    api = await buildApi(
+      {
+        store: theStore,
+        governance,
+        live,
+        metrics,
+        health,
+        publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
+        extraRoutes: [(app) => sparkplug.routes(app)],
+      },
+      { checkResponses: options.checkResponses },
+    );
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });

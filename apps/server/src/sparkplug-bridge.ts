@@ -13,7 +13,8 @@ import {
   type StateMessage,
 } from "@uns/sparkplug";
 import type { Aedes, Client } from "aedes";
-import type { FastifyInstance } from "fastify";
+import { operations, routeSchema } from "@uns/api-contract";
+import type { ApiApp } from "./api/app.js";
 import type { Identity, Outcome, PublishPacket } from "./dispatcher/publish-pipeline.js";
 
 interface Logger {
@@ -210,21 +211,12 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
         errors: toErrors(result.violations),
       };
     },
-    routes(app: FastifyInstance): void {
-      app.get(
-        "/api/v1/sparkplug",
-        {
-          schema: {
-            summary:
-              "Sparkplug B groups, edge nodes and devices with state, metrics and history; hosts; rebirths asked for",
-          },
-        },
-        async () => ({
-          hostId: options.hostId || null,
-          ...tracker.snapshot(),
-          rebirths: [...rebirthsSent].reverse(),
-        }),
-      );
+    routes(app: ApiApp): void {
+      app.get(operations.sparkplug.url, { schema: routeSchema(operations.sparkplug) }, async () => ({
+        hostId: options.hostId || null,
+        ...tracker.snapshot(),
+        rebirths: [...rebirthsSent].reverse(),
+      }));
     },
     /** Clean stop: the primary host says it goes offline. */
     stop(): void {

@@ -52,6 +52,7 @@ export async function startTestServer(
   });
   const server = await createUnsServer(config, {
     logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
+    checkResponses: true,
   });
   const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;

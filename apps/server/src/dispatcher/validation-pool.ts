@@ -36,6 +36,8 @@ export interface PoolStats {
   inFlight: number;
   capacity: number;
   restarts: number;
+  /** Workers replaced because a batch outlived the watchdog. */
+  hung: number;
   /** Sum of time spent validating per worker since start (ms). */
   busyMs: number[];
 }
@@ -67,6 +69,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
   let closed = false;
   let nextBatchId = 1;
   let restarts = 0;
+  const hung = 0;
   const spaceWaiters: (() => void)[] = [];
   const slots: Slot[] = [];
 
@@ -225,6 +228,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
         inFlight,
         capacity: options.queueLength,
         restarts,
+        hung,
         busyMs: slots.map((s) => s.busyMs),
       };
     },
