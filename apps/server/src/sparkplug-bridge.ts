@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { operations, routeSchema } from "@uns/api-contract";
 import {
   createHostApplication,
   createMirrorMapper,
@@ -13,7 +14,6 @@ import {
   type StateMessage,
 } from "@uns/sparkplug";
 import type { Aedes, Client } from "aedes";
-import { operations, routeSchema } from "@uns/api-contract";
 import type { ApiApp } from "./api/app.js";
 import type { Identity, Outcome, PublishPacket } from "./dispatcher/publish-pipeline.js";
 

@@ -1,4 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
+import type {
+  PublishersResponse,
+  SummaryResponse,
+  SummaryRow,
+  TimeseriesResponse,
+  TopicsResponse,
+  TotalsResponse,
+} from "@uns/api-contract";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
 import { useTimeZone } from "../../lib/config";
@@ -8,14 +16,6 @@ import { complianceRate, formatCount, formatPerSecond, formatShare, formatTime }
 import { paths } from "../../lib/links";
 import { useLive, useLiveInterval } from "../../lib/live";
 import { OUTCOME_COLORS, TrendChart } from "../../lib/trend-chart";
-import type {
-  PublishersResponse,
-  SummaryResponse,
-  SummaryRow,
-  TimeseriesResponse,
-  TopicsResponse,
-  TotalsResponse,
-} from "../../lib/types";
 import { Empty, PageHeader, QueryView, RateBadge, RateBar, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 import { defaultDepth, levelNames } from "./levels";

@@ -1,13 +1,4 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useSyncExternalStore } from "react";
-import { Link } from "wouter";
-import { getJson } from "../../lib/api";
-import { useTimeZone } from "../../lib/config";
-import { FilterBar } from "../../lib/filter-bar";
-import { apiQuery, type Filters } from "../../lib/filters";
-import { formatCount } from "../../lib/format";
-import { paths } from "../../lib/links";
-import { useLiveInterval, useLivePaused } from "../../lib/live";
 import type {
   SparkplugDevice,
   SparkplugEdgeNode,
@@ -17,7 +8,16 @@ import type {
   ViolationItem,
   ViolationKindsResponse,
   ViolationPage,
-} from "../../lib/types";
+} from "@uns/api-contract";
+import { useEffect, useRef, useSyncExternalStore } from "react";
+import { Link } from "wouter";
+import { getJson } from "../../lib/api";
+import { useTimeZone } from "../../lib/config";
+import { FilterBar } from "../../lib/filter-bar";
+import { apiQuery, type Filters } from "../../lib/filters";
+import { formatCount } from "../../lib/format";
+import { paths } from "../../lib/links";
+import { useLiveInterval, useLivePaused } from "../../lib/live";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 import {
