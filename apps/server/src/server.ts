@@ -33,7 +33,13 @@ export interface StartedServer {
  */
 export async function createUnsServer(
   config: Readonly<Config>,
-  options: { logger?: Logger; checkResponses?: boolean } = {},
+  options: {
+    logger?: Logger;
+    /** Test mode: check every API reply against its schema. */
+    checkResponses?: boolean;
+    /** Tests: a fixture validation worker instead of the shipped one. */
+    validationWorker?: URL;
+  } = {},
 ) {
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
@@ -43,6 +49,8 @@ export async function createUnsServer(
     size: config.workers.size,
     queueLength: config.workers.queueLength,
     batchSize: config.workers.batchSize,
+    batchTimeoutMs: config.workers.batchTimeoutMs,
+    workerUrl: options.validationWorker,
     logger,
   });
   let store: Store | null = null;
@@ -66,6 +74,7 @@ export async function createUnsServer(
       },
     });
     pool.setContracts(governance.current.contracts);
+    await pool.ready();
 
     // The store runs in its own thread: database writes must never stall the broker.
     store = await createThreadedStore({

@@ -1,22 +1,9 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage, storeError } from "./errors.js";
+import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
 import type { MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
-
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./store-worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw storeError(
-    "UNS_ERR_STORE_OPEN",
-    `store worker not found at ${here} or ${compiled}: run \`pnpm build\``,
-  );
-}
 
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -32,7 +19,7 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
   const flushIntervalMs = options.flushIntervalMs ?? defaults.flushIntervalMs;
   const batchMaxRows = options.batchMaxRows ?? defaults.batchMaxRows;
   const acc = new Accumulator(options.payloadCapBytes ?? defaults.payloadCapBytes);
-  const worker = new Worker(workerFile(), { execArgv: [] });
+  const worker = startWorker(besideModule(import.meta.url, "store-worker"));
   const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let health: StoreHealth = {
