@@ -20,6 +20,10 @@ export const HealthReport = Type.Object(
         spoolBytes: Type.Integer(),
         droppedBatches: Type.Integer(),
         droppedOutcomes: Type.Integer(),
+        workerRestarts: Type.Optional(Type.Integer({ description: "Store worker thread restarts" })),
+        lostOnWorkerExit: Type.Optional(
+          Type.Integer({ description: "Outcomes a stopped store worker had not yet written, at most" }),
+        ),
       },
       { additionalProperties: true },
     ),

@@ -44,6 +44,10 @@ export const storeErrorCodes = {
     message: "Writing a batch to the database failed; the batch is spooled to disk and retried.",
     fix: "Check that PostgreSQL is reachable; the spool is replayed automatically when it is.",
   },
+  UNS_ERR_STORE_WORKER_EXIT: {
+    message: "The store's worker thread stopped; a new one is started and replays the spool.",
+    fix: "See the log before it for the cause; health().workerRestarts and lostOnWorkerExit say what it cost.",
+  },
   UNS_ERR_STORE_SPOOL_FULL: {
     message: "The spool is full: a batch of results was dropped.",
     fix: "Bring the database back, or raise spoolMaxBytes; health().droppedBatches counts the losses.",
