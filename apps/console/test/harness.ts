@@ -119,7 +119,7 @@ function keep(log: string[], line: string): void {
 function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: number; httpPort: number }> {
   return new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)),
+      () => reject(new Error(`server not ready within 120 s; log:\n${log.slice(-30).join("\n")}`)),
       60_000,
     );
     let buffered = "";

@@ -4,7 +4,6 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { type HealthReport, operations, routeSchema } from "@uns/api-contract";
-import type { UnsError } from "@uns/contracts";
 import type { Store } from "@uns/store";
 import Fastify, {
   type FastifyBaseLogger,
@@ -131,6 +130,6 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
   return app;
 }
 
-export function notFound(what: string): UnsError {
-  return createError("UNS_ERR_API_NOT_FOUND", what, { statusCode: 404 });
+export function notFound(what: string) {
+  return createError("UNS_ERR_API_NOT_FOUND", what);
 }
