@@ -149,8 +149,14 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
   }
 
   function post(batch: Batch): void {
-    if (!exited && worker) return worker.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
-    if (waiting.length < MAX_WAITING_BATCHES) return void waiting.push(batch);
+    if (!exited && worker) {
+      worker.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+      return;
+    }
+    if (waiting.length < MAX_WAITING_BATCHES) {
+      waiting.push(batch);
+      return;
+    }
     droppedWaiting++;
     logger.error(
       { code: "UNS_ERR_STORE_SPOOL_FULL", waiting: waiting.length },
