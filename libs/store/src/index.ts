@@ -24,6 +24,7 @@ export type {
   TallyGroup,
   TallyRow,
 } from "./quality-types.js";
+export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {

@@ -2,7 +2,7 @@ import "./route-role.js";
 import type { Store } from "@uns/store";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
-import { AlertActionBody, AlertListQuery, AlertParams } from "./quality-schemas.js";
+import { AlertActionBody, AlertListQuery, AlertParams, route } from "./quality-schemas.js";
 
 export interface AlertRouteServices {
   store: Store;
@@ -25,11 +25,13 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
     "/api/v1/alerts",
     {
       config: { role: "read" },
-      schema: {
+      schema: route({
+        operationId: "listAlerts",
+        errors: [400, 500],
         summary: "Alerts, newest first (rules and device alarms)",
         tags: ["alerts"],
         querystring: AlertListQuery,
-      },
+      }),
     },
     async (req) => {
       const q = req.query;
@@ -51,7 +53,12 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
     "/api/v1/alerts/rules",
     {
       config: { role: "read" },
-      schema: { summary: "The alert rules in use and the problems of the rules file", tags: ["alerts"] },
+      schema: route({
+        operationId: "getAlertRules",
+        errors: [500],
+        summary: "The alert rules in use and the problems of the rules file",
+        tags: ["alerts"],
+      }),
     },
     async () => {
       const r = s.quality.alerts.rules();
@@ -63,7 +70,13 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
     "/api/v1/alerts/:id",
     {
       config: { role: "read" },
-      schema: { summary: "One alert with its full history", tags: ["alerts"], params: AlertParams },
+      schema: route({
+        operationId: "getAlert",
+        errors: [400, 404, 500],
+        summary: "One alert with its full history",
+        tags: ["alerts"],
+        params: AlertParams,
+      }),
     },
     async (req, reply) => {
       const a = await s.store.getAlert(req.params.id);
@@ -79,13 +92,15 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
     "/api/v1/alerts/:id/actions",
     {
       config: { role: "read" },
-      schema: {
+      schema: route({
+        operationId: "actOnAlert",
+        errors: [400, 404, 409, 500],
         summary:
           "Acknowledge, assign, comment, shelve, unshelve or clear an alert (409 when it changed meanwhile)",
         tags: ["alerts"],
         params: AlertParams,
         body: AlertActionBody,
-      },
+      }),
     },
     async (req) => {
       const b = req.body;

@@ -11,6 +11,7 @@ import {
   DefectQuery,
   LineQuery,
   OeeQuery,
+  route,
   ScopeQuery,
   TrendQuery,
 } from "./quality-schemas.js";
@@ -52,11 +53,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/oee",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getOee",
         summary: "OEE of a scope and of its children (sites, areas or lines) over a window",
         tags: ["quality"],
         querystring: OeeQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -76,11 +78,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/oee/trend",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getOeeTrend",
         summary: "OEE trend of a scope, downsampled in the database",
         tags: ["quality"],
         querystring: TrendQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -95,7 +98,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/oee/shifts",
     {
       config: read,
-      schema: { summary: "OEE per shift of a scope", tags: ["quality"], querystring: ScopeQuery },
+      schema: route({
+        operationId: "getOeeByShift",
+        summary: "OEE per shift of a scope",
+        tags: ["quality"],
+        querystring: ScopeQuery,
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -108,11 +116,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/timeline",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getLineTimeline",
         summary: "State timeline of a line (unknown where state messages are missing)",
         tags: ["quality"],
         querystring: LineQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -129,11 +138,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/cells",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getCellQuality",
         summary: "Weld quality per cell: spots scored, nok, anomaly, nugget diameter, expulsion, tip wear",
         tags: ["quality"],
         querystring: ScopeQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -146,11 +156,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/cells/trend",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getCellTrend",
         summary: "Weld quality trend of one cell (tip-wear drift, anomaly rate)",
         tags: ["quality"],
         querystring: CellTrendQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -172,11 +183,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/defects",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getDefects",
         summary: "Defects by type (Pareto), optionally by camera/cell",
         tags: ["quality"],
         querystring: DefectQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -196,11 +208,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/gates",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getGates",
         summary: "Check-gate decisions per gate (continue, correct, scrap)",
         tags: ["quality"],
         querystring: ScopeQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -215,11 +228,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/gates/decisions",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getGateDecisions",
         summary: "The bodies behind the gate decisions, newest first",
         tags: ["quality"],
         querystring: DecisionQuery,
-      },
+      }),
     },
     async (req) =>
       answer(async () => {
@@ -241,11 +255,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/bodies/:bodyId",
     {
       config: read,
-      schema: {
+      schema: route({
+        operationId: "getBody",
+        errors: [400, 404, 500],
         summary: "Everything known about a body: spot results, splatter images, gate decisions",
         tags: ["quality"],
         params: BodyParams,
-      },
+      }),
     },
     async (req, reply) =>
       answer(async () => {
@@ -265,7 +281,11 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
     "/api/v1/quality/lines",
     {
       config: read,
-      schema: { summary: "Lines the server has seen and their current state", tags: ["quality"] },
+      schema: route({
+        operationId: "getQualityLines",
+        summary: "Lines the server has seen and their current state",
+        tags: ["quality"],
+      }),
     },
     async () => ({
       lines: s.quality.kpi.lines().map((line) => ({ line, ...s.quality.kpi.lineState(line) })),

@@ -1,4 +1,5 @@
-import { type Static, Type } from "typebox";
+import { ErrorReply } from "@uns/api-contract";
+import { type Static, type TSchema, Type } from "typebox";
 
 /**
  * Request and response schemas of the quality and alert routes, in TypeBox so that they can move
@@ -166,3 +167,27 @@ export const AlertActionBody = Type.Object(
   strict,
 );
 export type AlertActionBody = Static<typeof AlertActionBody>;
+
+/**
+ * A reply whose fields are documented by the route's summary and docs/quality.md; its full
+ * schema is still to be written (it is checked as an object only).
+ */
+export const LooseReply = Type.Object({}, { additionalProperties: true });
+
+/** Fastify schema of a route: id, tag, summary, inputs, and the success and error replies. */
+export function route(o: {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  querystring?: TSchema;
+  params?: TSchema;
+  body?: TSchema;
+  reply?: TSchema;
+  errors?: number[];
+}) {
+  const { reply, errors = [400, 500], ...rest } = o;
+  return {
+    ...rest,
+    response: { 200: reply ?? LooseReply, ...Object.fromEntries(errors.map((e) => [e, ErrorReply])) },
+  };
+}

@@ -4,7 +4,7 @@
  * tree) and real MQTT clients; a rule "quality below 80 % over 3 s, at least 10 parts" (a short
  * window, so that each run starts from an empty one) is made true and false again `--runs` times. Target: under 2 s. Prints the median.
  *
- *   pnpm build && node apps/server/dist/bench/alert-latency.js [--runs 10]
+ *   pnpm build && node apps/server/bench/dist/alert-latency.js [--runs 10]
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,14 +12,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { addUser } from "@uns/contracts";
+import { createUnsServer, loadConfig } from "@uns/server";
 import mqtt from "mqtt";
 import { pino } from "pino";
-import { loadConfig } from "../config.js";
-import { createUnsServer } from "../server.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" } } });
 const RUNS = Number(values.runs);
-const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../../", import.meta.url)); // from apps/server/bench/dist
 const LINE = "acme/neckarsulm/body-shop/line-01";
 const PASSWORD = "bench-password-1";
 
