@@ -1,0 +1,1 @@
+export { processorErrorCodes } from "./errors.js";

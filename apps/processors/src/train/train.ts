@@ -1,0 +1,302 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  applyScaling,
+  compileExtractor,
+  type FeatureDescription,
+  fitScaling,
+  flatScaling,
+  inputWidth,
+} from "../model/features.js";
+import { type ModelManifest, sha256 } from "../model/manifest.js";
+import { encodeOnnxModel, type OnnxGraph } from "../onnx/onnx-writer.js";
+import { type LabelledSpot, generateSpots, TRAINING_FAULTS } from "./dataset.js";
+import { createDenseNet, createPrng, denseNetNodes, seedFrom, trainDenseNet } from "./dense-net.js";
+import { detection, meanAbsoluteError, quantile, round } from "./metrics.js";
+
+/**
+ * Trains the two weld-quality models from simulated spots with ground truth:
+ *
+ * - `rsw-nugget-regression`: an MLP from the spot's schedule, electrode state and summary values
+ *   to the nugget diameter (mm).
+ * - `rsw-curve-autoencoder`: a dense autoencoder on the four 90-point curves (plus the schedule
+ *   that shapes them), trained on good spots only; the score is the mean squared reconstruction
+ *   error, and the threshold its `thresholdQuantile` on held-out good spots.
+ *
+ * Three disjoint simulator seeds: `<seed>/train`, `<seed>/calibration` (threshold), `<seed>/test`
+ * (every reported held-out metric).
+ */
+export interface TrainOptions {
+  seed: string;
+  outDir: string;
+  /** Spots per split. */
+  trainSpots: number;
+  heldOutSpots: number;
+  epochs?: { regression: number; autoencoder: number };
+  version?: string;
+  thresholdQuantile?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  regression: { manifest: ModelManifest; dir: string };
+  autoencoder: { manifest: ModelManifest; dir: string };
+}
+
+const CONTRACT = { title: "Weld spot", version: "1.0.0" };
+
+export const REGRESSION_FEATURES: FeatureDescription[] = [
+  { path: "stack.thickness", reduce: "sum" },
+  { path: "stack.thickness", reduce: "min" },
+  { path: "stack.coated" },
+  { path: "schedule.current" },
+  { path: "schedule.weldTime" },
+  { path: "schedule.force" },
+  { path: "schedule.pulses" },
+  { path: "schedule.stepper" },
+  { path: "electrode.tipDiameter" },
+  { path: "electrode.wear" },
+  { path: "measured.energy" },
+  { path: "measured.peakCurrent" },
+  { path: "measured.rmsCurrent" },
+  { path: "measured.meanVoltage" },
+  { path: "measured.peakResistance" },
+  { path: "measured.endResistance" },
+  { path: "measured.stabilityFactor" },
+  { path: "measured.expulsion" },
+  { path: "measured.weldTime" },
+];
+
+export const AUTOENCODER_FEATURES: FeatureDescription[] = [
+  { path: "curves.current.values", length: 90 },
+  { path: "curves.voltage.values", length: 90 },
+  { path: "curves.resistance.values", length: 90 },
+  { path: "curves.force.values", length: 90 },
+  { path: "schedule.current" },
+  { path: "schedule.force" },
+  { path: "schedule.weldTime" },
+  { path: "stack.thickness", reduce: "sum" },
+  { path: "electrode.tipDiameter" },
+];
+
+function matrix(spots: readonly LabelledSpot[], features: readonly FeatureDescription[]): Float64Array {
+  const width = inputWidth(features);
+  const extract = compileExtractor(features);
+  const x = new Float64Array(spots.length * width);
+  spots.forEach((s, i) => {
+    const bad = extract(s.spot, x, i * width);
+    if (bad) throw new Error(`training spot ${i}: feature ${bad} missing`);
+  });
+  return x;
+}
+
+const isGood = (s: LabelledSpot) => s.truth.fault === "none" && s.truth.quality === "ok";
+
+export function train(options: TrainOptions): TrainResult {
+  const log = options.log ?? (() => {});
+  const version = options.version ?? "1.0.0";
+  const epochs = options.epochs ?? { regression: 60, autoencoder: 30 };
+  const q = options.thresholdQuantile ?? 0.99;
+  const t0 = Date.now();
+  const trainSet = generateSpots({ seed: `${options.seed}/train`, spots: options.trainSpots });
+  const calSet = generateSpots({ seed: `${options.seed}/calibration`, spots: options.heldOutSpots });
+  const testSet = generateSpots({ seed: `${options.seed}/test`, spots: options.heldOutSpots });
+  log(`simulated ${trainSet.length + calSet.length + testSet.length} spots in ${Date.now() - t0} ms`);
+  const data = {
+    generator: "@uns/simulator createTraffic, default plant",
+    faultRates: TRAINING_FAULTS,
+    splits: {
+      train: { seed: `${options.seed}/train`, spots: trainSet.length },
+      calibration: { seed: `${options.seed}/calibration`, spots: calSet.length },
+      test: { seed: `${options.seed}/test`, spots: testSet.length },
+    },
+  };
+
+  // --- regression ---
+  const t1 = Date.now();
+  const regX = matrix(trainSet, REGRESSION_FEATURES);
+  const regFeatures = fitScaling(REGRESSION_FEATURES, regX, trainSet.length);
+  const regScaling = flatScaling(regFeatures);
+  applyScaling(regX, trainSet.length, regScaling);
+  const targets = trainSet.map((s) => s.truth.nuggetDiameter);
+  const yMean = targets.reduce((a, b) => a + b, 0) / targets.length;
+  const ySd = Math.sqrt(targets.reduce((a, b) => a + (b - yMean) ** 2, 0) / targets.length) || 1;
+  const regY = Float64Array.from(targets, (t) => (t - yMean) / ySd);
+  const regNet = createDenseNet(
+    regX.length / trainSet.length,
+    [
+      { units: 32, activation: "tanh" },
+      { units: 16, activation: "tanh" },
+      { units: 1, activation: "linear" },
+    ],
+    createPrng(seedFrom(`${options.seed}/regression`)),
+  );
+  trainDenseNet(regNet, regX, regY, trainSet.length, {
+    epochs: epochs.regression,
+    batchSize: 64,
+    learningRate: 0.003,
+    weightDecay: 1e-5,
+    random: createPrng(seedFrom(`${options.seed}/regression/shuffle`)),
+  });
+  // Fold the target scaling into the last layer, so the graph outputs millimetres.
+  const last = regNet.layers.at(-1)!;
+  for (let i = 0; i < last.w.length; i++) last.w[i]! *= ySd;
+  last.b[0] = last.b[0]! * ySd + yMean;
+  const predictNugget = (spots: LabelledSpot[]) => {
+    const x = matrix(spots, REGRESSION_FEATURES);
+    applyScaling(x, spots.length, regScaling);
+    return Array.from(regNet.predict(x, spots.length), (v) => Math.max(0, Math.fround(v)));
+  };
+  const truthOf = (spots: LabelledSpot[]) => spots.map((s) => s.truth.nuggetDiameter);
+  const meanMae = (spots: LabelledSpot[]) => meanAbsoluteError(new Array(spots.length).fill(yMean), truthOf(spots));
+  const regMetrics = {
+    training: { mae: meanAbsoluteError(predictNugget(trainSet), truthOf(trainSet)), maeOfMean: meanMae(trainSet) },
+    heldOut: { mae: meanAbsoluteError(predictNugget(testSet), truthOf(testSet)), maeOfMean: meanMae(testSet) },
+    unit: "mm",
+  };
+  log(`regression trained in ${Date.now() - t1} ms: ${JSON.stringify(regMetrics)}`);
+  const regName = "rsw-nugget-regression";
+  const regGraph = denseNetNodes(regNet, "features", "nugget_diameter", "mlp");
+  const regressionDir = writeModel(options.outDir, regName, version, {
+    name: regName,
+    nodes: regGraph.nodes,
+    initializers: regGraph.initializers,
+    inputs: [{ name: "features", shape: ["batch", regNet.inputs] }],
+    outputs: [{ name: "nugget_diameter", shape: ["batch", 1] }],
+    producerVersion: version,
+  }, (bytes) => ({
+    name: regName,
+    version,
+    kind: "regression",
+    file: "model.onnx",
+    sha256: sha256(bytes),
+    seed: options.seed,
+    description: "Nugget diameter (mm) of a resistance spot weld from its schedule, electrode state and summary values.",
+    input: { channel: "weldSpot", contract: CONTRACT },
+    onnx: { input: "features", output: "nugget_diameter" },
+    unit: "mm",
+    features: regFeatures,
+    metrics: regMetrics,
+    data,
+  }));
+
+  // --- autoencoder ---
+  const t2 = Date.now();
+  const good = trainSet.filter(isGood);
+  const aeX = matrix(good, AUTOENCODER_FEATURES);
+  const aeFeatures = fitScaling(AUTOENCODER_FEATURES, aeX, good.length);
+  const aeScaling = flatScaling(aeFeatures);
+  applyScaling(aeX, good.length, aeScaling);
+  const width = aeX.length / good.length;
+  const ae = createDenseNet(
+    width,
+    [
+      { units: 32, activation: "tanh" },
+      { units: 8, activation: "linear" },
+      { units: 32, activation: "tanh" },
+      { units: width, activation: "linear" },
+    ],
+    createPrng(seedFrom(`${options.seed}/autoencoder`)),
+  );
+  trainDenseNet(ae, aeX, aeX, good.length, {
+    epochs: epochs.autoencoder,
+    batchSize: 64,
+    learningRate: 0.002,
+    random: createPrng(seedFrom(`${options.seed}/autoencoder/shuffle`)),
+  });
+  const score = (spots: LabelledSpot[]) => {
+    const x = matrix(spots, AUTOENCODER_FEATURES);
+    applyScaling(x, spots.length, aeScaling);
+    const y = ae.predict(x, spots.length);
+    const out = new Float64Array(spots.length);
+    for (let r = 0; r < spots.length; r++) {
+      let s = 0;
+      for (let i = 0; i < width; i++) s += (x[r * width + i]! - y[r * width + i]!) ** 2;
+      out[r] = s / width;
+    }
+    return out;
+  };
+  const calGood = calSet.filter(isGood);
+  const threshold = round(quantile(score(calGood), q), 6);
+  const faulty = (s: LabelledSpot) => s.truth.fault !== "none";
+  const evaluate = (spots: LabelledSpot[]) => {
+    const sc = score(spots);
+    const result: Record<string, unknown> = { ...detection(sc, spots.map(faulty), threshold) };
+    const byFault: Record<string, number> = {};
+    for (const fault of ["expulsion", "cold-weld", "shunting", "worn-tips"]) {
+      const idx = spots.map((s, i) => (s.truth.fault === fault ? i : -1)).filter((i) => i >= 0);
+      if (idx.length) byFault[fault] = round(idx.filter((i) => sc[i]! > threshold).length / idx.length);
+    }
+    result.recallByFault = byFault;
+    return result;
+  };
+  const aeMetrics = {
+    training: evaluate(trainSet),
+    heldOut: evaluate(testSet),
+    threshold: { quantile: q, of: "scores of good held-out calibration spots", value: threshold },
+    positives: "spots whose truth names a fault (expulsion, cold-weld, shunting, worn-tips)",
+  };
+  log(`autoencoder trained in ${Date.now() - t2} ms: ${JSON.stringify(aeMetrics)}`);
+  const aeName = "rsw-curve-autoencoder";
+  const aeGraph = denseNetNodes(ae, "features", "reconstruction", "ae");
+  const autoencoderDir = writeModel(options.outDir, aeName, version, {
+    name: aeName,
+    nodes: [
+      ...aeGraph.nodes,
+      { op: "Sub", name: "error", inputs: ["features", "reconstruction"], outputs: ["error"] },
+      { op: "Mul", name: "squared", inputs: ["error", "error"], outputs: ["squared"] },
+      {
+        op: "ReduceMean",
+        name: "mse",
+        inputs: ["squared"],
+        outputs: ["score"],
+        attributes: [{ name: "axes", ints: [1] }, { name: "keepdims", int: 0 }],
+      },
+    ],
+    initializers: aeGraph.initializers,
+    inputs: [{ name: "features", shape: ["batch", width] }],
+    outputs: [
+      { name: "score", shape: ["batch"] },
+      { name: "reconstruction", shape: ["batch", width] },
+    ],
+    producerVersion: version,
+  }, (bytes) => ({
+    name: aeName,
+    version,
+    kind: "anomaly",
+    file: "model.onnx",
+    sha256: sha256(bytes),
+    seed: options.seed,
+    description: "Dense autoencoder on the four weld curves; score = mean squared reconstruction error of the scaled inputs.",
+    input: { channel: "weldSpot", contract: CONTRACT },
+    onnx: { input: "features", output: "score" },
+    threshold,
+    features: aeFeatures,
+    metrics: aeMetrics,
+    data,
+  }));
+  return {
+    regression: { manifest: readJson(regressionDir), dir: regressionDir },
+    autoencoder: { manifest: readJson(autoencoderDir), dir: autoencoderDir },
+  };
+}
+
+function writeModel(
+  outDir: string,
+  name: string,
+  version: string,
+  graph: OnnxGraph,
+  manifest: (bytes: Buffer) => ModelManifest,
+): string {
+  const dir = join(outDir, name, version);
+  mkdirSync(dir, { recursive: true });
+  const bytes = encodeOnnxModel(graph);
+  writeFileSync(join(dir, "model.onnx"), bytes);
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(bytes), null, 2)}\n`);
+  return dir;
+}
+
+
+function readJson(dir: string): ModelManifest {
+  return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+}
