@@ -13,8 +13,8 @@ const { values } = parseArgs({
   options: {
     seed: { type: "string", default: "2026" },
     version: { type: "string", default: "1.0.0" },
-    "train-spots": { type: "string", default: "6000" },
-    "held-out-spots": { type: "string", default: "3000" },
+    "train-spots": { type: "string", default: "4000" },
+    "held-out-spots": { type: "string", default: "2000" },
     out: { type: "string", default: "models" },
   },
 });

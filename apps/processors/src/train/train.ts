@@ -95,8 +95,8 @@ const isGood = (s: LabelledSpot) => s.truth.fault === "none" && s.truth.quality 
 export function train(options: TrainOptions): TrainResult {
   const log = options.log ?? (() => {});
   const version = options.version ?? "1.0.0";
-  const epochs = options.epochs ?? { regression: 60, autoencoder: 30 };
-  const q = options.thresholdQuantile ?? 0.99;
+  const epochs = options.epochs ?? { regression: 60, autoencoder: 20 };
+  const q = options.thresholdQuantile ?? 0.998;
   const t0 = Date.now();
   const trainSet = generateSpots({ seed: `${options.seed}/train`, spots: options.trainSpots });
   const calSet = generateSpots({ seed: `${options.seed}/calibration`, spots: options.heldOutSpots });
