@@ -21,8 +21,17 @@ export function channelTopics(channel: ChannelSpec | undefined, id: string): Cha
     const m = /^\{([^}]+)\}$/.exec(l);
     return m ? { param: m[1]!, literal: undefined } : { param: undefined, literal: l };
   });
+  // A parameter with one allowed value (enterprise: enum [acme]) is subscribed literally, so the
+  // filter stays inside what the processor role may read.
+  const filter = levels
+    .map((l) => {
+      if (l.param === undefined) return l.literal;
+      const schema = channel.parameters[l.param] as { enum?: unknown[] } | null | undefined;
+      return schema?.enum?.length === 1 && typeof schema.enum[0] === "string" ? schema.enum[0] : "+";
+    })
+    .join("/");
   return {
-    filter: channel.filter,
+    filter,
     parameters(topic) {
       const parts = topic.split("/");
       if (parts.length !== levels.length) return null;

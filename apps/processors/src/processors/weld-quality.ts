@@ -105,7 +105,9 @@ export function createWeldQualityProcessor(deps: {
   let lagCount = 0;
   const rateWindow: number[] = [];
   // Predictions waiting for their ground truth, by controller/seq (bounded; oldest dropped first).
-  const predictions = new Map<string, { reg: VersionStats; ae: VersionStats; nugget: number; flagged: boolean }>();
+  type Prediction = { reg: VersionStats; ae: VersionStats; nugget: number; flagged: boolean };
+  const predictions = new Map<string, Prediction>();
+  const early = new Map<string, { nugget: number; fault: string }>();
 
   function onMessage(topic: string, payload: Buffer): void {
     if (input.parameters(topic)) {
@@ -122,12 +124,22 @@ export function createWeldQualityProcessor(deps: {
     } catch {
       return;
     }
+    if (typeof t.nuggetDiameter !== "number" || typeof t.fault !== "string") return;
     const key = `${t.spot?.controller}/${t.spot?.seq}`;
     const p = predictions.get(key);
-    if (!p || typeof t.nuggetDiameter !== "number") return;
+    if (!p) {
+      // The truth came before the spot was scored: keep it until the prediction is made.
+      early.set(key, { nugget: t.nuggetDiameter, fault: t.fault });
+      if (early.size > 10_000) early.delete(early.keys().next().value!);
+      return;
+    }
     predictions.delete(key);
-    p.reg.truth({ absError: Math.abs(p.nugget - t.nuggetDiameter) });
-    p.ae.truth({ flagged: p.flagged, faulty: t.fault !== undefined && t.fault !== "none" });
+    join(p, { nugget: t.nuggetDiameter, fault: t.fault });
+  }
+
+  function join(p: Prediction, t: { nugget: number; fault: string }): void {
+    p.reg.truth({ absError: Math.abs(p.nugget - t.nugget) });
+    p.ae.truth({ flagged: p.flagged, faulty: t.fault !== "none" });
   }
 
   function schedule(): void {
@@ -287,8 +299,15 @@ export function createWeldQualityProcessor(deps: {
       regStats.scored();
       aeStats.scored();
       const key = `${spot.ref.controller}/${spot.ref.seq}`;
-      predictions.set(key, { reg: regStats, ae: aeStats, nugget: predicted, flagged });
-      if (predictions.size > 50_000) predictions.delete(predictions.keys().next().value!);
+      const prediction = { reg: regStats, ae: aeStats, nugget: predicted, flagged };
+      const truthFirst = early.get(key);
+      if (truthFirst) {
+        early.delete(key);
+        join(prediction, truthFirst);
+      } else {
+        predictions.set(key, prediction);
+        if (predictions.size > 50_000) predictions.delete(predictions.keys().next().value!);
+      }
       acks.push(
         link!.client.publishAsync(output.topic(params), JSON.stringify(result), { qos: 1 }).then(() => {
           counts.published++;

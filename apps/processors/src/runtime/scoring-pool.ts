@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ContractSet } from "@uns/contracts";
 import type { FeatureSpec } from "../model/features.js";
@@ -26,7 +28,20 @@ interface Slot {
   alive: boolean;
 }
 
-const WORKER_URL = new URL("./scoring-worker.js", import.meta.url);
+/**
+ * The compiled worker lives next to this file in dist/. Under vitest this module runs from
+ * src/*.ts, so fall back to the compiled twin (tests run after `pnpm build`).
+ */
+function workerFile(): string {
+  const here = fileURLToPath(new URL("./scoring-worker.js", import.meta.url));
+  if (existsSync(here)) return here;
+  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`scoring worker not found at ${here} or ${compiled}: run \`pnpm build\``);
+}
+
+/** A worker that dies this soon after it started is not restarted again (it would only loop). */
+const MIN_LIFETIME_MS = 2000;
 
 export function createScoringPool(size: number): ScoringPool {
   let nextId = 1;
@@ -35,8 +50,13 @@ export function createScoringPool(size: number): ScoringPool {
   let closing = false;
   const slots: Slot[] = [];
 
+  const file = workerFile();
+  let lastError = "";
+
   function spawn(index: number): void {
-    const worker = new Worker(WORKER_URL);
+    const started = Date.now();
+    // No inherited exec flags: under vitest they carry the "source" condition, which dist cannot use.
+    const worker = new Worker(file, { execArgv: [] });
     worker.unref();
     const slot: Slot = { worker, pending: new Map(), alive: true };
     slots[index] = slot;
@@ -45,12 +65,15 @@ export function createScoringPool(size: number): ScoringPool {
       slot.pending.delete(msg.id);
       done?.(msg);
     });
-    worker.on("error", () => {});
+    worker.on("error", (err) => {
+      lastError = err.message;
+    });
     worker.on("exit", () => {
       slot.alive = false;
-      for (const [id, done] of slot.pending) done({ type: "loaded", id, error: "scoring worker exited" });
+      for (const [id, done] of slot.pending)
+        done({ type: "loaded", id, error: `scoring worker exited${lastError ? `: ${lastError}` : ""}` });
       slot.pending.clear();
-      if (!closing) {
+      if (!closing && Date.now() - started > MIN_LIFETIME_MS) {
         spawn(index);
         const fresh = slots[index]!;
         if (contracts) fresh.worker.postMessage({ type: "contracts", set: contracts } satisfies WorkerRequest);
