@@ -82,13 +82,12 @@ export function stableShare(text: string): number {
   return (h >>> 0) / 4294967296;
 }
 
-/** Newest version folder (by semantic version) of a model under modelsDir, or null. */
-export function newestVersion(modelsDir: string, name: string): string | null {
+/** Version folders of a model under modelsDir, newest (by semantic version) first. */
+export function listVersions(modelsDir: string, name: string): string[] {
   const dir = join(modelsDir, name);
-  if (!existsSync(dir)) return null;
+  if (!existsSync(dir)) return [];
   const versions = readdirSync(dir).filter((v) => existsSync(join(dir, v, "manifest.json")));
-  versions.sort((a, b) => compareSemver(b, a));
-  return versions[0] ?? null;
+  return versions.sort((a, b) => compareSemver(b, a));
 }
 
 function compareSemver(a: string, b: string): number {

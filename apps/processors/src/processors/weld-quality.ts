@@ -1,6 +1,7 @@
 import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
-import { createModelSlot, type LoadedVersion, type ModelSlot, newestVersion, stableShare } from "../lifecycle/model-slot.js";
+import { processorError } from "../errors.js";
+import { createModelSlot, type LoadedVersion, listVersions, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
@@ -349,10 +350,22 @@ export function createWeldQualityProcessor(deps: {
     }
   }
 
+  /** The registry's live version; without one, the newest version that loads (refusals logged). */
   async function deployInitial(slot: ModelSlot): Promise<void> {
-    const live = deps.registry.get(slot.name)?.live ?? newestVersion(config.modelsDir, slot.name);
-    if (!live) throw new Error(`${id}: no version of model ${slot.name} under ${config.modelsDir} (run pnpm train)`);
-    await slot.deploy(live, "live", { reason: "start" });
+    const live = deps.registry.get(slot.name)?.live;
+    const candidates = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, slot.name)])];
+    for (const version of candidates) {
+      try {
+        await slot.deploy(version, "live", { reason: live === version ? "start: live in the registry" : "start: newest version" });
+        return;
+      } catch (err) {
+        logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);
+      }
+    }
+    throw processorError(
+      "UNS_ERR_MODEL_MANIFEST",
+      `${id}: no loadable version of model ${slot.name} under ${config.modelsDir} (run \`pnpm train\`)`,
+    );
   }
 
   return {
