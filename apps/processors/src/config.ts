@@ -91,6 +91,18 @@ export const settings = {
     max: 1,
     doc: "A canary whose share of spots disagreeing with the live model (flag, or nugget off by more than 0.5 mm) passes this is rolled back.",
   },
+  "drift.windowSpots": {
+    kind: "integer",
+    default: 500,
+    min: 20,
+    doc: "Spots per line/cell and weld program in each drift window (one PSI per input per full window).",
+  },
+  "drift.psiThreshold": {
+    kind: "number",
+    default: 0.25,
+    min: 0,
+    doc: "PSI above which an input (or the anomaly score) of a cell raises a drift alarm.",
+  },
   "checkGate.enabled": { kind: "boolean", default: true, doc: "Run the check gate processor." },
   "checkGate.rulesFile": {
     kind: "path",

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createValidator, loadContracts } from "@uns/contracts";
+import { createValidator } from "@uns/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
@@ -51,6 +51,7 @@ beforeAll(async () => {
   await viewer.subscribeAsync(`${CELL}/results/check-gate`, { qos: 1 });
   runtime = await createProcessorsRuntime(plant.processorsConfig({ "weldQuality.enabled": false }), {
     logger: quietLogger(logs),
+    contracts: await plant.contracts(),
   });
   await runtime.start();
 });
@@ -62,7 +63,7 @@ afterAll(async () => {
 
 describe("check gate", () => {
   it("decides continue, correct and scrap, citing every result as evidence, valid against its contract", async () => {
-    const validator = createValidator((await loadContracts(join(plant.dir, "asyncapi"))).set);
+    const validator = createValidator(await plant.contracts());
     const ok = await body("NSU01-0000101", six({}));
     expect(ok).toMatchObject({ gate: "weld-quality", bodyId: "NSU01-0000101", decision: "continue" });
     expect(ok.decidedBy).toEqual({ name: "check-gate-rules", version: "1.0.0" });

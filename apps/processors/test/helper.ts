@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { addUser } from "@uns/contracts";
+import { addUser, type ContractSet, loadContracts } from "@uns/contracts";
 import { createUnsServer, loadConfig as loadServerConfig } from "@uns/server";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
@@ -14,6 +14,8 @@ export const PASSWORD = "test-password-1";
 
 export interface TestPlant {
   dir: string;
+  /** The contracts of `dir/asyncapi`, parsed once per test file. */
+  contracts(): Promise<ContractSet>;
   mqttUrl: string;
   connect(user: "device" | "processor" | "viewer", clientId?: string): Promise<MqttClient>;
   processorsConfig(overrides?: Partial<Record<SettingKey, unknown>>): ProcessorsConfig;
@@ -48,8 +50,10 @@ export async function startPlant(): Promise<TestPlant> {
   const { mqttPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const clients: MqttClient[] = [];
+  let contracts: Promise<ContractSet> | null = null;
   return {
     dir,
+    contracts: () => (contracts ??= loadContracts(join(dir, "asyncapi")).then((l) => l.set)),
     mqttUrl,
     async connect(user, clientId) {
       const c = await mqtt.connectAsync(mqttUrl, {

@@ -56,7 +56,7 @@ beforeAll(async () => {
       "lifecycle.minCanarySpots": 50,
       "lifecycle.maxLatencyMs": 100,
     }),
-    { logger: quietLogger(logs) },
+    { logger: quietLogger(logs), contracts: await plant.contracts() },
   );
   await runtime.start();
   // Other versions appear after the start (which takes the newest version there is).

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createValidator, loadContracts } from "@uns/contracts";
+import { createValidator } from "@uns/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessorsRuntime } from "../src/runtime/runtime.js";
@@ -36,12 +36,12 @@ describe("weld quality processor", () => {
     const whileDown = spots.slice(100);
     const lines: string[] = [];
     const config = plant.processorsConfig({ "checkGate.enabled": false });
-    let runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines) });
+    let runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines), contracts: await plant.contracts() });
     await runtime.start();
     await publishSpots(device, first);
     await until(() => results.size >= 100, 20_000, "100 results");
 
-    const validator = createValidator((await loadContracts(join(plant.dir, "asyncapi"))).set);
+    const validator = createValidator(await plant.contracts());
     for (const s of first) {
       const r = results.get(s.key);
       expect(r, s.key).toHaveLength(1);
@@ -66,7 +66,7 @@ describe("weld quality processor", () => {
     await publishSpots(device, whileDown);
     await new Promise((r) => setTimeout(r, 200));
     expect(results.size).toBe(100);
-    runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines) });
+    runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines), contracts: await plant.contracts() });
     await runtime.start();
     await until(() => results.size >= 220, 20_000, "220 results");
     await runtime.weldQuality!.idle();

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { processorError } from "../errors.js";
+import type { DriftReference } from "../lifecycle/drift.js";
 import { type FeatureSpec, featureWidth } from "./features.js";
 
 /**
@@ -31,6 +32,8 @@ export interface ModelManifest {
   metrics?: Record<string, unknown>;
   data?: Record<string, unknown>;
   description?: string;
+  /** Training distributions for drift monitoring; `score` names the model's own output. */
+  reference?: DriftReference;
 }
 
 export interface LoadedModel {

@@ -1,6 +1,7 @@
 import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
+import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
 import { createModelSlot, type LoadedVersion, listVersions, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
@@ -50,6 +51,7 @@ export interface WeldQualityStatus {
   ratePerSecond: number;
   lastInvalid: string | null;
   versions: Record<string, ReturnType<VersionStats["snapshot"]>>;
+  drift: { model: string | null; windows: ReturnType<DriftMonitor["states"]>; alarms: number };
 }
 
 interface Queued {
@@ -102,6 +104,21 @@ export function createWeldQualityProcessor(deps: {
   let idleWaiters: (() => void)[] = [];
   const counts = { received: 0, invalid: 0, scored: 0, published: 0, refusedResults: 0, modelErrors: 0 };
   let lastInvalid: string | null = null;
+  // Drift against the live anomaly model's training reference; a new live model starts afresh.
+  let drift: { key: string; monitor: DriftMonitor } | null = null;
+  let driftAlarms = 0;
+  const driftFor = (v: LoadedVersion): DriftMonitor | null => {
+    if (!v.manifest.reference) return null;
+    if (drift?.key !== v.key)
+      drift = {
+        key: v.key,
+        monitor: createDriftMonitor(v.manifest.reference, {
+          windowSpots: config["drift.windowSpots"],
+          threshold: config["drift.psiThreshold"],
+        }),
+      };
+    return drift.monitor;
+  };
   const lags = new Float64Array(2000);
   let lagCount = 0;
   const rateWindow: number[] = [];
@@ -193,7 +210,7 @@ export function createWeldQualityProcessor(deps: {
       lengths,
       models: keys,
       use,
-      monitor: null,
+      monitor: monitoredInputs(),
     });
     // Publish in dispatch order whatever order the workers answer in.
     chain = chain.then(async () => {
@@ -295,6 +312,17 @@ export function createWeldQualityProcessor(deps: {
         continue;
       }
       const params = input.parameters(q.topic)!;
+      const monitor = ae.primary === anomaly.live() ? driftFor(ae.primary) : null;
+      if (monitor && spot.monitored) {
+        const cell = `${params.site}/${params.line}/${params.cell}`;
+        for (const state of monitor.add(cell, spot.ref.program, [...spot.monitored, score])) {
+          if (state.alarm.length === 0) continue;
+          driftAlarms++;
+          logger.warn(
+            `${id}: drift in program ${state.program}: ${state.alarm.map((a) => `${a} PSI ${state.psi[a]}`).join(", ")}`,
+          );
+        }
+      }
       const regStats = statsOf(reg.primary);
       const aeStats = statsOf(ae.primary);
       regStats.scored();
@@ -319,6 +347,11 @@ export function createWeldQualityProcessor(deps: {
     await Promise.all(acks);
     rateWindow.push(Date.now(), batch.length);
     checkCanaries();
+  }
+
+  function monitoredInputs(): { path: string }[] | null {
+    const ref = anomaly.live()?.manifest.reference;
+    return ref ? ref.inputs.filter((i) => i !== "score").map((path) => ({ path })) : null;
   }
 
   function checkCanaries(): void {
@@ -425,6 +458,7 @@ export function createWeldQualityProcessor(deps: {
         ratePerSecond: round(recent / 10, 1),
         lastInvalid,
         versions: Object.fromEntries([...stats].map(([k, s]) => [k, s.snapshot()])),
+        drift: { model: drift?.key ?? null, windows: drift?.monitor.states() ?? [], alarms: driftAlarms },
       };
     },
   };

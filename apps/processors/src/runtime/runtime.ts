@@ -29,11 +29,11 @@ export const consoleLogger: Logger = {
 
 export async function createProcessorsRuntime(
   config: ProcessorsConfig,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; contracts?: ContractSet } = {},
 ): Promise<ProcessorsRuntime> {
   const logger = options.logger ?? consoleLogger;
-  const loaded = await loadContracts(config.contractsDir);
-  const set: ContractSet = loaded.set;
+  // Parsing AsyncAPI takes seconds; a caller that already holds the set may pass it in.
+  const set: ContractSet = options.contracts ?? (await loadContracts(config.contractsDir)).set;
   const validator: Validator = createValidator(set);
   for (const id of ["weldSpot", "weldQuality", "weldSpotTruth", "checkGateDecision"])
     if (!set.channels.some((c) => c.id === id))

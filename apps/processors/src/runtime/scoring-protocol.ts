@@ -1,5 +1,5 @@
 import type { ContractSet } from "@uns/contracts";
-import type { FeatureSpec } from "../model/features.js";
+import type { FeatureDescription, FeatureSpec } from "../model/features.js";
 
 /** Messages between the main thread and the scoring workers (structured-clone safe). */
 
@@ -37,7 +37,7 @@ export interface ScoreRequest {
   models: string[];
   use: number[][];
   /** Feature paths whose raw values come back for drift monitoring. */
-  monitor: FeatureSpec[] | null;
+  monitor: FeatureDescription[] | null;
 }
 
 export type SpotOutcome =

@@ -27,6 +27,9 @@ export interface DatasetOptions {
 /** Fault rates of the training data: several times the plant's, so faults are not too rare to learn. */
 export const TRAINING_FAULTS = { expulsion: 0.05, coldWeld: 0.03, shunting: 0.03, dresserFailure: 0.15 };
 
+/** The plant's own fault rates (the simulator's defaults). */
+export const PLANT_FAULTS = { expulsion: 0.02, coldWeld: 0.004, shunting: 0.006, dresserFailure: 0.02 };
+
 const START = Date.parse("2026-03-02T06:00:00Z");
 
 export function generateSpots(options: DatasetOptions): LabelledSpot[] {

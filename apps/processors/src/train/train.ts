@@ -10,8 +10,9 @@ import {
 } from "../model/features.js";
 import { type ModelManifest, sha256 } from "../model/manifest.js";
 import { encodeOnnxModel, type OnnxGraph } from "../onnx/onnx-writer.js";
-import { type LabelledSpot, generateSpots, TRAINING_FAULTS } from "./dataset.js";
+import { generateSpots, type LabelledSpot, PLANT_FAULTS, TRAINING_FAULTS } from "./dataset.js";
 import { createDenseNet, createPrng, denseNetNodes, seedFrom, trainDenseNet } from "./dense-net.js";
+import { type DriftReference, histogramOf } from "../lifecycle/drift.js";
 import { detection, meanAbsoluteError, quantile, round } from "./metrics.js";
 
 /**
@@ -116,6 +117,7 @@ export function train(options: TrainOptions): TrainResult {
       train: { seeds: `${options.seed}/train/0..${SEEDS_PER_SPLIT - 1}`, spots: trainSet.length },
       calibration: { seeds: `${options.seed}/calibration/0..${SEEDS_PER_SPLIT - 1}`, spots: calSet.length },
       test: { seeds: `${options.seed}/test/0..${SEEDS_PER_SPLIT - 1}`, spots: testSet.length },
+      driftReference: { seeds: `${options.seed}/reference/0..${SEEDS_PER_SPLIT - 1}`, faultRates: PLANT_FAULTS },
     },
   };
 
@@ -251,6 +253,12 @@ export function train(options: TrainOptions): TrainResult {
     negatives: "good spots: no fault and the nugget reaches its acceptance limit",
   };
   log(`autoencoder trained in ${Date.now() - t2} ms: ${JSON.stringify(aeMetrics)}`);
+  // The drift reference describes the plant as it runs (its own fault rates), not the enriched
+  // training mix: a plant that looks like this is not drifting.
+  const plantSet = Array.from({ length: SEEDS_PER_SPLIT }, (_, i) =>
+    generateSpots({ seed: `${options.seed}/reference/${i}`, spots: Math.ceil(options.heldOutSpots / SEEDS_PER_SPLIT), faults: PLANT_FAULTS }),
+  ).flat();
+  const reference = driftReference(plantSet.filter(isGood), score);
   const aeName = "rsw-curve-autoencoder";
   const aeGraph = denseNetNodes(ae, "features", "reconstruction", "ae");
   const autoencoderDir = writeModel(options.outDir, aeName, version, {
@@ -288,11 +296,42 @@ export function train(options: TrainOptions): TrainResult {
     features: aeFeatures,
     metrics: aeMetrics,
     data,
+    reference,
   }));
   return {
     regression: { manifest: readJson(regressionDir), dir: regressionDir },
     autoencoder: { manifest: readJson(autoencoderDir), dir: autoencoderDir },
   };
+}
+
+/** Inputs watched for drift, and the model's score. */
+export const DRIFT_INPUTS = [
+  "measured.energy",
+  "measured.rmsCurrent",
+  "measured.peakResistance",
+  "measured.endResistance",
+  "electrode.tipDiameter",
+];
+
+function driftReference(good: LabelledSpot[], score: (spots: LabelledSpot[]) => Float64Array): DriftReference {
+  const byProgram: DriftReference["byProgram"] = {};
+  const programs = [...new Set(good.map((s) => s.spot.program as number))].sort((a, b) => a - b);
+  const extract = compileExtractor(DRIFT_INPUTS.map((path) => ({ path })));
+  for (const program of programs) {
+    const spots = good.filter((s) => s.spot.program === program);
+    const rows = spots.map((s) => {
+      const row = new Float64Array(DRIFT_INPUTS.length);
+      extract(s.spot, row, 0);
+      return row;
+    });
+    const hist: Record<string, ReturnType<typeof histogramOf>> = {};
+    DRIFT_INPUTS.forEach((name, i) => {
+      hist[name] = histogramOf(rows.map((r) => r[i]!));
+    });
+    hist.score = histogramOf(Array.from(score(spots)));
+    byProgram[String(program)] = hist;
+  }
+  return { inputs: [...DRIFT_INPUTS, "score"], byProgram };
 }
 
 function writeModel(
