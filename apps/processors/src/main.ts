@@ -12,7 +12,10 @@ import { loadConfig, settingsMarkdown } from "./config.js";
 import { renderReferenceDoc } from "./docs.js";
 import { createProcessorsRuntime } from "./runtime/runtime.js";
 
-const { values, positionals } = parseArgs({ options: { config: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { config: { type: "string" } },
+  allowPositionals: true,
+});
 const command = positionals[0] ?? "run";
 if (command === "docs") {
   const out = fileURLToPath(new URL("../docs/reference.md", import.meta.url));

@@ -31,7 +31,8 @@ export async function startPlant(): Promise<TestPlant> {
   cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
   cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-  for (const role of ["device", "processor", "viewer"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  for (const role of ["device", "processor", "viewer"])
+    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
   const config = loadServerConfig({
     env: {},
     overrides: {
@@ -46,7 +47,9 @@ export async function startPlant(): Promise<TestPlant> {
       "store.flushIntervalMs": 50,
     },
   });
-  const server = await createUnsServer(config, { logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }) });
+  const server = await createUnsServer(config, {
+    logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
+  });
   const { mqttPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const clients: MqttClient[] = [];

@@ -2,13 +2,19 @@ import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
 import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
-import { createModelSlot, type LoadedVersion, listVersions, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
+import {
+  createModelSlot,
+  type LoadedVersion,
+  listVersions,
+  type ModelSlot,
+  stableShare,
+} from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
 import type { ScoreResponse } from "../runtime/scoring-protocol.js";
-import { createVersionStats, type VersionStats } from "./version-stats.js";
 import { channelTopics } from "./topics.js";
+import { createVersionStats, type VersionStats } from "./version-stats.js";
 
 /**
  * The weld quality processor: subscribes to `weldSpot`, scores every spot with the nugget
@@ -77,7 +83,10 @@ export function createWeldQualityProcessor(deps: {
   const stats = new Map<string, VersionStats>();
   const statsOf = (v: LoadedVersion) => {
     let s = stats.get(v.key);
-    if (!s) stats.set(v.key, (s = createVersionStats(v.manifest.name, v.manifest.version)));
+    if (!s) {
+      s = createVersionStats(v.manifest.name, v.manifest.version);
+      stats.set(v.key, s);
+    }
     return s;
   };
   const onChange = (e: { action: string; name: string; version: string | null; reason: string }) =>
@@ -261,7 +270,8 @@ export function createWeldQualityProcessor(deps: {
         counts.modelErrors++;
         continue;
       }
-      const out = (v: LoadedVersion | undefined) => (v ? spot.outputs[use[i]!.indexOf(models.indexOf(v))] : undefined);
+      const out = (v: LoadedVersion | undefined) =>
+        v ? spot.outputs[use[i]!.indexOf(models.indexOf(v))] : undefined;
       const nugget = out(reg.primary)!;
       const score = out(ae.primary)!;
       if (!Number.isFinite(nugget) || !Number.isFinite(score)) {
@@ -294,7 +304,12 @@ export function createWeldQualityProcessor(deps: {
             ? "suspect"
             : "ok";
       const result = {
-        spot: { controller: spot.ref.controller, seq: spot.ref.seq, bodyId: spot.ref.bodyId, spotId: spot.ref.spotId },
+        spot: {
+          controller: spot.ref.controller,
+          seq: spot.ref.seq,
+          bodyId: spot.ref.bodyId,
+          spotId: spot.ref.spotId,
+        },
         predictedNuggetDiameter: round(predicted, 3),
         anomalyScore: round(Math.max(0, score), 6),
         anomalyThreshold: threshold,
@@ -308,7 +323,9 @@ export function createWeldQualityProcessor(deps: {
       const checked = validator.validateValue("weldQuality", result);
       if (checked.outcome !== "valid") {
         counts.refusedResults++;
-        logger.warn(`${id}: result refused by the weldQuality contract: ${JSON.stringify(checked.errors[0])}`);
+        logger.warn(
+          `${id}: result refused by the weldQuality contract: ${JSON.stringify(checked.errors[0])}`,
+        );
         continue;
       }
       const params = input.parameters(q.topic)!;
@@ -389,7 +406,9 @@ export function createWeldQualityProcessor(deps: {
     const candidates = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, slot.name)])];
     for (const version of candidates) {
       try {
-        await slot.deploy(version, "live", { reason: live === version ? "start: live in the registry" : "start: newest version" });
+        await slot.deploy(version, "live", {
+          reason: live === version ? "start: live in the registry" : "start: newest version",
+        });
         return;
       } catch (err) {
         logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);
