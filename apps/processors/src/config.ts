@@ -29,6 +29,23 @@ export const settings = {
     default: "uns-proc",
     doc: "Client ids are `<prefix>-<processor>`; keep them stable, the persistent session is bound to them.",
   },
+  "http.enabled": {
+    kind: "boolean",
+    default: true,
+    doc: "Serve the status and model control interface that the UNS server's API relays.",
+  },
+  "http.host": {
+    kind: "string",
+    default: "127.0.0.1",
+    doc: "Address of the control interface (keep it on loopback).",
+  },
+  "http.port": {
+    kind: "integer",
+    default: 8091,
+    min: 0,
+    max: 65535,
+    doc: "Port of the control interface; 0 picks a free one.",
+  },
   contractsDir: {
     kind: "path",
     default: "./asyncapi",
