@@ -11,6 +11,7 @@ let runtime: ProcessorsRuntime;
 let control: ControlServer | null;
 let device: MqttClient;
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
 async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(plant.httpUrl + path, {
     method: body === undefined ? "GET" : "POST",
