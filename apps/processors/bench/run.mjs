@@ -100,10 +100,11 @@ const config = loadConfig({
     modelsDir: join(root, "models"),
     dataDir: join(dir, "processors"),
     "checkGate.enabled": false,
+    "http.enabled": false,
   },
 });
 const quiet = { info() {}, warn() {}, error: (m) => console.error(m) };
-const runtime = await createProcessorsRuntime(config, { logger: quiet, contracts });
+let runtime = await createProcessorsRuntime(config, { logger: quiet, contracts });
 await runtime.start();
 const connect = (user) =>
   mqtt.connectAsync(url, {
@@ -168,6 +169,30 @@ console.log(`\n2. throughput: publish as fast as the server accepts (QoS 1, 400 
   console.log(
     `   results ${got} / ${sent} within ${((done - start) / 1000).toFixed(1)} s = ${(got / ((done - start) / 1000)).toFixed(0)} spots/s scored and published by one processor`,
   );
+}
+
+console.log("\n2b. catch-up: 6000 spots wait in the processor's persistent session, then it starts");
+{
+  await runtime.stop();
+  const backlog = 6000;
+  for (let i = 0; i < backlog; i += 200)
+    await Promise.all(
+      Array.from({ length: 200 }, () => next()).map((m) =>
+        device.publishAsync(m.topic, m.payload, { qos: 1 }),
+      ),
+    );
+  const before = results;
+  const again = await createProcessorsRuntime(config, { logger: quiet, contracts });
+  const start = performance.now();
+  await again.start();
+  const deadline = start + 30_000;
+  while (results - before < backlog && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  const s = (performance.now() - start) / 1000;
+  console.log(
+    `   ${results - before} / ${backlog} results in ${s.toFixed(1)} s = ${((results - before) / s).toFixed(0)} spots/s (start included)`,
+  );
+  runtime = again;
 }
 
 console.log(`\n3. publish-to-result latency at 500 spots/s for ${seconds} s`);

@@ -5,6 +5,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stableShare } from "../src/lifecycle/model-slot.js";
 import { sha256 } from "../src/model/manifest.js";
+import { encodeOnnxModel } from "../src/onnx/onnx-writer.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
 import { quietLogger, ROOT, startPlant, type TestPlant, until } from "./helper.js";
 import { makeSpots, publishSpots, type SimSpot } from "./spots.js";
@@ -78,6 +79,27 @@ beforeAll(async () => {
     writeFileSync(join(dir, "model.onnx"), bytes);
     m.sha256 = sha256(bytes);
   });
+  // Loads and warms (with 2 spots) but throws on any other batch size: a model that fails in service.
+  variant("1.6.0", (m, dir) => {
+    const width = (m.features as unknown[]).length;
+    const bytes = encodeOnnxModel({
+      name: "throws",
+      producerVersion: "test",
+      nodes: [
+        { op: "Reshape", name: "fixed", inputs: ["features", "shape"], outputs: ["fixed"] },
+        { op: "Gemm", name: "gemm", inputs: ["fixed", "w", "b"], outputs: ["nugget_diameter"] },
+      ],
+      initializers: [
+        { name: "shape", dims: [2], data: [2, width], type: "int64" },
+        { name: "w", dims: [width, 1], data: new Array(width).fill(0) },
+        { name: "b", dims: [1], data: [5.5] },
+      ],
+      inputs: [{ name: "features", shape: ["batch", width] }],
+      outputs: [{ name: "nugget_diameter", shape: ["batch", 1] }],
+    });
+    writeFileSync(join(dir, "model.onnx"), bytes);
+    m.sha256 = sha256(bytes);
+  });
   // A feature the weldSpot contract does not have.
   variant("1.5.0", (m) => {
     (m.features as { path: string }[])[0]!.path = "measured.colour";
@@ -130,6 +152,24 @@ describe("model lifecycle", () => {
     expect(last.action).toBe("rollback-canary");
     expect(last.reason).toMatch(/^automatic: disagreement/);
     expect(versionsOf(await send(40)).every((v) => v === "1.0.0")).toBe(true);
+  });
+
+  it("keeps running when a canary's model throws: its spots fall back to live, then it is rolled back", async () => {
+    const slot = runtime.weldQuality!.regression;
+    await slot.deploy("1.6.0", "canary", { share: 0.5, reason: "a canary that throws" });
+    const spots = await send(250);
+    // Every spot has its result (send waits for all), from the live version where the canary threw
+    // (a batch of exactly 2 canary spots does run: then the canary's own result goes out).
+    const versions = versionsOf(spots);
+    expect(versions.every((v) => v === "1.0.0" || v === "1.6.0")).toBe(true);
+    expect(versions.filter((v) => v === "1.0.0").length).toBeGreaterThan(spots.length * 0.6);
+    expect(slot.canary()).toBeNull();
+    const last = runtime.registry.get(REG)!.history.at(-1)!;
+    expect(last).toMatchObject({ action: "rollback-canary", version: "1.6.0" });
+    expect(last.reason).toMatch(/^automatic: error rate/);
+    const stats = Object.values(runtime.weldQuality!.status().versions).find((v) => v.version === "1.6.0")!;
+    expect(stats.errors).toBeGreaterThan(0);
+    expect(logs.some((l) => l.includes("UNS_ERR_MODEL_RUN"))).toBe(true);
   });
 
   it("refuses a corrupt, unloadable or mismatched model and keeps scoring with the one it had", async () => {

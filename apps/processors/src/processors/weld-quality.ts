@@ -272,15 +272,27 @@ export function createWeldQualityProcessor(deps: {
       }
       const out = (v: LoadedVersion | undefined) =>
         v ? spot.outputs[use[i]!.indexOf(models.indexOf(v))] : undefined;
-      const nugget = out(reg.primary)!;
-      const score = out(ae.primary)!;
-      if (!Number.isFinite(nugget) || !Number.isFinite(score)) {
+      // A canary that failed on this spot falls back to the live version scored beside it, so
+      // the spot still gets its result (and the failure counts against the canary).
+      const pick = (r: NonNullable<typeof reg>) => {
+        const v = out(r.primary);
+        if (v !== undefined && Number.isFinite(v)) return { version: r.primary, value: v };
+        const live = out(r.compare);
+        if (r.compare && live !== undefined && Number.isFinite(live))
+          return { version: r.compare, value: live };
+        return null;
+      };
+      const regPick = pick(reg);
+      const aePick = pick(ae);
+      if (!regPick || !aePick) {
         counts.modelErrors++;
-        statsOf(Number.isFinite(nugget) ? ae.primary : reg.primary).failed();
+        statsOf(regPick ? ae.primary : reg.primary).failed();
         continue;
       }
+      const nugget = regPick.value;
+      const score = aePick.value;
       counts.scored++;
-      const threshold = ae.primary.manifest.threshold ?? 0;
+      const threshold = aePick.version.manifest.threshold ?? 0;
       const flagged = score > threshold;
       // Canary and shadow bookkeeping: agreement with the live version on the same spot.
       for (const [r, value, isAnomaly] of [
@@ -315,8 +327,8 @@ export function createWeldQualityProcessor(deps: {
         anomalyThreshold: threshold,
         anomaly: flagged,
         verdict,
-        model: { name: reg.primary.manifest.name, version: reg.primary.manifest.version },
-        anomalyModel: { name: ae.primary.manifest.name, version: ae.primary.manifest.version },
+        model: { name: regPick.version.manifest.name, version: regPick.version.manifest.version },
+        anomalyModel: { name: aePick.version.manifest.name, version: aePick.version.manifest.version },
         inferenceTime: round(perSpotMs, 4),
         time: now,
       };
@@ -329,7 +341,7 @@ export function createWeldQualityProcessor(deps: {
         continue;
       }
       const params = input.parameters(q.topic)!;
-      const monitor = ae.primary === anomaly.live() ? driftFor(ae.primary) : null;
+      const monitor = aePick.version === anomaly.live() ? driftFor(aePick.version) : null;
       if (monitor && spot.monitored) {
         const cell = `${params.site}/${params.line}/${params.cell}`;
         for (const state of monitor.add(cell, spot.ref.program, [...spot.monitored, score])) {
@@ -340,8 +352,8 @@ export function createWeldQualityProcessor(deps: {
           );
         }
       }
-      const regStats = statsOf(reg.primary);
-      const aeStats = statsOf(ae.primary);
+      const regStats = statsOf(regPick.version);
+      const aeStats = statsOf(aePick.version);
       regStats.scored();
       aeStats.scored();
       const key = `${spot.ref.controller}/${spot.ref.seq}`;
