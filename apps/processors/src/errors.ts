@@ -1,10 +1,10 @@
-import { createError, type ErrorCodeInfo, type UnsError } from "@uns/contracts";
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 
 /**
  * Error codes of the processors (`UNS_ERR_<AREA>_<WHAT>`), listed in apps/processors/docs/errors.md
  * (generated: `node apps/processors/dist/main.js docs`); a test keeps the two in step.
  */
-export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
+export const processorErrorCodes = {
   UNS_ERR_PROC_CONFIG: {
     message: "The processors configuration is invalid (every problem is listed).",
     fix: "Fix each listed setting in the config file or the UNS_PROC_* variable named; `node apps/processors/dist/main.js config` lists the settings.",
@@ -48,13 +48,9 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     message: "The check gate rules file is not valid; the processor keeps the rules it had.",
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",
   },
-};
+} as const satisfies ErrorRegistry;
 
-export function processorError(
-  code: keyof typeof processorErrorCodes & string,
-  message: string,
-  options: { cause?: unknown; details?: unknown } = {},
-): UnsError {
-  if (!(code in processorErrorCodes)) throw new Error(`unregistered error code ${code}`);
-  return createError(code, message, options);
-}
+const errors = defineErrors(processorErrorCodes);
+
+/** An error with one of the processors' codes. */
+export const processorError = errors.createError;
