@@ -142,6 +142,11 @@ export const settings = {
     min: 0,
     doc: "Rebirth requests per edge node, at most one per this interval (ms).",
   },
+  "processors.url": {
+    kind: "string",
+    default: "http://127.0.0.1:8091",
+    doc: "The inference processors' control interface, relayed at /api/v1/processors and /api/v1/models; empty = none.",
+  },
   "console.timeZone": {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -214,6 +219,7 @@ export interface Config {
     retentionDays: number;
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
+  processors: { url: string };
   console: { timeZone: string };
   quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
   alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
@@ -341,7 +347,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       name.startsWith("UNS_") &&
       !knownEnv.has(name) &&
       name !== "UNS_CONFIG" &&
-      !name.startsWith("UNS_TEST_")
+      !name.startsWith("UNS_TEST_") &&
+      // The inference processors' settings (apps/processors/docs/reference.md), often set beside ours.
+      !name.startsWith("UNS_PROC_")
     ) {
       errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
     }

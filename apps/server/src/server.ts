@@ -5,6 +5,7 @@ import { type Logger, pino } from "pino";
 import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
+import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import type { Config } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
@@ -202,6 +203,7 @@ export async function createUnsServer(
           (app) => sparkplug.routes(app),
           (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerProcessorRoutes(app, config.processors.url),
         ],
       },
       { checkResponses: options.checkResponses },

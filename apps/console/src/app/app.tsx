@@ -35,6 +35,9 @@ const AlertsPage = lazy(() =>
   import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })),
 );
 const BodyPage = lazy(() => import("../features/body/body-page").then((m) => ({ default: m.BodyPage })));
+const ModelsPage = lazy(() =>
+  import("../features/models/models-page").then((m) => ({ default: m.ModelsPage })),
+);
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -64,6 +67,7 @@ function Pages() {
         <Route path="/line" component={LinePage} />
         <Route path="/alerts" component={AlertsPage} />
         <Route path="/body" component={BodyPage} />
+        <Route path="/models" component={ModelsPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>
         </Route>

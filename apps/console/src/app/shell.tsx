@@ -20,6 +20,7 @@ const NAV = [
   },
   { label: "Alerts", to: () => paths.alerts(), match: (l: string) => l.startsWith("/alerts") },
   { label: "Body", to: () => paths.body(), match: (l: string) => l.startsWith("/body") },
+  { label: "Models", to: paths.models, match: (l: string) => l.startsWith("/models") },
 ];
 
 const STATUS_TEXT = {

@@ -26,6 +26,7 @@ export const paths = {
     withQuery("/line", new URLSearchParams({ line, ...(range ? { range } : {}) }).toString()),
   alerts: (extra: Record<string, string> = {}) => withQuery("/alerts", new URLSearchParams(extra).toString()),
   body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
+  models: () => "/models",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */
