@@ -25,3 +25,16 @@ export {
   type TrafficOptions,
 } from "./traffic.js";
 export { type SpotResult, simulateSpot, type WeldProgram } from "./weld-physics.js";
+export {
+  type Box,
+  DEFAULT_MM_PER_PIXEL,
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  type FrameOptions,
+  type FrameTruth,
+  type HardNegativeTruth,
+  type RenderedFrame,
+  renderFrame,
+  type SplatterTruth,
+} from "./frames/render.js";
+export { encodeFrame, type WriteFrameOptions, type WrittenFrame, writeFrame } from "./frames/store.js";
