@@ -1,4 +1,5 @@
 import { createError, type ErrorCodeInfo, type UnsError } from "@uns/contracts";
+import { splatterErrorCodes } from "./splatter/errors.js";
 
 /**
  * Error codes of the processors (`UNS_ERR_<AREA>_<WHAT>`), listed in apps/processors/docs/errors.md
@@ -45,6 +46,7 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     message: "The check gate rules file is not valid; the processor keeps the rules it had.",
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",
   },
+  ...splatterErrorCodes,
 };
 
 export function processorError(

@@ -162,7 +162,7 @@ function lighting(img: Float32Array, w: number, h: number, rng: Rng): void {
       nx: Math.cos(a),
       ny: Math.sin(a),
       c: rng.uniform(0, w * Math.abs(Math.cos(a)) + h * Math.abs(Math.sin(a))),
-      sigma: rng.uniform(60, 350),
+      sigma: rng.uniform(100, 350),
       amp: rng.uniform(25, 70),
     };
   });
