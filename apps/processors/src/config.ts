@@ -29,7 +29,28 @@ export const settings = {
     default: "uns-proc",
     doc: "Client ids are `<prefix>-<processor>`; keep them stable, the persistent session is bound to them.",
   },
-  contractsDir: { kind: "path", default: "./asyncapi", doc: "AsyncAPI documents (inputs are checked, results too)." },
+  "http.enabled": {
+    kind: "boolean",
+    default: true,
+    doc: "Serve the status and model control interface that the UNS server's API relays.",
+  },
+  "http.host": {
+    kind: "string",
+    default: "127.0.0.1",
+    doc: "Address of the control interface (keep it on loopback).",
+  },
+  "http.port": {
+    kind: "integer",
+    default: 8091,
+    min: 0,
+    max: 65535,
+    doc: "Port of the control interface; 0 picks a free one.",
+  },
+  contractsDir: {
+    kind: "path",
+    default: "./asyncapi",
+    doc: "AsyncAPI documents (inputs are checked, results too).",
+  },
   modelsDir: { kind: "path", default: "./models", doc: "Model folders `<name>/<version>/manifest.json`." },
   dataDir: { kind: "path", default: "./data/processors", doc: "Where the model registry file is kept." },
   "workers.size": {
@@ -50,7 +71,13 @@ export const settings = {
     default: "rsw-curve-autoencoder",
     doc: "Model name of the curve autoencoder.",
   },
-  "weldQuality.batchSize": { kind: "integer", default: 256, min: 1, max: 10000, doc: "Most spots per batch." },
+  "weldQuality.batchSize": {
+    kind: "integer",
+    default: 256,
+    min: 1,
+    max: 10000,
+    doc: "Most spots per batch.",
+  },
   "weldQuality.batchWaitMs": {
     kind: "integer",
     default: 2,
@@ -151,7 +178,10 @@ export type SettingKey = keyof typeof settings;
 export type ProcessorsConfig = { readonly [K in SettingKey]: (typeof settings)[K]["default"] };
 
 export function envName(key: string): string {
-  return `UNS_PROC_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/\./g, "_").toUpperCase()}`;
+  return `UNS_PROC_${key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/\./g, "_")
+    .toUpperCase()}`;
 }
 
 function flatten(value: unknown, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
@@ -176,7 +206,9 @@ function coerce(key: string, s: Setting, raw: unknown, problems: string[], from:
       const ok = Number.isFinite(n) && (s.kind === "number" || Number.isInteger(n));
       if (!ok || (s.min !== undefined && n < s.min) || (s.max !== undefined && n > s.max)) {
         const range = `${s.min ?? "-inf"}..${s.max ?? "inf"}`;
-        problems.push(`${from}: ${key} must be ${s.kind === "integer" ? "an integer" : "a number"} in ${range}, got ${JSON.stringify(raw)}`);
+        problems.push(
+          `${from}: ${key} must be ${s.kind === "integer" ? "an integer" : "a number"} in ${range}, got ${JSON.stringify(raw)}`,
+        );
         return s.default;
       }
       return n;
@@ -226,9 +258,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ProcessorsConfig {
     else values[key] = coerce(key, s, raw, problems, "override");
   }
   if (problems.length > 0)
-    throw processorError("UNS_ERR_PROC_CONFIG", `invalid processors configuration:\n  ${problems.join("\n  ")}`, {
-      details: problems,
-    });
+    throw processorError(
+      "UNS_ERR_PROC_CONFIG",
+      `invalid processors configuration:\n  ${problems.join("\n  ")}`,
+      {
+        details: problems,
+      },
+    );
   return Object.freeze(values) as ProcessorsConfig;
 }
 

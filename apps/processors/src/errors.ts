@@ -11,7 +11,8 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Fix each listed setting in the config file or the UNS_PROC_* variable named; `node apps/processors/dist/main.js config` lists the settings.",
   },
   UNS_ERR_PROC_CHANNEL: {
-    message: "A processor names an input or result channel that the contracts do not define, or one without an address.",
+    message:
+      "A processor names an input or result channel that the contracts do not define, or one without an address.",
     fix: "Use a channel id from asyncapi/*.yaml (e.g. weldSpot, weldQuality) that has an address.",
   },
   UNS_ERR_MODEL_MANIFEST: {
@@ -27,7 +28,8 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Copy the file again, or retrain and write a new manifest (`pnpm train`).",
   },
   UNS_ERR_MODEL_INPUTS: {
-    message: "The manifest does not match the model or the contract: a feature path the input contract does not have, a channel other than the processor's, or a graph input/output of the wrong name or width.",
+    message:
+      "The manifest does not match the model or the contract: a feature path the input contract does not have, a channel other than the processor's, or a graph input/output of the wrong name or width.",
     fix: "Make the manifest's features, input channel and onnx names agree with the ONNX graph and the contract.",
   },
   UNS_ERR_MODEL_LOAD: {
@@ -35,7 +37,8 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Check that the file is a valid ONNX model (opset <= 21) that runs on CPU; the processor keeps the model it had.",
   },
   UNS_ERR_MODEL_RUN: {
-    message: "The model threw while scoring a batch; the batch is counted as errors and the processor keeps running.",
+    message:
+      "The model threw while scoring a batch; the batch is counted as errors and the processor keeps running.",
     fix: "Look at the logged cause; roll back to the previous version if it persists.",
   },
   UNS_ERR_MODEL_UNKNOWN: {

@@ -6,4 +6,5 @@ export { loadConfig, type ProcessorsConfig, settings, settingsMarkdown } from ".
 export { renderReferenceDoc } from "./docs.js";
 export { processorErrorCodes } from "./errors.js";
 export { type ModelManifest, readModel } from "./model/manifest.js";
+export { type ControlServer, startControlServer } from "./runtime/control-server.js";
 export { createProcessorsRuntime, type ProcessorsRuntime } from "./runtime/runtime.js";

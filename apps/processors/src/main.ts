@@ -10,9 +10,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig, settingsMarkdown } from "./config.js";
 import { renderReferenceDoc } from "./docs.js";
+import { startControlServer } from "./runtime/control-server.js";
 import { createProcessorsRuntime } from "./runtime/runtime.js";
 
-const { values, positionals } = parseArgs({ options: { config: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { config: { type: "string" } },
+  allowPositionals: true,
+});
 const command = positionals[0] ?? "run";
 if (command === "docs") {
   const out = fileURLToPath(new URL("../docs/reference.md", import.meta.url));
@@ -25,7 +29,12 @@ if (command === "docs") {
     const config = loadConfig({ file: values.config });
     const runtime = await createProcessorsRuntime(config);
     await runtime.start();
-    console.log(`processors: running against ${config["mqtt.url"]} as ${config["mqtt.username"]}`);
+    const control = config["http.enabled"]
+      ? await startControlServer(runtime, { host: config["http.host"], port: config["http.port"] })
+      : null;
+    console.log(
+      `processors: running against ${config["mqtt.url"]} as ${config["mqtt.username"]}${control ? `; control on http://${config["http.host"]}:${control.port}` : ""}`,
+    );
     const timer = setInterval(() => {
       const s = runtime.weldQuality?.status();
       if (s && s.received > 0)
@@ -38,6 +47,7 @@ if (command === "docs") {
       if (stopping) return;
       stopping = true;
       clearInterval(timer);
+      await control?.close();
       await runtime.stop();
       process.exit(0);
     };

@@ -16,7 +16,12 @@ const CELL = "acme/neckarsulm/body-shop/line-01/cell-010";
 /** A hand-made weld-quality result, as the weld quality processor would publish it. */
 function result(bodyId: string, n: number, verdict: "ok" | "nok" | "suspect") {
   return {
-    spot: { controller: "cell-010-r01-g01", seq: 1000 + n, bodyId, spotId: `S010-R01-${String(n).padStart(2, "0")}` },
+    spot: {
+      controller: "cell-010-r01-g01",
+      seq: 1000 + n,
+      bodyId,
+      spotId: `S010-R01-${String(n).padStart(2, "0")}`,
+    },
     predictedNuggetDiameter: verdict === "nok" ? 2.1 : 5.6,
     anomalyScore: verdict === "ok" ? 0.004 : 0.09,
     anomalyThreshold: 0.014,
@@ -29,10 +34,15 @@ function result(bodyId: string, n: number, verdict: "ok" | "nok" | "suspect") {
   };
 }
 
-async function body(bodyId: string, verdicts: ("ok" | "nok" | "suspect")[]): Promise<Record<string, unknown>> {
+async function body(
+  bodyId: string,
+  verdicts: ("ok" | "nok" | "suspect")[],
+): Promise<Record<string, unknown>> {
   const before = decisions.length;
   for (const [i, v] of verdicts.entries())
-    await publisher.publishAsync(`${CELL}/results/weld-quality`, JSON.stringify(result(bodyId, i + 1, v)), { qos: 1 });
+    await publisher.publishAsync(`${CELL}/results/weld-quality`, JSON.stringify(result(bodyId, i + 1, v)), {
+      qos: 1,
+    });
   await until(() => decisions.length > before, 10_000, `decision for ${bodyId}`);
   return decisions.at(-1)!;
 }
@@ -81,11 +91,21 @@ describe("check gate", () => {
 
     for (const d of [ok, correct, suspects, scrap]) {
       expect(validator.validateValue("checkGateDecision", d).outcome).toBe("valid");
-      const evidence = d.evidence as { kind: string; ref: string; description: string; value: number; threshold: number }[];
+      const evidence = d.evidence as {
+        kind: string;
+        ref: string;
+        description: string;
+        value: number;
+        threshold: number;
+      }[];
       // Every input is cited: which spot, which model versions, which values against which thresholds.
       expect(evidence).toHaveLength(6);
-      expect(evidence.map((e) => e.ref)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `cell-010-r01-g01/${1000 + n}`));
-      expect(evidence[0]!.description).toMatch(/rsw-nugget-regression 1\.0\.0.*rsw-curve-autoencoder 1\.0\.0/);
+      expect(evidence.map((e) => e.ref)).toEqual(
+        [1, 2, 3, 4, 5, 6].map((n) => `cell-010-r01-g01/${1000 + n}`),
+      );
+      expect(evidence[0]!.description).toMatch(
+        /rsw-nugget-regression 1\.0\.0.*rsw-curve-autoencoder 1\.0\.0/,
+      );
       expect(evidence[0]!.threshold).toBe(0.014);
     }
   });
@@ -94,7 +114,10 @@ describe("check gate", () => {
     const file = join(plant.dir, "check-gate.rules.yaml");
     const good = readFileSync(file, "utf8");
     // Stricter: one suspect spot means rework.
-    writeFileSync(file, good.replace("suspectSpots: 3", "suspectSpots: 1").replace("version: 1.0.0", "version: 1.1.0"));
+    writeFileSync(
+      file,
+      good.replace("suspectSpots: 3", "suspectSpots: 1").replace("version: 1.0.0", "version: 1.1.0"),
+    );
     await until(() => runtime.checkGate!.rules().version === "1.1.0", 5000, "rules 1.1.0");
     const d = await body("NSU01-0000105", six({ 4: "suspect" }));
     expect(d.decision).toBe("correct");

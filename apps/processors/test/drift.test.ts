@@ -11,10 +11,13 @@ import { ROOT } from "./helper.js";
 // (A run with a fresh seed starts every gun at another electrode state, and over a few thousand
 // spots the PSI of tip diameter and resistances rightly exceeds 0.25: its electrodes are not the
 // reference's. That is drift by definition, so it is not used as "unshifted" here.)
-const reference = readModel(join(ROOT, "models/rsw-curve-autoencoder/1.0.0/manifest.json")).manifest.reference!;
+const reference = readModel(join(ROOT, "models/rsw-curve-autoencoder/1.0.0/manifest.json")).manifest
+  .reference!;
 const inputs = reference.inputs.filter((i) => i !== "score");
 const extract = compileExtractor(inputs.map((path) => ({ path })));
-const spots = [0, 1, 2, 3].flatMap((i) => generateSpots({ seed: `2026/reference/${i}`, spots: 500, faults: PLANT_FAULTS }));
+const spots = [0, 1, 2, 3].flatMap((i) =>
+  generateSpots({ seed: `2026/reference/${i}`, spots: 500, faults: PLANT_FAULTS }),
+);
 
 function run(shift: (row: Float64Array) => void) {
   const monitor = createDriftMonitor({ ...reference, inputs }, { windowSpots: 400, threshold: 0.25 });

@@ -1,4 +1,5 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ export const PASSWORD = "test-password-1";
 
 export interface TestPlant {
   dir: string;
+  httpUrl: string;
   /** The contracts of `dir/asyncapi`, parsed once per test file. */
   contracts(): Promise<ContractSet>;
   mqttUrl: string;
@@ -26,12 +28,13 @@ export interface TestPlant {
  * The real UNS server in-process on free loopback ports, with the repository's own contracts and
  * topic tree (copied to a temporary folder), and users device / processor / viewer.
  */
-export async function startPlant(): Promise<TestPlant> {
+export async function startPlant(serverOverrides: Record<string, unknown> = {}): Promise<TestPlant> {
   const dir = mkdtempSync(join(tmpdir(), "uns-proc-test-"));
   cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
   cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-  for (const role of ["device", "processor", "viewer"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  for (const role of ["device", "processor", "viewer"])
+    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
   const config = loadServerConfig({
     env: {},
     overrides: {
@@ -44,10 +47,14 @@ export async function startPlant(): Promise<TestPlant> {
       topicsDir: join(dir, "topics"),
       "workers.size": 1,
       "store.flushIntervalMs": 50,
+      "processors.url": "",
+      ...serverOverrides,
     },
   });
-  const server = await createUnsServer(config, { logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }) });
-  const { mqttPort } = await server.start();
+  const server = await createUnsServer(config, {
+    logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
+  });
+  const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const clients: MqttClient[] = [];
   let contracts: Promise<ContractSet> | null = null;
@@ -55,6 +62,7 @@ export async function startPlant(): Promise<TestPlant> {
     dir,
     contracts: () => (contracts ??= loadContracts(join(dir, "asyncapi")).then((l) => l.set)),
     mqttUrl,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
     async connect(user, clientId) {
       const c = await mqtt.connectAsync(mqttUrl, {
         username: user,
@@ -88,6 +96,15 @@ export async function startPlant(): Promise<TestPlant> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A free loopback port (the OS picks it; it is released at once for the caller to bind). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export function quietLogger(lines: string[] = []): Logger {

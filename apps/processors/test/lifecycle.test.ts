@@ -5,6 +5,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stableShare } from "../src/lifecycle/model-slot.js";
 import { sha256 } from "../src/model/manifest.js";
+import { encodeOnnxModel } from "../src/onnx/onnx-writer.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
 import { quietLogger, ROOT, startPlant, type TestPlant, until } from "./helper.js";
 import { makeSpots, publishSpots, type SimSpot } from "./spots.js";
@@ -46,7 +47,10 @@ beforeAll(async () => {
   viewer.on("message", (_topic, payload) => {
     const r = JSON.parse(payload.toString());
     const key = `${r.spot.controller}/${r.spot.seq}`;
-    results.set(key, [...(results.get(key) ?? []), { version: r.model.version, anomalyVersion: r.anomalyModel.version }]);
+    results.set(key, [
+      ...(results.get(key) ?? []),
+      { version: r.model.version, anomalyVersion: r.anomalyModel.version },
+    ]);
   });
   await viewer.subscribeAsync("acme/+/+/+/+/results/weld-quality", { qos: 1 });
   runtime = await createProcessorsRuntime(
@@ -75,11 +79,31 @@ beforeAll(async () => {
     writeFileSync(join(dir, "model.onnx"), bytes);
     m.sha256 = sha256(bytes);
   });
+  // Loads and warms (with 2 spots) but throws on any other batch size: a model that fails in service.
+  variant("1.6.0", (m, dir) => {
+    const width = (m.features as unknown[]).length;
+    const bytes = encodeOnnxModel({
+      name: "throws",
+      producerVersion: "test",
+      nodes: [
+        { op: "Reshape", name: "fixed", inputs: ["features", "shape"], outputs: ["fixed"] },
+        { op: "Gemm", name: "gemm", inputs: ["fixed", "w", "b"], outputs: ["nugget_diameter"] },
+      ],
+      initializers: [
+        { name: "shape", dims: [2], data: [2, width], type: "int64" },
+        { name: "w", dims: [width, 1], data: new Array(width).fill(0) },
+        { name: "b", dims: [1], data: [5.5] },
+      ],
+      inputs: [{ name: "features", shape: ["batch", width] }],
+      outputs: [{ name: "nugget_diameter", shape: ["batch", 1] }],
+    });
+    writeFileSync(join(dir, "model.onnx"), bytes);
+    m.sha256 = sha256(bytes);
+  });
   // A feature the weldSpot contract does not have.
   variant("1.5.0", (m) => {
     (m.features as { path: string }[])[0]!.path = "measured.colour";
   });
-
 });
 
 afterAll(async () => {
@@ -93,7 +117,8 @@ describe("model lifecycle", () => {
     const keys = makeSpots(10_000, "share").map((s) => s.key);
     const share = keys.filter((k) => stableShare(k) < 0.3).length / keys.length;
     expect(Math.abs(share - 0.3)).toBeLessThan(0.02);
-    expect(keys.every((k) => stableShare(k) === stableShare(k))).toBe(true);
+    // Stable: the same spot always gets the same share.
+    expect(keys.map(stableShare)).toEqual(keys.map((k) => stableShare(String(k))));
   });
 
   it("canary by stable hash, promotion, manual rollback", async () => {
@@ -102,7 +127,8 @@ describe("model lifecycle", () => {
     const spots = await send(300);
     const versions = versionsOf(spots);
     // Every spot went where its hash says.
-    spots.forEach((s, i) => expect(versions[i]).toBe(stableShare(s.key) < 0.3 ? "1.1.0" : "1.0.0"));
+    for (const [i, s] of spots.entries())
+      expect(versions[i]).toBe(stableShare(s.key) < 0.3 ? "1.1.0" : "1.0.0");
     const canaryShare = versions.filter((v) => v === "1.1.0").length / versions.length;
     expect(canaryShare).toBeGreaterThan(0.2);
     expect(canaryShare).toBeLessThan(0.4);
@@ -128,11 +154,31 @@ describe("model lifecycle", () => {
     expect(versionsOf(await send(40)).every((v) => v === "1.0.0")).toBe(true);
   });
 
+  it("keeps running when a canary's model throws: its spots fall back to live, then it is rolled back", async () => {
+    const slot = runtime.weldQuality!.regression;
+    await slot.deploy("1.6.0", "canary", { share: 0.5, reason: "a canary that throws" });
+    const spots = await send(250);
+    // Every spot has its result (send waits for all), from the live version where the canary threw
+    // (a batch of exactly 2 canary spots does run: then the canary's own result goes out).
+    const versions = versionsOf(spots);
+    expect(versions.every((v) => v === "1.0.0" || v === "1.6.0")).toBe(true);
+    expect(versions.filter((v) => v === "1.0.0").length).toBeGreaterThan(spots.length * 0.6);
+    expect(slot.canary()).toBeNull();
+    const last = runtime.registry.get(REG)!.history.at(-1)!;
+    expect(last).toMatchObject({ action: "rollback-canary", version: "1.6.0" });
+    expect(last.reason).toMatch(/^automatic: error rate/);
+    const stats = Object.values(runtime.weldQuality!.status().versions).find((v) => v.version === "1.6.0")!;
+    expect(stats.errors).toBeGreaterThan(0);
+    expect(logs.some((l) => l.includes("UNS_ERR_MODEL_RUN"))).toBe(true);
+  });
+
   it("refuses a corrupt, unloadable or mismatched model and keeps scoring with the one it had", async () => {
     const slot = runtime.weldQuality!.regression;
     await expect(slot.deploy("1.3.0", "live")).rejects.toMatchObject({ code: "UNS_ERR_MODEL_CHECKSUM" });
     await expect(slot.deploy("1.4.0", "live")).rejects.toMatchObject({ code: "UNS_ERR_MODEL_LOAD" });
-    await expect(slot.deploy("1.5.0", "live")).rejects.toThrow(/measured.colour.*not in the weldSpot payload schema/);
+    await expect(slot.deploy("1.5.0", "live")).rejects.toThrow(
+      /measured.colour.*not in the weldSpot payload schema/,
+    );
     await expect(slot.deploy("9.9.9", "live")).rejects.toMatchObject({ code: "UNS_ERR_MODEL_MANIFEST" });
     expect(slot.live()?.manifest.version).toBe("1.0.0");
     expect(versionsOf(await send(30)).every((v) => v === "1.0.0")).toBe(true);

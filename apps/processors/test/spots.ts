@@ -31,13 +31,19 @@ export function makeSpots(count: number, seed = "proc-test"): SimSpot[] {
   return out;
 }
 
-export async function publishSpots(client: MqttClient, spots: readonly SimSpot[], truth = true): Promise<void> {
+export async function publishSpots(
+  client: MqttClient,
+  spots: readonly SimSpot[],
+  truth = true,
+): Promise<void> {
   for (let i = 0; i < spots.length; i += 50) {
     await Promise.all(
-      spots.slice(i, i + 50).flatMap((s) => [
-        client.publishAsync(s.topic, s.payload, { qos: 1 }),
-        ...(truth ? [client.publishAsync(s.truthTopic, s.truth, { qos: 1 })] : []),
-      ]),
+      spots
+        .slice(i, i + 50)
+        .flatMap((s) => [
+          client.publishAsync(s.topic, s.payload, { qos: 1 }),
+          ...(truth ? [client.publishAsync(s.truthTopic, s.truth, { qos: 1 })] : []),
+        ]),
     );
   }
 }

@@ -45,7 +45,10 @@ describe("training", () => {
     expect(m.seed).toBe("s1");
     expect(m.threshold).toBeGreaterThan(0);
     expect(m.metrics?.heldOut).toMatchObject({ rocAuc: expect.any(Number), recall: expect.any(Number) });
-    expect(a.regression.manifest.metrics?.heldOut).toMatchObject({ mae: expect.any(Number), maeOfMean: expect.any(Number) });
+    expect(a.regression.manifest.metrics?.heldOut).toMatchObject({
+      mae: expect.any(Number),
+      maeOfMean: expect.any(Number),
+    });
   });
 
   it("the committed models load in onnxruntime and score held-out spots as their manifests say", async () => {
@@ -59,7 +62,7 @@ describe("training", () => {
       const width = inputWidth(model.manifest.features);
       const x = new Float32Array(spots.length * width);
       const extract = compileExtractor(model.manifest.features);
-      spots.forEach((s, i) => expect(extract(s.spot, x, i * width)).toBeNull());
+      for (const [i, s] of spots.entries()) expect(extract(s.spot, x, i * width)).toBeNull();
       applyScaling(x, spots.length, flatScaling(model.manifest.features));
       const out = await session.run({ features: new ort.Tensor("float32", x, [spots.length, width]) });
       return out[model.manifest.onnx.output]!.data as Float32Array;
@@ -71,7 +74,10 @@ describe("training", () => {
     });
     expect(mae / spots.length).toBeLessThan(0.3);
     const score = await run(ae);
-    const faulty = spots.map((s, i) => ({ f: s.truth.fault !== "none", flagged: score[i]! > ae.manifest.threshold! }));
+    const faulty = spots.map((s, i) => ({
+      f: s.truth.fault !== "none",
+      flagged: score[i]! > ae.manifest.threshold!,
+    }));
     const pos = faulty.filter((s) => s.f);
     expect(pos.length).toBeGreaterThan(5);
     expect(pos.filter((s) => s.flagged).length / pos.length).toBeGreaterThanOrEqual(0.9);

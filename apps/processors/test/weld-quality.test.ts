@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { createValidator } from "@uns/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,7 +35,10 @@ describe("weld quality processor", () => {
     const whileDown = spots.slice(100);
     const lines: string[] = [];
     const config = plant.processorsConfig({ "checkGate.enabled": false });
-    let runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines), contracts: await plant.contracts() });
+    let runtime = await createProcessorsRuntime(config, {
+      logger: quietLogger(lines),
+      contracts: await plant.contracts(),
+    });
     await runtime.start();
     await publishSpots(device, first);
     await until(() => results.size >= 100, 20_000, "100 results");
@@ -57,8 +59,12 @@ describe("weld quality processor", () => {
     expect(status.published).toBe(100);
     expect(status.invalid).toBe(0);
     // The delayed truth was joined to the predictions: online accuracy per version.
-    await until(() => Object.values(runtime.weldQuality!.status().versions).every((v) => v.accuracy.truths > 0));
-    const reg = Object.values(runtime.weldQuality!.status().versions).find((v) => v.name === "rsw-nugget-regression")!;
+    await until(() =>
+      Object.values(runtime.weldQuality!.status().versions).every((v) => v.accuracy.truths > 0),
+    );
+    const reg = Object.values(runtime.weldQuality!.status().versions).find(
+      (v) => v.name === "rsw-nugget-regression",
+    )!;
     expect(reg.accuracy.mae).toBeLessThan(0.4);
 
     // Restart: spots published while the processor is down wait in its persistent session.
@@ -66,7 +72,10 @@ describe("weld quality processor", () => {
     await publishSpots(device, whileDown);
     await new Promise((r) => setTimeout(r, 200));
     expect(results.size).toBe(100);
-    runtime = await createProcessorsRuntime(config, { logger: quietLogger(lines), contracts: await plant.contracts() });
+    runtime = await createProcessorsRuntime(config, {
+      logger: quietLogger(lines),
+      contracts: await plant.contracts(),
+    });
     await runtime.start();
     await until(() => results.size >= 220, 20_000, "220 results");
     await runtime.weldQuality!.idle();

@@ -136,6 +136,11 @@ export const settings = {
     min: 0,
     doc: "Rebirth requests per edge node, at most one per this interval (ms).",
   },
+  "processors.url": {
+    kind: "string",
+    default: "http://127.0.0.1:8091",
+    doc: "The inference processors' control interface, relayed at /api/v1/processors and /api/v1/models; empty = none.",
+  },
   "console.timeZone": {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -174,6 +179,7 @@ export interface Config {
     retentionDays: number;
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
+  processors: { url: string };
   console: { timeZone: string };
   log: { level: string };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
+import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import type { Config } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
@@ -220,7 +221,10 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics,
       health,
       publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app)],
+      extraRoutes: [
+        (app) => sparkplug.routes(app),
+        (app) => registerProcessorRoutes(app, config.processors.url),
+      ],
     });
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();

@@ -29,6 +29,10 @@ const SparkplugPage = lazy(() =>
   import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
 );
 
+const ModelsPage = lazy(() =>
+  import("../features/models/models-page").then((m) => ({ default: m.ModelsPage })),
+);
+
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
@@ -53,6 +57,7 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/models" component={ModelsPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>
         </Route>

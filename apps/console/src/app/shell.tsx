@@ -13,6 +13,7 @@ const NAV = [
   { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
   { label: "Sparkplug", to: paths.sparkplug, match: (l: string) => l.startsWith("/sparkplug") },
+  { label: "Models", to: paths.models, match: (l: string) => l.startsWith("/models") },
 ];
 
 const STATUS_TEXT = {

@@ -21,6 +21,7 @@ export const paths = {
     withQuery("/topics", f ? serializeFilters(f, extra) : ""),
   sparkplug: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
     withQuery("/sparkplug", f ? serializeFilters(f, extra) : ""),
+  models: () => "/models",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */

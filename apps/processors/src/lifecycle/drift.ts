@@ -103,11 +103,21 @@ export function createDriftMonitor(
     if (!ref) return null;
     const key = `${scope}|${program}`;
     let w = windows.get(key);
-    if (!w) windows.set(key, (w = reference.inputs.map(() => [])));
-    values.forEach((v, i) => w![i]!.push(v));
+    if (!w) {
+      w = reference.inputs.map(() => []);
+      windows.set(key, w);
+    }
+    for (let i = 0; i < values.length; i++) w[i]!.push(values[i]!);
     if (w[0]!.length < options.windowSpots) return null;
     windows.delete(key);
-    const state: DriftState = { scope, program: String(program), spots: w[0]!.length, psi: {}, alarm: [], at: now().toISOString() };
+    const state: DriftState = {
+      scope,
+      program: String(program),
+      spots: w[0]!.length,
+      psi: {},
+      alarm: [],
+      at: now().toISOString(),
+    };
     reference.inputs.forEach((name, i) => {
       const h = ref[name];
       if (!h) return;
@@ -120,7 +130,9 @@ export function createDriftMonitor(
   };
   return {
     add(cell, program, values) {
-      return [push(cell, program, values), push(ALL_CELLS, program, values)].filter((s): s is DriftState => s !== null);
+      return [push(cell, program, values), push(ALL_CELLS, program, values)].filter(
+        (s): s is DriftState => s !== null,
+      );
     },
     states: () => [...latest.values()],
     alarms: () => [...latest.values()].filter((s) => s.alarm.length > 0),

@@ -32,7 +32,11 @@ export interface ModelSlot {
   shadow(): LoadedVersion | null;
   /** Loads a version from its manifest (checked against the input contract), without a role. */
   load(manifestPath: string): Promise<LoadedVersion>;
-  deploy(version: string, mode: "live" | "canary" | "shadow", options?: { share?: number; reason?: string }): Promise<void>;
+  deploy(
+    version: string,
+    mode: "live" | "canary" | "shadow",
+    options?: { share?: number; reason?: string },
+  ): Promise<void>;
   promote(reason: string): void;
   rollback(reason: string): void;
   route(hash: number): Route | null;
@@ -93,7 +97,8 @@ export function listVersions(modelsDir: string, name: string): string[] {
 function compareSemver(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
   const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }
 
@@ -131,10 +136,15 @@ export function createModelSlot(options: {
     const model: LoadedModel = readModel(manifestPath);
     const m = model.manifest;
     if (m.name !== name)
-      throw processorError("UNS_ERR_MODEL_INPUTS", `${manifestPath}: the manifest is for model "${m.name}", this slot serves "${name}"`);
+      throw processorError(
+        "UNS_ERR_MODEL_INPUTS",
+        `${manifestPath}: the manifest is for model "${m.name}", this slot serves "${name}"`,
+      );
     const problems = checkAgainstContract(m, options.channel());
     if (problems.length > 0)
-      throw processorError("UNS_ERR_MODEL_INPUTS", `${manifestPath}: ${problems.join("; ")}`, { details: problems });
+      throw processorError("UNS_ERR_MODEL_INPUTS", `${manifestPath}: ${problems.join("; ")}`, {
+        details: problems,
+      });
     const key = `${m.name}@${m.version}#${m.sha256.slice(0, 12)}`;
     const existing = loaded.get(key);
     if (existing) return existing;
@@ -150,7 +160,10 @@ export function createModelSlot(options: {
   }
 
   function manifestPathOf(version: string): string {
-    return registry.get(name)?.versions[version]?.manifestPath ?? join(options.modelsDir, name, version, "manifest.json");
+    return (
+      registry.get(name)?.versions[version]?.manifestPath ??
+      join(options.modelsDir, name, version, "manifest.json")
+    );
   }
 
   return {
@@ -162,14 +175,17 @@ export function createModelSlot(options: {
     async deploy(version, mode, opts = {}) {
       const v = await load(manifestPathOf(version));
       const reason = opts.reason ?? `deploy ${mode}`;
-      const old = [live, canary?.version, shadow].filter((x): x is LoadedVersion => x !== null && x !== undefined);
+      const old = [live, canary?.version, shadow].filter(
+        (x): x is LoadedVersion => x !== null && x !== undefined,
+      );
       if (mode === "live") {
         if (live && live.key !== v.key) previousLive = live;
         live = v;
         if (canary?.version.key === v.key) canary = null;
       } else if (mode === "canary") {
         const share = opts.share ?? 0.1;
-        if (!(share > 0 && share < 1)) throw new RangeError(`canary share must be within (0, 1), got ${share}`);
+        if (!(share > 0 && share < 1))
+          throw new RangeError(`canary share must be within (0, 1), got ${share}`);
         canary = { version: v, share };
       } else {
         shadow = v;
@@ -194,7 +210,11 @@ export function createModelSlot(options: {
         unloadIfIdle(dropped.key);
         return;
       }
-      if (!previousLive) throw processorError("UNS_ERR_MODEL_UNKNOWN", `model ${name} has no previous live version to roll back to`);
+      if (!previousLive)
+        throw processorError(
+          "UNS_ERR_MODEL_UNKNOWN",
+          `model ${name} has no previous live version to roll back to`,
+        );
       const dropped = live;
       live = previousLive;
       previousLive = null;

@@ -30,7 +30,13 @@ export interface Registry {
   list(): ModelRecord[];
   register(manifest: ModelManifest, manifestPath: string): VersionRecord;
   /** Records a change of roles; `change` mutates the record. */
-  change(name: string, action: string, version: string | null, reason: string, change: (r: ModelRecord) => void): void;
+  change(
+    name: string,
+    action: string,
+    version: string | null,
+    reason: string,
+    change: (r: ModelRecord) => void,
+  ): void;
 }
 
 export function createRegistry(file: string | null, now: () => Date = () => new Date()): Registry {

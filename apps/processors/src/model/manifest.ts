@@ -88,7 +88,8 @@ export function checkManifest(m: unknown): string[] {
       const w = featureWidth(f as FeatureSpec);
       for (const k of ["mean", "scale"] as const) {
         const v = f[k];
-        const ok = w === 1 && f.length === undefined ? typeof v === "number" : Array.isArray(v) && v.length === w;
+        const ok =
+          w === 1 && f.length === undefined ? typeof v === "number" : Array.isArray(v) && v.length === w;
         if (!ok) problems.push(`${where}.${k} (${f.path}) must be ${w === 1 ? "a number" : `${w} numbers`}`);
       }
     });

@@ -176,6 +176,7 @@ export function encodeOnnxModel(graph: OnnxGraph): Buffer {
     for (const v of graph.outputs) g.message(12, (w) => writeValue(w, v));
   });
   model.message(8, (opset) => opset.string(1, "").int(2, 13)); // opset_import
-  for (const [key, value] of graph.metadata ?? []) model.message(14, (m) => m.string(1, key).string(2, value));
+  for (const [key, value] of graph.metadata ?? [])
+    model.message(14, (m) => m.string(1, key).string(2, value));
   return model.finish();
 }

@@ -35,13 +35,15 @@ export function parseRules(text: string, file: string): CheckGateRules {
   const problems: string[] = [];
   const r = (raw ?? {}) as Record<string, unknown>;
   const str = (k: string, re: RegExp, hint: string) => {
-    if (typeof r[k] !== "string" || !re.test(r[k] as string)) problems.push(`${k} must be ${hint}, got ${JSON.stringify(r[k])}`);
+    if (typeof r[k] !== "string" || !re.test(r[k] as string))
+      problems.push(`${k} must be ${hint}, got ${JSON.stringify(r[k])}`);
   };
   str("name", /^[a-z0-9][a-z0-9_.-]{0,63}$/, "a lowercase id");
   str("version", /^\S{1,64}$/, "a version like 1.0.0");
   str("gate", /^[a-z0-9][a-z0-9_.-]{0,63}$/, "a lowercase id");
   const int = (v: unknown, where: string, min: number) => {
-    if (!Number.isInteger(v) || (v as number) < min) problems.push(`${where} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min)
+      problems.push(`${where} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   };
   int(r.spotsPerBody, "spotsPerBody", 1);
   int(r.quietMs ?? 5000, "quietMs", 10);
@@ -68,7 +70,10 @@ export function readRules(file: string): CheckGateRules {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw processorError("UNS_ERR_RULES_INVALID", `${file}: cannot read the rules: ${(err as Error).message}`);
+    throw processorError(
+      "UNS_ERR_RULES_INVALID",
+      `${file}: cannot read the rules: ${(err as Error).message}`,
+    );
   }
   return parseRules(text, file);
 }
@@ -95,7 +100,12 @@ export interface Decision {
 }
 
 /** The decision for one body from its weld-quality results; every result is cited as evidence. */
-export function decide(rules: CheckGateRules, bodyId: string, results: readonly QualityResult[], now: Date): Decision {
+export function decide(
+  rules: CheckGateRules,
+  bodyId: string,
+  results: readonly QualityResult[],
+  now: Date,
+): Decision {
   const nok = results.filter((r) => r.verdict === "nok");
   const suspect = results.filter((r) => r.verdict === "suspect");
   let decision: Decision["decision"] = "continue";
@@ -118,7 +128,11 @@ export function decide(rules: CheckGateRules, bodyId: string, results: readonly 
     ref: `${r.spot.controller}/${r.spot.seq}`,
     value: r.anomalyScore,
     threshold: r.anomalyThreshold,
-    description: `${r.spot.spotId}: ${r.verdict}, nugget ${r.predictedNuggetDiameter} mm by ${r.model.name} ${r.model.version}, anomaly score ${r.anomalyScore} vs ${r.anomalyThreshold}${r.anomalyModel ? ` by ${r.anomalyModel.name} ${r.anomalyModel.version}` : ""}`.slice(0, 500),
+    description:
+      `${r.spot.spotId}: ${r.verdict}, nugget ${r.predictedNuggetDiameter} mm by ${r.model.name} ${r.model.version}, anomaly score ${r.anomalyScore} vs ${r.anomalyThreshold}${r.anomalyModel ? ` by ${r.anomalyModel.name} ${r.anomalyModel.version}` : ""}`.slice(
+        0,
+        500,
+      ),
   }));
   return {
     gate: rules.gate,

@@ -78,7 +78,9 @@ export function createCheckGateProcessor(deps: {
     const checked = deps.validator().validateValue("checkGateDecision", decision);
     if (checked.outcome !== "valid") {
       counts.refused++;
-      logger.warn(`${id}: decision refused by the checkGateDecision contract: ${JSON.stringify(checked.errors[0])}`);
+      logger.warn(
+        `${id}: decision refused by the checkGateDecision contract: ${JSON.stringify(checked.errors[0])}`,
+      );
       return;
     }
     counts.decisions++;
@@ -115,7 +117,12 @@ export function createCheckGateProcessor(deps: {
     for (const [k, o] of open) if (k.startsWith(`${cell}|`) && o.bodyId !== result.spot.bodyId) close(k);
     let o = open.get(key);
     if (!o) {
-      o = { topicParams: params, bodyId: result.spot.bodyId, results: [], timer: setTimeout(() => close(key), rules.quietMs) };
+      o = {
+        topicParams: params,
+        bodyId: result.spot.bodyId,
+        results: [],
+        timer: setTimeout(() => close(key), rules.quietMs),
+      };
       open.set(key, o);
     }
     o.results.push(result);
@@ -149,6 +156,14 @@ export function createCheckGateProcessor(deps: {
       await link?.close();
       link = null;
     },
-    status: () => ({ id, up: link !== null, ...counts, openBodies: open.size, rules: `${rules.name} ${rules.version}`, rulesError, splatter: splatter.status() }),
+    status: () => ({
+      id,
+      up: link !== null,
+      ...counts,
+      openBodies: open.size,
+      rules: `${rules.name} ${rules.version}`,
+      rulesError,
+      splatter: splatter.status(),
+    }),
   };
 }

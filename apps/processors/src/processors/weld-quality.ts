@@ -2,13 +2,19 @@ import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
 import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
-import { createModelSlot, type LoadedVersion, listVersions, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
+import {
+  createModelSlot,
+  type LoadedVersion,
+  listVersions,
+  type ModelSlot,
+  stableShare,
+} from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
 import type { ScoreResponse } from "../runtime/scoring-protocol.js";
-import { createVersionStats, type VersionStats } from "./version-stats.js";
 import { channelTopics } from "./topics.js";
+import { createVersionStats, type VersionStats } from "./version-stats.js";
 
 /**
  * The weld quality processor: subscribes to `weldSpot`, scores every spot with the nugget
@@ -77,7 +83,10 @@ export function createWeldQualityProcessor(deps: {
   const stats = new Map<string, VersionStats>();
   const statsOf = (v: LoadedVersion) => {
     let s = stats.get(v.key);
-    if (!s) stats.set(v.key, (s = createVersionStats(v.manifest.name, v.manifest.version)));
+    if (!s) {
+      s = createVersionStats(v.manifest.name, v.manifest.version);
+      stats.set(v.key, s);
+    }
     return s;
   };
   const onChange = (e: { action: string; name: string; version: string | null; reason: string }) =>
@@ -261,16 +270,29 @@ export function createWeldQualityProcessor(deps: {
         counts.modelErrors++;
         continue;
       }
-      const out = (v: LoadedVersion | undefined) => (v ? spot.outputs[use[i]!.indexOf(models.indexOf(v))] : undefined);
-      const nugget = out(reg.primary)!;
-      const score = out(ae.primary)!;
-      if (!Number.isFinite(nugget) || !Number.isFinite(score)) {
+      const out = (v: LoadedVersion | undefined) =>
+        v ? spot.outputs[use[i]!.indexOf(models.indexOf(v))] : undefined;
+      // A canary that failed on this spot falls back to the live version scored beside it, so
+      // the spot still gets its result (and the failure counts against the canary).
+      const pick = (r: NonNullable<typeof reg>) => {
+        const v = out(r.primary);
+        if (v !== undefined && Number.isFinite(v)) return { version: r.primary, value: v };
+        const live = out(r.compare);
+        if (r.compare && live !== undefined && Number.isFinite(live))
+          return { version: r.compare, value: live };
+        return null;
+      };
+      const regPick = pick(reg);
+      const aePick = pick(ae);
+      if (!regPick || !aePick) {
         counts.modelErrors++;
-        statsOf(Number.isFinite(nugget) ? ae.primary : reg.primary).failed();
+        statsOf(regPick ? ae.primary : reg.primary).failed();
         continue;
       }
+      const nugget = regPick.value;
+      const score = aePick.value;
       counts.scored++;
-      const threshold = ae.primary.manifest.threshold ?? 0;
+      const threshold = aePick.version.manifest.threshold ?? 0;
       const flagged = score > threshold;
       // Canary and shadow bookkeeping: agreement with the live version on the same spot.
       for (const [r, value, isAnomaly] of [
@@ -294,25 +316,32 @@ export function createWeldQualityProcessor(deps: {
             ? "suspect"
             : "ok";
       const result = {
-        spot: { controller: spot.ref.controller, seq: spot.ref.seq, bodyId: spot.ref.bodyId, spotId: spot.ref.spotId },
+        spot: {
+          controller: spot.ref.controller,
+          seq: spot.ref.seq,
+          bodyId: spot.ref.bodyId,
+          spotId: spot.ref.spotId,
+        },
         predictedNuggetDiameter: round(predicted, 3),
         anomalyScore: round(Math.max(0, score), 6),
         anomalyThreshold: threshold,
         anomaly: flagged,
         verdict,
-        model: { name: reg.primary.manifest.name, version: reg.primary.manifest.version },
-        anomalyModel: { name: ae.primary.manifest.name, version: ae.primary.manifest.version },
+        model: { name: regPick.version.manifest.name, version: regPick.version.manifest.version },
+        anomalyModel: { name: aePick.version.manifest.name, version: aePick.version.manifest.version },
         inferenceTime: round(perSpotMs, 4),
         time: now,
       };
       const checked = validator.validateValue("weldQuality", result);
       if (checked.outcome !== "valid") {
         counts.refusedResults++;
-        logger.warn(`${id}: result refused by the weldQuality contract: ${JSON.stringify(checked.errors[0])}`);
+        logger.warn(
+          `${id}: result refused by the weldQuality contract: ${JSON.stringify(checked.errors[0])}`,
+        );
         continue;
       }
       const params = input.parameters(q.topic)!;
-      const monitor = ae.primary === anomaly.live() ? driftFor(ae.primary) : null;
+      const monitor = aePick.version === anomaly.live() ? driftFor(aePick.version) : null;
       if (monitor && spot.monitored) {
         const cell = `${params.site}/${params.line}/${params.cell}`;
         for (const state of monitor.add(cell, spot.ref.program, [...spot.monitored, score])) {
@@ -323,8 +352,8 @@ export function createWeldQualityProcessor(deps: {
           );
         }
       }
-      const regStats = statsOf(reg.primary);
-      const aeStats = statsOf(ae.primary);
+      const regStats = statsOf(regPick.version);
+      const aeStats = statsOf(aePick.version);
       regStats.scored();
       aeStats.scored();
       const key = `${spot.ref.controller}/${spot.ref.seq}`;
@@ -389,7 +418,9 @@ export function createWeldQualityProcessor(deps: {
     const candidates = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, slot.name)])];
     for (const version of candidates) {
       try {
-        await slot.deploy(version, "live", { reason: live === version ? "start: live in the registry" : "start: newest version" });
+        await slot.deploy(version, "live", {
+          reason: live === version ? "start: live in the registry" : "start: newest version",
+        });
         return;
       } catch (err) {
         logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);

@@ -4,7 +4,11 @@ import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
 import { createRegistry, type Registry } from "../lifecycle/registry.js";
 import { type CheckGateProcessor, createCheckGateProcessor } from "../processors/check-gate.js";
-import { createWeldQualityProcessor, type Logger, type WeldQualityProcessor } from "../processors/weld-quality.js";
+import {
+  createWeldQualityProcessor,
+  type Logger,
+  type WeldQualityProcessor,
+} from "../processors/weld-quality.js";
 import { createSplatterProcessor, type SplatterProcessor } from "../splatter/processor.js";
 import { createScoringPool, type ScoringPool } from "./scoring-pool.js";
 

@@ -13,7 +13,10 @@ import type { ScoreRequest, ScoreResponse, WorkerRequest, WorkerResponse } from 
 export interface ScoringPool {
   setContracts(set: ContractSet): void;
   /** Loads (and warms) a model in every worker; rejects with the first worker's error. */
-  load(key: string, model: { bytes: Uint8Array; features: FeatureSpec[]; onnx: { input: string; output: string } }): Promise<void>;
+  load(
+    key: string,
+    model: { bytes: Uint8Array; features: FeatureSpec[]; onnx: { input: string; output: string } },
+  ): Promise<void>;
   unload(key: string): void;
   score(batch: Omit<ScoreRequest, "type" | "id">): Promise<ScoreResponse>;
   /** For tests: make one worker exit. */
@@ -76,7 +79,8 @@ export function createScoringPool(size: number): ScoringPool {
       if (!closing && Date.now() - started > MIN_LIFETIME_MS) {
         spawn(index);
         const fresh = slots[index]!;
-        if (contracts) fresh.worker.postMessage({ type: "contracts", set: contracts } satisfies WorkerRequest);
+        if (contracts)
+          fresh.worker.postMessage({ type: "contracts", set: contracts } satisfies WorkerRequest);
         for (const [key, m] of models) void request(fresh, { type: "load", id: nextId++, key, ...m });
       }
     });

@@ -7,8 +7,20 @@
 import { parentPort } from "node:worker_threads";
 import { createValidator, type Validator } from "@uns/contracts";
 import ort from "onnxruntime-node";
-import { applyScaling, compileExtractor, type Extractor, flatScaling, inputWidth } from "../model/features.js";
-import type { ScoreRequest, ScoreResponse, SpotOutcome, WorkerRequest, WorkerResponse } from "./scoring-protocol.js";
+import {
+  applyScaling,
+  compileExtractor,
+  type Extractor,
+  flatScaling,
+  inputWidth,
+} from "../model/features.js";
+import type {
+  ScoreRequest,
+  ScoreResponse,
+  SpotOutcome,
+  WorkerRequest,
+  WorkerResponse,
+} from "./scoring-protocol.js";
 
 interface Session {
   session: ort.InferenceSession;
@@ -67,7 +79,9 @@ async function load(msg: Extract<WorkerRequest, { type: "load" }>): Promise<void
     graphOptimizationLevel: "all",
   });
   if (!session.inputNames.includes(msg.onnx.input))
-    throw new Error(`the graph has inputs [${session.inputNames.join(", ")}], the manifest names "${msg.onnx.input}"`);
+    throw new Error(
+      `the graph has inputs [${session.inputNames.join(", ")}], the manifest names "${msg.onnx.input}"`,
+    );
   if (!session.outputNames.includes(msg.onnx.output))
     throw new Error(
       `the graph has outputs [${session.outputNames.join(", ")}], the manifest names "${msg.onnx.output}"`,
@@ -109,8 +123,8 @@ async function score(msg: ScoreRequest): Promise<WorkerResponse> {
       continue;
     }
     const verdict = validator?.validateValue(msg.channel, value);
-    if (!verdict || verdict.outcome !== "valid") {
-      const first = verdict && verdict.outcome === "invalid" ? verdict.errors[0] : undefined;
+    if (verdict?.outcome !== "valid") {
+      const first = verdict?.outcome === "invalid" ? verdict.errors[0] : undefined;
       spots[i] = {
         ok: false,
         reason: first ? `schema: ${first.instancePath || "/"} ${first.message}` : "no contract loaded",

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type DriftReference, histogramOf } from "../lifecycle/drift.js";
 import {
   applyScaling,
   compileExtractor,
@@ -12,7 +13,6 @@ import { type ModelManifest, sha256 } from "../model/manifest.js";
 import { encodeOnnxModel, type OnnxGraph } from "../onnx/onnx-writer.js";
 import { generateSpots, type LabelledSpot, PLANT_FAULTS, TRAINING_FAULTS } from "./dataset.js";
 import { createDenseNet, createPrng, denseNetNodes, seedFrom, trainDenseNet } from "./dense-net.js";
-import { type DriftReference, histogramOf } from "../lifecycle/drift.js";
 import { detection, meanAbsoluteError, quantile, round } from "./metrics.js";
 
 /**
@@ -117,7 +117,10 @@ export function train(options: TrainOptions): TrainResult {
       train: { seeds: `${options.seed}/train/0..${SEEDS_PER_SPLIT - 1}`, spots: trainSet.length },
       calibration: { seeds: `${options.seed}/calibration/0..${SEEDS_PER_SPLIT - 1}`, spots: calSet.length },
       test: { seeds: `${options.seed}/test/0..${SEEDS_PER_SPLIT - 1}`, spots: testSet.length },
-      driftReference: { seeds: `${options.seed}/reference/0..${SEEDS_PER_SPLIT - 1}`, faultRates: PLANT_FAULTS },
+      driftReference: {
+        seeds: `${options.seed}/reference/0..${SEEDS_PER_SPLIT - 1}`,
+        faultRates: PLANT_FAULTS,
+      },
     },
   };
 
@@ -157,37 +160,51 @@ export function train(options: TrainOptions): TrainResult {
     return Array.from(regNet.predict(x, spots.length), (v) => Math.max(0, Math.fround(v)));
   };
   const truthOf = (spots: LabelledSpot[]) => spots.map((s) => s.truth.nuggetDiameter);
-  const meanMae = (spots: LabelledSpot[]) => meanAbsoluteError(new Array(spots.length).fill(yMean), truthOf(spots));
+  const meanMae = (spots: LabelledSpot[]) =>
+    meanAbsoluteError(new Array(spots.length).fill(yMean), truthOf(spots));
   const regMetrics = {
-    training: { mae: meanAbsoluteError(predictNugget(trainSet), truthOf(trainSet)), maeOfMean: meanMae(trainSet) },
-    heldOut: { mae: meanAbsoluteError(predictNugget(testSet), truthOf(testSet)), maeOfMean: meanMae(testSet) },
+    training: {
+      mae: meanAbsoluteError(predictNugget(trainSet), truthOf(trainSet)),
+      maeOfMean: meanMae(trainSet),
+    },
+    heldOut: {
+      mae: meanAbsoluteError(predictNugget(testSet), truthOf(testSet)),
+      maeOfMean: meanMae(testSet),
+    },
     unit: "mm",
   };
   log(`regression trained in ${Date.now() - t1} ms: ${JSON.stringify(regMetrics)}`);
   const regName = "rsw-nugget-regression";
   const regGraph = denseNetNodes(regNet, "features", "nugget_diameter", "mlp");
-  const regressionDir = writeModel(options.outDir, regName, version, {
-    name: regName,
-    nodes: regGraph.nodes,
-    initializers: regGraph.initializers,
-    inputs: [{ name: "features", shape: ["batch", regNet.inputs] }],
-    outputs: [{ name: "nugget_diameter", shape: ["batch", 1] }],
-    producerVersion: version,
-  }, (bytes) => ({
-    name: regName,
+  const regressionDir = writeModel(
+    options.outDir,
+    regName,
     version,
-    kind: "regression",
-    file: "model.onnx",
-    sha256: sha256(bytes),
-    seed: options.seed,
-    description: "Nugget diameter (mm) of a resistance spot weld from its schedule, electrode state and summary values.",
-    input: { channel: "weldSpot", contract: CONTRACT },
-    onnx: { input: "features", output: "nugget_diameter" },
-    unit: "mm",
-    features: regFeatures,
-    metrics: regMetrics,
-    data,
-  }));
+    {
+      name: regName,
+      nodes: regGraph.nodes,
+      initializers: regGraph.initializers,
+      inputs: [{ name: "features", shape: ["batch", regNet.inputs] }],
+      outputs: [{ name: "nugget_diameter", shape: ["batch", 1] }],
+      producerVersion: version,
+    },
+    (bytes) => ({
+      name: regName,
+      version,
+      kind: "regression",
+      file: "model.onnx",
+      sha256: sha256(bytes),
+      seed: options.seed,
+      description:
+        "Nugget diameter (mm) of a resistance spot weld from its schedule, electrode state and summary values.",
+      input: { channel: "weldSpot", contract: CONTRACT },
+      onnx: { input: "features", output: "nugget_diameter" },
+      unit: "mm",
+      features: regFeatures,
+      metrics: regMetrics,
+      data,
+    }),
+  );
 
   // --- autoencoder ---
   const t2 = Date.now();
@@ -236,7 +253,10 @@ export function train(options: TrainOptions): TrainResult {
     const result: Record<string, unknown> = { ...detection(sc, spots.map(faulty), threshold) };
     const unlabelled = all.filter((s) => !faulty(s) && !isGood(s));
     const usc = score(unlabelled);
-    result.nokWithoutFault = { spots: unlabelled.length, flagged: Array.from(usc).filter((v) => v > threshold).length };
+    result.nokWithoutFault = {
+      spots: unlabelled.length,
+      flagged: Array.from(usc).filter((v) => v > threshold).length,
+    };
     const byFault: Record<string, number> = {};
     for (const fault of ["expulsion", "cold-weld", "shunting", "worn-tips"]) {
       const idx = spots.map((s, i) => (s.truth.fault === fault ? i : -1)).filter((i) => i >= 0);
@@ -256,48 +276,62 @@ export function train(options: TrainOptions): TrainResult {
   // The drift reference describes the plant as it runs (its own fault rates), not the enriched
   // training mix: a plant that looks like this is not drifting.
   const plantSet = Array.from({ length: SEEDS_PER_SPLIT }, (_, i) =>
-    generateSpots({ seed: `${options.seed}/reference/${i}`, spots: Math.ceil(options.heldOutSpots / SEEDS_PER_SPLIT), faults: PLANT_FAULTS }),
+    generateSpots({
+      seed: `${options.seed}/reference/${i}`,
+      spots: Math.ceil(options.heldOutSpots / SEEDS_PER_SPLIT),
+      faults: PLANT_FAULTS,
+    }),
   ).flat();
   const reference = driftReference(plantSet.filter(isGood), score);
   const aeName = "rsw-curve-autoencoder";
   const aeGraph = denseNetNodes(ae, "features", "reconstruction", "ae");
-  const autoencoderDir = writeModel(options.outDir, aeName, version, {
-    name: aeName,
-    nodes: [
-      ...aeGraph.nodes,
-      { op: "Sub", name: "error", inputs: ["features", "reconstruction"], outputs: ["error"] },
-      { op: "Mul", name: "squared", inputs: ["error", "error"], outputs: ["squared"] },
-      {
-        op: "ReduceMean",
-        name: "mse",
-        inputs: ["squared"],
-        outputs: ["score"],
-        attributes: [{ name: "axes", ints: [1] }, { name: "keepdims", int: 0 }],
-      },
-    ],
-    initializers: aeGraph.initializers,
-    inputs: [{ name: "features", shape: ["batch", width] }],
-    outputs: [
-      { name: "score", shape: ["batch"] },
-      { name: "reconstruction", shape: ["batch", width] },
-    ],
-    producerVersion: version,
-  }, (bytes) => ({
-    name: aeName,
+  const autoencoderDir = writeModel(
+    options.outDir,
+    aeName,
     version,
-    kind: "anomaly",
-    file: "model.onnx",
-    sha256: sha256(bytes),
-    seed: options.seed,
-    description: "Dense autoencoder on the four weld curves; score = mean squared reconstruction error of the scaled inputs.",
-    input: { channel: "weldSpot", contract: CONTRACT },
-    onnx: { input: "features", output: "score" },
-    threshold,
-    features: aeFeatures,
-    metrics: aeMetrics,
-    data,
-    reference,
-  }));
+    {
+      name: aeName,
+      nodes: [
+        ...aeGraph.nodes,
+        { op: "Sub", name: "error", inputs: ["features", "reconstruction"], outputs: ["error"] },
+        { op: "Mul", name: "squared", inputs: ["error", "error"], outputs: ["squared"] },
+        {
+          op: "ReduceMean",
+          name: "mse",
+          inputs: ["squared"],
+          outputs: ["score"],
+          attributes: [
+            { name: "axes", ints: [1] },
+            { name: "keepdims", int: 0 },
+          ],
+        },
+      ],
+      initializers: aeGraph.initializers,
+      inputs: [{ name: "features", shape: ["batch", width] }],
+      outputs: [
+        { name: "score", shape: ["batch"] },
+        { name: "reconstruction", shape: ["batch", width] },
+      ],
+      producerVersion: version,
+    },
+    (bytes) => ({
+      name: aeName,
+      version,
+      kind: "anomaly",
+      file: "model.onnx",
+      sha256: sha256(bytes),
+      seed: options.seed,
+      description:
+        "Dense autoencoder on the four weld curves; score = mean squared reconstruction error of the scaled inputs.",
+      input: { channel: "weldSpot", contract: CONTRACT },
+      onnx: { input: "features", output: "score" },
+      threshold,
+      features: aeFeatures,
+      metrics: aeMetrics,
+      data,
+      reference,
+    }),
+  );
   return {
     regression: { manifest: readJson(regressionDir), dir: regressionDir },
     autoencoder: { manifest: readJson(autoencoderDir), dir: autoencoderDir },
@@ -313,7 +347,10 @@ export const DRIFT_INPUTS = [
   "electrode.tipDiameter",
 ];
 
-function driftReference(good: LabelledSpot[], score: (spots: LabelledSpot[]) => Float64Array): DriftReference {
+function driftReference(
+  good: LabelledSpot[],
+  score: (spots: LabelledSpot[]) => Float64Array,
+): DriftReference {
   const byProgram: DriftReference["byProgram"] = {};
   const programs = [...new Set(good.map((s) => s.spot.program as number))].sort((a, b) => a - b);
   const extract = compileExtractor(DRIFT_INPUTS.map((path) => ({ path })));
@@ -348,7 +385,6 @@ function writeModel(
   writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(bytes), null, 2)}\n`);
   return dir;
 }
-
 
 function readJson(dir: string): ModelManifest {
   return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
