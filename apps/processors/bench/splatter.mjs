@@ -20,12 +20,12 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
-import { addUser, loadContracts } from "@uns/contracts";
+import { addUser } from "@uns/contracts";
 import { createUnsServer, loadConfig as loadServerConfig } from "@uns/server";
 import { encodeFrame, renderFrame, writeFrame } from "@uns/simulator";
 import mqtt from "mqtt";
 import { pino } from "pino";
+import sharp from "sharp";
 import { loadConfig } from "../dist/config.js";
 import { listVersions } from "../dist/lifecycle/model-slot.js";
 import { readModel } from "../dist/model/manifest.js";
@@ -53,13 +53,20 @@ async function timing() {
     cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
     cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
     cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-    for (const role of ["device", "processor"]) await addUser(join(dir, "topics"), role, "bench-password-1", [role]);
+    for (const role of ["device", "processor"])
+      await addUser(join(dir, "topics"), role, "bench-password-1", [role]);
     const server = await createUnsServer(
       loadServerConfig({
         env: {},
         overrides: {
-          "mqtt.host": "127.0.0.1", "mqtt.port": 0, "http.host": "127.0.0.1", "http.port": 0,
-          dataDir: join(dir, "data"), contractsDir: join(dir, "asyncapi"), topicsDir: join(dir, "topics"), "workers.size": 1,
+          "mqtt.host": "127.0.0.1",
+          "mqtt.port": 0,
+          "http.host": "127.0.0.1",
+          "http.port": 0,
+          dataDir: join(dir, "data"),
+          contractsDir: join(dir, "asyncapi"),
+          topicsDir: join(dir, "topics"),
+          "workers.size": 1,
         },
       }),
       { logger: pino({ level: "silent" }) },
@@ -71,23 +78,50 @@ async function timing() {
     const t0 = Date.now();
     const frames = [];
     for (const [i, camera] of cameras.entries())
-      frames.push(await writeFrame({ root: images, name: `body/${camera}`, seed: `bench-timing/${i}`, camera, station: "cell-090", bodyId: "BENCH-0001", sequence: i }));
-    console.log(`  ${((Date.now() - t0) / 1000 / frames.length).toFixed(2)} s per frame (render + encode), ${(frames.reduce((n, f) => n + f.event.image.size, 0) / frames.length / 1e6).toFixed(1)} MB per JPEG`);
+      frames.push(
+        await writeFrame({
+          root: images,
+          name: `body/${camera}`,
+          seed: `bench-timing/${i}`,
+          camera,
+          station: "cell-090",
+          bodyId: "BENCH-0001",
+          sequence: i,
+        }),
+      );
+    console.log(
+      `  ${((Date.now() - t0) / 1000 / frames.length).toFixed(2)} s per frame (render + encode), ${(frames.reduce((n, f) => n + f.event.image.size, 0) / frames.length / 1e6).toFixed(1)} MB per JPEG`,
+    );
     const runtime = await createProcessorsRuntime(
       loadConfig({
         env: {},
         overrides: {
-          "mqtt.url": url, "mqtt.username": "processor", "mqtt.password": "bench-password-1",
-          contractsDir: join(dir, "asyncapi"), modelsDir: join(ROOT, "models"), dataDir: join(dir, "processors"),
-          "checkGate.rulesFile": join(dir, "check-gate.rules.yaml"), "weldQuality.enabled": false,
-          "splatter.enabled": true, "splatter.imageRoot": images, "splatter.zonesFile": join(ROOT, "models", "splatter-zones.yaml"),
+          "mqtt.url": url,
+          "mqtt.username": "processor",
+          "mqtt.password": "bench-password-1",
+          contractsDir: join(dir, "asyncapi"),
+          modelsDir: join(ROOT, "models"),
+          dataDir: join(dir, "processors"),
+          "checkGate.rulesFile": join(dir, "check-gate.rules.yaml"),
+          "weldQuality.enabled": false,
+          "splatter.enabled": true,
+          "splatter.imageRoot": images,
+          "splatter.zonesFile": join(ROOT, "models", "splatter-zones.yaml"),
         },
       }),
       { logger: { info() {}, warn: console.warn, error: console.error } },
     );
     await runtime.start();
-    const device = await mqtt.connectAsync(url, { username: "device", password: "bench-password-1", protocolVersion: 4 });
-    const watcher = await mqtt.connectAsync(url, { username: "processor", password: "bench-password-1", protocolVersion: 4 });
+    const device = await mqtt.connectAsync(url, {
+      username: "device",
+      password: "bench-password-1",
+      protocolVersion: 4,
+    });
+    const watcher = await mqtt.connectAsync(url, {
+      username: "processor",
+      password: "bench-password-1",
+      protocolVersion: 4,
+    });
     const answers = new Map();
     watcher.on("message", (_t, p) => {
       const r = JSON.parse(p.toString());
@@ -96,9 +130,19 @@ async function timing() {
     await watcher.subscribeAsync("acme/+/+/+/+/results/splatter-detections", { qos: 1 });
     const perImage = [];
     for (let round = 0; round < 3; round++) {
-      const events = frames.map((f, i) => ({ ...f.event, eventId: `bench-r${round}-${i}`, bodyId: `BENCH-000${round + 1}` }));
+      const events = frames.map((f, i) => ({
+        ...f.event,
+        eventId: `bench-r${round}-${i}`,
+        bodyId: `BENCH-000${round + 1}`,
+      }));
       const start = performance.now();
-      await Promise.all(events.map((e) => device.publishAsync("acme/neckarsulm/body-shop/line-01/cell-090/image-event", JSON.stringify(e), { qos: 1 })));
+      await Promise.all(
+        events.map((e) =>
+          device.publishAsync("acme/neckarsulm/body-shop/line-01/cell-090/image-event", JSON.stringify(e), {
+            qos: 1,
+          }),
+        ),
+      );
       while (!events.every((e) => answers.has(e.eventId))) await new Promise((r) => setTimeout(r, 10));
       const done = Math.max(...events.map((e) => answers.get(e.eventId).at)) - start;
       const rs = events.map((e) => answers.get(e.eventId).r);
@@ -108,7 +152,9 @@ async function timing() {
         `round ${round}${round === 0 ? " (warm-up)" : ""}: ${events.length} images of one body answered in ${(done / 1000).toFixed(2)} s (target < 8 s); per image ${rs.map((r) => Math.round(r.inferenceTime)).join(", ")} ms; statuses ${[...new Set(rs.map((r) => r.status))].join(",")}`,
       );
     }
-    console.log(`per image (read + checksum + decode + find + classify, in the worker, server running): p50 ${Math.round(pct(perImage, 0.5))} ms, p95 ${Math.round(pct(perImage, 0.95))} ms over ${perImage.length} images (target p95 < 1000 ms)`);
+    console.log(
+      `per image (read + checksum + decode + find + classify, in the worker, server running): p50 ${Math.round(pct(perImage, 0.5))} ms, p95 ${Math.round(pct(perImage, 0.95))} ms over ${perImage.length} images (target p95 < 1000 ms)`,
+    );
     await device.endAsync();
     await watcher.endAsync();
     await runtime.stop();
@@ -120,12 +166,19 @@ async function timing() {
 
 async function accuracy(n) {
   const name = "splatter-patch-classifier";
-  const model = readModel(join(ROOT, "models", name, listVersions(join(ROOT, "models"), name)[0], "manifest.json"));
+  const model = readModel(
+    join(ROOT, "models", name, listVersions(join(ROOT, "models"), name)[0], "manifest.json"),
+  );
   const detector = await createDetector(model.manifest, model.bytes);
-  let truths = 0, found = 0, detections = 0, correct = 0;
+  let truths = 0,
+    found = 0,
+    detections = 0,
+    correct = 0;
   const hardFp = {};
   const hardCount = {};
-  let bodies = 0, bodiesRight = 0, imagesRight = 0;
+  let bodies = 0,
+    bodiesRight = 0,
+    imagesRight = 0;
   let bodyOk = true;
   const t0 = Date.now();
   const times = [];
@@ -136,7 +189,11 @@ async function accuracy(n) {
     const jpeg = await encodeFrame(frame, "jpeg");
     const t = performance.now();
     const { data, info } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
-    const { detections: ds } = await detector.detect(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
+    const { detections: ds } = await detector.detect(
+      new Uint8Array(data.buffer, data.byteOffset, data.length),
+      info.width,
+      info.height,
+    );
     times.push(performance.now() - t);
     const ts = frame.truth.splatter;
     truths += ts.length;
@@ -151,7 +208,11 @@ async function accuracy(n) {
       }
     }
     for (const h of frame.truth.hardNegatives) hardCount[h.kind] = (hardCount[h.kind] ?? 0) + 1;
-    const grind = (boxes) => cam.zones.filter((z) => z.mustBeClean).map((z) => boxes.some((b) => zoneOf(cam, b)?.id === z.id)).join();
+    const grind = (boxes) =>
+      cam.zones
+        .filter((z) => z.mustBeClean)
+        .map((z) => boxes.some((b) => zoneOf(cam, b)?.id === z.id))
+        .join();
     const right = grind(ts) === grind(ds);
     if (right) imagesRight++;
     bodyOk &&= right;
@@ -164,9 +225,19 @@ async function accuracy(n) {
   }
   const recall = found / Math.max(1, truths);
   const precision = correct / Math.max(1, detections);
-  console.log(`held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/0..${n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering)`);
-  console.log(`splatter: ${truths} true boxes, ${detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`);
-  console.log(`zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}`);
-  console.log(`false positives by what they hit: ${JSON.stringify(hardFp)}; hard negatives present: ${JSON.stringify(hardCount)}`);
-  console.log(`decode + detect in this thread (no server): p50 ${Math.round(pct(times, 0.5))} ms, p95 ${Math.round(pct(times, 0.95))} ms`);
+  console.log(
+    `held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/0..${n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering)`,
+  );
+  console.log(
+    `splatter: ${truths} true boxes, ${detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`,
+  );
+  console.log(
+    `zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}`,
+  );
+  console.log(
+    `false positives by what they hit: ${JSON.stringify(hardFp)}; hard negatives present: ${JSON.stringify(hardCount)}`,
+  );
+  console.log(
+    `decode + detect in this thread (no server): p50 ${Math.round(pct(times, 0.5))} ms, p95 ${Math.round(pct(times, 0.95))} ms`,
+  );
 }

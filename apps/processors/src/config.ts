@@ -147,7 +147,11 @@ export const settings = {
     default: false,
     doc: "Run the weld splatter processor (needs the image store at `splatter.imageRoot`).",
   },
-  "splatter.model": { kind: "string", default: "splatter-patch-classifier", doc: "Model name of the splatter patch classifier." },
+  "splatter.model": {
+    kind: "string",
+    default: "splatter-patch-classifier",
+    doc: "Model name of the splatter patch classifier.",
+  },
   "splatter.imageRoot": {
     kind: "path",
     default: "./data/images",
@@ -171,7 +175,13 @@ export const settings = {
     max: 10000,
     doc: "Images waiting to be scored; beyond this the oldest are answered `late` (unscored), never dropped.",
   },
-  "splatter.workers": { kind: "integer", default: 1, min: 1, max: 16, doc: "Splatter worker threads (one image each at a time)." },
+  "splatter.workers": {
+    kind: "integer",
+    default: 1,
+    min: 1,
+    max: 16,
+    doc: "Splatter worker threads (one image each at a time).",
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof settings;

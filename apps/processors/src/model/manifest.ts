@@ -25,7 +25,14 @@ export interface ModelManifest {
   onnx: { input: string; output: string };
   features: FeatureSpec[];
   /** A `patch-classifier` (splatter) reads image patches, not payload fields: their layout. */
-  patch?: { cell: number; size: number; grid: number; shapeFeatures: number; features: number; candidateThreshold: number };
+  patch?: {
+    cell: number;
+    size: number;
+    grid: number;
+    shapeFeatures: number;
+    features: number;
+    candidateThreshold: number;
+  };
   /** Unit of a regression output. */
   unit?: string;
   /** Anomaly threshold, calibrated on held-out good spots. */
@@ -63,19 +70,26 @@ export function checkManifest(m: unknown): string[] {
   str("file");
   str("sha256", /^[0-9a-f]{64}$/, "64 hex digits");
   if (o.kind !== "regression" && o.kind !== "anomaly" && o.kind !== "patch-classifier")
-    problems.push(`"kind" must be "regression", "anomaly" or "patch-classifier", got ${JSON.stringify(o.kind)}`);
+    problems.push(
+      `"kind" must be "regression", "anomaly" or "patch-classifier", got ${JSON.stringify(o.kind)}`,
+    );
   const input = o.input as ModelManifest["input"] | undefined;
   if (!input || typeof input.channel !== "string" || typeof input.contract?.version !== "string")
     problems.push(`"input" must be { channel, contract: { title, version } }`);
   const onnx = o.onnx as ModelManifest["onnx"] | undefined;
   if (!onnx || typeof onnx.input !== "string" || typeof onnx.output !== "string")
     problems.push(`"onnx" must be { input, output } naming the graph's input and output`);
-  if ((o.kind === "anomaly" || o.kind === "patch-classifier") && (typeof o.threshold !== "number" || !(o.threshold >= 0)))
+  if (
+    (o.kind === "anomaly" || o.kind === "patch-classifier") &&
+    (typeof o.threshold !== "number" || !(o.threshold >= 0))
+  )
     problems.push(`an anomaly model needs a "threshold" >= 0`);
   if (o.kind === "patch-classifier") {
     const patch = o.patch as ModelManifest["patch"];
     if (!patch || !Number.isInteger(patch.features) || !Number.isInteger(patch.size))
-      problems.push(`a patch classifier needs "patch" { cell, size, grid, shapeFeatures, features, candidateThreshold }`);
+      problems.push(
+        `a patch classifier needs "patch" { cell, size, grid, shapeFeatures, features, candidateThreshold }`,
+      );
   } else if (!Array.isArray(o.features) || o.features.length === 0) {
     problems.push(`"features" must be a non-empty list`);
   } else {

@@ -3,7 +3,13 @@ import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
 import { createSplatterGate, type GateDecision } from "../splatter/gate.js";
-import { type CheckGateRules, type Decision, decide, type QualityResult, readRules } from "./check-gate-rules.js";
+import {
+  type CheckGateRules,
+  type Decision,
+  decide,
+  type QualityResult,
+  readRules,
+} from "./check-gate-rules.js";
 import { channelTopics } from "./topics.js";
 import type { Logger } from "./weld-quality.js";
 
@@ -95,7 +101,10 @@ export function createCheckGateProcessor(deps: {
 
   function onMessage(topic: string, payload: Buffer): void {
     const splatterParams = splatterInput.parameters(topic);
-    if (splatterParams) return splatter.onResult(splatterParams, payload);
+    if (splatterParams) {
+      splatter.onResult(splatterParams, payload);
+      return;
+    }
     const params = input.parameters(topic);
     if (!params) return;
     counts.received++;

@@ -41,7 +41,12 @@ export interface CandidateSet {
   features: Float32Array;
 }
 
-export function findCandidates(p: Uint8Array, w: number, h: number, options: CandidateOptions = {}): CandidateSet {
+export function findCandidates(
+  p: Uint8Array,
+  w: number,
+  h: number,
+  options: CandidateOptions = {},
+): CandidateSet {
   const threshold = options.threshold ?? 26;
   const maxCells = options.maxCells ?? 14;
   const maxCandidates = options.maxCandidates ?? 2000;
@@ -72,7 +77,8 @@ export function findCandidates(p: Uint8Array, w: number, h: number, options: Can
     for (let cx = 0; cx < cw; cx++) {
       const x0 = Math.max(0, cx - R);
       const x1 = Math.min(cw, cx + R + 1);
-      const s = integral[y1 * iw + x1]! - integral[y0 * iw + x1]! - integral[y1 * iw + x0]! + integral[y0 * iw + x0]!;
+      const s =
+        integral[y1 * iw + x1]! - integral[y0 * iw + x1]! - integral[y1 * iw + x0]! + integral[y0 * iw + x0]!;
       const k = cy * cw + cx;
       const m = s / ((y1 - y0) * (x1 - x0));
       bg[k] = m;
@@ -121,7 +127,12 @@ export function findCandidates(p: Uint8Array, w: number, h: number, options: Can
     }
     if (maxX - minX + 1 > maxCells || maxY - minY + 1 > maxCells) continue;
     found.push({
-      box: { x: minX * CELL, y: minY * CELL, width: (maxX - minX + 1) * CELL, height: (maxY - minY + 1) * CELL },
+      box: {
+        x: minX * CELL,
+        y: minY * CELL,
+        width: (maxX - minX + 1) * CELL,
+        height: (maxY - minY + 1) * CELL,
+      },
       contrast,
       bg: bgSum / cells,
     });
@@ -129,7 +140,9 @@ export function findCandidates(p: Uint8Array, w: number, h: number, options: Can
   found.sort((a, b) => b.contrast - a.contrast);
   const kept = found.slice(0, maxCandidates);
   const features = new Float32Array(kept.length * FEATURES);
-  const candidates = kept.map((f, i) => describe(p, w, h, f.box, f.bg, threshold, features.subarray(i * FEATURES, (i + 1) * FEATURES)));
+  const candidates = kept.map((f, i) =>
+    describe(p, w, h, f.box, f.bg, threshold, features.subarray(i * FEATURES, (i + 1) * FEATURES)),
+  );
   return { candidates, features };
 }
 
@@ -137,7 +150,15 @@ export function findCandidates(p: Uint8Array, w: number, h: number, options: Can
  * Min, max and sum of every 4 x 4 cell. The fast path reads four pixels per 32-bit word and
  * writes each cell once (this pass touches all 20 M pixels, so it dominates the time).
  */
-function cellStats(p: Uint8Array, w: number, h: number, cw: number, cmin: Uint8Array, cmax: Uint8Array, csum: Uint32Array): void {
+function cellStats(
+  p: Uint8Array,
+  w: number,
+  h: number,
+  cw: number,
+  cmin: Uint8Array,
+  cmax: Uint8Array,
+  csum: Uint32Array,
+): void {
   if (w % CELL === 0 && h % CELL === 0 && p.byteOffset % 4 === 0) {
     const q = new Uint32Array(p.buffer, p.byteOffset, p.length >> 2);
     const qw = w >> 2;
@@ -191,7 +212,15 @@ function cellStats(p: Uint8Array, w: number, h: number, cw: number, cmin: Uint8A
  * means relative to the background, then box width and height, dark and bright contrast, the
  * share of the box that departs, and the number of departing pixels.
  */
-function describe(p: Uint8Array, w: number, h: number, box: Candidate, bg: number, threshold: number, out: Float32Array): Candidate {
+function describe(
+  p: Uint8Array,
+  w: number,
+  h: number,
+  box: Candidate,
+  bg: number,
+  threshold: number,
+  out: Float32Array,
+): Candidate {
   const x0 = Math.max(0, box.x - 4);
   const y0 = Math.max(0, box.y - 4);
   const x1 = Math.min(w, box.x + box.width + 4);
@@ -255,6 +284,7 @@ export function iou(a: Candidate, b: Candidate): number {
 export function matches(detection: Candidate, truth: Candidate): boolean {
   const cx = detection.x + detection.width / 2;
   const cy = detection.y + detection.height / 2;
-  const inside = cx >= truth.x && cx <= truth.x + truth.width && cy >= truth.y && cy <= truth.y + truth.height;
+  const inside =
+    cx >= truth.x && cx <= truth.x + truth.width && cy >= truth.y && cy <= truth.y + truth.height;
   return inside || iou(detection, truth) >= 0.3;
 }

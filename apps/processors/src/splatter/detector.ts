@@ -14,7 +14,11 @@ export interface Detection extends Candidate {
 
 export interface Detector {
   readonly manifest: ModelManifest;
-  detect(pixels: Uint8Array, width: number, height: number): Promise<{ detections: Detection[]; candidates: number; findMs: number; modelMs: number }>;
+  detect(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+  ): Promise<{ detections: Detection[]; candidates: number; findMs: number; modelMs: number }>;
 }
 
 export async function createDetector(manifest: ModelManifest, bytes: Uint8Array): Promise<Detector> {
@@ -22,7 +26,11 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
     throw new Error(
       `model ${manifest.name} ${manifest.version} is a ${manifest.kind} with ${manifest.patch?.features ?? "no"} patch features; this detector needs a patch-classifier of ${FEATURES}`,
     );
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  });
   const threshold = manifest.threshold ?? 0.5;
   const candidateThreshold = manifest.patch.candidateThreshold;
   return {
@@ -35,14 +43,18 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
       const n = set.candidates.length;
       let scores: Float32Array = new Float32Array(0);
       if (n > 0) {
-        const out = await session.run({ [manifest.onnx.input]: new ort.Tensor("float32", set.features, [n, FEATURES]) }, [manifest.onnx.output]);
+        const out = await session.run(
+          { [manifest.onnx.input]: new ort.Tensor("float32", set.features, [n, FEATURES]) },
+          [manifest.onnx.output],
+        );
         scores = out[manifest.onnx.output]!.data as Float32Array;
       }
       const modelMs = performance.now() - t1;
       const kept: Detection[] = [];
       set.candidates.forEach((c, i) => {
         const score = Math.min(1, Math.max(0, scores[i]!));
-        if (score >= threshold) kept.push({ label: "splatter", score: Math.round(score * 1000) / 1000, ...c });
+        if (score >= threshold)
+          kept.push({ label: "splatter", score: Math.round(score * 1000) / 1000, ...c });
       });
       kept.sort((a, b) => b.score - a.score);
       const detections: Detection[] = [];

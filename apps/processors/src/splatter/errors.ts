@@ -7,7 +7,8 @@ import type { ErrorCodeInfo } from "@uns/contracts";
  */
 export const splatterErrorCodes: Record<string, ErrorCodeInfo> = {
   UNS_ERR_IMAGE_EVENT: {
-    message: "An imageEvent payload is not JSON or does not satisfy the imageEvent contract; it cannot be scored or answered.",
+    message:
+      "An imageEvent payload is not JSON or does not satisfy the imageEvent contract; it cannot be scored or answered.",
     fix: "Publish image events as in asyncapi/image-event.yaml (eventId, camera, bodyId, image.uri, width, height, size, checksum ...).",
   },
   UNS_ERR_IMAGE_PATH: {
@@ -31,7 +32,8 @@ export const splatterErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Store complete JPEG or PNG files; a truncated upload must be stored again.",
   },
   UNS_ERR_IMAGE_SIZE: {
-    message: "The decoded image does not have the size the event declares or the size of the camera in the zone map.",
+    message:
+      "The decoded image does not have the size the event declares or the size of the camera in the zone map.",
     fix: "Send the camera's full frame (its width x height in the zone map file) and declare its real size in the event.",
   },
   UNS_ERR_IMAGE_CAMERA: {
@@ -39,11 +41,13 @@ export const splatterErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Add the camera with its frame size and zones to the zone map file (`splatter.zonesFile`).",
   },
   UNS_ERR_SPLATTER_LATE: {
-    message: "The image waited in a queue longer than `splatter.maxQueue` images; it is reported late, unscored, so the station is never left waiting.",
+    message:
+      "The image waited in a queue longer than `splatter.maxQueue` images; it is reported late, unscored, so the station is never left waiting.",
     fix: "Give the processor more cores, or fewer cameras per processor; the newest images are scored first once the queue is over its limit.",
   },
   UNS_ERR_ZONES_INVALID: {
-    message: "The zone map file is not valid; the processor keeps the zone map it had (or does not start without one).",
+    message:
+      "The zone map file is not valid; the processor keeps the zone map it had (or does not start without one).",
     fix: "Fix each listed problem in the zone map file (format in apps/processors/README.md).",
   },
 };

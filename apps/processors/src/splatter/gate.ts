@@ -29,12 +29,22 @@ export interface GateDecision {
   bodyId: string;
   decision: "continue" | "correct" | "scrap";
   reason: string;
-  evidence: { kind: "splatter-detection" | "image-event"; ref: string; value?: number; description: string }[];
+  evidence: {
+    kind: "splatter-detection" | "image-event";
+    ref: string;
+    value?: number;
+    description: string;
+  }[];
   decidedBy: { name: string; version: string };
   time: string;
 }
 
-export function decideSplatter(map: ZoneMap, bodyId: string, results: readonly SplatterResult[], now: Date): GateDecision {
+export function decideSplatter(
+  map: ZoneMap,
+  bodyId: string,
+  results: readonly SplatterResult[],
+  now: Date,
+): GateDecision {
   const evidence: GateDecision["evidence"] = [];
   const grind = new Map<string, number>();
   const unscored: string[] = [];
@@ -42,14 +52,23 @@ export function decideSplatter(map: ZoneMap, bodyId: string, results: readonly S
   for (const r of results) {
     if (r.status === "failed" || r.status === "late") {
       unscored.push(`${r.camera} (${r.error?.code ?? r.status})`);
-      evidence.push({ kind: "image-event", ref: r.eventId, description: `${r.camera}: not scored: ${r.error?.code ?? r.status} ${r.error?.message ?? ""}`.slice(0, 500) });
+      evidence.push({
+        kind: "image-event",
+        ref: r.eventId,
+        description: `${r.camera}: not scored: ${r.error?.code ?? r.status} ${r.error?.message ?? ""}`.slice(
+          0,
+          500,
+        ),
+      });
       continue;
     }
     const camera = map.cameras[r.camera];
     for (const d of r.detections) {
       const cx = d.x + d.width / 2;
       const cy = d.y + d.height / 2;
-      const zone = camera?.zones.find((z) => cx >= z.x && cx < z.x + z.width && cy >= z.y && cy < z.y + z.height);
+      const zone = camera?.zones.find(
+        (z) => cx >= z.x && cx < z.x + z.width && cy >= z.y && cy < z.y + z.height,
+      );
       if (!zone?.mustBeClean) {
         elsewhere++;
         continue;
@@ -60,7 +79,11 @@ export function decideSplatter(map: ZoneMap, bodyId: string, results: readonly S
         kind: "splatter-detection",
         ref: r.eventId,
         value: d.score,
-        description: `zone ${zone.id} (${zone.name}) on ${r.camera}: box at x=${d.x} y=${d.y} (${d.width} x ${d.height} px), score ${d.score} by ${r.model.name} ${r.model.version}`.slice(0, 500),
+        description:
+          `zone ${zone.id} (${zone.name}) on ${r.camera}: box at x=${d.x} y=${d.y} (${d.width} x ${d.height} px), score ${d.score} by ${r.model.name} ${r.model.version}`.slice(
+            0,
+            500,
+          ),
       });
     }
   }
@@ -108,7 +131,10 @@ export function createSplatterGate(deps: {
     mapError = (err as Error).message;
     deps.logger.error(`check-gate: UNS_ERR_ZONES_INVALID ${mapError}; splatter results will not be decided`);
   }
-  const open = new Map<string, { params: Record<string, string>; bodyId: string; results: SplatterResult[]; timer: NodeJS.Timeout }>();
+  const open = new Map<
+    string,
+    { params: Record<string, string>; bodyId: string; results: SplatterResult[]; timer: NodeJS.Timeout }
+  >();
   const counts = { received: 0, invalid: 0, undecided: 0, decisions: 0 };
 
   function close(key: string): void {
@@ -155,6 +181,11 @@ export function createSplatterGate(deps: {
     closeAll() {
       for (const key of [...open.keys()]) close(key);
     },
-    status: () => ({ ...counts, openBodies: open.size, zones: map ? `${map.name} ${map.version}` : null, mapError }),
+    status: () => ({
+      ...counts,
+      openBodies: open.size,
+      zones: map ? `${map.name} ${map.version}` : null,
+      mapError,
+    }),
   };
 }

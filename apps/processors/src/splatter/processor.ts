@@ -71,13 +71,26 @@ export function createSplatterProcessor(deps: {
   const zones: ZoneMap = readZoneMap(config["splatter.zonesFile"]);
   let model: LoadedModel | null = null;
   let link: MqttLink | null = null;
-  const workers: { worker: Worker; busy: boolean; pending: Map<number, (r: SplatterWorkerResponse) => void> }[] = [];
+  const workers: {
+    worker: Worker;
+    busy: boolean;
+    pending: Map<number, (r: SplatterWorkerResponse) => void>;
+  }[] = [];
   let nextId = 1;
-  let queue: Queued[] = [];
+  const queue: Queued[] = [];
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
   const publishing = new Set<Promise<unknown>>();
-  const counts = { received: 0, invalidEvents: 0, scored: 0, failed: 0, late: 0, published: 0, refused: 0, detections: 0 };
+  const counts = {
+    received: 0,
+    invalidEvents: 0,
+    scored: 0,
+    failed: 0,
+    late: 0,
+    published: 0,
+    refused: 0,
+    detections: 0,
+  };
   const times: number[] = [];
   let lastError: string | null = null;
 
@@ -156,7 +169,10 @@ export function createSplatterProcessor(deps: {
       return answer(q, {
         status: "failed",
         queuedMs,
-        error: { code: "UNS_ERR_IMAGE_CAMERA", message: `camera ${q.event.camera} is not in the zone map ${config["splatter.zonesFile"]} (cameras: ${Object.keys(zones.cameras).join(", ")})` },
+        error: {
+          code: "UNS_ERR_IMAGE_CAMERA",
+          message: `camera ${q.event.camera} is not in the zone map ${config["splatter.zonesFile"]} (cameras: ${Object.keys(zones.cameras).join(", ")})`,
+        },
       });
     }
     const r = await call(w, {
@@ -169,14 +185,23 @@ export function createSplatterProcessor(deps: {
     const ms = performance.now() - started;
     if (!r.ok || !("detections" in r)) {
       counts.failed++;
-      const error = r.ok ? { code: "UNS_ERR_MODEL_RUN", message: "no detections returned" } : { code: r.code, message: r.message.slice(0, 1000) };
+      const error = r.ok
+        ? { code: "UNS_ERR_MODEL_RUN", message: "no detections returned" }
+        : { code: r.code, message: r.message.slice(0, 1000) };
       return answer(q, { status: "failed", queuedMs, inferenceTime: round(ms), error });
     }
     counts.scored++;
     counts.detections += r.detections.length;
     times.push(ms);
     if (times.length > 500) times.shift();
-    const detections = r.detections.map((d) => ({ label: d.label, score: d.score, x: d.x, y: d.y, width: d.width, height: d.height }));
+    const detections = r.detections.map((d) => ({
+      label: d.label,
+      score: d.score,
+      x: d.x,
+      y: d.y,
+      width: d.width,
+      height: d.height,
+    }));
     return answer(q, {
       status: "scored",
       queuedMs,
@@ -206,7 +231,9 @@ export function createSplatterProcessor(deps: {
     const checked = deps.validator().validateValue("splatterDetections", result);
     if (checked.outcome !== "valid") {
       counts.refused++;
-      logger.error(`${id}: result for ${e.eventId} refused by the splatterDetections contract: ${JSON.stringify(checked.errors?.[0])}`);
+      logger.error(
+        `${id}: result for ${e.eventId} refused by the splatterDetections contract: ${JSON.stringify(checked.errors?.[0])}`,
+      );
       return;
     }
     if (!link) return;
@@ -231,7 +258,10 @@ export function createSplatterProcessor(deps: {
         logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);
       }
     }
-    throw processorError("UNS_ERR_MODEL_MANIFEST", `${id}: no loadable version of model ${name} under ${config.modelsDir} (run \`pnpm train:splatter\`)`);
+    throw processorError(
+      "UNS_ERR_MODEL_MANIFEST",
+      `${id}: no loadable version of model ${name} under ${config.modelsDir} (run \`pnpm train:splatter\`)`,
+    );
   }
 
   return {
@@ -249,14 +279,22 @@ export function createSplatterProcessor(deps: {
         });
         worker.on("error", (err) => {
           logger.error(`${id}: worker failed: ${err.message}`);
-          for (const done of w.pending.values()) done({ id: 0, ok: false, code: "UNS_ERR_MODEL_RUN", message: `worker failed: ${err.message}` });
+          for (const done of w.pending.values())
+            done({ id: 0, ok: false, code: "UNS_ERR_MODEL_RUN", message: `worker failed: ${err.message}` });
           w.pending.clear();
         });
-        const loaded = await call(w, { type: "load", id: nextId++, manifest: model.manifest, bytes: model.bytes });
+        const loaded = await call(w, {
+          type: "load",
+          id: nextId++,
+          manifest: model.manifest,
+          bytes: model.bytes,
+        });
         if (!loaded.ok) throw processorError("UNS_ERR_MODEL_LOAD", `${model.onnxPath}: ${loaded.message}`);
         workers.push(w);
       }
-      logger.info(`${id}: ${model.manifest.name} ${model.manifest.version} in ${workers.length} worker(s), zones ${zones.name} ${zones.version}`);
+      logger.info(
+        `${id}: ${model.manifest.name} ${model.manifest.version} in ${workers.length} worker(s), zones ${zones.name} ${zones.version}`,
+      );
       link = await connectLink({
         url: config["mqtt.url"],
         clientId: `${config["mqtt.clientPrefix"]}-${id}`,
@@ -284,7 +322,8 @@ export function createSplatterProcessor(deps: {
     },
     status() {
       const sorted = [...times].sort((a, b) => a - b);
-      const pick = (q: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : 0);
+      const pick = (q: number) =>
+        sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : 0;
       return {
         id,
         up: link !== null,

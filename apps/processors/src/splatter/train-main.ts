@@ -27,4 +27,6 @@ const { dir, manifest } = await trainSplatter({
   epochs: Number(values.epochs),
   log: (line) => console.log(`train:splatter: ${line}`),
 });
-console.log(`train:splatter: wrote ${dir} (sha256 ${manifest.sha256.slice(0, 16)}...) in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+console.log(
+  `train:splatter: wrote ${dir} (sha256 ${manifest.sha256.slice(0, 16)}...) in ${((Date.now() - start) / 1000).toFixed(1)} s`,
+);

@@ -4,7 +4,14 @@ import { encodeFrame, renderFrame } from "@uns/simulator";
 import sharp from "sharp";
 import { type ModelManifest, sha256 } from "../model/manifest.js";
 import { encodeOnnxModel } from "../onnx/onnx-writer.js";
-import { createDenseNet, createPrng, type DenseNet, denseNetNodes, seedFrom, trainDenseNet } from "../train/dense-net.js";
+import {
+  createDenseNet,
+  createPrng,
+  type DenseNet,
+  denseNetNodes,
+  seedFrom,
+  trainDenseNet,
+} from "../train/dense-net.js";
 import { CELL, FEATURES, findCandidates, GRID, matches, PATCH, SHAPE_FEATURES } from "./candidates.js";
 
 /**
@@ -57,7 +64,9 @@ async function makeSplit(seed: string, tiles: number): Promise<Split> {
     });
   }
   const x = new Float64Array(xs.length * FEATURES);
-  xs.forEach((row, i) => x.set(row, i * FEATURES));
+  xs.forEach((row, i) => {
+    x.set(row, i * FEATURES);
+  });
   return { x, y: Float64Array.from(ys), rows: ys.length, truths, found };
 }
 
@@ -78,7 +87,9 @@ function confusion(s: Float64Array, y: Float64Array, threshold: number) {
   return { tp, fp, fn, precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn) };
 }
 
-export async function trainSplatter(options: SplatterTrainOptions): Promise<{ manifest: ModelManifest; dir: string }> {
+export async function trainSplatter(
+  options: SplatterTrainOptions,
+): Promise<{ manifest: ModelManifest; dir: string }> {
   const log = options.log ?? (() => {});
   const version = options.version ?? "1.0.0";
   const tiles = options.tiles ?? 160;
@@ -91,7 +102,14 @@ export async function trainSplatter(options: SplatterTrainOptions): Promise<{ ma
     `candidates: train ${train.rows} (${positives} splatter), calibration ${calibration.rows}, test ${test.rows}; finder recall on test ${test.found}/${test.truths} (${Date.now() - t0} ms)`,
   );
   const random = createPrng(seedFrom(`${options.seed}/splatter/net`));
-  const net = createDenseNet(FEATURES, [{ units: 24, activation: "relu" }, { units: 1, activation: "linear" }], random);
+  const net = createDenseNet(
+    FEATURES,
+    [
+      { units: 24, activation: "relu" },
+      { units: 1, activation: "linear" },
+    ],
+    random,
+  );
   const t1 = Date.now();
   // Splatter is the rare class: each positive row is seen three times per epoch.
   const balanced = oversample(train, 3);
@@ -148,10 +166,21 @@ export async function trainSplatter(options: SplatterTrainOptions): Promise<{ ma
     input: { channel: "imageEvent", contract: { title: "Image event", version: "1.0.0" } },
     onnx: { input: "patches", output: "score" },
     features: [],
-    patch: { cell: CELL, size: PATCH, grid: GRID, shapeFeatures: SHAPE_FEATURES, features: FEATURES, candidateThreshold: CANDIDATE_THRESHOLD },
+    patch: {
+      cell: CELL,
+      size: PATCH,
+      grid: GRID,
+      shapeFeatures: SHAPE_FEATURES,
+      features: FEATURES,
+      candidateThreshold: CANDIDATE_THRESHOLD,
+    },
     threshold,
     metrics,
-    data: { tiles: { train: tiles, calibration: Math.ceil(tiles / 4), test: Math.ceil(tiles / 4) }, tile: TILE, clutter: 8 },
+    data: {
+      tiles: { train: tiles, calibration: Math.ceil(tiles / 4), test: Math.ceil(tiles / 4) },
+      tile: TILE,
+      clutter: 8,
+    },
   };
   const dir = join(options.outDir, SPLATTER_MODEL, version);
   mkdirSync(dir, { recursive: true });
@@ -164,7 +193,9 @@ function oversample(split: Split, times: number): Split {
   const rows: number[] = [];
   for (let i = 0; i < split.rows; i++) for (let k = 0; k < (split.y[i] === 1 ? times : 1); k++) rows.push(i);
   const x = new Float64Array(rows.length * FEATURES);
-  rows.forEach((r, i) => x.set(split.x.subarray(r * FEATURES, (r + 1) * FEATURES), i * FEATURES));
+  rows.forEach((r, i) => {
+    x.set(split.x.subarray(r * FEATURES, (r + 1) * FEATURES), i * FEATURES);
+  });
   return { ...split, x, y: Float64Array.from(rows, (r) => split.y[r]!), rows: rows.length };
 }
 

@@ -13,7 +13,9 @@ let detector: Detector | null = null;
 const reply = (msg: SplatterWorkerResponse) => port.postMessage(msg);
 
 port.on("message", (msg: SplatterWorkerRequest) => {
-  handle(msg).catch((err: Error) => reply({ id: msg.id, ok: false, code: "UNS_ERR_MODEL_RUN", message: err.message }));
+  handle(msg).catch((err: Error) =>
+    reply({ id: msg.id, ok: false, code: "UNS_ERR_MODEL_RUN", message: err.message }),
+  );
 });
 
 async function handle(msg: SplatterWorkerRequest): Promise<void> {
@@ -26,7 +28,8 @@ async function handle(msg: SplatterWorkerRequest): Promise<void> {
     }
     return;
   }
-  if (!detector) return reply({ id: msg.id, ok: false, code: "UNS_ERR_MODEL_LOAD", message: "no splatter model loaded" });
+  if (!detector)
+    return reply({ id: msg.id, ok: false, code: "UNS_ERR_MODEL_LOAD", message: "no splatter model loaded" });
   const image = await loadImage(msg.image, { root: msg.root, maxBytes: msg.maxBytes });
   if (!image.ok) return reply({ id: msg.id, ok: false, code: image.code, message: image.message });
   const found = await detector.detect(image.pixels, image.width, image.height);

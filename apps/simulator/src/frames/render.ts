@@ -99,7 +99,17 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     const y0 = s.uniform(0, height);
     const angle = s.uniform(0, Math.PI);
     const len = s.uniform(0.2, 0.8) * width;
-    sealant(img, width, height, x0, y0, x0 + Math.cos(angle) * len, y0 + Math.sin(angle) * len, px(s.uniform(3, 6)), s);
+    sealant(
+      img,
+      width,
+      height,
+      x0,
+      y0,
+      x0 + Math.cos(angle) * len,
+      y0 + Math.sin(angle) * len,
+      px(s.uniform(3, 6)),
+      s,
+    );
   }
   for (let i = 0, n = s.int(count(20), count(50)); i < n; i++) {
     const d = px(s.uniform(5, 7));
@@ -117,8 +127,21 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     const cy = h.uniform(20, height - 20);
     const dx = (Math.cos(angle) * len) / 2;
     const dy = (Math.sin(angle) * len) / 2;
-    line(img, width, height, cx - dx, cy - dy, cx + dx, cy + dy, Math.max(0.6, px(h.uniform(0.06, 0.15))), h.uniform(-45, 45));
-    truth.hardNegatives.push({ kind: "scratch", ...boxOf(cx, cy, Math.abs(dx) + 1, Math.abs(dy) + 1, width, height) });
+    line(
+      img,
+      width,
+      height,
+      cx - dx,
+      cy - dy,
+      cx + dx,
+      cy + dy,
+      Math.max(0.6, px(h.uniform(0.06, 0.15))),
+      h.uniform(-45, 45),
+    );
+    truth.hardNegatives.push({
+      kind: "scratch",
+      ...boxOf(cx, cy, Math.abs(dx) + 1, Math.abs(dy) + 1, width, height),
+    });
   }
   for (let i = 0, n = h.int(count(2), count(8)); i < n; i++) {
     const r = px(h.uniform(1, 2));
@@ -207,7 +230,17 @@ function boxOf(cx: number, cy: number, rx: number, ry: number, w: number, h: num
 }
 
 /** Adds `amp` inside an ellipse, with an anti-aliased edge `soft` px wide. */
-function disc(img: Float32Array, w: number, h: number, cx: number, cy: number, rx: number, ry: number, amp: number, soft: number): void {
+function disc(
+  img: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  amp: number,
+  soft: number,
+): void {
   const x0 = Math.max(0, Math.floor(cx - rx - soft - 1));
   const x1 = Math.min(w - 1, Math.ceil(cx + rx + soft + 1));
   const y0 = Math.max(0, Math.floor(cy - ry - soft - 1));
@@ -221,7 +254,16 @@ function disc(img: Float32Array, w: number, h: number, cx: number, cy: number, r
     }
 }
 
-function ring(img: Float32Array, w: number, h: number, cx: number, cy: number, r: number, t: number, amp: number): void {
+function ring(
+  img: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+  t: number,
+  amp: number,
+): void {
   const e = Math.ceil(r + t + 2);
   for (let y = Math.max(0, Math.floor(cy - e)); y <= Math.min(h - 1, cy + e); y++)
     for (let x = Math.max(0, Math.floor(cx - e)); x <= Math.min(w - 1, cx + e); x++) {
@@ -231,13 +273,27 @@ function ring(img: Float32Array, w: number, h: number, cx: number, cy: number, r
     }
 }
 
-function line(img: Float32Array, w: number, h: number, x0: number, y0: number, x1: number, y1: number, t: number, amp: number): void {
+function line(
+  img: Float32Array,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  t: number,
+  amp: number,
+): void {
   const len = Math.hypot(x1 - x0, y1 - y0) || 1;
   const ux = (x1 - x0) / len;
   const uy = (y1 - y0) / len;
   const e = t + 2;
   for (let y = Math.max(0, Math.floor(Math.min(y0, y1) - e)); y <= Math.min(h - 1, Math.max(y0, y1) + e); y++)
-    for (let x = Math.max(0, Math.floor(Math.min(x0, x1) - e)); x <= Math.min(w - 1, Math.max(x0, x1) + e); x++) {
+    for (
+      let x = Math.max(0, Math.floor(Math.min(x0, x1) - e));
+      x <= Math.min(w - 1, Math.max(x0, x1) + e);
+      x++
+    ) {
       const px = x + 0.5 - x0;
       const py = y + 0.5 - y0;
       const along = px * ux + py * uy;
@@ -249,13 +305,31 @@ function line(img: Float32Array, w: number, h: number, x0: number, y0: number, x
 }
 
 /** A sealant bead: a dark band with a soft highlight along its middle. */
-function sealant(img: Float32Array, w: number, h: number, x0: number, y0: number, x1: number, y1: number, t: number, rng: Rng): void {
+function sealant(
+  img: Float32Array,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  t: number,
+  rng: Rng,
+): void {
   line(img, w, h, x0, y0, x1, y1, t, -rng.uniform(30, 60));
   line(img, w, h, x0, y0, x1, y1, t / 3, rng.uniform(15, 40));
 }
 
 /** An electrode imprint: dark annulus, grey centre, faint bright rim. */
-function weldSpot(img: Float32Array, w: number, h: number, cx: number, cy: number, r: number, rng: Rng): void {
+function weldSpot(
+  img: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+  rng: Rng,
+): void {
   disc(img, w, h, cx, cy, r, r, -rng.uniform(40, 70), 1.5);
   disc(img, w, h, cx, cy, r * 0.6, r * 0.6, rng.uniform(20, 45), 3);
   ring(img, w, h, cx, cy, r + 1.5, 2, rng.uniform(10, 25));
@@ -265,7 +339,15 @@ function weldSpot(img: Float32Array, w: number, h: number, cx: number, cy: numbe
  * A splatter bead: an irregular dark (oxidised) blob with a small specular highlight offset
  * towards the light and a soft shadow; returns its extent.
  */
-function splatter(img: Float32Array, w: number, h: number, cx: number, cy: number, r: number, rng: Rng): { rx: number; ry: number } {
+function splatter(
+  img: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+  rng: Rng,
+): { rx: number; ry: number } {
   const aspect = rng.uniform(1, 1.5);
   const horizontal = rng.chance(0.5);
   const rx = Math.max(1.6, horizontal ? r * aspect : r);

@@ -36,7 +36,9 @@ export async function encodeFrame(frame: RenderedFrame, format: "jpeg" | "png"):
   });
   // Quality 92 is typical of inspection cameras writing JPEG; PNG at a fast compression level.
   const grey = raw.toColourspace("b-w");
-  return format === "jpeg" ? grey.jpeg({ quality: 92 }).toBuffer() : grey.png({ compressionLevel: 2 }).toBuffer();
+  return format === "jpeg"
+    ? grey.jpeg({ quality: 92 }).toBuffer()
+    : grey.png({ compressionLevel: 2 }).toBuffer();
 }
 
 export async function writeFrame(options: WriteFrameOptions): Promise<WrittenFrame> {
