@@ -256,7 +256,7 @@ describe("splatter processor", () => {
       ],
       [
         "dot-dot path",
-        event(dirty.event, { image: { uri: "../outside.jpg" } }),
+        event(dirty.event, { image: { uri: `${pathToFileURL(images).href}/../outside.jpg` } }),
         "UNS_ERR_IMAGE_PATH",
         /outside the image root/,
       ],
