@@ -153,7 +153,7 @@ beforeAll(async () => {
     { logger: quietLogger(logs), contracts: await plant.contracts() },
   );
   await runtime.start();
-}, 300_000);
+}, 420_000);
 
 afterAll(async () => {
   await runtime?.stop();
