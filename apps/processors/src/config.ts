@@ -46,6 +46,12 @@ export const settings = {
     max: 65535,
     doc: "Port of the control interface; 0 picks a free one.",
   },
+  shutdownTimeoutMs: {
+    kind: "integer",
+    default: 10000,
+    min: 0,
+    doc: "How long a stop waits for results to be acknowledged (a server that is down never does), in ms.",
+  },
   contractsDir: {
     kind: "path",
     default: "./asyncapi",

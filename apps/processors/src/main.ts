@@ -44,7 +44,8 @@ if (command === "docs") {
     }, 10_000);
     let stopping = false;
     const stop = async () => {
-      if (stopping) return;
+      // A second signal does not wait for the drain.
+      if (stopping) process.exit(1);
       stopping = true;
       clearInterval(timer);
       await control?.close();

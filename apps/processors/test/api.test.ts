@@ -39,7 +39,7 @@ afterAll(async () => {
   await plant?.close();
 });
 
-describe("processors in the server's API", () => {
+describe("processors in the server's API", { timeout: 180_000 }, () => {
   it("lists processors and models, deploys a shadow, refuses a rollback with nothing to go back to", async () => {
     await publishSpots(device, makeSpots(30, "api"));
     await until(() => runtime.weldQuality!.status().published >= 30);

@@ -71,7 +71,7 @@ afterAll(async () => {
   await plant?.close();
 });
 
-describe("check gate", () => {
+describe("check gate", { timeout: 180_000 }, () => {
   it("decides continue, correct and scrap, citing every result as evidence, valid against its contract", async () => {
     const validator = createValidator(await plant.contracts());
     const ok = await body("NSU01-0000101", six({}));
@@ -130,4 +130,32 @@ describe("check gate", () => {
     const still = await body("NSU01-0000106", six({}));
     expect(still.decidedBy).toEqual({ name: "check-gate-rules", version: "1.1.0" });
   });
+});
+
+describe("check gate with the server gone", () => {
+  it("stops within its shutdown timeout when decisions cannot be acknowledged", async () => {
+    const other = await startPlant();
+    const lines: string[] = [];
+    const rt = await createProcessorsRuntime(
+      other.processorsConfig({ "weldQuality.enabled": false, shutdownTimeoutMs: 500 }),
+      {
+        logger: quietLogger(lines),
+        contracts: await plant.contracts(), // the same documents: parsed once
+      },
+    );
+    await rt.start();
+    const pub = await other.connect("processor", "early-results");
+    for (const n of [1, 2, 3])
+      await pub.publishAsync(
+        `${CELL}/results/weld-quality`,
+        JSON.stringify(result("NSU01-0000201", n, "ok")),
+        { qos: 1 },
+      );
+    await until(() => (rt.checkGate!.status().openBodies as number) === 1, 10_000, "an open body");
+    await other.close();
+    const started = Date.now();
+    await rt.stop(); // closes the open body: its decision cannot reach the server
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(lines.some((l) => l.includes("stopped before the server acknowledged 1 decisions"))).toBe(true);
+  }, 180_000);
 });

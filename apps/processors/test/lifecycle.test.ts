@@ -112,7 +112,7 @@ afterAll(async () => {
   rmSync(models, { recursive: true, force: true });
 });
 
-describe("model lifecycle", () => {
+describe("model lifecycle", { timeout: 180_000 }, () => {
   it("sends a stable share of spots to a canary (10,000 spot identities within 2 points of 30 %)", () => {
     const keys = makeSpots(10_000, "share").map((s) => s.key);
     const share = keys.filter((k) => stableShare(k) < 0.3).length / keys.length;

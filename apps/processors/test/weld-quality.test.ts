@@ -28,7 +28,7 @@ afterAll(async () => {
   await plant?.close();
 });
 
-describe("weld quality processor", () => {
+describe("weld quality processor", { timeout: 180_000 }, () => {
   it("scores every spot, publishes a result valid against weldQuality, and resumes after a restart without loss", async () => {
     const spots = makeSpots(220);
     const first = spots.slice(0, 100);

@@ -305,7 +305,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       name.startsWith("UNS_") &&
       !knownEnv.has(name) &&
       name !== "UNS_CONFIG" &&
-      !name.startsWith("UNS_TEST_")
+      !name.startsWith("UNS_TEST_") &&
+      // The inference processors' settings (apps/processors/docs/reference.md), often set beside ours.
+      !name.startsWith("UNS_PROC_")
     ) {
       errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
     }

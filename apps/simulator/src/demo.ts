@@ -53,7 +53,7 @@ server.on("exit", (code) => {
 });
 
 async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 900; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`);
       if (res.status === 200 || res.status === 503) return;
@@ -62,7 +62,7 @@ async function waitForServer(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 60 s`);
+  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 180 s`);
 }
 
 await waitForServer();

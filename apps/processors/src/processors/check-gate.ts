@@ -1,7 +1,7 @@
 import { unwatchFile, watchFile } from "node:fs";
 import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
-import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
+import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
 import { createSplatterGate, type GateDecision } from "../splatter/gate.js";
 import {
   type CheckGateRules,
@@ -161,7 +161,8 @@ export function createCheckGateProcessor(deps: {
       unwatchFile(file, reload);
       for (const key of [...open.keys()]) close(key);
       splatter.closeAll();
-      await Promise.all(pending);
+      if (!(await within(Promise.all(pending), config.shutdownTimeoutMs)))
+        logger.warn(`${id}: stopped before the server acknowledged ${pending.size} decisions`);
       await link?.close();
       link = null;
     },

@@ -10,7 +10,7 @@ import {
   stableShare,
 } from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
-import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
+import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
 import type { ScoreResponse } from "../runtime/scoring-protocol.js";
 import { channelTopics } from "./topics.js";
@@ -456,12 +456,22 @@ export function createWeldQualityProcessor(deps: {
     },
     async stop() {
       up = false;
-      // Drain: everything received (and acknowledged) is scored and published before leaving.
-      while (queue.length > 0 || inFlight > 0) {
-        flush();
-        await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      }
-      await chain;
+      // Drain: everything received (and acknowledged) is scored and published before leaving,
+      // unless the server does not acknowledge within the shutdown timeout (it is down).
+      const drained = await within(
+        (async () => {
+          while (queue.length > 0 || inFlight > 0) {
+            flush();
+            await new Promise<void>((resolve) => idleWaiters.push(resolve));
+          }
+          await chain;
+        })(),
+        config.shutdownTimeoutMs,
+      );
+      if (!drained)
+        logger.warn(
+          `${id}: stopped before the server acknowledged every result (${queue.length} spots still queued)`,
+        );
       await link?.close();
       link = null;
       connected = false;

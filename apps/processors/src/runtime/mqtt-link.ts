@@ -16,6 +16,21 @@ export interface MqttLink {
   close(): Promise<void>;
 }
 
+/** Waits for `p` at most `ms`; true when it settled in time. */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = p.then(
+    () => true,
+    () => true,
+  );
+  const ok = await Promise.race([done, timeout]);
+  clearTimeout(timer);
+  return ok;
+}
+
 export interface MqttLinkOptions {
   url: string;
   clientId: string;
