@@ -1,4 +1,4 @@
-import { createError, type ErrorCodeInfo, type UnsError } from "@uns/contracts";
+import { type ErrorCodeInfo, UnsError } from "@uns/contracts";
 import { splatterErrorCodes } from "./splatter/errors.js";
 
 /**
@@ -58,5 +58,6 @@ export function processorError(
   options: { cause?: unknown; details?: unknown } = {},
 ): UnsError {
   if (!(code in processorErrorCodes)) throw new Error(`unregistered error code ${code}`);
-  return createError(code, message, options);
+  // The contracts' createError accepts its own registry's codes only (main's libs/errors).
+  return new UnsError(code, message, options);
 }
