@@ -162,7 +162,10 @@ export async function createUnsServer(
         metrics,
         health,
         publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-        extraRoutes: [(app) => sparkplug.routes(app), (app) => registerProcessorRoutes(app, config.processors.url)],
+        extraRoutes: [
+          (app) => sparkplug.routes(app),
+          (app) => registerProcessorRoutes(app, config.processors.url),
+        ],
       },
       { checkResponses: options.checkResponses },
     );

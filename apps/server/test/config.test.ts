@@ -51,7 +51,9 @@ describe("config", () => {
   });
 
   it("leaves the processors' UNS_PROC_* variables to them", () => {
-    const config = loadConfig({ env: { UNS_PROC_MQTT_PASSWORD: "x", UNS_PROCESSORS_URL: "http://127.0.0.1:9" } });
+    const config = loadConfig({
+      env: { UNS_PROC_MQTT_PASSWORD: "x", UNS_PROCESSORS_URL: "http://127.0.0.1:9" },
+    });
     expect(config.processors.url).toBe("http://127.0.0.1:9");
   });
 });
