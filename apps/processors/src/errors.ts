@@ -1,11 +1,11 @@
-import { type ErrorCodeInfo, UnsError } from "@uns/contracts";
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 import { splatterErrorCodes } from "./splatter/errors.js";
 
 /**
  * Error codes of the processors (`UNS_ERR_<AREA>_<WHAT>`), listed in apps/processors/docs/errors.md
  * (generated: `node apps/processors/dist/main.js docs`); a test keeps the two in step.
  */
-export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
+export const processorErrorCodes = {
   UNS_ERR_PROC_CONFIG: {
     message: "The processors configuration is invalid (every problem is listed).",
     fix: "Fix each listed setting in the config file or the UNS_PROC_* variable named; `node apps/processors/dist/main.js config` lists the settings.",
@@ -50,14 +50,9 @@ export const processorErrorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",
   },
   ...splatterErrorCodes,
-};
+} as const satisfies ErrorRegistry;
 
-export function processorError(
-  code: keyof typeof processorErrorCodes & string,
-  message: string,
-  options: { cause?: unknown; details?: unknown } = {},
-): UnsError {
-  if (!(code in processorErrorCodes)) throw new Error(`unregistered error code ${code}`);
-  // The contracts' createError accepts its own registry's codes only (main's libs/errors).
-  return new UnsError(code, message, options);
-}
+const errors = defineErrors(processorErrorCodes);
+
+/** An error with one of the processors' codes. */
+export const processorError = errors.createError;

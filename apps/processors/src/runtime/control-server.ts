@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isUnsError } from "@uns/contracts";
+import { isUnsError } from "@uns/errors";
 import type { ModelSlot } from "../lifecycle/model-slot.js";
 import type { ProcessorsRuntime } from "./runtime.js";
 

@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ContractSet } from "@uns/contracts";
 import type { FeatureSpec } from "../model/features.js";
@@ -32,15 +30,19 @@ interface Slot {
 }
 
 /**
- * The compiled worker lives next to this file in dist/. Under vitest this module runs from
- * src/*.ts, so fall back to the compiled twin (tests run after `pnpm build`).
+ * The worker in the form this module is in: `scoring-worker.js` beside dist/*.js in production;
+ * under the tests (src/*.ts) `scoring-worker.ts` through tsx with the "source" export condition, so
+ * the worker runs the same code as the test with no build in between (as @uns/store's startWorker
+ * does for the server's workers).
  */
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./scoring-worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`scoring worker not found at ${here} or ${compiled}: run \`pnpm build\``);
+function startScoringWorker(): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith(".ts")) return new Worker(new URL("./scoring-worker.js", self), { execArgv: [] });
+  const entry = new URL("./scoring-worker.ts", self);
+  // tsx is a dev dependency: resolved only when running from TypeScript.
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, execArgv: ["--conditions=source"] });
 }
 
 /** A worker that dies this soon after it started is not restarted again (it would only loop). */
@@ -53,13 +55,11 @@ export function createScoringPool(size: number): ScoringPool {
   let closing = false;
   const slots: Slot[] = [];
 
-  const file = workerFile();
   let lastError = "";
 
   function spawn(index: number): void {
     const started = Date.now();
-    // No inherited exec flags: under vitest they carry the "source" condition, which dist cannot use.
-    const worker = new Worker(file, { execArgv: [] });
+    const worker = startScoringWorker();
     worker.unref();
     const slot: Slot = { worker, pending: new Map(), alive: true };
     slots[index] = slot;

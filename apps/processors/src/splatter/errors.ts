@@ -1,11 +1,11 @@
-import type { ErrorCodeInfo } from "@uns/contracts";
+import type { ErrorRegistry } from "@uns/errors";
 
 /**
  * Error codes of the splatter processor, merged into the processors' registry (and so into the
  * generated error docs). Image errors are recorded against the image event: they are published on
  * `splatterDetections` with `status: failed` and the code, and the next image is scored.
  */
-export const splatterErrorCodes: Record<string, ErrorCodeInfo> = {
+export const splatterErrorCodes = {
   UNS_ERR_IMAGE_EVENT: {
     message:
       "An imageEvent payload is not JSON or does not satisfy the imageEvent contract; it cannot be scored or answered.",
@@ -50,4 +50,4 @@ export const splatterErrorCodes: Record<string, ErrorCodeInfo> = {
       "The zone map file is not valid; the processor keeps the zone map it had (or does not start without one).",
     fix: "Fix each listed problem in the zone map file (format in apps/processors/README.md).",
   },
-};
+} as const satisfies ErrorRegistry;

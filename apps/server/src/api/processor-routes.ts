@@ -1,3 +1,4 @@
+import { ErrorReply } from "@uns/api-contract";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { createError } from "../errors.js";
 
@@ -7,6 +8,19 @@ import { createError } from "../errors.js";
  * MQTT clients, possibly on another host, and keep their own registry. Nothing is cached here, so
  * the answer is what the processors say now; when they do not answer, 503.
  */
+// What the processors answer is their own document (apps/processors/README.md), relayed as is.
+const relayed = {
+  description: "As the processors answer it (apps/processors/src/runtime/control-server.ts)",
+};
+const replies = {
+  200: relayed,
+  400: ErrorReply,
+  404: ErrorReply,
+  409: ErrorReply,
+  500: ErrorReply,
+  503: ErrorReply,
+};
+
 export function registerProcessorRoutes(app: FastifyInstance, url: string): void {
   async function relay(reply: FastifyReply, path: string, init?: { method: "POST"; body: unknown }) {
     if (!url)
@@ -41,6 +55,9 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
     "/api/v1/processors",
     {
       schema: {
+        operationId: "listProcessors",
+        tags: ["processors"],
+        response: replies,
         summary:
           "Inference processors: up, connected, received, published, invalid, errors, queue, lag, rate, drift",
       },
@@ -51,6 +68,9 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
     "/api/v1/models",
     {
       schema: {
+        operationId: "listModels",
+        tags: ["processors"],
+        response: replies,
         summary:
           "Models and their versions with training and held-out metrics, live / canary / shadow, history of changes, online accuracy",
       },
@@ -64,6 +84,9 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
     "/api/v1/models/:name/:action",
     {
       schema: {
+        operationId: "changeModel",
+        tags: ["processors"],
+        response: replies,
         summary: "Deploy a version (live, canary with a share, shadow), promote the canary, or roll back",
         params: {
           type: "object",
