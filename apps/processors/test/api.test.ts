@@ -31,13 +31,13 @@ beforeAll(async () => {
   });
   await runtime.start();
   control = await startControlServer(runtime, { host: "127.0.0.1", port });
-});
+}, 300_000);
 
 afterAll(async () => {
   await control?.close();
   await runtime?.stop();
   await plant?.close();
-});
+}, 120_000);
 
 describe("processors in the server's API", { timeout: 180_000 }, () => {
   it("lists processors and models, deploys a shadow, refuses a rollback with nothing to go back to", async () => {

@@ -64,12 +64,12 @@ beforeAll(async () => {
     contracts: await plant.contracts(),
   });
   await runtime.start();
-});
+}, 300_000);
 
 afterAll(async () => {
   await runtime?.stop();
   await plant?.close();
-});
+}, 120_000);
 
 describe("check gate", { timeout: 180_000 }, () => {
   it("decides continue, correct and scrap, citing every result as evidence, valid against its contract", async () => {

@@ -104,13 +104,13 @@ beforeAll(async () => {
   variant("1.5.0", (m) => {
     (m.features as { path: string }[])[0]!.path = "measured.colour";
   });
-});
+}, 300_000);
 
 afterAll(async () => {
   await runtime?.stop();
   await plant?.close();
   rmSync(models, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe("model lifecycle", { timeout: 180_000 }, () => {
   it("sends a stable share of spots to a canary (10,000 spot identities within 2 points of 30 %)", () => {

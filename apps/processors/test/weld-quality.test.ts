@@ -22,11 +22,11 @@ beforeAll(async () => {
     results.set(key, [...(results.get(key) ?? []), { ...r, topic }]);
   });
   await viewer.subscribeAsync("acme/+/+/+/+/results/weld-quality", { qos: 1 });
-});
+}, 300_000);
 
 afterAll(async () => {
   await plant?.close();
-});
+}, 120_000);
 
 describe("weld quality processor", { timeout: 180_000 }, () => {
   it("scores every spot, publishes a result valid against weldQuality, and resumes after a restart without loss", async () => {
