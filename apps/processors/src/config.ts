@@ -148,6 +148,46 @@ export const settings = {
     min: 0,
     doc: "Decide a body once this many weld-quality results arrived for it (0 = the rules' value).",
   },
+  "splatter.enabled": {
+    kind: "boolean",
+    default: false,
+    doc: "Run the weld splatter processor (needs the image store at `splatter.imageRoot`).",
+  },
+  "splatter.model": {
+    kind: "string",
+    default: "splatter-patch-classifier",
+    doc: "Model name of the splatter patch classifier.",
+  },
+  "splatter.imageRoot": {
+    kind: "path",
+    default: "./data/images",
+    doc: "The image store: image events may only name files below it (file: URIs or relative paths).",
+  },
+  "splatter.zonesFile": {
+    kind: "path",
+    default: "./models/splatter-zones.yaml",
+    doc: "Zone map of the splatter station: per camera its frame size and named zones (also read by the check gate).",
+  },
+  "splatter.maxImageBytes": {
+    kind: "integer",
+    default: 33554432,
+    min: 1024,
+    doc: "Largest image file (bytes) read; larger files are refused before decoding.",
+  },
+  "splatter.maxQueue": {
+    kind: "integer",
+    default: 16,
+    min: 1,
+    max: 10000,
+    doc: "Images waiting to be scored; beyond this the oldest are answered `late` (unscored), never dropped.",
+  },
+  "splatter.workers": {
+    kind: "integer",
+    default: 1,
+    min: 1,
+    max: 16,
+    doc: "Splatter worker threads (one image each at a time).",
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof settings;

@@ -1,4 +1,5 @@
 import { defineErrors, type ErrorRegistry } from "@uns/errors";
+import { splatterErrorCodes } from "./splatter/errors.js";
 
 /**
  * Error codes of the processors (`UNS_ERR_<AREA>_<WHAT>`), listed in apps/processors/docs/errors.md
@@ -48,6 +49,7 @@ export const processorErrorCodes = {
     message: "The check gate rules file is not valid; the processor keeps the rules it had.",
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",
   },
+  ...splatterErrorCodes,
 } as const satisfies ErrorRegistry;
 
 const errors = defineErrors(processorErrorCodes);

@@ -14,7 +14,7 @@ export interface ModelManifest {
   name: string;
   version: string;
   /** `regression`: one output per spot (e.g. nugget diameter); `anomaly`: a score vs `threshold`. */
-  kind: "regression" | "anomaly";
+  kind: "regression" | "anomaly" | "patch-classifier";
   /** ONNX file, relative to the manifest. */
   file: string;
   /** sha256 of the ONNX file, hex. */
@@ -24,6 +24,15 @@ export interface ModelManifest {
   /** Names of the ONNX graph's input (float32 [batch, width]) and the output used. */
   onnx: { input: string; output: string };
   features: FeatureSpec[];
+  /** A `patch-classifier` (splatter) reads image patches, not payload fields: their layout. */
+  patch?: {
+    cell: number;
+    size: number;
+    grid: number;
+    shapeFeatures: number;
+    features: number;
+    candidateThreshold: number;
+  };
   /** Unit of a regression output. */
   unit?: string;
   /** Anomaly threshold, calibrated on held-out good spots. */
@@ -60,17 +69,28 @@ export function checkManifest(m: unknown): string[] {
   str("version", SEMVER, "a semantic version like 1.2.0");
   str("file");
   str("sha256", /^[0-9a-f]{64}$/, "64 hex digits");
-  if (o.kind !== "regression" && o.kind !== "anomaly")
-    problems.push(`"kind" must be "regression" or "anomaly", got ${JSON.stringify(o.kind)}`);
+  if (o.kind !== "regression" && o.kind !== "anomaly" && o.kind !== "patch-classifier")
+    problems.push(
+      `"kind" must be "regression", "anomaly" or "patch-classifier", got ${JSON.stringify(o.kind)}`,
+    );
   const input = o.input as ModelManifest["input"] | undefined;
   if (!input || typeof input.channel !== "string" || typeof input.contract?.version !== "string")
     problems.push(`"input" must be { channel, contract: { title, version } }`);
   const onnx = o.onnx as ModelManifest["onnx"] | undefined;
   if (!onnx || typeof onnx.input !== "string" || typeof onnx.output !== "string")
     problems.push(`"onnx" must be { input, output } naming the graph's input and output`);
-  if (o.kind === "anomaly" && (typeof o.threshold !== "number" || !(o.threshold >= 0)))
+  if (
+    (o.kind === "anomaly" || o.kind === "patch-classifier") &&
+    (typeof o.threshold !== "number" || !(o.threshold >= 0))
+  )
     problems.push(`an anomaly model needs a "threshold" >= 0`);
-  if (!Array.isArray(o.features) || o.features.length === 0) {
+  if (o.kind === "patch-classifier") {
+    const patch = o.patch as ModelManifest["patch"];
+    if (!patch || !Number.isInteger(patch.features) || !Number.isInteger(patch.size))
+      problems.push(
+        `a patch classifier needs "patch" { cell, size, grid, shapeFeatures, features, candidateThreshold }`,
+      );
+  } else if (!Array.isArray(o.features) || o.features.length === 0) {
     problems.push(`"features" must be a non-empty list`);
   } else {
     o.features.forEach((f: Partial<FeatureSpec>, i: number) => {

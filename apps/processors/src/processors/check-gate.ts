@@ -2,7 +2,14 @@ import { unwatchFile, watchFile } from "node:fs";
 import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
-import { type CheckGateRules, decide, type QualityResult, readRules } from "./check-gate-rules.js";
+import { createSplatterGate, type GateDecision } from "../splatter/gate.js";
+import {
+  type CheckGateRules,
+  type Decision,
+  decide,
+  type QualityResult,
+  readRules,
+} from "./check-gate-rules.js";
 import { channelTopics } from "./topics.js";
 import type { Logger } from "./weld-quality.js";
 
@@ -38,6 +45,14 @@ export function createCheckGateProcessor(deps: {
   const channel = (cid: string) => deps.contracts().channels.find((c) => c.id === cid);
   const input = channelTopics(channel("weldQuality"), "weldQuality");
   const output = channelTopics(channel("checkGateDecision"), "checkGateDecision");
+  // Splatter results are decided per body by the zone map (splatter/gate.ts).
+  const splatterInput = channelTopics(channel("splatterDetections"), "splatterDetections");
+  const splatter = createSplatterGate({
+    file: config["splatter.zonesFile"],
+    validator: deps.validator,
+    logger,
+    publish: (params, decision) => send(params, decision),
+  });
   const file = config["checkGate.rulesFile"];
   let rules = readRules(file);
   let rulesError: string | null = null;
@@ -62,7 +77,10 @@ export function createCheckGateProcessor(deps: {
     if (!o) return;
     open.delete(key);
     clearTimeout(o.timer);
-    const decision = decide(rules, o.bodyId, o.results, new Date());
+    send(o.topicParams, decide(rules, o.bodyId, o.results, new Date()));
+  }
+
+  function send(topicParams: Record<string, string>, decision: Decision | GateDecision): void {
     const checked = deps.validator().validateValue("checkGateDecision", decision);
     if (checked.outcome !== "valid") {
       counts.refused++;
@@ -75,13 +93,18 @@ export function createCheckGateProcessor(deps: {
     counts[decision.decision]++;
     if (!link) return;
     const sent = link.client
-      .publishAsync(output.topic(o.topicParams), JSON.stringify(decision), { qos: 1 })
+      .publishAsync(output.topic(topicParams), JSON.stringify(decision), { qos: 1 })
       .catch((err: Error) => logger.error(`${id}: publish failed: ${err.message}`))
       .finally(() => pending.delete(sent));
     pending.add(sent);
   }
 
   function onMessage(topic: string, payload: Buffer): void {
+    const splatterParams = splatterInput.parameters(topic);
+    if (splatterParams) {
+      splatter.onResult(splatterParams, payload);
+      return;
+    }
     const params = input.parameters(topic);
     if (!params) return;
     counts.received++;
@@ -127,7 +150,7 @@ export function createCheckGateProcessor(deps: {
         clientId: `${config["mqtt.clientPrefix"]}-${id}`,
         username: config["mqtt.username"],
         password: config["mqtt.password"],
-        subscriptions: [input.filter],
+        subscriptions: [input.filter, splatterInput.filter],
         onMessage,
         onStatus: (s, detail) => {
           if (s !== "connected") logger.warn(`${id}: mqtt ${s}${detail ? `: ${detail}` : ""}`);
@@ -137,6 +160,7 @@ export function createCheckGateProcessor(deps: {
     async stop() {
       unwatchFile(file, reload);
       for (const key of [...open.keys()]) close(key);
+      splatter.closeAll();
       if (!(await within(Promise.all(pending), config.shutdownTimeoutMs)))
         logger.warn(`${id}: stopped before the server acknowledged ${pending.size} decisions`);
       await link?.close();
@@ -149,6 +173,7 @@ export function createCheckGateProcessor(deps: {
       openBodies: open.size,
       rules: `${rules.name} ${rules.version}`,
       rulesError,
+      splatter: splatter.status(),
     }),
   };
 }

@@ -9,6 +9,7 @@ import {
   type Logger,
   type WeldQualityProcessor,
 } from "../processors/weld-quality.js";
+import { createSplatterProcessor, type SplatterProcessor } from "../splatter/processor.js";
 import { createScoringPool, type ScoringPool } from "./scoring-pool.js";
 
 /**
@@ -18,6 +19,7 @@ import { createScoringPool, type ScoringPool } from "./scoring-pool.js";
 export interface ProcessorsRuntime {
   readonly weldQuality: WeldQualityProcessor | null;
   readonly checkGate: CheckGateProcessor | null;
+  readonly splatter: SplatterProcessor | null;
   readonly registry: Registry;
   readonly pool: ScoringPool;
   start(): Promise<void>;
@@ -48,14 +50,16 @@ export async function createProcessorsRuntime(
   const deps = { config, contracts: () => set, validator: () => validator, pool, registry, logger };
   const weldQuality = config["weldQuality.enabled"] ? createWeldQualityProcessor(deps) : null;
   const checkGate = config["checkGate.enabled"] ? createCheckGateProcessor(deps) : null;
+  const splatter = config["splatter.enabled"] ? createSplatterProcessor(deps) : null;
   const running: { start(): Promise<void>; stop(): Promise<void> }[] = [];
   return {
     weldQuality,
     checkGate,
+    splatter,
     registry,
     pool,
     async start() {
-      for (const p of [checkGate, weldQuality]) {
+      for (const p of [checkGate, weldQuality, splatter]) {
         if (!p) continue;
         await p.start();
         running.push(p);
@@ -63,13 +67,13 @@ export async function createProcessorsRuntime(
     },
     async stop() {
       // Upstream first: the weld quality results it drains still reach the check gate.
-      for (const p of [weldQuality, checkGate]) if (p && running.includes(p)) await p.stop();
+      for (const p of [splatter, weldQuality, checkGate]) if (p && running.includes(p)) await p.stop();
       running.length = 0;
       await pool.close();
     },
     status() {
       return {
-        processors: [weldQuality?.status(), checkGate?.status()].filter(Boolean),
+        processors: [weldQuality?.status(), checkGate?.status(), splatter?.status()].filter(Boolean),
         models: registry.list(),
       };
     },
