@@ -144,57 +144,7 @@ export function createTrafficState(plant: Plant, options: TrafficOptions): Traff
     throw new Error("the imageEvent channel needs an image store");
 
   const guns = new Map<CellModel, GunState[]>();
-  const lines: LineRuntime[] = plant.lines.map((line) => {
-    const rng = root.fork(`line:${line.site}/${line.area}/${line.id}`);
-    const cameraCount = Math.max(
-      1,
-      ...line.cells.filter((c) => c.role === "inspection").map((c) => c.cameras.length),
-    );
-    const flanges: number[][] = Array.from({ length: cameraCount }, () => []);
-    // Each gun's flange is seen by one camera of the inspection cell, one flange per image row.
-    const lineGuns: { g: GunState; row: number }[] = [];
-    for (const cell of line.cells) {
-      if (cell.role !== "weld") continue;
-      const states: GunState[] = [];
-      for (const model of cell.guns) {
-        const camera = lineGuns.length % cameraCount;
-        const rows = flanges[camera]!;
-        rows.push(0);
-        const g = createGun(plant, line, cell, model, camera, root);
-        lineGuns.push({ g, row: rows.length - 1 });
-        states.push(g);
-      }
-      guns.set(cell, states);
-    }
-    for (const [c, rows] of flanges.entries()) flanges[c] = rows.map((_, i) => (i + 1) / (rows.length + 1));
-    for (const { g, row } of lineGuns) {
-      for (const s of g.plan) s.y = flanges[s.camera]![row]!;
-    }
-    return {
-      model: line,
-      rng,
-      imageRng: root.fork(`images:${line.site}/${line.area}/${line.id}`),
-      bodyBase: rng.int(1000, 90000),
-      produced: 0,
-      bodies: new Map(),
-      stoppedFor: 0,
-      state: "running",
-      reason: null,
-      since: null,
-      stopAlarm: null,
-      alarmSeq: 0,
-      alarms: new Map(),
-      total: 0,
-      good: 0,
-      bad: 0,
-      plannedCycles: 0,
-      runCycles: 0,
-      shift: null,
-      shiftBase: { total: 0, good: 0, bad: 0, plannedCycles: 0, runCycles: 0 },
-      cameraSeq: new Map(),
-      flanges,
-    };
-  });
+  const lines = plant.lines.map((line) => createLine(plant, line, root, guns));
 
   return {
     plant,
@@ -215,6 +165,59 @@ export function createTrafficState(plant: Plant, options: TrafficOptions): Traff
     queue: [],
     head: 0,
     cycle: 0,
+  };
+}
+
+/** A line's runtime state; registers its guns in `guns` and gives each gun's flange a camera image row. */
+function createLine(plant: Plant, line: LineModel, root: Rng, guns: Map<CellModel, GunState[]>): LineRuntime {
+  const rng = root.fork(`line:${line.site}/${line.area}/${line.id}`);
+  const cameraCount = Math.max(
+    1,
+    ...line.cells.filter((c) => c.role === "inspection").map((c) => c.cameras.length),
+  );
+  const flanges: number[][] = Array.from({ length: cameraCount }, () => []);
+  // Each gun's flange is seen by one camera of the inspection cell, one flange per image row.
+  const lineGuns: { g: GunState; row: number }[] = [];
+  for (const cell of line.cells) {
+    if (cell.role !== "weld") continue;
+    const states: GunState[] = [];
+    for (const model of cell.guns) {
+      const camera = lineGuns.length % cameraCount;
+      const rows = flanges[camera]!;
+      rows.push(0);
+      const g = createGun(plant, line, cell, model, camera, root);
+      lineGuns.push({ g, row: rows.length - 1 });
+      states.push(g);
+    }
+    guns.set(cell, states);
+  }
+  for (const [c, rows] of flanges.entries()) flanges[c] = rows.map((_, i) => (i + 1) / (rows.length + 1));
+  for (const { g, row } of lineGuns) {
+    for (const s of g.plan) s.y = flanges[s.camera]![row]!;
+  }
+  return {
+    model: line,
+    rng,
+    imageRng: root.fork(`images:${line.site}/${line.area}/${line.id}`),
+    bodyBase: rng.int(1000, 90000),
+    produced: 0,
+    bodies: new Map(),
+    stoppedFor: 0,
+    state: "running",
+    reason: null,
+    since: null,
+    stopAlarm: null,
+    alarmSeq: 0,
+    alarms: new Map(),
+    total: 0,
+    good: 0,
+    bad: 0,
+    plannedCycles: 0,
+    runCycles: 0,
+    shift: null,
+    shiftBase: { total: 0, good: 0, bad: 0, plannedCycles: 0, runCycles: 0 },
+    cameraSeq: new Map(),
+    flanges,
   };
 }
 

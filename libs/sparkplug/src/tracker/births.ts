@@ -82,31 +82,7 @@ export function onNodeBirth(
   if (bdSeq === undefined)
     flag("bdseq-missing", 'expected a "bdSeq" metric (UInt64) in the NBIRTH; none given');
 
-  // [tck-id-topics-nbirth-rebirth-metric]
-  const rebirth = payload.metrics.find((x) => x.name === REBIRTH_METRIC);
-  if (!rebirth)
-    flag(
-      "rebirth-metric",
-      `expected the metric "${REBIRTH_METRIC}" (Boolean, false) in the NBIRTH; none given`,
-    );
-  else {
-    if (rebirth.datatype !== "Boolean") {
-      flag("rebirth-metric", `expected "${REBIRTH_METRIC}" of datatype Boolean, got ${rebirth.datatype}`, {
-        metric: REBIRTH_METRIC,
-      });
-    } else if (rebirth.value !== false) {
-      flag(
-        "rebirth-metric",
-        `expected "${REBIRTH_METRIC}" = false in the NBIRTH, got ${JSON.stringify(rebirth.value)}`,
-        { metric: REBIRTH_METRIC },
-      );
-    }
-    if (rebirth.alias !== undefined) {
-      flag("rebirth-metric-alias", `expected no alias on "${REBIRTH_METRIC}", got alias ${rebirth.alias}`, {
-        metric: REBIRTH_METRIC,
-      });
-    }
-  }
+  checkRebirthMetric(m);
 
   // The client's CONNECT, once per connection: Will topic, QoS, retain, bdSeq; clean session.
   const conn = clientId !== null ? tr.connections.get(clientId) : undefined;
@@ -115,21 +91,7 @@ export function onNodeBirth(
     checkConnect(conn, m, bdSeq);
   }
 
-  // bdSeq across sessions [tck-id-topics-nbirth-bdseq-increment] [tck-id-operational-behavior-data-commands-rebirth-action-3]
-  const sameSession = conn ? node.birthConnId === conn.connId : node.online && node.clientId === clientId;
-  if (node.born && bdSeq !== undefined && node.bdSeq !== undefined) {
-    if (sameSession && String(bdSeq) !== String(node.bdSeq)) {
-      flag(
-        "bdseq-rebirth",
-        `expected the rebirth inside the same MQTT session to repeat bdSeq ${node.bdSeq}, got ${bdSeq}`,
-      );
-    } else if (!sameSession && conn && !bdSeqFollows(node.bdSeq, bdSeq)) {
-      flag(
-        "bdseq-increment",
-        `expected bdSeq ${nextBdSeq(node.bdSeq)} (previous session ${node.bdSeq} + 1) or 0 after a new CONNECT, got ${bdSeq}`,
-      );
-    }
-  }
+  checkBdSeqAcrossSessions(node, m, conn, bdSeq);
 
   // [tck-id-topic-structure-namespace-unique-edge-node-descriptor]
   if (node.online && node.clientId && clientId !== null && node.clientId !== clientId && !node.sessionEnd) {
@@ -185,6 +147,59 @@ export function onNodeBirth(
     qos: 1,
     retain: true,
   };
+}
+
+/** The Node Control/Rebirth metric an NBIRTH must carry [tck-id-topics-nbirth-rebirth-metric]. */
+function checkRebirthMetric(m: Msg): void {
+  const { payload, flag } = m;
+  const rebirth = payload.metrics.find((x) => x.name === REBIRTH_METRIC);
+  if (!rebirth)
+    flag(
+      "rebirth-metric",
+      `expected the metric "${REBIRTH_METRIC}" (Boolean, false) in the NBIRTH; none given`,
+    );
+  else {
+    if (rebirth.datatype !== "Boolean") {
+      flag("rebirth-metric", `expected "${REBIRTH_METRIC}" of datatype Boolean, got ${rebirth.datatype}`, {
+        metric: REBIRTH_METRIC,
+      });
+    } else if (rebirth.value !== false) {
+      flag(
+        "rebirth-metric",
+        `expected "${REBIRTH_METRIC}" = false in the NBIRTH, got ${JSON.stringify(rebirth.value)}`,
+        { metric: REBIRTH_METRIC },
+      );
+    }
+    if (rebirth.alias !== undefined) {
+      flag("rebirth-metric-alias", `expected no alias on "${REBIRTH_METRIC}", got alias ${rebirth.alias}`, {
+        metric: REBIRTH_METRIC,
+      });
+    }
+  }
+}
+
+function checkBdSeqAcrossSessions(
+  node: NodeState,
+  m: Msg,
+  conn: ConnectionState | undefined,
+  bdSeq: number | string | undefined,
+): void {
+  const { clientId, flag } = m;
+  // bdSeq across sessions [tck-id-topics-nbirth-bdseq-increment] [tck-id-operational-behavior-data-commands-rebirth-action-3]
+  const sameSession = conn ? node.birthConnId === conn.connId : node.online && node.clientId === clientId;
+  if (node.born && bdSeq !== undefined && node.bdSeq !== undefined) {
+    if (sameSession && String(bdSeq) !== String(node.bdSeq)) {
+      flag(
+        "bdseq-rebirth",
+        `expected the rebirth inside the same MQTT session to repeat bdSeq ${node.bdSeq}, got ${bdSeq}`,
+      );
+    } else if (!sameSession && conn && !bdSeqFollows(node.bdSeq, bdSeq)) {
+      flag(
+        "bdseq-increment",
+        `expected bdSeq ${nextBdSeq(node.bdSeq)} (previous session ${node.bdSeq} + 1) or 0 after a new CONNECT, got ${bdSeq}`,
+      );
+    }
+  }
 }
 
 export function checkConnect(conn: ConnectionState, m: Msg, bdSeq: number | string | undefined): void {
