@@ -63,6 +63,35 @@ export const settings = {
     default: "./topics",
     doc: "Folder of the topic tree, access rules and users (watched).",
   },
+  "contracts.maxFileBytes": {
+    kind: "integer",
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    doc: "Largest contract document, referenced file or topic tree read (bytes); a larger one is refused and the last good version stays.",
+  },
+  "contracts.maxAliases": {
+    kind: "integer",
+    default: 1000,
+    min: 0,
+    doc: "YAML alias expansions allowed per contract file (bounds alias bombs).",
+  },
+  "contracts.maxRefDepth": {
+    kind: "integer",
+    default: 32,
+    min: 1,
+    doc: "Longest chain of $refs, and deepest nesting of files referencing files, in a contract.",
+  },
+  "contracts.loadTimeoutMs": {
+    kind: "integer",
+    default: 10000,
+    min: 100,
+    doc: "Contracts and the topic tree are loaded in a thread of their own; it is stopped after this long (ms) and the last good version stays.",
+  },
+  "contracts.allowedRefHosts": {
+    kind: "string",
+    default: "",
+    doc: "Comma-separated host names (or host:port) whose http(s) URLs a $ref may name; empty = none, references stay inside the contracts folder.",
+  },
   "workers.size": {
     kind: "integer",
     // One core stays with the broker's event loop, which delivers messages.
@@ -164,6 +193,13 @@ export interface Config {
   databaseUrl: string;
   contractsDir: string;
   topicsDir: string;
+  contracts: {
+    maxFileBytes: number;
+    maxAliases: number;
+    maxRefDepth: number;
+    loadTimeoutMs: number;
+    allowedRefHosts: string;
+  };
   workers: { size: number; queueLength: number; batchSize: number };
   validation: { maxPayloadBytes: number };
   store: {

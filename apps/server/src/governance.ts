@@ -5,14 +5,18 @@ import {
   type ChannelSpec,
   type ContractSet,
   type Diagnostic,
+  type IsolatedLoadOptions,
+  type LoadedContracts,
   type LoadedDocument,
   loadAccess,
-  loadContracts,
-  loadTopicTree,
+  loadContractsIsolated,
+  loadTopicTreeIsolated,
   matchChannel,
   type TopicTree,
+  topicTreeFromData,
 } from "@uns/contracts";
 import { createError } from "./errors.js";
+import { type HeldChannel, holdChannels, unknownLeafChannels } from "./governance-checks.js";
 
 /** Everything the broker decides with, swapped as one piece on a reload. */
 export interface GovernanceSnapshot {
@@ -23,13 +27,18 @@ export interface GovernanceSnapshot {
   diagnostics: Diagnostic[];
   channels: Map<string, ChannelSpec>;
   matchChannel: (topic: string) => { channel: ChannelSpec } | undefined;
+  /** Channels tree leaves use that the last reload lost or broke: the last good version stays in force. */
+  held: HeldChannel[];
   loadedAt: Date;
 }
 
 export interface ReloadReport {
   at: Date;
   part: "contracts" | "topics";
+  /** false when the reload failed or held a channel back. */
   ok: boolean;
+  /** true when the new version took effect (possibly with held channels). */
+  applied: boolean;
   message: string;
   diagnostics: Diagnostic[];
 }
@@ -50,62 +59,20 @@ function formatDiagnostics(diags: Diagnostic[]): string {
     .join("\n  ");
 }
 
-async function loadContractsStrict(dir: string) {
-  const loaded = await loadContracts(dir);
-  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) {
-    throw createError(
-      "UNS_ERR_CONTRACTS_INVALID",
-      `broken AsyncAPI document(s) in ${dir}:\n  ${formatDiagnostics(errors)}`,
-      {
-        details: errors,
-      },
-    );
-  }
-  return loaded;
-}
-
-function loadTopicsStrict(dir: string) {
-  try {
-    return { tree: loadTopicTree(dir), access: loadAccess(dir) };
-  } catch (cause) {
-    throw createError("UNS_ERR_TOPICS_INVALID", `cannot load ${dir}: ${(cause as Error).message}`, { cause });
-  }
-}
-
-function snapshot(
-  topics: { tree: TopicTree; access: Access },
-  raw: { set: ContractSet; documents: LoadedDocument[]; diagnostics: Diagnostic[] },
-  contractsDir: string,
-): GovernanceSnapshot {
-  // Files are named relative to the contracts folder in records, the API and the console
-  // ("weld-spot.yaml", not the absolute path of wherever the server happens to run).
-  const rel = (file: string) => (isAbsolute(file) ? relative(contractsDir, file) || file : file);
-  const loaded = {
-    set: { ...raw.set, channels: raw.set.channels.map((c) => ({ ...c, file: rel(c.file) })) },
-    documents: raw.documents.map((d) => ({ ...d, file: rel(d.file) })),
-    diagnostics: raw.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
-  };
-  const channels = new Map(loaded.set.channels.map((c) => [c.id, c]));
-  const matcher = matchChannel(loaded.set);
-  return {
-    ...topics,
-    contracts: loaded.set,
-    documents: loaded.documents,
-    diagnostics: loaded.diagnostics,
-    channels,
-    matchChannel: (topic) => {
-      const m = matcher(topic);
-      return m ? { channel: m.channel } : undefined;
-    },
-    loadedAt: new Date(),
-  };
-}
+type Topics = { tree: TopicTree; access: Access };
 
 /**
  * Loads the topic tree, access rules and contracts, and keeps them current: an edit in
  * contractsDir or topicsDir is reloaded without a restart; a broken edit keeps the last good
- * version and is reported (log, API, `onReload`).
+ * version and is reported (log, API, health, `onReload`).
+ *
+ * Parsing happens in a loader thread bounded in time and memory (libs/contracts
+ * isolated-loader), so no file can stall the broker; the event loop only compiles the checked
+ * tree and swaps the snapshot, in one assignment.
+ *
+ * Enforcement fails closed: a reload that drops a channel a tree leaf uses (file emptied,
+ * deleted, channel renamed) keeps the last good channel and reports it as held; a tree whose
+ * leaf names a channel no contract defines is refused.
  */
 export async function createGovernance(options: {
   contractsDir: string;
@@ -114,14 +81,97 @@ export async function createGovernance(options: {
   onChange: (snap: GovernanceSnapshot) => void;
   onReload?: (report: ReloadReport) => void;
   debounceMs?: number;
+  limits?: IsolatedLoadOptions;
 }) {
-  let topics = loadTopicsStrict(options.topicsDir);
-  let loaded = await loadContractsStrict(options.contractsDir);
-  let current = snapshot(topics, loaded, options.contractsDir);
+  const limits = options.limits ?? {};
+  const rel = (file: string) =>
+    isAbsolute(file) ? relative(options.contractsDir, file) || file : file;
+
+  async function loadContractsStrict(): Promise<LoadedContracts> {
+    let raw: LoadedContracts;
+    try {
+      raw = await loadContractsIsolated(options.contractsDir, limits);
+    } catch (cause) {
+      const e = cause as Error & { code?: string; details?: Diagnostic[] };
+      throw createError("UNS_ERR_CONTRACTS_INVALID", `cannot load ${options.contractsDir}: ${e.message}`, {
+        cause,
+        details: (Array.isArray(e.details) ? e.details : []).map((d) => ({ ...d, file: rel(d.file) })),
+      });
+    }
+    // Files are named relative to the contracts folder in records, the API and the console
+    // ("weld-spot.yaml", not the absolute path of wherever the server happens to run).
+    const loaded: LoadedContracts = {
+      set: { ...raw.set, channels: raw.set.channels.map((c) => ({ ...c, file: rel(c.file) })) },
+      documents: raw.documents.map((d) => ({ ...d, file: rel(d.file) })),
+      diagnostics: raw.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
+    };
+    const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      throw createError(
+        "UNS_ERR_CONTRACTS_INVALID",
+        `broken AsyncAPI document(s) in ${options.contractsDir}:\n  ${formatDiagnostics(errors)}`,
+        { details: errors },
+      );
+    }
+    return loaded;
+  }
+
+  async function loadTopicsStrict(channels: ReadonlySet<string>): Promise<Topics> {
+    let topics: Topics;
+    try {
+      const data = await loadTopicTreeIsolated(options.topicsDir, limits);
+      topics = { tree: topicTreeFromData(data), access: loadAccess(options.topicsDir) };
+    } catch (cause) {
+      const e = cause as Error & { details?: { diagnostics?: Diagnostic[] } };
+      throw createError("UNS_ERR_TOPICS_INVALID", `cannot load ${options.topicsDir}: ${e.message}`, {
+        cause,
+        details: e.details?.diagnostics ?? [],
+      });
+    }
+    const unknown = unknownLeafChannels(topics.tree, channels);
+    if (unknown.length > 0) {
+      throw createError(
+        "UNS_ERR_TOPICS_INVALID",
+        `the topic tree ${topics.tree.file} names channels no contract defines (a leaf's messages would go ungoverned):\n  ${formatDiagnostics(unknown)}`,
+        { details: unknown },
+      );
+    }
+    return topics;
+  }
+
+  function snapshot(topics: Topics, loaded: LoadedContracts, held: HeldChannel[]): GovernanceSnapshot {
+    const set: ContractSet = held.length
+      ? {
+          // The held channels change what the workers validate with, so they change the version.
+          version: `${loaded.set.version}+held:${held.map((h) => h.channel.id).join(",")}`,
+          channels: [...loaded.set.channels, ...held.map((h) => h.channel)],
+        }
+      : loaded.set;
+    const channels = new Map(set.channels.map((c) => [c.id, c]));
+    const matcher = matchChannel(set);
+    return {
+      ...topics,
+      contracts: set,
+      documents: loaded.documents,
+      diagnostics: [...loaded.diagnostics, ...held.map((h) => h.diagnostic)],
+      channels,
+      matchChannel: (topic) => {
+        const m = matcher(topic);
+        return m ? { channel: m.channel } : undefined;
+      },
+      held,
+      loadedAt: new Date(),
+    };
+  }
+
+  let loaded = await loadContractsStrict();
+  let topics = await loadTopicsStrict(new Set(loaded.set.channels.map((c) => c.id)));
+  let current = snapshot(topics, loaded, []);
   const reports: ReloadReport[] = [];
   const watchers: FSWatcher[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
   let chain = Promise.resolve();
+  let topicsRefused = false;
 
   function report(r: ReloadReport) {
     reports.push(r);
@@ -131,25 +181,46 @@ export async function createGovernance(options: {
 
   async function reload(part: "contracts" | "topics"): Promise<void> {
     try {
-      if (part === "contracts") loaded = await loadContractsStrict(options.contractsDir);
-      else topics = loadTopicsStrict(options.topicsDir);
-      current = snapshot(topics, loaded, options.contractsDir);
+      let nextLoaded = loaded;
+      let nextTopics = topics;
+      if (part === "contracts") nextLoaded = await loadContractsStrict();
+      else nextTopics = await loadTopicsStrict(new Set(current.channels.keys()));
+      const held = holdChannels(nextTopics.tree, nextLoaded, current.channels);
+      // One assignment: the broker sees the old snapshot or the new one, never a mix.
+      const next = snapshot(nextTopics, nextLoaded, held);
+      loaded = nextLoaded;
+      topics = nextTopics;
+      current = next;
       options.onChange(current);
-      options.logger.info({ part }, `${part} reloaded`);
+      const ok = held.length === 0;
+      const message = ok
+        ? `${part} reloaded`
+        : `${part} reloaded, but the last good version of ${held.length} channel(s) stays in force:\n  ${formatDiagnostics(held.map((h) => h.diagnostic))}`;
+      if (ok) options.logger.info({ part }, message);
+      else options.logger.error({ part, held: held.map((h) => h.channel.id) }, message);
       report({
         at: new Date(),
         part,
-        ok: true,
-        message: `${part} reloaded`,
-        diagnostics: part === "contracts" ? loaded.diagnostics : [],
+        ok,
+        applied: true,
+        message,
+        diagnostics: [
+          ...(part === "contracts" ? loaded.diagnostics : []),
+          ...held.map((h) => h.diagnostic),
+        ],
       });
+      if (part === "topics") topicsRefused = false;
+      // A tree refused for naming a channel that was not there yet gets another chance.
+      else if (topicsRefused) schedule("topics");
     } catch (err) {
-      const e = err as Error & { details?: Diagnostic[] };
+      const e = err as Error & { code?: string; details?: Diagnostic[] };
+      if (part === "topics") topicsRefused = true;
       options.logger.error({ part, err: e.message }, `${part} reload failed; keeping the last good version`);
       report({
         at: new Date(),
         part,
         ok: false,
+        applied: false,
         message: e.message,
         diagnostics: Array.isArray(e.details) ? e.details : [],
       });
@@ -184,6 +255,21 @@ export async function createGovernance(options: {
     },
     /** Recent reloads, newest last (for the API and the console). */
     reloads: () => [...reports],
+    /**
+     * Whether what is in force is what the files say: false while a channel is held or the
+     * newest reload of a part failed (health and the contracts API report it).
+     */
+    status() {
+      const last = (part: "contracts" | "topics") => [...reports].reverse().find((r) => r.part === part);
+      const failed = (["contracts", "topics"] as const)
+        .map(last)
+        .filter((r): r is ReloadReport => r !== undefined && !r.applied);
+      return {
+        ok: current.held.length === 0 && failed.length === 0,
+        held: current.held.map((h) => ({ channel: h.channel.id, leaves: h.leaves, reason: h.diagnostic.message })),
+        failedReloads: failed.map((r) => ({ part: r.part, at: r.at.toISOString(), message: r.message })),
+      };
+    },
     reload,
     /** Resolves when pending reloads have run (tests). */
     settled: () => chain,

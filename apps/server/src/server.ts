@@ -52,6 +52,16 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
+      limits: {
+        maxFileBytes: config.contracts.maxFileBytes,
+        maxAliasCount: config.contracts.maxAliases,
+        maxRefDepth: config.contracts.maxRefDepth,
+        timeoutMs: config.contracts.loadTimeoutMs,
+        allowedRefHosts: config.contracts.allowedRefHosts
+          .split(",")
+          .map((h) => h.trim())
+          .filter((h) => h.length > 0),
+      },
       onChange: (snap) => {
         pool.setContracts(snap.contracts);
         for (const hook of reloadHooks) hook();
@@ -174,8 +184,10 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const p = pool.stats();
       const workersUp = p.alive === p.size;
       const brokerUp = !theBroker.broker.closed;
+      const gov = governance.status();
       return {
-        status: workersUp && brokerUp && db.up ? "ok" : "degraded",
+        status: workersUp && brokerUp && db.up && gov.ok ? "ok" : "degraded",
+        governance: gov,
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {

@@ -36,7 +36,20 @@ export {
   isUnsError,
   UnsError,
 } from "./errors.js";
-export { type LoadedContracts, type LoadedDocument, loadContracts } from "./load-contracts.js";
+export {
+  type IsolatedLoadOptions,
+  loadContractsIsolated,
+  loadTopicTreeIsolated,
+} from "./isolated-loader.js";
+export {
+  defaultLoadLimits,
+  type LoadContractsOptions,
+  type LoadedContracts,
+  type LoadedDocument,
+  type LoadLimits,
+  loadContracts,
+} from "./load-contracts.js";
+export { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
 export {
   filterCovers,
   filterMatches,
@@ -56,8 +69,11 @@ export {
   type Policy,
   parseTopicTree,
   type TopicClass,
+  parseTopicTreeData,
   type TopicTree,
+  type TopicTreeData,
   type TopicTreeOptions,
+  topicTreeFromData,
   type TreeDescription,
   type TreeNodeDescription,
 } from "./topic-tree.js";

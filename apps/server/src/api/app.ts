@@ -25,6 +25,8 @@ export interface ApiServices {
 
 export interface HealthReport {
   status: "ok" | "degraded";
+  /** false while a channel is held at its last good version or the newest reload failed. */
+  governance: ReturnType<Governance["status"]>;
   broker: { up: boolean; clients: number };
   database: ReturnType<Store["health"]>;
   workers: {
@@ -100,10 +102,13 @@ export async function buildApi(
 
   app.get(
     "/api/v1/health",
-    { schema: { summary: "Health of broker, database and workers; 503 when a part is down" } },
+    { schema: { summary: "Health of broker, database, workers and governance (held channels, failed reloads); 503 when a part is down" } },
     async (_req, reply) => {
       const h = services.health();
-      return reply.status(h.status === "ok" ? 200 : 503).send(h);
+      // 503 when a part is down; governance problems (a held channel, a failed reload) make the
+      // status "degraded" but the broker still serves, so orchestrators must not restart it.
+      const down = !h.broker.up || !h.database.up || !h.workers.up;
+      return reply.status(down ? 503 : 200).send(h);
     },
   );
 

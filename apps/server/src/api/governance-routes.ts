@@ -31,6 +31,8 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
         channels: snap.contracts.channels,
         diagnostics: snap.diagnostics,
         reloads: s.governance.reloads(),
+        // What is in force versus what the files say: held channels and failed reloads.
+        status: s.governance.status(),
         coverage: {
           ungovernedTopics: topics
             .filter((t) => t.ungoverned > 0)

@@ -207,6 +207,29 @@ export function createPublishPipeline(options: PipelineOptions) {
     else channel = snap.matchChannel(topic)?.channel;
 
     const base = outcomeBase(identity, packet, payload, time, policy);
+    if (!channel && place.kind === "leaf" && place.channel) {
+      // Governance refuses trees naming unknown channels and holds channels a reload drops, so
+      // this is a bug guard: fail closed (never a silent `ungoverned`).
+      options.record(
+        {
+          ...base,
+          channel: place.channel,
+          contract: null,
+          outcome: "unvalidated",
+          kind: "unvalidated",
+          errors: [
+            {
+              instancePath: "",
+              keyword: "channel",
+              message: `leaf ${place.leaf} names channel "${place.channel}", which no loaded contract defines`,
+            },
+          ],
+        },
+        null,
+      );
+      if (policy === "enforce") quarantine(packet);
+      return undefined;
+    }
     if (!channel) {
       options.record(
         {

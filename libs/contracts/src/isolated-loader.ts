@@ -1,0 +1,116 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { createError } from "./errors.js";
+import type { LoadedContracts, LoadLimits } from "./load-contracts.js";
+import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
+import type { TopicTreeData } from "./topic-tree.js";
+
+export interface IsolatedLoadOptions extends LoadLimits {
+  /** The loader thread is ended after this long, and the load fails naming the file (default 10 000 ms). */
+  timeoutMs?: number;
+  /** Heap of the loader thread, in MiB (default 512): a file that needs more fails, the broker does not. */
+  maxHeapMb?: number;
+}
+
+/**
+ * Under vitest this module runs from src/*.ts; the thread runs the compiled twin in dist/
+ * (tests run after `pnpm build`), as the validation workers do.
+ */
+function workerFile(): string {
+  const here = fileURLToPath(new URL("./load-worker.js", import.meta.url));
+  if (existsSync(here)) return here;
+  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`contract loader thread not found at ${here} or ${compiled}: run \`pnpm build\``);
+}
+
+function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<LoaderResponse> {
+  const { timeoutMs = 10_000, maxHeapMb = 512, ...limits } = options;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerFile(), {
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+    });
+    let current = request.dir;
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      void worker.terminate();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            createError(
+              "UNS_ERR_CONTRACT_TIMEOUT",
+              `loading ${current} took longer than contracts.loadTimeoutMs (${timeoutMs} ms); the loader was stopped and the last good version stays`,
+              { details: [{ file: current, severity: "error", message: "load timed out", path: "$", code: "UNS_ERR_CONTRACT_TIMEOUT" }] },
+            ),
+          ),
+        ),
+      timeoutMs,
+    );
+    worker.on("message", (m: LoaderResponse) => {
+      if (m.type === "progress") current = m.file;
+      else finish(() => resolve(m));
+    });
+    worker.on("error", (err: Error & { code?: string }) =>
+      finish(() =>
+        reject(
+          createError(
+            "UNS_ERR_CONTRACT_LIMIT",
+            err.code === "ERR_WORKER_OUT_OF_MEMORY"
+              ? `loading ${current} needed more than ${maxHeapMb} MiB; the loader was stopped and the last good version stays`
+              : `the contract loader failed on ${current}: ${err.message}`,
+            { cause: err, details: [{ file: current, severity: "error", message: err.message, path: "$", code: "UNS_ERR_CONTRACT_LIMIT" }] },
+          ),
+        ),
+      ),
+    );
+    worker.on("exit", (code) =>
+      finish(() =>
+        reject(createError("UNS_ERR_CONTRACT_LIMIT", `the contract loader stopped (exit ${code}) on ${current}`)),
+      ),
+    );
+    worker.postMessage({ ...request, limits } satisfies LoaderRequest);
+  });
+}
+
+function rethrow(m: LoaderResponse): never {
+  if (m.type !== "error") throw new Error(`unexpected loader answer ${m.type}`);
+  throw createError(m.error.code || "UNS_ERR_CONTRACT_LIMIT", m.error.message, { details: m.error.details });
+}
+
+/**
+ * `loadContracts` in a thread of its own, bounded in time and memory: the broker's event loop
+ * only receives the result (plain data). Same result and diagnostics as `loadContracts`; throws
+ * `UNS_ERR_CONTRACT_TIMEOUT` or `UNS_ERR_CONTRACT_LIMIT` naming the file being loaded.
+ *
+ * @example
+ * const loaded = await loadContractsIsolated("asyncapi", { timeoutMs: 5000 });
+ */
+export async function loadContractsIsolated(
+  dir: string,
+  options: IsolatedLoadOptions = {},
+): Promise<LoadedContracts> {
+  const m = await run({ kind: "contracts", dir, limits: {} }, options);
+  if (m.type === "contracts") return m.result;
+  return rethrow(m);
+}
+
+/**
+ * Read and check `<dir>/tree.yaml` in the loader thread; compile the result with
+ * `topicTreeFromData`. Throws the errors `loadTopicTree` throws, or a timeout.
+ */
+export async function loadTopicTreeIsolated(
+  dir: string,
+  options: IsolatedLoadOptions = {},
+): Promise<TopicTreeData> {
+  const m = await run({ kind: "tree", dir, limits: {} }, options);
+  if (m.type === "tree") return m.result;
+  return rethrow(m);
+}

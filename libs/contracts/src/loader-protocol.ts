@@ -1,0 +1,14 @@
+import type { LoadedContracts, LoadLimits } from "./load-contracts.js";
+import type { TopicTreeData } from "./topic-tree.js";
+
+/** What the broker asks the loader thread (load-worker.ts). */
+export type LoaderRequest =
+  | { kind: "contracts"; dir: string; limits: LoadLimits }
+  | { kind: "tree"; dir: string; limits: LoadLimits };
+
+/** What the loader thread answers; `progress` names the file it starts on (for timeouts). */
+export type LoaderResponse =
+  | { type: "progress"; file: string }
+  | { type: "contracts"; result: LoadedContracts }
+  | { type: "tree"; result: TopicTreeData }
+  | { type: "error"; error: { code: string; message: string; details?: unknown } };
