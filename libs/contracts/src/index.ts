@@ -49,6 +49,7 @@ export {
   type LoadLimits,
   loadContracts,
 } from "./load-contracts.js";
+export { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
 export { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
 export {
   filterCovers,
