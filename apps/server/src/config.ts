@@ -83,9 +83,9 @@ export const settings = {
   },
   "contracts.loadTimeoutMs": {
     kind: "integer",
-    default: 10000,
-    min: 100,
-    doc: "Contracts and the topic tree are loaded in a thread of their own; it is stopped after this long (ms) and the last good version stays.",
+    default: 30000,
+    min: 10,
+    doc: "Contracts and the topic tree are read in a thread of their own; when reading the files takes longer than this (ms, counted once the thread has started) it is stopped and the last good version stays.",
   },
   "contracts.allowedRefHosts": {
     kind: "string",
@@ -212,6 +212,20 @@ export interface Config {
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   console: { timeZone: string };
   log: { level: string };
+}
+
+/** The contract loader's limits (libs/contracts IsolatedLoadOptions) from the contracts.* settings. */
+export function contractLoadLimits(config: Readonly<Config>) {
+  return {
+    maxFileBytes: config.contracts.maxFileBytes,
+    maxAliasCount: config.contracts.maxAliases,
+    maxRefDepth: config.contracts.maxRefDepth,
+    timeoutMs: config.contracts.loadTimeoutMs,
+    allowedRefHosts: config.contracts.allowedRefHosts
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0),
+  };
 }
 
 /** `mqtt.allowAnonymous` -> `UNS_MQTT_ALLOW_ANONYMOUS` */

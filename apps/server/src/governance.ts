@@ -84,8 +84,7 @@ export async function createGovernance(options: {
   limits?: IsolatedLoadOptions;
 }) {
   const limits = options.limits ?? {};
-  const rel = (file: string) =>
-    isAbsolute(file) ? relative(options.contractsDir, file) || file : file;
+  const rel = (file: string) => (isAbsolute(file) ? relative(options.contractsDir, file) || file : file);
 
   async function loadContractsStrict(): Promise<LoadedContracts> {
     let raw: LoadedContracts;
@@ -204,10 +203,7 @@ export async function createGovernance(options: {
         ok,
         applied: true,
         message,
-        diagnostics: [
-          ...(part === "contracts" ? loaded.diagnostics : []),
-          ...held.map((h) => h.diagnostic),
-        ],
+        diagnostics: [...(part === "contracts" ? loaded.diagnostics : []), ...held.map((h) => h.diagnostic)],
       });
       if (part === "topics") topicsRefused = false;
       // A tree refused for naming a channel that was not there yet gets another chance.
@@ -266,7 +262,11 @@ export async function createGovernance(options: {
         .filter((r): r is ReloadReport => r !== undefined && !r.applied);
       return {
         ok: current.held.length === 0 && failed.length === 0,
-        held: current.held.map((h) => ({ channel: h.channel.id, leaves: h.leaves, reason: h.diagnostic.message })),
+        held: current.held.map((h) => ({
+          channel: h.channel.id,
+          leaves: h.leaves,
+          reason: h.diagnostic.message,
+        })),
         failedReloads: failed.map((r) => ({ part: r.part, at: r.at.toISOString(), message: r.message })),
       };
     },

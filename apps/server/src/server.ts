@@ -3,7 +3,7 @@ import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
-import type { Config } from "./config.js";
+import { type Config, contractLoadLimits } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
@@ -52,16 +52,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
-      limits: {
-        maxFileBytes: config.contracts.maxFileBytes,
-        maxAliasCount: config.contracts.maxAliases,
-        maxRefDepth: config.contracts.maxRefDepth,
-        timeoutMs: config.contracts.loadTimeoutMs,
-        allowedRefHosts: config.contracts.allowedRefHosts
-          .split(",")
-          .map((h) => h.trim())
-          .filter((h) => h.length > 0),
-      },
+      limits: contractLoadLimits(config),
       onChange: (snap) => {
         pool.setContracts(snap.contracts);
         for (const hook of reloadHooks) hook();

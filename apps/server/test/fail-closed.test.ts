@@ -46,14 +46,19 @@ describe("enforcement fails closed on file accidents", () => {
 
   const accidents: [string, (file: string) => void][] = [
     ["emptied", (f) => writeFileSync(f, "")],
-    ["garbled into a YAML scalar", (f) => writeFileSync(f, "\u0000\u0001garbage that YAML reads as one string")],
+    [
+      "garbled into a YAML scalar",
+      (f) => writeFileSync(f, "\u0000\u0001garbage that YAML reads as one string"),
+    ],
     ["deleted", (f) => rmSync(f)],
     [
       "its channel id renamed",
       (f) =>
         writeFileSync(
           f,
-          contract.replace("  weldSpot:\n", "  weldSpotRenamed:\n").replace("#/channels/weldSpot\"", "#/channels/weldSpotRenamed\""),
+          contract
+            .replace("  weldSpot:\n", "  weldSpotRenamed:\n")
+            .replace('#/channels/weldSpot"', '#/channels/weldSpotRenamed"'),
         ),
     ],
   ];
@@ -105,7 +110,10 @@ describe("a start with a leaf naming a missing channel fails", () => {
   it("refuses to start and names the leaf and the channel", async () => {
     const err = await startTestServer({}, (dir) => {
       const file = join(dir, "topics", "tree.yaml");
-      writeFileSync(file, readFileSync(file, "utf8").replace("{ channel: weldSpot }", "{ channel: weldSpto }"));
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace("{ channel: weldSpot }", "{ channel: weldSpto }"),
+      );
     }).then(
       () => null,
       (e: Error & { code?: string }) => e,

@@ -124,7 +124,10 @@ export function positionOf(
  * Collects structure diagnostics for one YAML file, with positions filled in. Given only a file
  * name (data already checked elsewhere, e.g. in the loader thread), positions are left out.
  */
-export function createDiagnosticSink(src: YamlSource | { file: string; diagnostics?: Diagnostic[] }, code: string) {
+export function createDiagnosticSink(
+  src: YamlSource | { file: string; diagnostics?: Diagnostic[] },
+  code: string,
+) {
   const list: Diagnostic[] = [...(src.diagnostics ?? [])];
   const where = (path: readonly (string | number)[], key?: boolean) =>
     "doc" in src ? positionOf(src as YamlSource, path, key) : undefined;

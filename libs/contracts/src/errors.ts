@@ -151,7 +151,8 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     fix: "Use fewer YAML aliases (anchors expanded many times look like an alias bomb), or split the document.",
   },
   UNS_ERR_CONTRACT_TIMEOUT: {
-    message: "Loading the contracts or the topic tree took longer than contracts.loadTimeoutMs; the loader was stopped.",
+    message:
+      "Loading the contracts or the topic tree took longer than contracts.loadTimeoutMs; the loader was stopped.",
     fix: "Look at the file named in the message (it may be very large or deeply referenced); raise contracts.loadTimeoutMs if it is intended.",
   },
   UNS_ERR_CONTRACT_REF_CYCLE: {

@@ -64,7 +64,9 @@ describe("topic tree patterns run in linear time", () => {
     const text = treeWith("^line-[0-9]{2}$");
     const data = structuredClone(parseTopicTreeData(text, "tree.yaml"));
     const tree = topicTreeFromData(data);
-    expect(tree.classify("acme/line-01/data")).toEqual(parseTopicTree(text, "tree.yaml").classify("acme/line-01/data"));
+    expect(tree.classify("acme/line-01/data")).toEqual(
+      parseTopicTree(text, "tree.yaml").classify("acme/line-01/data"),
+    );
     expect(tree.classify("acme/line-1/data")).toMatchObject({ kind: "refused" });
   });
 });

@@ -7,8 +7,13 @@ import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
 import type { TopicTreeData } from "./topic-tree.js";
 
 export interface IsolatedLoadOptions extends LoadLimits {
-  /** The loader thread is ended after this long, and the load fails naming the file (default 10 000 ms). */
+  /**
+   * The loader thread is ended when reading the files takes longer than this, and the load fails
+   * naming the file (default 30 000 ms). The clock starts once the thread has loaded its code.
+   */
   timeoutMs?: number;
+  /** Longest wait for the thread to load its code, in ms (default 120 000; a busy machine is slow). */
+  startupTimeoutMs?: number;
   /** Heap of the loader thread, in MiB (default 512): a file that needs more fails, the broker does not. */
   maxHeapMb?: number;
 }
@@ -26,7 +31,7 @@ function workerFile(): string {
 }
 
 function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<LoaderResponse> {
-  const { timeoutMs = 10_000, maxHeapMb = 512, ...limits } = options;
+  const { timeoutMs = 30_000, startupTimeoutMs = 120_000, maxHeapMb = 512, ...limits } = options;
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerFile(), {
       execArgv: [],
@@ -41,21 +46,32 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
       fn();
       void worker.terminate();
     };
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            createError(
-              "UNS_ERR_CONTRACT_TIMEOUT",
-              `loading ${current} took longer than contracts.loadTimeoutMs (${timeoutMs} ms); the loader was stopped and the last good version stays`,
-              { details: [{ file: current, severity: "error", message: "load timed out", path: "$", code: "UNS_ERR_CONTRACT_TIMEOUT" }] },
-            ),
+    const expire = () =>
+      finish(() =>
+        reject(
+          createError(
+            "UNS_ERR_CONTRACT_TIMEOUT",
+            `loading ${current} took longer than contracts.loadTimeoutMs (${timeoutMs} ms); the loader was stopped and the last good version stays`,
+            {
+              details: [
+                {
+                  file: current,
+                  severity: "error",
+                  message: "load timed out",
+                  path: "$",
+                  code: "UNS_ERR_CONTRACT_TIMEOUT",
+                },
+              ],
+            },
           ),
         ),
-      timeoutMs,
-    );
+      );
+    let timer = setTimeout(expire, Math.max(timeoutMs, startupTimeoutMs));
     worker.on("message", (m: LoaderResponse) => {
-      if (m.type === "progress") current = m.file;
+      if (m.type === "ready") {
+        clearTimeout(timer);
+        timer = setTimeout(expire, timeoutMs);
+      } else if (m.type === "progress") current = m.file;
       else finish(() => resolve(m));
     });
     worker.on("error", (err: Error & { code?: string }) =>
@@ -66,14 +82,27 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
             err.code === "ERR_WORKER_OUT_OF_MEMORY"
               ? `loading ${current} needed more than ${maxHeapMb} MiB; the loader was stopped and the last good version stays`
               : `the contract loader failed on ${current}: ${err.message}`,
-            { cause: err, details: [{ file: current, severity: "error", message: err.message, path: "$", code: "UNS_ERR_CONTRACT_LIMIT" }] },
+            {
+              cause: err,
+              details: [
+                {
+                  file: current,
+                  severity: "error",
+                  message: err.message,
+                  path: "$",
+                  code: "UNS_ERR_CONTRACT_LIMIT",
+                },
+              ],
+            },
           ),
         ),
       ),
     );
     worker.on("exit", (code) =>
       finish(() =>
-        reject(createError("UNS_ERR_CONTRACT_LIMIT", `the contract loader stopped (exit ${code}) on ${current}`)),
+        reject(
+          createError("UNS_ERR_CONTRACT_LIMIT", `the contract loader stopped (exit ${code}) on ${current}`),
+        ),
       ),
     );
     worker.postMessage({ ...request, limits } satisfies LoaderRequest);

@@ -45,7 +45,9 @@ describe("payloads other JSON readers would read differently are refused (RFC 82
     expect(v.validate("c", "t/x", withBom)).toMatchObject({
       outcome: "invalid",
       kind: "not-json",
-      errors: [expect.objectContaining({ keyword: "bom", message: expect.stringMatching(/byte order mark/) })],
+      errors: [
+        expect.objectContaining({ keyword: "bom", message: expect.stringMatching(/byte order mark/) }),
+      ],
     });
     expect(v.validate("c", "t/x", enc.encode('{"a":1}'))).toMatchObject({ outcome: "valid" });
   });

@@ -38,6 +38,9 @@ export function compileLinearRegex(source: string): LinearRegex {
  * schemas cannot stall a validation worker either. ajv calls it with the pattern and its flags
  * ("u"); RE2 is always Unicode-aware, so the flag changes nothing.
  */
-export const ajvRegExpEngine = Object.assign((pattern: string, _flags: string) => compileLinearRegex(pattern), {
-  code: "compileLinearRegex",
-});
+export const ajvRegExpEngine = Object.assign(
+  (pattern: string, _flags: string) => compileLinearRegex(pattern),
+  {
+    code: "compileLinearRegex",
+  },
+);

@@ -52,6 +52,8 @@ export interface LoadLimits {
 }
 
 export interface LoadContractsOptions extends LoadLimits {
+  /** Called once the parser is loaded and set up, before the first document. */
+  onReady?: () => void;
   /** Called before each document is parsed (the loader thread reports progress with it). */
   onFile?: (file: string) => void;
 }
@@ -73,7 +75,10 @@ const SEVERITIES: Severity[] = ["error", "warning", "info", "hint"];
  * diagnostic. A document with an error diagnostic contributes no channels; warnings are kept.
  * Throws only when the folder itself cannot be read (`UNS_ERR_CONTRACT_READ`).
  */
-export async function loadContracts(dir: string, options: LoadContractsOptions = {}): Promise<LoadedContracts> {
+export async function loadContracts(
+  dir: string,
+  options: LoadContractsOptions = {},
+): Promise<LoadedContracts> {
   const limits = { ...defaultLoadLimits, ...options };
   let names: string[];
   try {
@@ -95,6 +100,7 @@ export async function loadContracts(dir: string, options: LoadContractsOptions =
   // (importing this package for createValidator) should not pay for.
   const { Parser: ParserClass } = await import("@asyncapi/parser");
   const parser = new ParserClass();
+  options.onReady?.();
 
   const documents: LoadedDocument[] = [];
   const diagnostics: Diagnostic[] = [];

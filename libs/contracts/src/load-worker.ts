@@ -43,10 +43,14 @@ port.once("message", (req: LoaderRequest) => {
     if (req.kind === "contracts") {
       const result = await loadContracts(req.dir, {
         ...req.limits,
+        // Loading the parser (spectral and friends) takes a second or more on a busy machine and
+        // depends on no file: the caller starts the clock on the files after it.
+        onReady: () => post({ type: "ready" }),
         onFile: (file) => post({ type: "progress", file }),
       });
       return { type: "contracts", result };
     }
+    post({ type: "ready" });
     post({ type: "progress", file: join(req.dir, "tree.yaml") });
     return { type: "tree", result: loadTree(req.dir, req.limits) };
   };

@@ -6,8 +6,12 @@ export type LoaderRequest =
   | { kind: "contracts"; dir: string; limits: LoadLimits }
   | { kind: "tree"; dir: string; limits: LoadLimits };
 
-/** What the loader thread answers; `progress` names the file it starts on (for timeouts). */
+/**
+ * What the loader thread answers: `ready` once its code is loaded (the timeout starts then),
+ * `progress` naming the file it starts on (for timeout messages), then the result.
+ */
 export type LoaderResponse =
+  | { type: "ready" }
   | { type: "progress"; file: string }
   | { type: "contracts"; result: LoadedContracts }
   | { type: "tree"; result: TopicTreeData }

@@ -1,7 +1,14 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Diagnostic, isPlainObject, parseYamlSource, positionOf, toJsonPath, type YamlSource } from "./diagnostics.js";
+import {
+  type Diagnostic,
+  isPlainObject,
+  parseYamlSource,
+  positionOf,
+  toJsonPath,
+  type YamlSource,
+} from "./diagnostics.js";
 
 /**
  * Checks a contract's `$ref`s before the AsyncAPI parser sees it. The parser (through spectral's

@@ -102,7 +102,12 @@ export async function buildApi(
 
   app.get(
     "/api/v1/health",
-    { schema: { summary: "Health of broker, database, workers and governance (held channels, failed reloads); 503 when a part is down" } },
+    {
+      schema: {
+        summary:
+          "Health of broker, database, workers and governance (held channels, failed reloads); 503 when a part is down",
+      },
+    },
     async (_req, reply) => {
       const h = services.health();
       // 503 when a part is down; governance problems (a held channel, a failed reload) make the

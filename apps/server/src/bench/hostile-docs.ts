@@ -37,7 +37,13 @@ export function hugeContract(channels = 1000, properties = 29): string {
   const out: string[] = ["asyncapi: 3.0.0", "info: { title: huge, version: 1.0.0 }", "channels:"];
   for (let c = 0; c < channels; c++) {
     out.push(`  huge${c}:`, `    address: acme/huge/${c}/{device}`, "    parameters:", "      device: {}");
-    out.push("    messages:", `      m${c}:`, "        payload:", "          type: object", "          properties:");
+    out.push(
+      "    messages:",
+      `      m${c}:`,
+      "        payload:",
+      "          type: object",
+      "          properties:",
+    );
     for (let p = 0; p < properties; p++) {
       out.push(
         `            field${p}:`,
