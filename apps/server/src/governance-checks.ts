@@ -1,4 +1,4 @@
-import type { ChannelSpec, Diagnostic, LoadedContracts, TopicTree } from "@uns/contracts";
+import type { ChannelSpec, ChannelSummary, Diagnostic, TopicTree, TransferredLoad } from "@uns/contracts";
 
 /** A channel a leaf uses that the newest contracts lost: its last good version stays in force. */
 export interface HeldChannel {
@@ -40,14 +40,18 @@ export function unknownLeafChannels(tree: TopicTree, channels: ReadonlySet<strin
  */
 export function holdChannels(
   tree: TopicTree,
-  next: LoadedContracts,
-  previous: ReadonlyMap<string, ChannelSpec>,
+  next: TransferredLoad,
+  previous: {
+    channels: ReadonlyMap<string, ChannelSummary>;
+    fullChannel(id: string): ChannelSpec | undefined;
+  },
 ): HeldChannel[] {
   const have = new Set(next.set.channels.map((c) => c.id));
   const held: HeldChannel[] = [];
   for (const [id, leaves] of leavesByChannel(tree)) {
     if (have.has(id)) continue;
-    const channel = previous.get(id);
+    // Only on a hold (rare) is the previous set's JSON parsed, for the held channel in full.
+    const channel = previous.channels.has(id) ? previous.fullChannel(id) : undefined;
     if (!channel) continue;
     const doc = next.documents.find((d) => d.file === channel.file);
     const skipped = next.diagnostics.find(

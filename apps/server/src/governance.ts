@@ -3,16 +3,17 @@ import { isAbsolute, relative } from "node:path";
 import {
   type Access,
   type ChannelSpec,
-  type ContractSet,
+  type ChannelSummary,
+  createChannelMatcher,
   type Diagnostic,
   type IsolatedLoadOptions,
-  type LoadedContracts,
   type LoadedDocument,
   loadAccess,
-  loadContractsIsolated,
+  loadContractsTransfer,
   loadTopicTreeIsolated,
-  matchChannel,
+  summarizeChannel,
   type TopicTree,
+  type TransferredLoad,
   topicTreeFromData,
 } from "@uns/contracts";
 import { createError } from "./errors.js";
@@ -22,11 +23,18 @@ import { type HeldChannel, holdChannels, unknownLeafChannels } from "./governanc
 export interface GovernanceSnapshot {
   tree: TopicTree;
   access: Access;
-  contracts: ContractSet;
+  /** The set's version and its channels without schemas (lookups on the event loop). */
+  contracts: { version: string; channels: ChannelSummary[] };
+  /** The full `ContractSet` as JSON text: what the validation workers and the API take. */
+  contractsJson: string;
+  /** `ContractSet.channels` as JSON text. */
+  channelsJson: string;
+  /** One channel in full, schemas included (parsed from the JSON on first use). */
+  fullChannel(id: string): ChannelSpec | undefined;
   documents: LoadedDocument[];
   diagnostics: Diagnostic[];
-  channels: Map<string, ChannelSpec>;
-  matchChannel: (topic: string) => { channel: ChannelSpec } | undefined;
+  channels: Map<string, ChannelSummary>;
+  matchChannel: (topic: string) => { channel: ChannelSummary } | undefined;
   /** Channels tree leaves use that the last reload lost or broke: the last good version stays in force. */
   held: HeldChannel[];
   loadedAt: Date;
@@ -84,26 +92,23 @@ export async function createGovernance(options: {
   limits?: IsolatedLoadOptions;
 }) {
   const limits = options.limits ?? {};
-  const rel = (file: string) => (isAbsolute(file) ? relative(options.contractsDir, file) || file : file);
 
-  async function loadContractsStrict(): Promise<LoadedContracts> {
-    let raw: LoadedContracts;
+  async function loadContractsStrict(): Promise<TransferredLoad> {
+    let loaded: TransferredLoad;
     try {
-      raw = await loadContractsIsolated(options.contractsDir, limits);
+      // Files are named relative to the contracts folder in records, the API and the console
+      // ("weld-spot.yaml", not the absolute path of wherever the server happens to run).
+      loaded = await loadContractsTransfer(options.contractsDir, {
+        ...limits,
+        relativeTo: options.contractsDir,
+      });
     } catch (cause) {
       const e = cause as Error & { code?: string; details?: Diagnostic[] };
       throw createError("UNS_ERR_CONTRACTS_INVALID", `cannot load ${options.contractsDir}: ${e.message}`, {
         cause,
-        details: (Array.isArray(e.details) ? e.details : []).map((d) => ({ ...d, file: rel(d.file) })),
+        details: Array.isArray(e.details) ? e.details : [],
       });
     }
-    // Files are named relative to the contracts folder in records, the API and the console
-    // ("weld-spot.yaml", not the absolute path of wherever the server happens to run).
-    const loaded: LoadedContracts = {
-      set: { ...raw.set, channels: raw.set.channels.map((c) => ({ ...c, file: rel(c.file) })) },
-      documents: raw.documents.map((d) => ({ ...d, file: rel(d.file) })),
-      diagnostics: raw.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
-    };
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {
       throw createError(
@@ -138,25 +143,36 @@ export async function createGovernance(options: {
     return topics;
   }
 
-  function snapshot(topics: Topics, loaded: LoadedContracts, held: HeldChannel[]): GovernanceSnapshot {
-    const set: ContractSet = held.length
-      ? {
-          // The held channels change what the workers validate with, so they change the version.
-          version: `${loaded.set.version}+held:${held.map((h) => h.channel.id).join(",")}`,
-          channels: [...loaded.set.channels, ...held.map((h) => h.channel)],
-        }
-      : loaded.set;
-    const channels = new Map(set.channels.map((c) => [c.id, c]));
-    const matcher = matchChannel(set);
+  function snapshot(topics: Topics, loaded: TransferredLoad, held: HeldChannel[]): GovernanceSnapshot {
+    // Held channels join the set as JSON text too: no schema is parsed on the event loop.
+    const channelsJson = held.length
+      ? `[${[loaded.set.channelsJson.slice(1, -1), ...held.map((h) => JSON.stringify(h.channel))]
+          .filter((part) => part.length > 0)
+          .join(",")}]`
+      : loaded.set.channelsJson;
+    // The held channels change what the workers validate with, so they change the version.
+    const version = held.length
+      ? `${loaded.set.version}+held:${held.map((h) => h.channel.id).join(",")}`
+      : loaded.set.version;
+    const summaries = [...loaded.set.channels, ...held.map((h) => summarizeChannel(h.channel))];
+    const channels = new Map(summaries.map((c) => [c.id, c]));
+    const matcher = createChannelMatcher({ channels: summaries });
+    let full: Map<string, ChannelSpec> | undefined;
     return {
       ...topics,
-      contracts: set,
+      contracts: { version, channels: summaries },
+      contractsJson: `{"version":${JSON.stringify(version)},"channels":${channelsJson}}`,
+      channelsJson,
+      fullChannel(id) {
+        full ??= new Map((JSON.parse(channelsJson) as ChannelSpec[]).map((c) => [c.id, c]));
+        return full.get(id);
+      },
       documents: loaded.documents,
       diagnostics: [...loaded.diagnostics, ...held.map((h) => h.diagnostic)],
       channels,
       matchChannel: (topic) => {
-        const m = matcher(topic);
-        return m ? { channel: m.channel } : undefined;
+        const channel = matcher.match(topic);
+        return channel ? { channel } : undefined;
       },
       held,
       loadedAt: new Date(),
@@ -184,7 +200,7 @@ export async function createGovernance(options: {
       let nextTopics = topics;
       if (part === "contracts") nextLoaded = await loadContractsStrict();
       else nextTopics = await loadTopicsStrict(new Set(current.channels.keys()));
-      const held = holdChannels(nextTopics.tree, nextLoaded, current.channels);
+      const held = holdChannels(nextTopics.tree, nextLoaded, current);
       // One assignment: the broker sees the old snapshot or the new one, never a mix.
       const next = snapshot(nextTopics, nextLoaded, held);
       loaded = nextLoaded;

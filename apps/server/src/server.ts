@@ -54,7 +54,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       logger,
       limits: contractLoadLimits(config),
       onChange: (snap) => {
-        pool.setContracts(snap.contracts);
+        pool.setContracts(snap.contractsJson);
         for (const hook of reloadHooks) hook();
         store
           ?.recordContracts(snap.documents)
@@ -63,7 +63,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           );
       },
     });
-    pool.setContracts(governance.current.contracts);
+    pool.setContracts(governance.current.contractsJson);
 
     // The store runs in its own thread: database writes must never stall the broker.
     store = await createThreadedStore({

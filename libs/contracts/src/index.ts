@@ -26,7 +26,15 @@ export {
   matchChannel,
 } from "./channel-address.js";
 export { checkConsistency, type Finding } from "./consistency.js";
-export type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
+export {
+  type ChannelSpec,
+  type ChannelSummary,
+  type ContractSet,
+  type JSONSchema,
+  type MessageSpec,
+  summarizeChannel,
+  type TransferredContracts,
+} from "./contract-set.js";
 export { type Diagnostic, formatDiagnostic, type Severity, toJsonPath } from "./diagnostics.js";
 export {
   type CreateErrorOptions,
@@ -39,6 +47,8 @@ export {
 export {
   type IsolatedLoadOptions,
   loadContractsIsolated,
+  loadContractsTransfer,
+  type TransferredLoad,
   loadTopicTreeIsolated,
 } from "./isolated-loader.js";
 export {

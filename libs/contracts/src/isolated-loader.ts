@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createError } from "./errors.js";
-import type { LoadedContracts, LoadLimits } from "./load-contracts.js";
+import type { ChannelSpec, TransferredContracts } from "./contract-set.js";
+import type { Diagnostic } from "./diagnostics.js";
+import type { LoadedContracts, LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
 import type { TopicTreeData } from "./topic-tree.js";
 
@@ -114,21 +116,47 @@ function rethrow(m: LoaderResponse): never {
   throw createError(m.error.code || "UNS_ERR_CONTRACT_LIMIT", m.error.message, { details: m.error.details });
 }
 
+/** What `loadContractsTransfer` returns: as `LoadedContracts`, with the set as JSON text. */
+export interface TransferredLoad {
+  set: TransferredContracts;
+  documents: LoadedDocument[];
+  diagnostics: Diagnostic[];
+}
+
 /**
  * `loadContracts` in a thread of its own, bounded in time and memory: the broker's event loop
- * only receives the result (plain data). Same result and diagnostics as `loadContracts`; throws
- * `UNS_ERR_CONTRACT_TIMEOUT` or `UNS_ERR_CONTRACT_LIMIT` naming the file being loaded.
+ * only receives the result, with the channels as JSON text plus summaries (see
+ * `TransferredContracts`). Throws `UNS_ERR_CONTRACT_TIMEOUT` or `UNS_ERR_CONTRACT_LIMIT`
+ * naming the file being loaded. `relativeTo` names files relative to that folder.
  *
  * @example
- * const loaded = await loadContractsIsolated("asyncapi", { timeoutMs: 5000 });
+ * const loaded = await loadContractsTransfer("asyncapi", { timeoutMs: 5000, relativeTo: "asyncapi" });
+ * pool.setContracts(loaded.set.channelsJson);
  */
+export async function loadContractsTransfer(
+  dir: string,
+  options: IsolatedLoadOptions & { relativeTo?: string } = {},
+): Promise<TransferredLoad> {
+  const { relativeTo, ...rest } = options;
+  const m = await run(
+    { kind: "contracts", dir, limits: {}, ...(relativeTo === undefined ? {} : { relativeTo }) },
+    rest,
+  );
+  if (m.type === "contracts") return m.result;
+  return rethrow(m);
+}
+
+/** `loadContracts` in the bounded loader thread, with the same result (the CLI, tests). */
 export async function loadContractsIsolated(
   dir: string,
   options: IsolatedLoadOptions = {},
 ): Promise<LoadedContracts> {
-  const m = await run({ kind: "contracts", dir, limits: {} }, options);
-  if (m.type === "contracts") return m.result;
-  return rethrow(m);
+  const r = await loadContractsTransfer(dir, options);
+  return {
+    set: { version: r.set.version, channels: JSON.parse(r.set.channelsJson) as ChannelSpec[] },
+    documents: r.documents,
+    diagnostics: r.diagnostics,
+  };
 }
 
 /**

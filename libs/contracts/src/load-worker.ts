@@ -3,9 +3,11 @@
  * broker's event loop. One thread per load, ended afterwards (by the caller on a timeout), so
  * whatever a hostile file makes the AsyncAPI parser do costs this thread only.
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, readlinkSync, statSync } from "node:fs";
+import { setPriority } from "node:os";
+import { isAbsolute, join, relative } from "node:path";
 import { parentPort } from "node:worker_threads";
+import { summarizeChannel } from "./contract-set.js";
 import { createError, isUnsError } from "./errors.js";
 import { type LoadLimits, loadContracts } from "./load-contracts.js";
 import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
@@ -13,6 +15,15 @@ import { parseTopicTreeData } from "./topic-tree.js";
 
 const port = parentPort;
 if (!port) throw new Error("load-worker.js runs as a worker thread only");
+
+// Loading is background work: on a busy core the broker's event loop goes first (as for the
+// store's writer thread). Linux sets a thread's priority through its own id; elsewhere a no-op.
+try {
+  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  if (Number.isInteger(tid)) setPriority(tid, 19);
+} catch {
+  // not Linux, or not allowed: normal priority
+}
 
 function post(message: LoaderResponse): void {
   port!.postMessage(message);
@@ -48,7 +59,22 @@ port.once("message", (req: LoaderRequest) => {
         onReady: () => post({ type: "ready" }),
         onFile: (file) => post({ type: "progress", file }),
       });
-      return { type: "contracts", result };
+      // Plain JSON text for the schemas: cheap to hand over, parsed where it is used.
+      const base = req.relativeTo;
+      const rel = (file: string) => (base && isAbsolute(file) ? relative(base, file) || file : file);
+      const channels = result.set.channels.map((c) => ({ ...c, file: rel(c.file) }));
+      return {
+        type: "contracts",
+        result: {
+          set: {
+            version: result.set.version,
+            channelsJson: JSON.stringify(channels),
+            channels: channels.map(summarizeChannel),
+          },
+          documents: result.documents.map((d) => ({ ...d, file: rel(d.file) })),
+          diagnostics: result.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
+        },
+      };
     }
     post({ type: "ready" });
     post({ type: "progress", file: join(req.dir, "tree.yaml") });

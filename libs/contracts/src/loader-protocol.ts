@@ -1,9 +1,12 @@
-import type { LoadedContracts, LoadLimits } from "./load-contracts.js";
+import type { TransferredContracts } from "./contract-set.js";
+import type { LoadedDocument, LoadLimits } from "./load-contracts.js";
+import type { Diagnostic } from "./diagnostics.js";
 import type { TopicTreeData } from "./topic-tree.js";
 
 /** What the broker asks the loader thread (load-worker.ts). */
 export type LoaderRequest =
-  | { kind: "contracts"; dir: string; limits: LoadLimits }
+  /** `relativeTo`: name files relative to this folder in everything returned. */
+  | { kind: "contracts"; dir: string; limits: LoadLimits; relativeTo?: string }
   | { kind: "tree"; dir: string; limits: LoadLimits };
 
 /**
@@ -13,6 +16,9 @@ export type LoaderRequest =
 export type LoaderResponse =
   | { type: "ready" }
   | { type: "progress"; file: string }
-  | { type: "contracts"; result: LoadedContracts }
+  | {
+      type: "contracts";
+      result: { set: TransferredContracts; documents: LoadedDocument[]; diagnostics: Diagnostic[] };
+    }
   | { type: "tree"; result: TopicTreeData }
   | { type: "error"; error: { code: string; message: string; details?: unknown } };

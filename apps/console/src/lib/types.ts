@@ -209,6 +209,12 @@ export interface ContractsResponse {
   channels: ChannelSpec[];
   diagnostics: Diagnostic[];
   reloads: { at: string; part: string; ok: boolean; message: string; diagnostics: Diagnostic[] }[];
+  /** What is in force versus what the files say (held channels, failed reloads). */
+  status?: {
+    ok: boolean;
+    held: { channel: string; leaves: string[]; reason: string }[];
+    failedReloads: { part: string; at: string; message: string }[];
+  };
   coverage: {
     ungovernedTopics: {
       topic: string;

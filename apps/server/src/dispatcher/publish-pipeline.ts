@@ -1,4 +1,4 @@
-import type { ChannelSpec, ValidationError } from "@uns/contracts";
+import type { ChannelSummary, ValidationError } from "@uns/contracts";
 import type { MessageOutcome } from "@uns/store";
 import type { GovernanceSnapshot } from "../governance.js";
 import type { Verdict } from "./protocol.js";
@@ -83,7 +83,7 @@ function payloadBytes(payload: Buffer | string): Uint8Array {
   return typeof payload === "string" ? Buffer.from(payload) : payload;
 }
 
-function contractOf(channel: ChannelSpec | undefined) {
+function contractOf(channel: ChannelSummary | undefined) {
   return channel ? { file: channel.file, version: channel.version, title: channel.title } : null;
 }
 
@@ -202,7 +202,7 @@ export function createPublishPipeline(options: PipelineOptions) {
     }
 
     const policy = place.policy;
-    let channel: ChannelSpec | undefined;
+    let channel: ChannelSummary | undefined;
     if (place.kind === "leaf" && place.channel) channel = snap.channels.get(place.channel);
     else channel = snap.matchChannel(topic)?.channel;
 
