@@ -1,5 +1,4 @@
 import { type FSWatcher, watch } from "node:fs";
-import { isAbsolute, relative } from "node:path";
 import {
   type Access,
   type ChannelSpec,

@@ -48,9 +48,11 @@ export {
   type IsolatedLoadOptions,
   loadContractsIsolated,
   loadContractsTransfer,
-  type TransferredLoad,
   loadTopicTreeIsolated,
+  type TransferredLoad,
 } from "./isolated-loader.js";
+export { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
+export { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
 export {
   defaultLoadLimits,
   type LoadContractsOptions,
@@ -59,8 +61,6 @@ export {
   type LoadLimits,
   loadContracts,
 } from "./load-contracts.js";
-export { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
-export { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
 export {
   filterCovers,
   filterMatches,
@@ -79,14 +79,14 @@ export {
   type OutsideMode,
   type Policy,
   parseTopicTree,
-  type TopicClass,
   parseTopicTreeData,
+  type TopicClass,
   type TopicTree,
   type TopicTreeData,
   type TopicTreeOptions,
-  topicTreeFromData,
   type TreeDescription,
   type TreeNodeDescription,
+  topicTreeFromData,
 } from "./topic-tree.js";
 export {
   createValidator,

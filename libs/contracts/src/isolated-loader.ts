@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { createError } from "./errors.js";
 import type { ChannelSpec, TransferredContracts } from "./contract-set.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { createError } from "./errors.js";
 import type { LoadedContracts, LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
 import type { TopicTreeData } from "./topic-tree.js";

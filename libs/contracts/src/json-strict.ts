@@ -72,8 +72,8 @@ function scanForDuplicate(text: string): string | undefined {
   type Frame = { names: Set<string> | null; path: string; key: string | null; index: number };
   const stack: Frame[] = [];
   let expectName = false;
-  const escape = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
-  const childPath = (f: Frame) => (f.names ? `${f.path}/${escape(f.key ?? "")}` : `${f.path}/${f.index}`);
+  const escapePart = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+  const childPath = (f: Frame) => (f.names ? `${f.path}/${escapePart(f.key ?? "")}` : `${f.path}/${f.index}`);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -82,7 +82,7 @@ function scanForDuplicate(text: string): string | undefined {
       const top = stack[stack.length - 1];
       if (top?.names && expectName) {
         const name = JSON.parse(text.slice(i, j + 1)) as string;
-        if (top.names.has(name)) return `${top.path}/${escape(name)}`;
+        if (top.names.has(name)) return `${top.path}/${escapePart(name)}`;
         top.names.add(name);
         top.key = name;
         expectName = false;

@@ -1,6 +1,6 @@
 import type { TransferredContracts } from "./contract-set.js";
-import type { LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { Diagnostic } from "./diagnostics.js";
+import type { LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { TopicTreeData } from "./topic-tree.js";
 
 /** What the broker asks the loader thread (load-worker.ts). */

@@ -275,7 +275,7 @@ function shortKey(key: string, file: string): string {
 
 function collect(value: unknown, path: (string | number)[], file: string, out: RefSite[]): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, [...path, i], file, out));
+    for (const [i, v] of value.entries()) collect(v, [...path, i], file, out);
   } else if (isPlainObject(value)) {
     if (typeof value.$ref === "string") out.push({ file, path, ref: value.$ref });
     for (const [k, v] of Object.entries(value)) if (k !== "$ref") collect(v, [...path, k], file, out);

@@ -311,7 +311,11 @@ export function ContractsPage() {
                         // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, newest shown first
                         <li key={i} className={r.ok ? "ok" : "bad"}>
                           <Time value={r.at} /> {r.part}:{" "}
-                          {r.ok ? "reloaded" : <strong>not fully applied, the last good version stays</strong>}
+                          {r.ok ? (
+                            "reloaded"
+                          ) : (
+                            <strong>not fully applied, the last good version stays</strong>
+                          )}
                           {!r.ok ? <pre className="raw small">{r.message}</pre> : null}
                         </li>
                       ))}
