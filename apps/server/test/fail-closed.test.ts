@@ -38,7 +38,7 @@ describe("enforcement fails closed on file accidents", () => {
           .api<{ items: { channel: string; kind: string }[] }>(`/api/v1/violations?clientId=${clientId}`)
           .then((r) => r.body.items),
       (i) => i.length === 1,
-      20_000,
+      60_000,
     );
     // Judged against the held channel: a violation of its schema, not an `ungoverned` delivery.
     expect(items[0]).toMatchObject({ channel: "weldSpot", kind: "schema" });
@@ -68,7 +68,7 @@ describe("enforcement fails closed on file accidents", () => {
       const file = join(t.dir, "asyncapi", "weld.yaml");
       const before = (await reloads()).length;
       accident(file);
-      const list = await eventually(reloads, (r) => r.length > before, 20_000);
+      const list = await eventually(reloads, (r) => r.length > before, 60_000);
       const last = list[list.length - 1]!;
       expect(last).toMatchObject({ part: "contracts", ok: false });
       expect(last.message).toMatch(/weldSpot/);
@@ -85,15 +85,15 @@ describe("enforcement fails closed on file accidents", () => {
       await expectEnforced(`accident-${name.split(" ")[0]}`);
 
       writeFileSync(file, contract);
-      await eventually(health, (x) => x.governance.ok, 20_000);
-    }, 30_000);
+      await eventually(health, (x) => x.governance.ok, 60_000);
+    }, 150_000);
   }
 
   it("refuses a tree whose leaf names a channel that does not exist; the last good tree stays", async () => {
     const file = join(t.dir, "topics", "tree.yaml");
     const before = (await reloads()).length;
     writeFileSync(file, tree.replace("{ channel: weldSpot }", "{ channel: weldSpto }"));
-    const list = await eventually(reloads, (r) => r.length > before, 20_000);
+    const list = await eventually(reloads, (r) => r.length > before, 60_000);
     expect(list[list.length - 1]).toMatchObject({ part: "topics", ok: false });
     expect(list[list.length - 1]!.message).toMatch(/weldSpto/);
     const h = await health();
@@ -102,8 +102,8 @@ describe("enforcement fails closed on file accidents", () => {
     await expectEnforced("tree-typo");
 
     writeFileSync(file, tree);
-    await eventually(health, (x) => x.governance.ok, 20_000);
-  }, 30_000);
+    await eventually(health, (x) => x.governance.ok, 60_000);
+  }, 150_000);
 });
 
 describe("a start with a leaf naming a missing channel fails", () => {
@@ -120,5 +120,5 @@ describe("a start with a leaf naming a missing channel fails", () => {
     );
     expect(err?.code).toBe("UNS_ERR_TOPICS_INVALID");
     expect(err?.message).toMatch(/weldSpto/);
-  }, 30_000);
+  }, 150_000);
 });

@@ -23,10 +23,10 @@ describe("hostile contracts at start fail fast with a clear error", () => {
         () => null,
         (e: Error & { code?: string }) => e,
       );
-      expect(performance.now() - started).toBeLessThan(25_000);
+      expect(performance.now() - started).toBeLessThan(60_000);
       expect(err?.code).toBe("UNS_ERR_CONTRACTS_INVALID");
       expect(err?.message).toMatch(pattern);
-    }, 30_000);
+    }, 90_000);
   }
 });
 
@@ -55,21 +55,32 @@ describe("hostile contracts dropped into a running server", () => {
     })();
     const reloads = () =>
       t.api<{ reloads: { ok: boolean; message: string }[] }>("/api/v1/contracts").then((r) => r.body.reloads);
-    for (const [file, text, reason] of [
-      ["cyclic.yaml", cyclicContract(), /\$ref cycle/],
-      ["bomb.yaml", aliasBomb(), /alias/],
-      ["huge.yaml", hugeContract(), /contracts\.maxFileBytes/],
-    ] as const) {
+    const files = [
+      ["cyclic.yaml", cyclicContract()],
+      ["bomb.yaml", aliasBomb()],
+      ["huge.yaml", hugeContract()],
+    ] as const;
+    try {
+      // All three at once: one reload refuses them all (each named), the next restores.
       const before = (await reloads()).length;
-      writeFileSync(join(t.dir, "asyncapi", file), text);
-      const list = await eventually(reloads, (r) => r.length > before, 30_000);
-      expect(list.at(-1)).toMatchObject({ ok: false, message: expect.stringMatching(reason) });
-      rmSync(join(t.dir, "asyncapi", file));
-      await eventually(reloads, (r) => r.length > before + 1 && r.at(-1)!.ok, 30_000);
+      for (const [file, text] of files) writeFileSync(join(t.dir, "asyncapi", file), text);
+      const list = await eventually(
+        reloads,
+        (r) => r.length > before && /huge\.yaml/.test(r.at(-1)!.message),
+        90_000,
+      );
+      const refused = list.at(-1)!.message;
+      expect(refused).toMatch(/cyclic\.yaml.*\$ref cycle/);
+      expect(refused).toMatch(/bomb\.yaml.*alias/);
+      expect(refused).toMatch(/huge\.yaml.*contracts\.maxFileBytes/);
+      const count = list.length;
+      for (const [file] of files) rmSync(join(t.dir, "asyncapi", file));
+      await eventually(reloads, (r) => r.length > count && r.at(-1)!.ok, 90_000);
+    } finally {
+      running = false;
+      await pace;
+      await Promise.all(pending);
     }
-    running = false;
-    await pace;
-    await Promise.all(pending);
     const sorted = [...latencies].sort((a, b) => a - b);
     const p99 = sorted[Math.floor(sorted.length * 0.99)]!;
     // The target is 50 ms (reload-latency.ts measures it); on a shared CI core the bound is
@@ -77,5 +88,5 @@ describe("hostile contracts dropped into a running server", () => {
     expect(sorted.length).toBeGreaterThan(100);
     expect(p99).toBeLessThan(250);
     expect(pub.connected).toBe(true);
-  }, 180_000);
+  }, 240_000);
 });
