@@ -3,6 +3,7 @@ import {
   type Access,
   type ChannelSpec,
   type ChannelSummary,
+  closeLoaderStandby,
   createChannelMatcher,
   type Diagnostic,
   type IsolatedLoadOptions,
@@ -291,6 +292,7 @@ export async function createGovernance(options: {
     close() {
       for (const w of watchers) w.close();
       for (const t of timers.values()) clearTimeout(t);
+      closeLoaderStandby();
     },
   };
 }

@@ -45,6 +45,7 @@ export {
   UnsError,
 } from "./errors.js";
 export {
+  closeLoaderStandby,
   type IsolatedLoadOptions,
   loadContractsIsolated,
   loadContractsTransfer,

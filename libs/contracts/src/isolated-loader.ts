@@ -32,13 +32,51 @@ function workerFile(): string {
   throw new Error(`contract loader thread not found at ${here} or ${compiled}: run \`pnpm build\``);
 }
 
+function spawn(maxHeapMb: number): Worker {
+  return new Worker(workerFile(), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+}
+
+/**
+ * One thread waits, its parser already imported (a second or more of CPU, ten on a busy
+ * machine), so the next reload only parses. Each thread serves one load and is ended after it,
+ * so nothing a file did (caches, a runaway loop) outlives that load.
+ */
+let standby: { worker: Worker; maxHeapMb: number } | null = null;
+
+function take(maxHeapMb: number): Worker {
+  const ready = standby;
+  standby = null;
+  if (ready && ready.maxHeapMb === maxHeapMb) {
+    ready.worker.ref();
+    return ready.worker;
+  }
+  if (ready) void ready.worker.terminate();
+  return spawn(maxHeapMb);
+}
+
+function prepare(maxHeapMb: number): void {
+  if (standby) return;
+  const worker = spawn(maxHeapMb);
+  worker.unref(); // a waiting loader never keeps the process alive
+  const gone = () => {
+    if (standby?.worker === worker) standby = null;
+  };
+  worker.once("error", gone);
+  worker.once("exit", gone);
+  standby = { worker, maxHeapMb };
+}
+
+/** End the waiting loader thread (servers call it when they stop). */
+export function closeLoaderStandby(): void {
+  const ready = standby;
+  standby = null;
+  if (ready) void ready.worker.terminate();
+}
+
 function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<LoaderResponse> {
   const { timeoutMs = 30_000, startupTimeoutMs = 120_000, maxHeapMb = 512, ...limits } = options;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile(), {
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
-    });
+    const worker = take(maxHeapMb);
     let current = request.dir;
     let settled = false;
     const finish = (fn: () => void) => {
@@ -47,6 +85,7 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
       clearTimeout(timer);
       fn();
       void worker.terminate();
+      prepare(maxHeapMb);
     };
     const expire = () =>
       finish(() =>

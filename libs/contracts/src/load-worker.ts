@@ -25,6 +25,9 @@ try {
   // not Linux, or not allowed: normal priority
 }
 
+// Warm up while waiting for a request (see the standby thread in isolated-loader.ts).
+void import("@asyncapi/parser").catch(() => {});
+
 function post(message: LoaderResponse): void {
   port!.postMessage(message);
 }
