@@ -90,6 +90,22 @@ describe("contract patterns run in linear time", () => {
     expect(v.validate("c", "t/x", enc.encode('{"s":"aaa"}'))).toMatchObject({ outcome: "valid" });
   });
 
+  it("keeps each pattern of a schema apart (ajv deduplicates compiled patterns by their text)", () => {
+    const v = validator({
+      type: "object",
+      properties: {
+        code: { type: "string", pattern: "^[A-Z0-9][A-Z0-9-]{1,63}$" },
+        sum: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
+      },
+    });
+    const ok = { code: "E-1234", sum: `sha256:${"a".repeat(64)}` };
+    expect(v.validate("c", "t/x", enc.encode(JSON.stringify(ok)))).toMatchObject({ outcome: "valid" });
+    expect(v.validate("c", "t/x", enc.encode(JSON.stringify({ ...ok, sum: "md5:x" })))).toMatchObject({
+      outcome: "invalid",
+      errors: [expect.objectContaining({ instancePath: "/sum", keyword: "pattern" })],
+    });
+  });
+
   it("evaluates a catastrophic topic parameter pattern quickly", () => {
     const v = validator(null, { p: { type: "string", pattern: "^(a+)+$" } });
     const started = performance.now();

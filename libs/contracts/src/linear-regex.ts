@@ -10,6 +10,8 @@ export interface LinearRegex {
   readonly source: string;
   /** Like `RegExp.prototype.test`: true when the pattern matches anywhere in `input`. */
   test(input: string): boolean;
+  /** `/source/`: ajv tells compiled patterns apart by it. */
+  toString(): string;
 }
 
 /**
@@ -30,7 +32,9 @@ export function compileLinearRegex(source: string): LinearRegex {
       `${detail} (patterns run in a linear-time RE2 engine: no backreferences, lookahead or lookbehind)`,
     );
   }
-  return { source, test: (input) => re.test(input) };
+  // toString is the identity ajv deduplicates compiled patterns by (usePattern's scope key):
+  // without it every pattern of a schema would share the first one.
+  return { source, test: (input) => re.test(input), toString: () => `/${source}/` };
 }
 
 /**
