@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aliasBomb, cyclicContract, hugeContract } from "../src/bench/hostile-docs.js";
+import { aliasBomb, cyclicContract, hugeContract } from "../bench/src/hostile-docs.js";
 import { eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
 
 const TOPIC = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ChannelSpec, TransferredContracts } from "./contract-set.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { createError } from "./errors.js";
+import { createError, type errorCodes } from "./errors.js";
 import type { LoadedContracts, LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
 import type { TopicTreeData } from "./topic-tree.js";
@@ -152,7 +152,9 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
 
 function rethrow(m: LoaderResponse): never {
   if (m.type !== "error") throw new Error(`unexpected loader answer ${m.type}`);
-  throw createError(m.error.code || "UNS_ERR_CONTRACT_LIMIT", m.error.message, { details: m.error.details });
+  // The thread only throws codes of this registry (load-worker.ts).
+  const code = (m.error.code || "UNS_ERR_CONTRACT_LIMIT") as keyof typeof errorCodes;
+  throw createError(code, m.error.message, { details: m.error.details });
 }
 
 /** What `loadContractsTransfer` returns: as `LoadedContracts`, with the set as JSON text. */

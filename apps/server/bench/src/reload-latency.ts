@@ -2,7 +2,7 @@
 /**
  * PUBACK latency while contracts are reloaded (issue 9: "a cyclic, huge or exploding contract
  * dropped in on a running server leaves PUBACKs under 50 ms"):
- * `node apps/server/dist/bench/reload-latency.js` (about 40 s, bounded).
+ * `node apps/server/bench/dist/reload-latency.js` (about 40 s, bounded).
  *
  * One real server on loopback with the test fixtures; one MQTT.js client publishes QoS 1 weld
  * spots at a steady 200/s; in each scenario a file is dropped into the contracts folder of the
@@ -16,10 +16,9 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
+import { createUnsServer, loadConfig } from "@uns/server";
 import mqtt from "mqtt";
 import { pino } from "pino";
-import { loadConfig, type SettingKey } from "../config.js";
-import { createUnsServer } from "../server.js";
 import { aliasBomb, cyclicContract, hugeContract } from "./hostile-docs.js";
 
 const fixtures = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
@@ -34,7 +33,7 @@ const payload = JSON.stringify({
 });
 
 async function withServer<T>(
-  overrides: Partial<Record<SettingKey, unknown>>,
+  overrides: NonNullable<Parameters<typeof loadConfig>[0]>["overrides"],
   fn: (s: Awaited<ReturnType<typeof createUnsServer>>, dir: string, client: mqtt.MqttClient) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "uns-reload-bench-"));
