@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ChannelSpec, TransferredContracts } from "./contract-set.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -21,19 +19,18 @@ export interface IsolatedLoadOptions extends LoadLimits {
 }
 
 /**
- * Under vitest this module runs from src/*.ts; the thread runs the compiled twin in dist/
- * (tests run after `pnpm build`), as the validation workers do.
+ * The loader thread in the form this module is in: JavaScript from dist/ in production, the
+ * TypeScript source through tsx under the tests (as @uns/store's startWorker, which this
+ * library cannot depend on).
  */
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./load-worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`contract loader thread not found at ${here} or ${compiled}: run \`pnpm build\``);
-}
-
 function spawn(maxHeapMb: number): Worker {
-  return new Worker(workerFile(), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+  const self = import.meta.url;
+  const entry = new URL(`./load-worker.${self.endsWith(".ts") ? "ts" : "js"}`, self);
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
+  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { execArgv: [], resourceLimits });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, execArgv: ["--conditions=source"], resourceLimits });
 }
 
 /**
