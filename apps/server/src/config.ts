@@ -63,6 +63,35 @@ export const settings = {
     default: "./topics",
     doc: "Folder of the topic tree, access rules and users (watched).",
   },
+  "contracts.maxFileBytes": {
+    kind: "integer",
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    doc: "Largest contract document, referenced file or topic tree read (bytes); a larger one is refused and the last good version stays.",
+  },
+  "contracts.maxAliases": {
+    kind: "integer",
+    default: 1000,
+    min: 0,
+    doc: "YAML alias expansions allowed per contract file (bounds alias bombs).",
+  },
+  "contracts.maxRefDepth": {
+    kind: "integer",
+    default: 32,
+    min: 1,
+    doc: "Longest chain of $refs, and deepest nesting of files referencing files, in a contract.",
+  },
+  "contracts.loadTimeoutMs": {
+    kind: "integer",
+    default: 30000,
+    min: 10,
+    doc: "Contracts and the topic tree are read in a thread of their own; when reading the files takes longer than this (ms, counted once the thread has started) it is stopped and the last good version stays.",
+  },
+  "contracts.allowedRefHosts": {
+    kind: "string",
+    default: "",
+    doc: "Comma-separated host names (or host:port) whose http(s) URLs a $ref may name; empty = none, references stay inside the contracts folder.",
+  },
   "workers.size": {
     kind: "integer",
     // One core stays with the broker's event loop, which delivers messages.
@@ -209,6 +238,13 @@ export interface Config {
   databaseUrl: string;
   contractsDir: string;
   topicsDir: string;
+  contracts: {
+    maxFileBytes: number;
+    maxAliases: number;
+    maxRefDepth: number;
+    loadTimeoutMs: number;
+    allowedRefHosts: string;
+  };
   workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
   validation: { maxPayloadBytes: number };
   store: {
@@ -224,6 +260,20 @@ export interface Config {
   quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
   alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   log: { level: string };
+}
+
+/** The contract loader's limits (libs/contracts IsolatedLoadOptions) from the contracts.* settings. */
+export function contractLoadLimits(config: Readonly<Config>) {
+  return {
+    maxFileBytes: config.contracts.maxFileBytes,
+    maxAliasCount: config.contracts.maxAliases,
+    maxRefDepth: config.contracts.maxRefDepth,
+    timeoutMs: config.contracts.loadTimeoutMs,
+    allowedRefHosts: config.contracts.allowedRefHosts
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0),
+  };
 }
 
 /** `mqtt.allowAnonymous` -> `UNS_MQTT_ALLOW_ANONYMOUS` */

@@ -7,7 +7,7 @@ import { buildApi, type HealthReport } from "./api/app.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
-import type { Config } from "./config.js";
+import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
@@ -65,8 +65,9 @@ export async function createUnsServer(
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
+      limits: contractLoadLimits(config),
       onChange: (snap) => {
-        pool.setContracts(snap.contracts);
+        pool.setContracts(snap.contractsJson);
         for (const hook of reloadHooks) hook();
         store
           ?.recordContracts(snap.documents)
@@ -75,7 +76,7 @@ export async function createUnsServer(
           );
       },
     });
-    pool.setContracts(governance.current.contracts);
+    pool.setContracts(governance.current.contractsJson);
     await pool.ready();
 
     // The store runs in its own thread: database writes must never stall the broker.
@@ -168,8 +169,10 @@ export async function createUnsServer(
       const p = pool.stats();
       const workersUp = p.alive === p.size;
       const brokerUp = !theBroker.broker.closed;
+      const gov = governance.status();
       return {
-        status: workersUp && brokerUp && db.up ? "ok" : "degraded",
+        status: workersUp && brokerUp && db.up && gov.ok ? "ok" : "degraded",
+        governance: gov,
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {

@@ -73,6 +73,32 @@ export const ContractsQuery = Type.Object(
 );
 export type ContractsQuery = Static<typeof ContractsQuery>;
 
+/** What is in force versus what the files say (issue 9: enforcement fails closed). */
+export const GovernanceStatus = Type.Object(
+  {
+    ok: Type.Boolean({ description: "false while a channel is held or the newest reload of a part failed" }),
+    held: Type.Array(
+      Type.Object(
+        {
+          channel: Type.String(),
+          leaves: Type.Array(Type.String()),
+          reason: Type.String(),
+        },
+        strict,
+      ),
+      { description: "Channels tree leaves use that a reload lost; their last good version stays in force" },
+    ),
+    failedReloads: Type.Array(
+      Type.Object(
+        { part: Type.Enum(["contracts", "topics"]), at: Type.String(), message: Type.String() },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+export type GovernanceStatus = Static<typeof GovernanceStatus>;
+
 export const ContractsResponse = Type.Object(
   {
     version: Type.String(),
@@ -86,12 +112,14 @@ export const ContractsResponse = Type.Object(
           at: Type.String(),
           part: Type.Enum(["contracts", "topics"]),
           ok: Type.Boolean(),
+          applied: Type.Boolean({ description: "The new version took effect (possibly with held channels)" }),
           message: Type.String(),
           diagnostics: Type.Array(Diagnostic),
         },
         strict,
       ),
     ),
+    status: GovernanceStatus,
     coverage: Type.Object(
       {
         ungovernedTopics: Type.Array(

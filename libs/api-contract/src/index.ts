@@ -41,6 +41,7 @@ export {
   ContractsQuery,
   ContractsResponse,
   Diagnostic,
+  GovernanceStatus,
   LastMessage,
   LastMessageQuery,
   LeafDescription,

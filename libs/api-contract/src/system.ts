@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { GovernanceStatus } from "./governance.js";
 
 /** Schemas of health and the console's settings. */
 
@@ -7,6 +8,7 @@ const strict = { additionalProperties: false } as const;
 export const HealthReport = Type.Object(
   {
     status: Type.Enum(["ok", "degraded"]),
+    governance: GovernanceStatus,
     broker: Type.Object({ up: Type.Boolean(), clients: Type.Integer() }, strict),
     // Open: the store reports more about its durability than the API promises.
     database: Type.Object(

@@ -5,7 +5,7 @@
  * Puts the broker's per-message cost (`us/msg` in run.js's table) in proportion.
  */
 import { fileURLToPath } from "node:url";
-import { createValidator, loadContracts } from "@uns/contracts";
+import { createValidator, findDuplicateKey, hasUtf8Bom, loadContracts } from "@uns/contracts";
 import { weldPayload } from "./weld-payload.js";
 
 const fixtures = fileURLToPath(new URL("../../test/fixtures/asyncapi/", import.meta.url));
@@ -57,6 +57,13 @@ function time(name: string, fn: () => unknown): void {
 process.stdout.write(`payload ${payload.length} bytes; per message:\n`);
 time("TextDecoder (fatal) decode", () => decoder.decode(payload));
 time("JSON.parse", () => JSON.parse(text));
+const value = JSON.parse(text);
+time("BOM check (3-byte compare)", () => hasUtf8Bom(payload));
+time("duplicate-key check (colon tally, fast path)", () => findDuplicateKey(payload, text, value));
+const dup = Buffer.from(`{"a":1,${text.slice(1)}`.replace('{"a":1,', '{"a":1,"a":2,'));
+const dupText = dup.toString();
+const dupValue = JSON.parse(dupText);
+time("duplicate-key check (a repeat: exact scan)", () => findDuplicateKey(dup, dupText, dupValue));
 time("depth check as in contracts (JS byte scan)", () => depthScan(payload, 64));
 time("bracket count with Buffer.indexOf (memchr)", () => bracketBound(payload, 64));
 time("validator.validate (all of the above + ajv)", () => validator.validate("weldSpot", topic, payload));

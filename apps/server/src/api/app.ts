@@ -88,7 +88,10 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
 
   app.get(operations.health.url, { schema: routeSchema(operations.health) }, async (_req, reply) => {
     const h = services.health();
-    return reply.status(h.status === "ok" ? 200 : 503).send(h);
+    // 503 when a part is down; governance problems (a held channel, a failed reload) make the
+    // status "degraded" but the broker still serves, so orchestrators must not restart it.
+    const down = !h.broker.up || !h.database.up || !h.workers.up;
+    return reply.status(down ? 503 : 200).send(h);
   });
 
   app.get(

@@ -91,7 +91,7 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
   app.get(operations.violation.url, { schema: routeSchema(operations.violation) }, async (req) => {
     const v = await s.store.getViolation(req.params.id);
     if (!v) throw notFound(`no violation with id ${req.params.id}`);
-    const channel = v.channel ? s.governance.current.channels.get(v.channel) : undefined;
+    const channel = v.channel ? s.governance.current.fullChannel(v.channel) : undefined;
     const similar = await s.store.similarViolations(req.params.id, 20);
     return {
       violation: v,

@@ -12,9 +12,13 @@ export function registerGovernanceRoutes(app: ApiApp, s: ApiServices): void {
       version: snap.contracts.version,
       loadedAt: snap.loadedAt.toISOString(),
       documents: snap.documents.map(({ text: _text, ...d }) => d),
-      channels: snap.contracts.channels,
+      // Governance keeps the full channels as JSON text (cheap to take over from the loader
+      // thread); they are parsed here, per request, not on every reload.
+      channels: JSON.parse(snap.channelsJson),
       diagnostics: snap.diagnostics,
       reloads: s.governance.reloads().map((r) => ({ ...r, at: r.at.toISOString() })),
+      // What is in force versus what the files say: held channels and failed reloads.
+      status: s.governance.status(),
       coverage: {
         ungovernedTopics: topics
           .filter((t) => t.ungoverned > 0)

@@ -12,7 +12,11 @@ export interface BatchRequest {
   topics: string[];
 }
 
-export type WorkerInbound = BatchRequest | { type: "contracts"; set: ContractSet };
+export type WorkerInbound =
+  | BatchRequest
+  | { type: "contracts"; set: ContractSet }
+  /** The set as JSON text: posting a string is a copy, a structured clone of the schemas is not. */
+  | { type: "contracts"; json: string };
 
 export type WorkerOutbound =
   | { type: "results"; id: number; results: ValidationResult[]; busyMs: number }

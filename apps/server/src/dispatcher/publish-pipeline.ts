@@ -1,4 +1,4 @@
-import type { ChannelSpec, ValidationError } from "@uns/contracts";
+import type { ChannelSummary, ValidationError } from "@uns/contracts";
 import type { MessageOutcome } from "@uns/store";
 import type { GovernanceSnapshot } from "../governance.js";
 import { quarantineTopic, refusedTopic } from "../uns-topics.js";
@@ -71,14 +71,14 @@ function payloadBytes(payload: Buffer | string): Uint8Array {
   return typeof payload === "string" ? Buffer.from(payload) : payload;
 }
 
-function contractOf(channel: ChannelSpec | undefined) {
+function contractOf(channel: ChannelSummary | undefined) {
   return channel ? { file: channel.file, version: channel.version, title: channel.title } : null;
 }
 
 type OutcomeBase = Omit<Outcome, "channel" | "contract" | "outcome">;
 
 /** The one place a verdict on a governed message becomes its outcome record. */
-function verdictOutcome(base: OutcomeBase, channel: ChannelSpec, verdict: Verdict): Outcome {
+function verdictOutcome(base: OutcomeBase, channel: ChannelSummary, verdict: Verdict): Outcome {
   const common = { ...base, channel: channel.id, contract: contractOf(channel) };
   if (verdict.outcome === "valid") return { ...common, outcome: "valid", messageName: verdict.message };
   if (verdict.outcome === "invalid")
@@ -212,11 +212,34 @@ export function createPublishPipeline(options: PipelineOptions) {
     }
 
     const policy = place.policy;
-    let channel: ChannelSpec | undefined;
+    let channel: ChannelSummary | undefined;
     if (place.kind === "leaf" && place.channel) channel = snap.channels.get(place.channel);
     else channel = snap.matchChannel(topic)?.channel;
 
     const base = outcomeBase(identity, packet, payload, time, policy);
+    if (!channel && place.kind === "leaf" && place.channel) {
+      // Governance refuses trees naming unknown channels and holds channels a reload drops, so
+      // this is a bug guard: fail closed (never a silent `ungoverned`).
+      options.record(
+        {
+          ...base,
+          channel: place.channel,
+          contract: null,
+          outcome: "unvalidated",
+          kind: "unvalidated",
+          errors: [
+            {
+              instancePath: "",
+              keyword: "channel",
+              message: `leaf ${place.leaf} names channel "${place.channel}", which no loaded contract defines`,
+            },
+          ],
+        },
+        null,
+      );
+      if (policy === "enforce") quarantine(packet);
+      return undefined;
+    }
     if (!channel) {
       options.record(
         {

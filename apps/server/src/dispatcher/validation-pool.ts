@@ -53,6 +53,12 @@ export interface PoolStats {
 // TypeScript when the tests load src/, JavaScript from dist/ in production (see startWorker).
 const shippedWorker = besideModule(import.meta.url, "validation-worker");
 
+function contractsMessage(set: ContractSet | string) {
+  return typeof set === "string"
+    ? { type: "contracts" as const, json: set }
+    : { type: "contracts" as const, set };
+}
+
 /**
  * A fixed pool of validation worker threads with a bounded queue. Batches form by themselves:
  * an idle worker takes what is waiting (up to batchSize, shared fairly between idle workers), so
@@ -66,7 +72,8 @@ export function createValidationPool(options: ValidationPoolOptions) {
   const queue: Job[] = [];
   let queueHead = 0;
   let inFlight = 0;
-  let contracts: ContractSet | null = null;
+  /** As an object or as JSON text (cheap to post: the workers parse it in their own thread). */
+  let contracts: ContractSet | string | null = null;
   let closed = false;
   let nextBatchId = 1;
   let restarts = 0;
@@ -94,7 +101,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
     slot.ready = false;
     slot.busy = null;
     slots[index] = slot;
-    if (contracts) worker.postMessage({ type: "contracts", set: contracts });
+    if (contracts) worker.postMessage(contractsMessage(contracts));
     worker.on("message", (msg: WorkerOutbound) => {
       if (msg.type === "ready") {
         slot.ready = true;
@@ -258,9 +265,11 @@ export function createValidationPool(options: ValidationPoolOptions) {
         setTimeout(resolve, timeoutMs).unref();
       });
     },
-    setContracts(set: ContractSet): void {
+    /** A `ContractSet`, or one as JSON text (what governance keeps: no clone of 1,000 schemas). */
+    setContracts(set: ContractSet | string): void {
       contracts = set;
-      for (const s of slots) if (s.alive) s.worker.postMessage({ type: "contracts", set });
+      const message = contractsMessage(set);
+      for (const s of slots) if (s.alive) s.worker.postMessage(message);
       pump();
     },
     stats(): PoolStats {

@@ -38,7 +38,7 @@ function unvalidated(reason: string): ValidationResult {
 
 port.on("message", (msg: WorkerInbound) => {
   if (msg.type === "contracts") {
-    validator = createValidator(msg.set as ContractSet);
+    validator = createValidator("json" in msg ? (JSON.parse(msg.json) as ContractSet) : msg.set);
     return;
   }
   const start = performance.now();

@@ -288,6 +288,20 @@ export function ContractsPage() {
                 )}
               </Section>
               <Section title="Load problems" id="diagnostics">
+                {d.status?.held.length ? (
+                  <div className="bad" data-testid="held-channels">
+                    <strong>
+                      Held at their last good version (the files lost them; enforcement goes on with these):
+                    </strong>
+                    <ul>
+                      {d.status.held.map((h) => (
+                        <li key={h.channel}>
+                          <span className="mono">{h.channel}</span>: {h.reason}
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
                 <Diagnostics diagnostics={d.diagnostics} />
                 {d.reloads.length ? (
                   <>
@@ -297,7 +311,11 @@ export function ContractsPage() {
                         // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, newest shown first
                         <li key={i} className={r.ok ? "ok" : "bad"}>
                           <Time value={r.at} /> {r.part}:{" "}
-                          {r.ok ? "reloaded" : <strong>failed, the last good version stays</strong>}
+                          {r.ok ? (
+                            "reloaded"
+                          ) : (
+                            <strong>not fully applied, the last good version stays</strong>
+                          )}
                           {!r.ok ? <pre className="raw small">{r.message}</pre> : null}
                         </li>
                       ))}
