@@ -3,6 +3,8 @@ import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
+import { ackAfterDurable } from "./broker/durable-ack.js";
+import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import type { Config } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
@@ -43,6 +45,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     logger,
   });
   let store: Store | null = null;
+  let persistence: BrokerPersistence | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
 
@@ -147,19 +150,32 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
+      verdictBeforeAck: config.store.ackAfterDurable,
       record,
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
+    persistence = await createBrokerPersistence(config.mqtt.persistence, config.dataDir);
     broker = await createBroker({
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
       tcpNoDelay: config.mqtt.tcpNoDelay,
-      authorizePublish: pipeline.authorizePublish,
+      authorizePublish: config.store.ackAfterDurable
+        ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
+        : pipeline.authorizePublish,
       logger,
+      maxPacketBytes: config.mqtt.maxPacketBytes,
+      clientQueueMaxMessages: config.mqtt.clientQueueMaxMessages,
+      clientQueueMaxBytes: config.mqtt.clientQueueMaxBytes,
+      slowClientTimeoutMs: config.mqtt.slowClientTimeoutMs,
+      persistence: persistence.persistence,
+      onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
+      onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
+      onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
     });
+    const thePersistence = persistence;
     const theBroker = broker;
     sparkplug.attach(broker.broker);
     broker.broker.on("clientError", (client, err) =>
@@ -282,6 +298,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           governance.close();
           sparkplug.stop();
           await theBroker.close();
+          await thePersistence.close();
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
@@ -295,6 +312,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   } catch (err) {
     await pool.close();
     await store?.close();
+    await persistence?.close();
     throw err;
   }
 }

@@ -45,7 +45,7 @@ let healthTimer: NodeJS.Timeout | null = null;
 port.on("message", async (m: ToStoreWorker) => {
   if (m.type === "open") {
     try {
-      store = await openStore({ ...m.options, logger });
+      store = await openStore({ ...m.options, logger }, { outcomeLog: true });
       healthTimer = setInterval(() => store && send({ type: "health", health: store.health() }), 200);
       send({ type: "opened" });
     } catch (err) {
@@ -55,7 +55,9 @@ port.on("message", async (m: ToStoreWorker) => {
   }
   if (!store) return;
   if (m.type === "batch") {
-    store.ingest(m.batch);
+    const seq = m.seq;
+    // ingestDurably never rejects (a log failure is logged): the broker is told either way.
+    void store.ingestDurably(m.batch).then(() => send({ type: "durable", seq }));
     return;
   }
   const s = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;

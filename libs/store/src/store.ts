@@ -5,6 +5,7 @@ import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
+import { OutcomeLog } from "./outcome-log.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import type { ContractDoc, MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
 import { writeBatch } from "./write-batch.js";
@@ -18,8 +19,10 @@ export const defaults = {
   spoolMaxBytes: 512 * 1024 * 1024,
   payloadCapBytes: 64 * 1024,
   retentionDays: 30,
+  // A returned database is seen within a few seconds: the spool (and what it may drop when full)
+  // should not grow for half a minute while PostgreSQL is already back.
   retryMinMs: 500,
-  retryMaxMs: 30_000,
+  retryMaxMs: 4000,
   poolSize: 4,
 } as const;
 
@@ -53,8 +56,21 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   return openStore(options);
 }
 
-/** The store with its internal `ingest` (used by the store's worker thread). */
-export async function openStore(options: StoreOptions): Promise<Store & { ingest(batch: Batch): void }> {
+export interface InternalStore extends Store {
+  ingest(batch: Batch): void;
+  /** With the outcome log: resolves once `batch` is fsynced in the log, then writes it like ingest. */
+  ingestDurably(batch: Batch): Promise<void>;
+}
+
+/**
+ * The store with its internal `ingest` (used by the store's worker thread). With `outcomeLog`,
+ * batches handed to `ingestDurably` go through the write-ahead log in `<dataDir>/outcome-log`,
+ * and what an unclean stop left there is replayed first.
+ */
+export async function openStore(
+  options: StoreOptions,
+  internal: { outcomeLog?: boolean } = {},
+): Promise<InternalStore> {
   const o = resolveOptions(options);
   const spool = await Spool.open(join(o.dataDir, "spool"), o.spoolMaxBytes);
   for (const name of spool.corruptAtOpen) {
@@ -63,13 +79,25 @@ export async function openStore(options: StoreOptions): Promise<Store & { ingest
       "store: unreadable spool file moved aside (*.corrupt)",
     );
   }
+  let log: OutcomeLog | null = null;
+  if (internal.outcomeLog) {
+    try {
+      log = (await OutcomeLog.open(join(o.dataDir, "outcome-log"), spool, o.logger)).log;
+    } catch (err) {
+      throw storeError(
+        "UNS_ERR_STORE_SPOOL_DIR",
+        `Cannot use the outcome log in ${join(o.dataDir, "outcome-log")}: ${errorMessage(err)}`,
+        err,
+      );
+    }
+  }
   const db = await openDb({
     databaseUrl: o.databaseUrl,
     pgliteDir: join(o.dataDir, "pglite"),
     poolSize: o.poolSize,
     logger: o.logger,
   });
-  const store = new StoreImpl(o, db, spool);
+  const store = new StoreImpl(o, db, spool, log);
   try {
     await store.start();
   } catch (err) {
@@ -142,6 +170,7 @@ class StoreImpl implements Store {
     private readonly o: Resolved,
     private readonly db: Db,
     private readonly spool: Spool,
+    private readonly log: OutcomeLog | null = null,
   ) {
     this.acc = new Accumulator(o.payloadCapBytes);
     this.retryDelay = o.retryMinMs;
@@ -215,6 +244,25 @@ class StoreImpl implements Store {
   ingest(batch: Batch): void {
     this.queue.push(batch);
     void this.kick();
+  }
+
+  ingestDurably(batch: Batch): Promise<void> {
+    const log = this.log;
+    if (!log) {
+      this.ingest(batch);
+      return Promise.resolve();
+    }
+    return log.append(batch).then(
+      () => this.ingest(batch),
+      (err: Error) => {
+        // Written anyway, just not crash-proof: say so, never hold the broker.
+        this.o.logger.error(
+          { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), outcomes: batch.outcomes },
+          "store: outcome log write failed; results are written but would be lost on a crash",
+        );
+        this.ingest(batch);
+      },
+    );
   }
 
   private recordProblem(reason: string): void {
@@ -332,7 +380,7 @@ class StoreImpl implements Store {
         this.markUp();
         this.attempts.delete(batch.id);
         if (entry) await this.spool.remove(entry);
-        else this.queue.shift();
+        else this.log?.settle(this.queue.shift()!.id);
       } catch (err) {
         if (await this.rejectIfPoison(batch, entry, err)) continue;
         this.markDown(err);
@@ -360,7 +408,7 @@ class StoreImpl implements Store {
     try {
       if (entry) await this.spool.setAside(entry, "rejected");
       else {
-        this.queue.shift();
+        this.log?.settle(this.queue.shift()!.id);
         file = await this.spool.writeAside(batch, "rejected");
       }
     } catch {
@@ -396,7 +444,8 @@ class StoreImpl implements Store {
           err: errorMessage(err),
         });
       }
-      this.queue.shift();
+      // In the spool now (or dropped, loudly): the log no longer needs it.
+      this.log?.settle(this.queue.shift()!.id);
     }
   }
 
@@ -450,6 +499,12 @@ class StoreImpl implements Store {
     await this.kick();
   }
 
+  async whenDurable(): Promise<void> {
+    if (this.closing) return;
+    this.tick();
+    await this.kick();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
@@ -461,6 +516,7 @@ class StoreImpl implements Store {
     await this.kick();
     await this.pump; // a run started by a timer just before close
     this.closed = true;
+    await this.log?.close();
     if (this.pendingContracts.length) {
       this.o.logger.warn(
         { documents: this.pendingContracts.length },

@@ -61,6 +61,9 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
         case "health":
           health = m.health;
           break;
+        case "durable":
+          onDurable(m.seq);
+          break;
         case "log":
           logger[m.level](m.obj, m.msg);
           break;
@@ -79,6 +82,7 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     });
     worker.on("exit", (code) => {
       exited = new Error(`store worker stopped (exit code ${code})`);
+      releaseAll();
       health = { ...health, up: false, lastError: exited.message };
       for (const c of calls.values()) c.reject(exited);
       calls.clear();
@@ -103,6 +107,28 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     });
   }
 
+  // ---- durability (group commit) ----
+  // Batches are numbered as they are posted; the worker answers `durable` with the number once
+  // the batch is fsynced in the outcome log. A caller of whenDurable() waits for the batch that
+  // holds what it recorded; while one batch is being fsynced, new waiters collect for the next
+  // cut, so concurrent PUBACKs share one fsync.
+  let postedSeq = 0;
+  let durableSeq = 0;
+  const waiting: { seq: number; resolve: () => void }[] = [];
+  let nextCut: (() => void)[] = [];
+  let groupCutScheduled = false;
+
+  function onDurable(seq: number): void {
+    durableSeq = Math.max(durableSeq, seq);
+    while (waiting.length > 0 && waiting[0]!.seq <= durableSeq) waiting.shift()!.resolve();
+    if (nextCut.length > 0 && durableSeq >= postedSeq) cut();
+  }
+
+  function releaseAll(): void {
+    for (const w of waiting.splice(0)) w.resolve();
+    for (const r of nextCut.splice(0)) r();
+  }
+
   function cut(): void {
     let batch: Batch | null = null;
     try {
@@ -113,7 +139,15 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
         "store: could not build a batch, results DROPPED",
       );
     }
-    if (batch && !exited) worker.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+    const waiters = nextCut;
+    nextCut = [];
+    if (batch && !exited) {
+      const seq = ++postedSeq;
+      worker.postMessage({ type: "batch", batch, seq } satisfies ToStoreWorker);
+      for (const resolve of waiters) waiting.push({ seq, resolve });
+    } else {
+      for (const resolve of waiters) resolve();
+    }
   }
 
   const timer = setInterval(cut, flushIntervalMs);
@@ -154,6 +188,24 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
       cut();
       await call("flush");
     },
+    whenDurable(): Promise<void> {
+      if (exited || closing) return Promise.resolve();
+      if (acc.outcomes === 0) {
+        if (durableSeq >= postedSeq) return Promise.resolve();
+        return new Promise<void>((resolve) => waiting.push({ seq: postedSeq, resolve }));
+      }
+      return new Promise<void>((resolve) => {
+        nextCut.push(resolve);
+        // Cut now unless a batch is being fsynced: then onDurable cuts for everyone waiting.
+        if (durableSeq >= postedSeq && !groupCutScheduled) {
+          groupCutScheduled = true;
+          setImmediate(() => {
+            groupCutScheduled = false;
+            if (nextCut.length > 0 && durableSeq >= postedSeq) cut();
+          });
+        }
+      });
+    },
     async close(): Promise<void> {
       if (closing) return;
       closing = true;
@@ -162,6 +214,7 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
       try {
         await call("close");
       } finally {
+        releaseAll();
         await worker.terminate();
       }
     },
