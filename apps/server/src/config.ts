@@ -55,9 +55,9 @@ export const settings = {
   },
   "mqtt.clientQueueMaxMessages": {
     kind: "integer",
-    default: 1000,
+    default: 10000,
     min: 1,
-    doc: "Messages waiting for one subscriber's socket, at most; past it QoS 0 messages to that subscriber are dropped and counted (uns_mqtt_slow_client_dropped_total), and QoS 1/2 past twice the bound disconnect it.",
+    doc: "Messages written to one subscriber's full socket since it last made progress, at most; past it (or past mqtt.clientQueueMaxBytes) QoS 0 messages to that subscriber are dropped and counted (uns_mqtt_slow_client_dropped_total), and QoS 1/2 past twice the bound disconnect it. The byte bound is the one that usually applies; this one catches floods of tiny messages.",
   },
   "mqtt.clientQueueMaxBytes": {
     kind: "integer",

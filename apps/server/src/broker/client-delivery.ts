@@ -16,7 +16,8 @@ import type { Client } from "aedes";
  * 3. A slow consumer is isolated: aedes makes the emitter wait for each client's socket to
  *    drain, so one subscriber that stops reading holds every publisher on its topics. Here the
  *    emitter is answered at once; what waits is this client's own queue, bounded in messages
- *    (written while the socket wants a drain) and bytes (the socket's buffer). Past the bounds
+ *    (written while the socket wants a drain, since its buffer last shrank) and bytes (the
+ *    socket's buffer). Past the bounds
  *    QoS 0 for this client is dropped and counted; QoS 1/2 are kept up to twice the bounds
  *    (a persistent session keeps them in the persistence anyway), then the client is
  *    disconnected. aedes' drainTimeout disconnects a client that stays stuck.
@@ -89,8 +90,9 @@ export function installClientDelivery(client: Client, limits: DeliveryLimits, ho
   const deliverQoS = c.deliverQoS;
   let lastBrokerId: string | null = null;
   let lastCounter = -1;
-  /** Messages handed to the socket while it wanted a drain; reset when it drains. */
+  /** Messages handed to the socket while it wanted a drain, since it last made progress. */
   let backlog = 0;
+  let lastBytes = 0;
   let dropping = false;
   let drainHooked = false;
 
@@ -117,6 +119,12 @@ export function installClientDelivery(client: Client, limits: DeliveryLimits, ho
       });
     }
     const bytes = conn.writableLength ?? 0;
+    // A socket whose buffer shrank since the last delivery is being read: it is slow, not stuck.
+    if (bytes < lastBytes) {
+      backlog = 0;
+      dropping = false;
+    }
+    lastBytes = bytes;
     if (backlog >= limits.maxMessages || bytes >= limits.maxBytes) {
       if (qos === 0) {
         hooks.onDrop(client, !dropping);
