@@ -32,7 +32,9 @@ const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
 const TOPIC = "acme/plant-a/body-shop/line-02/cell-03/weld-spot";
 
-async function startServer(env: Record<string, string>): Promise<{ proc: ChildProcess; port: number; dir: string }> {
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; port: number; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "uns-bench-durable-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
@@ -78,7 +80,8 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function pubackLatency(port: number): Promise<{ p50: number; p99: number; n: number }> {
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
@@ -99,7 +102,9 @@ async function pubackLatency(port: number): Promise<{ p50: number; p99: number; 
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    pending.push(client.publishAsync(TOPIC, payload, { qos: 1 }).then(() => void samples.push(performance.now() - t0)));
+    pending.push(
+      client.publishAsync(TOPIC, payload, { qos: 1 }).then(() => void samples.push(performance.now() - t0)),
+    );
   }
   await Promise.all(pending);
   await client.endAsync();
@@ -107,7 +112,10 @@ async function pubackLatency(port: number): Promise<{ p50: number; p99: number; 
   return { p50: pct(samples, 0.5), p99: pct(samples, 0.99), n: samples.length };
 }
 
-async function connectClaim(port: number, pid: number): Promise<{ before: number; peak: number; sentMb: number; closed: boolean }> {
+async function connectClaim(
+  port: number,
+  pid: number,
+): Promise<{ before: number; peak: number; sentMb: number; closed: boolean }> {
   const before = rssMb(pid);
   let peak = before;
   const sock = connect({ host: "127.0.0.1", port });
@@ -154,5 +162,7 @@ console.log(`PUBACK latency, QoS 1 weld spots at ${RATE}/s for ${SECONDS} s (mon
 console.log("| mode | p50 | p99 | samples |\n|---|---|---|---|");
 for (const [name, r] of Object.entries(results))
   console.log(`| ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.n} |`);
-console.log(`ratio ackAfterDurable / default: p50 x${(g.p50 / d.p50).toFixed(1)}, p99 x${(g.p99 / d.p99).toFixed(1)}`);
+console.log(
+  `ratio ackAfterDurable / default: p50 x${(g.p50 / d.p50).toFixed(1)}, p99 x${(g.p99 / d.p99).toFixed(1)}`,
+);
 process.exit(0);
