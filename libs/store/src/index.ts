@@ -1,4 +1,5 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
+export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {

@@ -1,15 +1,17 @@
+import type { ErrorReply } from "@uns/api-contract";
+import { UnsError } from "@uns/errors";
+
 /**
  * The one way the console talks to the server: GET a JSON resource under /api/v1 and turn any
  * failure into an `ApiError` with the server's error code and message (`{error: {code, message}}`).
  */
-
-export class ApiError extends Error {
+export class ApiError extends UnsError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message, { statusCode: status });
     this.name = "ApiError";
   }
 }
@@ -30,10 +32,10 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
     body = undefined;
   }
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = (body as Partial<ErrorReply> | undefined)?.error;
     throw new ApiError(
       res.status,
-      err?.code ?? `HTTP_${res.status}`,
+      err?.code ?? "UNS_ERR_CONSOLE_HTTP",
       err?.message ?? `${res.status} ${res.statusText}`,
     );
   }

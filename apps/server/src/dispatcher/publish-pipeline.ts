@@ -1,6 +1,7 @@
 import type { ChannelSpec, ValidationError } from "@uns/contracts";
 import type { MessageOutcome } from "@uns/store";
 import type { GovernanceSnapshot } from "../governance.js";
+import { quarantineTopic, refusedTopic } from "../uns-topics.js";
 import type { Verdict } from "./protocol.js";
 import type { ValidationPool } from "./validation-pool.js";
 
@@ -45,19 +46,6 @@ export interface PipelineOptions {
     identity: Identity,
     time: number,
   ) => Outcome | null;
-}
-
-export const QUARANTINE_PREFIX = "$uns/quarantine/";
-export const REFUSED_PREFIX = "$uns/refused/";
-
-/** `$uns/quarantine/<original topic>`: where enforce mode sends what it refuses to deliver. */
-export function quarantineTopic(topic: string): string {
-  return QUARANTINE_PREFIX + topic;
-}
-
-/** `$uns/refused/<original topic>`: where ACL and topic-rule refusals go (admins only). */
-export function refusedTopic(topic: string): string {
-  return REFUSED_PREFIX + topic;
 }
 
 interface Pending {

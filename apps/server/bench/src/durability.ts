@@ -1,6 +1,6 @@
 /**
  * What durability costs, and what the packet limit saves (issue 9). Not part of the tests:
- * `pnpm build && node apps/server/dist/bench/durability.js` (about 40 s).
+ * `pnpm build && node apps/server/bench/dist/durability.js` (about 40 s).
  *
  * 1. PUBACK latency at a steady 500 QoS 1 weld spots/s (one publisher, monitor policy), p50 / p99,
  *    for the default (outcomes fsynced every store.flushIntervalMs) and store.ackAfterDurable
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const RATE = Number(values.rate);
 const PASSWORD = "bench-password-1";
-const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
 const TOPIC = "acme/plant-a/body-shop/line-02/cell-03/weld-spot";
 
