@@ -48,7 +48,7 @@ export const settings = {
   },
   "mqtt.maxPacketBytes": {
     kind: "integer",
-    default: 2 * 1024 * 1024,
+    default: 4 * 1024 * 1024,
     min: 1024,
     max: 268435460,
     doc: "Largest MQTT packet (or WebSocket frame) accepted, before CONNACK and after (bytes); a larger one closes the connection. Above validation.maxPayloadBytes so an oversized payload is still recorded as a too-large violation.",
