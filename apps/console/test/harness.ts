@@ -120,7 +120,8 @@ function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: numb
   return new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`server not ready within 120 s; log:\n${log.slice(-30).join("\n")}`)),
-      60_000,
+      // Generous: the server starts from its sources (tsx), on a machine the tests share.
+      120_000,
     );
     let buffered = "";
     const onData = (chunk: Buffer) => {

@@ -61,6 +61,21 @@ export const serverErrorCodes = {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
+  UNS_ERR_ALERT_RULES: {
+    message: "The alert rules file (topics/alerts.yaml) has errors; the last good rules stay in use.",
+    fix: "Fix the rules at the file and line given (GET /api/v1/alerts/rules lists the problems).",
+  },
+  UNS_ERR_ALERT_CONFLICT: {
+    status: 409,
+    message: "The alert changed since it was read (its version is newer than the one sent).",
+    fix: "Reload the alert, check what changed, and repeat the action with the current version.",
+  },
+  UNS_ERR_ALERT_TRANSITION: {
+    status: 409,
+    message:
+      "The action is not possible in the alert's state (for example clearing an alert whose condition is still active).",
+    fix: "Acknowledge an active alert; it clears when its condition returns to normal. Cleared alerts only take comments.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
 } as const satisfies ErrorRegistry;
 

@@ -2,7 +2,11 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage } from "./errors.js";
+<<<<<<< HEAD
 import { OutcomeLog } from "./outcome-log.js";
+=======
+import { qualityStoreMethods } from "./quality-types.js";
+>>>>>>> main
 import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
@@ -350,5 +354,6 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     lastMessage: query("lastMessage"),
     contracts: query("contracts"),
     contractDocument: query("contractDocument"),
+    ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
   } as Store;
 }

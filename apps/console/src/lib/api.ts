@@ -42,6 +42,37 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return body as T;
 }
 
+/** A state-changing request (POST, PUT, DELETE) with a JSON body. */
+export async function sendJson<T>(
+  method: "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "UNS_ERR_CONSOLE_OFFLINE", "The UNS server cannot be reached. Is it running?");
+  }
+  const parsed = (await res.json().catch(() => undefined)) as
+    | { error?: { code?: string; message?: string } }
+    | undefined;
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      parsed?.error?.code ?? `HTTP_${res.status}`,
+      parsed?.error?.message ?? `${res.status} ${res.statusText}`,
+    );
+  return parsed as T;
+}
+
 /** `?a=1&b=2` from an object, leaving out empty values. */
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const p = new URLSearchParams();

@@ -80,6 +80,28 @@ function contractOf(channel: ChannelSpec | undefined) {
   return channel ? { file: channel.file, version: channel.version, title: channel.title } : null;
 }
 
+type OutcomeBase = Omit<Outcome, "channel" | "contract" | "outcome">;
+
+/** The one place a verdict on a governed message becomes its outcome record. */
+function verdictOutcome(base: OutcomeBase, channel: ChannelSpec, verdict: Verdict): Outcome {
+  const common = { ...base, channel: channel.id, contract: contractOf(channel) };
+  if (verdict.outcome === "valid") return { ...common, outcome: "valid", messageName: verdict.message };
+  if (verdict.outcome === "invalid")
+    return {
+      ...common,
+      outcome: "invalid",
+      kind: verdict.kind,
+      messageName: verdict.message,
+      errors: verdict.errors,
+    };
+  return {
+    ...common,
+    outcome: "unvalidated",
+    kind: "unvalidated",
+    errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }],
+  };
+}
+
 /**
  * The dispatcher's decision for every PUBLISH, as an aedes `authorizePublish` hook.
  *
@@ -214,41 +236,12 @@ export function createPublishPipeline(options: PipelineOptions) {
     }
 
     const settle = (verdict: Verdict, started: number | null) => {
-      const latency = started === null ? null : performance.now() - started;
-      const contract = contractOf(channel);
-      if (verdict.outcome === "valid") {
-        options.record(
-          { ...base, channel: channel.id, contract, outcome: "valid", messageName: verdict.message },
-          latency,
-        );
-        return true;
-      }
-      if (verdict.outcome === "invalid") {
-        options.record(
-          {
-            ...base,
-            channel: channel.id,
-            contract,
-            outcome: "invalid",
-            kind: verdict.kind,
-            messageName: verdict.message,
-            errors: verdict.errors,
-          },
-          latency,
-        );
-        return false;
-      }
       options.record(
-        {
-          ...base,
-          channel: channel.id,
-          contract,
-          outcome: "unvalidated",
-          kind: "unvalidated",
-          errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }],
-        },
-        latency,
+        verdictOutcome(base, channel, verdict),
+        started === null ? null : performance.now() - started,
       );
+      if (verdict.outcome === "valid") return true;
+      if (verdict.outcome === "invalid") return false;
       // Fail closed in enforce mode: what could not be checked is kept, not delivered.
       return policy === "monitor";
     };
@@ -322,33 +315,15 @@ export function createPublishPipeline(options: PipelineOptions) {
         place.kind === "leaf" && place.channel
           ? snap.channels.get(place.channel)
           : snap.matchChannel(packet.topic)?.channel;
-      const base = {
-        ...outcomeBase(identity, packet, payload, time, "monitor"),
-        contract: contractOf(channel),
-      };
+      const base = outcomeBase(identity, packet, payload, time, "monitor");
       if (!channel) {
-        options.record({ ...base, channel: null, outcome: "ungoverned" }, null);
+        options.record({ ...base, channel: null, contract: null, outcome: "ungoverned" }, null);
         return;
       }
       const started = performance.now();
       const pending = options.pool.submit(channel.id, packet.topic, payload);
-      const settle = (v: Verdict, latency: number | null) => {
-        if (v.outcome === "valid")
-          options.record({ ...base, channel: channel.id, outcome: "valid", messageName: v.message }, latency);
-        else if (v.outcome === "invalid")
-          options.record(
-            {
-              ...base,
-              channel: channel.id,
-              outcome: "invalid",
-              kind: v.kind,
-              messageName: v.message,
-              errors: v.errors,
-            },
-            latency,
-          );
-        else options.record({ ...base, channel: channel.id, outcome: "unvalidated" }, latency);
-      };
+      const settle = (v: Verdict, latency: number | null) =>
+        options.record(verdictOutcome(base, channel, v), latency);
       if (pending)
         pending
           .then((v) => settle(v, performance.now() - started))
