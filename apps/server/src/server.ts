@@ -4,8 +4,8 @@ import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
-import { registerQualityRoutes } from "./api/quality-routes.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
+import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
@@ -143,12 +143,8 @@ export async function createUnsServer(
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
-<<<<<<< HEAD
       verdictBeforeAck: config.store.ackAfterDurable,
-      record: sink.record,
-=======
       record,
->>>>>>> main
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });

@@ -4,11 +4,8 @@ import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
-<<<<<<< HEAD
 import { OutcomeLog } from "./outcome-log.js";
-=======
 import * as kq from "./quality-queries.js";
->>>>>>> main
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
 import { Spool, type SpoolEntry } from "./spool.js";

@@ -2,11 +2,8 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage } from "./errors.js";
-<<<<<<< HEAD
 import { OutcomeLog } from "./outcome-log.js";
-=======
 import { qualityStoreMethods } from "./quality-types.js";
->>>>>>> main
 import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
