@@ -40,6 +40,37 @@ export const settings = {
     min: 0,
     doc: "Largest keep-alive a client may ask for (0 = no limit).",
   },
+  "mqtt.persistence": {
+    kind: "enum",
+    default: "level",
+    values: ["level", "memory"],
+    doc: "Where retained messages, persistent sessions, subscriptions and QoS 1/2 queues live: `level` (LevelDB in dataDir/mqtt, survives restarts and kill -9) or `memory` (lost on every restart).",
+  },
+  "mqtt.maxPacketBytes": {
+    kind: "integer",
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    max: 268435460,
+    doc: "Largest MQTT packet (or WebSocket frame) accepted, before CONNACK and after (bytes); a larger one closes the connection. Above validation.maxPayloadBytes so an oversized payload is still recorded as a too-large violation.",
+  },
+  "mqtt.clientQueueMaxMessages": {
+    kind: "integer",
+    default: 10000,
+    min: 1,
+    doc: "Messages written to one subscriber's full socket since it last made progress, at most; past it (or past mqtt.clientQueueMaxBytes) QoS 0 messages to that subscriber are dropped and counted (uns_mqtt_slow_client_dropped_total), and QoS 1/2 past twice the bound disconnect it. The byte bound is the one that usually applies; this one catches floods of tiny messages.",
+  },
+  "mqtt.clientQueueMaxBytes": {
+    kind: "integer",
+    default: 8 * 1024 * 1024,
+    min: 1024,
+    doc: "Bytes waiting in one subscriber's socket buffer, at most (same rules as mqtt.clientQueueMaxMessages).",
+  },
+  "mqtt.slowClientTimeoutMs": {
+    kind: "integer",
+    default: 30000,
+    min: 100,
+    doc: "A client whose socket has not drained for this long is disconnected (ms); a persistent session keeps its QoS 1/2 messages.",
+  },
   "http.host": {
     kind: "string",
     default: "0.0.0.0",
@@ -132,9 +163,15 @@ export const settings = {
   },
   "store.flushIntervalMs": {
     kind: "integer",
-    default: 1000,
+    default: 200,
     min: 10,
-    doc: "How often results are handed to the database writer thread (ms); counts are kept per minute anyway.",
+    max: 10000,
+    doc: "Durability window (ms): results are written to the outcome log (fsynced) at least this often, so a kill -9 loses at most about this much traffic's results; then to the database.",
+  },
+  "store.ackAfterDurable": {
+    kind: "boolean",
+    default: false,
+    doc: "Group commit: a QoS 1/2 PUBACK waits until the message's outcome is fsynced in the outcome log (monitor messages then wait for their verdict too). Nothing acknowledged is lost on kill -9, at the cost of PUBACK latency (see docs/benchmark.md).",
   },
   "store.spoolMaxBytes": {
     kind: "integer",
@@ -232,6 +269,11 @@ export interface Config {
     allowAnonymous: boolean;
     tcpNoDelay: boolean;
     keepaliveLimitSeconds: number;
+    persistence: "level" | "memory";
+    maxPacketBytes: number;
+    clientQueueMaxMessages: number;
+    clientQueueMaxBytes: number;
+    slowClientTimeoutMs: number;
   };
   http: { host: string; port: number };
   dataDir: string;
@@ -250,6 +292,7 @@ export interface Config {
   store: {
     batchMaxRows: number;
     flushIntervalMs: number;
+    ackAfterDurable: boolean;
     spoolMaxBytes: number;
     payloadCapBytes: number;
     retentionDays: number;

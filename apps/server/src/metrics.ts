@@ -61,8 +61,30 @@ export function createMetrics() {
     help: "Connected MQTT clients",
     registers: [registry],
   });
+  // Per client: a slow subscriber's drops are its own, and the label says whose.
+  const slowClientDropped = new Counter({
+    name: "uns_mqtt_slow_client_dropped_total",
+    help: "QoS 0 messages dropped for one subscriber whose outgoing queue was full",
+    labelNames: ["client_id"] as const,
+    registers: [registry],
+  });
+  const slowClientDisconnects = new Counter({
+    name: "uns_mqtt_slow_client_disconnects_total",
+    help: "Subscribers disconnected for not reading (reason: queue or timeout)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const protocolViolations = new Counter({
+    name: "uns_mqtt_protocol_violations_total",
+    help: "Connections closed for a packet refused on the wire (too large, malformed strings or flags)",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    slowClientDropped,
+    slowClientDisconnects,
+    protocolViolations,
     messages,
     validationLatency,
     queueDepth,

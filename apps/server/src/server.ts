@@ -7,6 +7,8 @@ import { buildApi, type HealthReport } from "./api/app.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
+import { ackAfterDurable } from "./broker/durable-ack.js";
+import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
@@ -55,6 +57,7 @@ export async function createUnsServer(
     logger,
   });
   let store: Store | null = null;
+  let persistence: BrokerPersistence | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
   let quality: QualityService | null = null;
@@ -141,19 +144,32 @@ export async function createUnsServer(
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
+      verdictBeforeAck: config.store.ackAfterDurable,
       record,
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
+    persistence = await createBrokerPersistence(config.mqtt.persistence, config.dataDir);
     broker = await createBroker({
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
       tcpNoDelay: config.mqtt.tcpNoDelay,
-      authorizePublish: pipeline.authorizePublish,
+      authorizePublish: config.store.ackAfterDurable
+        ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
+        : pipeline.authorizePublish,
       logger,
+      maxPacketBytes: config.mqtt.maxPacketBytes,
+      clientQueueMaxMessages: config.mqtt.clientQueueMaxMessages,
+      clientQueueMaxBytes: config.mqtt.clientQueueMaxBytes,
+      slowClientTimeoutMs: config.mqtt.slowClientTimeoutMs,
+      persistence: persistence.persistence,
+      onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
+      onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
+      onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
     });
+    const thePersistence = persistence;
     const theBroker = broker;
     sink.attach(broker.broker);
     sparkplug.attach(broker.broker, pipeline.observeInternal);
@@ -273,6 +289,7 @@ export async function createUnsServer(
           governance.close();
           sparkplug.stop();
           await theBroker.close();
+          await thePersistence.close();
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
@@ -288,6 +305,7 @@ export async function createUnsServer(
     await pool.close();
     await quality?.stop().catch(() => undefined);
     await store?.close();
+    await persistence?.close();
     throw err;
   }
 }

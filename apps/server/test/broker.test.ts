@@ -172,8 +172,10 @@ describe("broker: MQTT 3.1.1 and access control", () => {
         () => {},
       );
     }
+    // Live deliveries only: with a persistent store the retained scan that follows the SUBACK
+    // may also find the retained ones just published and send them again, marked retained.
     await eventually(
-      () => got.length,
+      () => got.filter((m) => !m.retain).length,
       (n) => n === 40,
     );
   });

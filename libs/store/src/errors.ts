@@ -70,6 +70,11 @@ export const storeErrorCodes = {
     message: "The database rejected a batch repeatedly while reachable; it was moved aside as *.rejected.",
     fix: "Inspect the .rejected file in <dataDir>/spool and the logged cause (a data or schema problem).",
   },
+  UNS_ERR_STORE_LOG_WRITE: {
+    message:
+      "A result batch could not be written to the outcome log (write-ahead log); it is still written to the database but would be lost on a crash.",
+    fix: "Check free space and permissions of <dataDir>/outcome-log.",
+  },
   UNS_ERR_STORE_RETENTION: {
     message: "The retention job failed; it runs again the next day.",
     fix: "See the cause; check that the database is reachable.",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Batch, CountRow, LastMessageRow, PublisherDelta, ViolationRow } from "./batch.js";
 import { storeError } from "./errors.js";
@@ -46,7 +46,9 @@ export class Spool {
   static async open(dir: string, maxBytes: number): Promise<Spool> {
     let names: string[];
     try {
-      await mkdir(dir, { recursive: true });
+      // Spool files hold payloads: readable by the server's user only.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
       names = (await readdir(dir)).sort();
     } catch (err) {
       throw storeError(
@@ -99,7 +101,7 @@ export class Spool {
 
   /** Append a batch durably (fsync), unless it would take the spool over its size limit. */
   async append(batch: Batch): Promise<AppendResult> {
-    const chunks = serialize(batch);
+    const chunks = serializeBatch(batch);
     let size = 0;
     for (const c of chunks) size += Buffer.byteLength(c);
     if (this.bytes + size > this.maxBytes) return { ok: false, reason: "full", bytes: size };
@@ -117,7 +119,7 @@ export class Spool {
   }
 
   async read(entry: SpoolEntry): Promise<Batch> {
-    return parse(await readFile(join(this.dir, entry.name), "utf8"));
+    return parseBatch(await readFile(join(this.dir, entry.name), "utf8"));
   }
 
   /** Delete a replayed file. */
@@ -136,7 +138,7 @@ export class Spool {
   /** Write a batch that is not to be replayed (rejected by the database) for inspection. */
   async writeAside(batch: Batch, suffix: "rejected"): Promise<string> {
     const name = `${String(++this.seq).padStart(12, "0")}-${batch.id}${ext}.${suffix}`;
-    await writeDurably(this.dir, name, serialize(batch));
+    await writeDurably(this.dir, name, serializeBatch(batch));
     return name;
   }
 
@@ -151,7 +153,7 @@ export class Spool {
 
 async function writeDurably(dir: string, name: string, chunks: string[]): Promise<void> {
   const tmp = join(dir, `${name}.${randomUUID().slice(0, 8)}.tmp`);
-  const fh = await open(tmp, "w");
+  const fh = await open(tmp, "w", 0o600);
   try {
     for (const c of chunks) await fh.write(c);
     await fh.sync();
@@ -174,7 +176,8 @@ async function writeDurably(dir: string, name: string, chunks: string[]): Promis
 const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString("base64");
 const unb64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
 
-function serialize(batch: Batch): string[] {
+/** A batch as JSON lines (header, rows, `{"end": rows}` trailer); shared with the outcome log. */
+export function serializeBatch(batch: Batch): string[] {
   const header: Header = {
     v: version,
     id: batch.id,
@@ -202,7 +205,8 @@ function serialize(batch: Batch): string[] {
   return chunks;
 }
 
-function parse(text: string): Batch {
+/** The inverse of {@link serializeBatch}; throws on a truncated or unknown text. */
+export function parseBatch(text: string): Batch {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   const header = JSON.parse(lines[0] ?? "") as Header;

@@ -3,7 +3,9 @@ import type { StoreHealth, StoreOptions } from "./types.js";
 
 /** Messages between a threaded store (main thread) and its worker. */
 export type ToStoreWorker =
-  | { type: "open"; options: Omit<StoreOptions, "logger"> }
+  /** `recoverOutcomeLog`: the first worker moves what a crash left in the outcome log to the spool. */
+  | { type: "open"; options: Omit<StoreOptions, "logger">; recoverOutcomeLog?: boolean }
+  /** A batch already fsynced in the outcome log (by the broker's thread). */
   | { type: "batch"; batch: Batch }
   | { type: "call"; id: number; method: string; args: unknown[] };
 
@@ -11,6 +13,8 @@ export type FromStoreWorker =
   | { type: "opened" }
   | { type: "open-failed"; error: SerializedError }
   | { type: "health"; health: StoreHealth }
+  /** The batch is in the database or the spool: the outcome log may let it go. */
+  | { type: "settled"; id: string }
   | { type: "log"; level: "info" | "warn" | "error"; obj: object; msg: string }
   | { type: "result"; id: number; value?: unknown; error?: SerializedError; health: StoreHealth };
 

@@ -45,7 +45,10 @@ let healthTimer: NodeJS.Timeout | null = null;
 port.on("message", async (m: ToStoreWorker) => {
   if (m.type === "open") {
     try {
-      store = await openStore({ ...m.options, logger });
+      store = await openStore(
+        { ...m.options, logger },
+        { recoverOutcomeLog: m.recoverOutcomeLog === true, onSettled: (id) => send({ type: "settled", id }) },
+      );
       healthTimer = setInterval(() => store && send({ type: "health", health: store.health() }), 200);
       send({ type: "opened" });
     } catch (err) {

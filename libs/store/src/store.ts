@@ -4,6 +4,7 @@ import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
+import { OutcomeLog } from "./outcome-log.js";
 import * as kq from "./quality-queries.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
@@ -20,8 +21,10 @@ export const defaults = {
   spoolMaxBytes: 512 * 1024 * 1024,
   payloadCapBytes: 64 * 1024,
   retentionDays: 30,
+  // A returned database is seen within a few seconds: the spool (and what it may drop when full)
+  // should not grow for half a minute while PostgreSQL is already back.
   retryMinMs: 500,
-  retryMaxMs: 30_000,
+  retryMaxMs: 4000,
   poolSize: 4,
 } as const;
 
@@ -55,8 +58,20 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   return openStore(options);
 }
 
-/** The store with its internal `ingest` (used by the store's worker thread). */
-export async function openStore(options: StoreOptions): Promise<Store & { ingest(batch: Batch): void }> {
+export interface InternalStore extends Store {
+  ingest(batch: Batch): void;
+}
+
+/**
+ * The store with its internal `ingest` (used by the store's worker thread). With
+ * `recoverOutcomeLog`, what an unclean stop left in `<dataDir>/outcome-log` is moved to the spool
+ * first (replayed once); `onSettled` hears of every ingested batch that left the queue (written,
+ * spooled or dropped), so the log's writer can let it go.
+ */
+export async function openStore(
+  options: StoreOptions,
+  internal: { recoverOutcomeLog?: boolean; onSettled?: (batchId: string) => void } = {},
+): Promise<InternalStore> {
   const o = resolveOptions(options);
   const spool = await Spool.open(join(o.dataDir, "spool"), o.spoolMaxBytes);
   for (const name of spool.corruptAtOpen) {
@@ -65,13 +80,24 @@ export async function openStore(options: StoreOptions): Promise<Store & { ingest
       "store: unreadable spool file moved aside (*.corrupt)",
     );
   }
+  if (internal.recoverOutcomeLog) {
+    try {
+      await OutcomeLog.recover(join(o.dataDir, "outcome-log"), spool, o.logger);
+    } catch (err) {
+      throw storeError(
+        "UNS_ERR_STORE_SPOOL_DIR",
+        `Cannot use the outcome log in ${join(o.dataDir, "outcome-log")}: ${errorMessage(err)}`,
+        err,
+      );
+    }
+  }
   const db = await openDb({
     databaseUrl: o.databaseUrl,
     pgliteDir: join(o.dataDir, "pglite"),
     poolSize: o.poolSize,
     logger: o.logger,
   });
-  const store = new StoreImpl(o, db, spool);
+  const store = new StoreImpl(o, db, spool, internal.onSettled);
   try {
     await store.start();
   } catch (err) {
@@ -144,6 +170,7 @@ class StoreImpl implements Store {
     private readonly o: Resolved,
     private readonly db: Db,
     private readonly spool: Spool,
+    private readonly onSettled?: (batchId: string) => void,
   ) {
     this.acc = new Accumulator(o.payloadCapBytes);
     this.retryDelay = o.retryMinMs;
@@ -217,6 +244,11 @@ class StoreImpl implements Store {
   ingest(batch: Batch): void {
     this.queue.push(batch);
     void this.kick();
+  }
+
+  /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
+  private settle(batch: Batch): void {
+    this.onSettled?.(batch.id);
   }
 
   private recordProblem(reason: string): void {
@@ -334,7 +366,7 @@ class StoreImpl implements Store {
         this.markUp();
         this.attempts.delete(batch.id);
         if (entry) await this.spool.remove(entry);
-        else this.queue.shift();
+        else this.settle(this.queue.shift()!);
       } catch (err) {
         if (await this.rejectIfPoison(batch, entry, err)) continue;
         this.markDown(err);
@@ -362,7 +394,7 @@ class StoreImpl implements Store {
     try {
       if (entry) await this.spool.setAside(entry, "rejected");
       else {
-        this.queue.shift();
+        this.settle(this.queue.shift()!);
         file = await this.spool.writeAside(batch, "rejected");
       }
     } catch {
@@ -398,7 +430,8 @@ class StoreImpl implements Store {
           err: errorMessage(err),
         });
       }
-      this.queue.shift();
+      // In the spool now (or dropped, loudly): the log no longer needs it.
+      this.settle(this.queue.shift()!);
     }
   }
 
@@ -448,6 +481,12 @@ class StoreImpl implements Store {
 
   async flush(): Promise<void> {
     this.assertOpen();
+    this.tick();
+    await this.kick();
+  }
+
+  async whenDurable(): Promise<void> {
+    if (this.closing) return;
     this.tick();
     await this.kick();
   }

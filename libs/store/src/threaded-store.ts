@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage } from "./errors.js";
+import { OutcomeLog } from "./outcome-log.js";
 import { qualityStoreMethods } from "./quality-types.js";
 import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
@@ -56,6 +58,8 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
   let closing = false;
   let recordErrors = 0;
   const waiting: Batch[] = [];
+  let logOpened = false;
+  let log: OutcomeLog | null = null;
 
   /** Start a worker and open the store in it; rejects when it cannot open. */
   function start(): Promise<void> {
@@ -77,6 +81,9 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
             break;
           case "health":
             health = m.health;
+            break;
+          case "settled":
+            log?.settle(m.id);
             break;
           case "log":
             logger[m.level](m.obj, m.msg);
@@ -111,7 +118,15 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
         );
         restart();
       });
-      w.postMessage({ type: "open", options: plainOptions } satisfies ToStoreWorker);
+      // Only the first worker recovers the outcome log: later ones would take the segment this
+      // thread is writing. What a dead worker had not settled stays in the log for the next start.
+      const recover = !logOpened;
+      logOpened = true;
+      w.postMessage({
+        type: "open",
+        options: plainOptions,
+        recoverOutcomeLog: recover,
+      } satisfies ToStoreWorker);
     });
   }
 
@@ -165,6 +180,36 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     );
   }
 
+  // ---- durability (group commit) ----
+  // Each cut batch is appended to the outcome log here, on this thread (the writes and fsyncs run
+  // on libuv's thread pool), and handed to the database thread once it is on disk; the worker's
+  // priority and PGlite's synchronous writes never delay an fsync. Batches are numbered as they
+  // are cut. A caller of whenDurable() waits for the batch that holds what it recorded; while one
+  // batch is being fsynced, new waiters collect for the next cut, so concurrent PUBACKs share one
+  // fsync.
+  log = await OutcomeLog.create(join(options.dataDir, "outcome-log")).catch((err: Error) => {
+    logger.error(
+      { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err) },
+      "store: no outcome log; results would be lost on a crash",
+    );
+    return null;
+  });
+  let logErrors = 0;
+  /** The last batch's way through the log to the worker (in order: appends resolve in order). */
+  let lastHandOver: Promise<void> = Promise.resolve();
+  let cutSeq = 0;
+  let durableSeq = 0;
+  const durableWaiters: { seq: number; resolve: () => void }[] = [];
+  let nextCut: (() => void)[] = [];
+  let groupCutScheduled = false;
+
+  function onDurable(seq: number): void {
+    durableSeq = Math.max(durableSeq, seq);
+    while (durableWaiters.length > 0 && durableWaiters[0]!.seq <= durableSeq)
+      durableWaiters.shift()!.resolve();
+    if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
+  }
+
   function cut(): void {
     let batch: Batch | null = null;
     try {
@@ -175,7 +220,30 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
         "store: could not build a batch, results DROPPED",
       );
     }
-    if (batch) post(batch);
+    const waiters = nextCut;
+    nextCut = [];
+    if (!batch) {
+      for (const resolve of waiters) resolve();
+      return;
+    }
+    const seq = ++cutSeq;
+    const b = batch;
+    const handOver = () => {
+      post(b);
+      onDurable(seq);
+    };
+    lastHandOver = log
+      ? log.append(b).then(handOver, (err: Error) => {
+          // Written anyway, just not crash-proof: say so (not for every batch), never hold the broker.
+          if (logErrors++ % 100 === 0)
+            logger.error(
+              { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), occurrences: logErrors },
+              "store: outcome log write failed; results are written but would be lost on a crash",
+            );
+          handOver();
+        })
+      : Promise.resolve().then(handOver);
+    for (const resolve of waiters) durableWaiters.push({ seq, resolve });
   }
 
   const timer = setInterval(cut, flushIntervalMs);
@@ -214,17 +282,41 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     },
     async flush(): Promise<void> {
       cut();
+      await lastHandOver;
       await call("flush");
+    },
+    whenDurable(): Promise<void> {
+      if (closing) return Promise.resolve();
+      if (acc.outcomes === 0) {
+        if (durableSeq >= cutSeq) return Promise.resolve();
+        return new Promise<void>((resolve) => durableWaiters.push({ seq: cutSeq, resolve }));
+      }
+      return new Promise<void>((resolve) => {
+        nextCut.push(resolve);
+        // Cut now unless a batch is being fsynced: then onDurable cuts for everyone waiting.
+        if (durableSeq >= cutSeq && !groupCutScheduled) {
+          groupCutScheduled = true;
+          setImmediate(() => {
+            groupCutScheduled = false;
+            if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
+          });
+        }
+      });
     },
     async close(): Promise<void> {
       if (closing) return;
       closing = true;
       clearInterval(timer);
       cut();
+      await lastHandOver;
       try {
         await call("close");
       } finally {
+        for (const w of durableWaiters.splice(0)) w.resolve();
+        for (const r of nextCut.splice(0)) r();
         await worker?.terminate();
+        // After the worker's close every batch is written or spooled: the segment goes.
+        await log?.close();
       }
     },
     health(): StoreHealth {

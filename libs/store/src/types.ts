@@ -55,7 +55,7 @@ export interface StoreOptions {
   migrationsDir?: string;
   /** Write a batch when this many violations wait (default 2000). */
   batchMaxRows?: number;
-  /** Write what waits at least this often, in ms (default 250). */
+  /** Write what waits at least this often, in ms (default 250); the threaded store's durability window. */
   flushIntervalMs?: number;
   /** Bytes the spool may hold on disk before batches are dropped, loudly (default 512 MiB). */
   spoolMaxBytes?: number;
@@ -65,7 +65,7 @@ export interface StoreOptions {
   retentionDays?: number;
   /** First retry delay after a failed write, in ms, doubled up to `retryMaxMs` (default 500). */
   retryMinMs?: number;
-  /** Longest delay between retries of the database, in ms (default 30 000). */
+  /** Longest delay between retries of the database, in ms (default 4 000). */
   retryMaxMs?: number;
   /** pg pool size (default 4). */
   poolSize?: number;
@@ -309,6 +309,12 @@ export interface Store extends QualityStore {
   record(o: MessageOutcome): void;
   /** Write (or spool) everything recorded so far. */
   flush(): Promise<void>;
+  /**
+   * Resolves once every outcome recorded before the call would survive a kill -9: fsynced in the
+   * outcome log (threaded store; concurrent callers share one fsync), else written or spooled.
+   * Never rejects: a failed log write is logged and resolves too.
+   */
+  whenDurable(): Promise<void>;
   /** Flush, spool what cannot be written, stop timers, close connections. */
   close(): Promise<void>;
   health(): StoreHealth;

@@ -4,6 +4,8 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js";
 import type { GovernanceSnapshot } from "../governance.js";
+import { installClientDelivery } from "./client-delivery.js";
+import { type GuardViolation, PacketGuard } from "./packet-guard.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
@@ -17,6 +19,19 @@ export interface BrokerOptions {
   tcpNoDelay: boolean;
   authorizePublish: (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** Largest MQTT packet accepted, before CONNACK and after (bytes). */
+  maxPacketBytes: number;
+  /** Each client's outgoing queue (see client-delivery.ts). */
+  clientQueueMaxMessages: number;
+  clientQueueMaxBytes: number;
+  /** A client whose socket has not drained for this long is disconnected (ms). */
+  slowClientTimeoutMs: number;
+  /** aedes persistence (undefined: in memory). */
+  persistence?: unknown;
+  /** Counted and logged by the caller: a packet refused on the wire, a QoS 0 dropped for a slow client, a slow client disconnected. */
+  onProtocolViolation?: (clientId: string | null, violation: GuardViolation) => void;
+  onSlowClientDrop?: (clientId: string) => void;
+  onSlowClientDisconnect?: (clientId: string, reason: string) => void;
 }
 
 /**
@@ -24,7 +39,8 @@ export interface BrokerOptions {
  * (`dedupe` in lib/client.js, meant for clustered brokers sharing an emitter). But a QoS 1/2 or
  * retained publish waits on persistence before it is emitted, so a QoS 0 message published just
  * after it overtakes it, and the earlier message is silently lost for every subscriber of both.
- * One broker has no duplicates to suppress: give each client a counter map that never blocks.
+ * So aedes' counter map never blocks; the one thing that dedupe also did, one copy for
+ * overlapping subscriptions [MQTT-3.3.5-1], is done in client-delivery.ts by exact match.
  */
 const NO_DEDUPE: Record<string, number> = new Proxy(Object.create(null), {
   get: () => undefined,
@@ -49,8 +65,31 @@ export function identityOf(client: { id: string }): Identity {
 export async function createBroker(options: BrokerOptions) {
   const broker = await Aedes.createBroker({
     keepaliveLimit: options.keepaliveLimitSeconds,
+    drainTimeout: options.slowClientTimeoutMs,
+    ...(options.persistence ? { persistence: options.persistence as never } : {}),
     preConnect(client, packet, callback) {
       (client as unknown as { duplicates: Record<string, number> }).duplicates = NO_DEDUPE;
+      installClientDelivery(
+        client,
+        { maxMessages: options.clientQueueMaxMessages, maxBytes: options.clientQueueMaxBytes },
+        {
+          onDrop: (c, first) => {
+            options.onSlowClientDrop?.(c.id);
+            if (first)
+              options.logger.warn(
+                { clientId: c.id, code: "UNS_ERR_MQTT_SLOW_CLIENT" },
+                "slow subscriber: its outgoing queue is full, QoS 0 messages to it are dropped",
+              );
+          },
+          onOverflow: (c, queued) => {
+            options.onSlowClientDisconnect?.(c.id, "queue");
+            options.logger.warn(
+              { clientId: c.id, code: "UNS_ERR_MQTT_SLOW_CLIENT", ...queued },
+              "slow subscriber disconnected: QoS 1/2 messages queued past twice the bounds",
+            );
+          },
+        },
+      );
       // [MQTT-3.1.3-8] an empty client id needs CleanSession=1; aedes would invent an id.
       // aedes replies to an authentication error with its return code, so flag it here
       // and refuse in authenticate with 0x02 (identifier rejected).
@@ -115,13 +154,58 @@ export async function createBroker(options: BrokerOptions) {
     },
   });
 
+  broker.on("clientError", (client, err) => {
+    if (err.message === "drain timeout") {
+      options.onSlowClientDisconnect?.(client.id, "timeout");
+      options.logger.warn(
+        { clientId: client.id, code: "UNS_ERR_MQTT_SLOW_CLIENT", timeoutMs: options.slowClientTimeoutMs },
+        "slow subscriber disconnected: its socket did not drain in time",
+      );
+    }
+  });
+
+  /**
+   * Every connection's bytes pass the packet guard before aedes' parser: the guard sits on the
+   * parser's input (aedes reads the socket and calls `_parser.parse`), so nothing is copied and
+   * aedes keeps writing to the socket itself.
+   */
+  const handle = (conn: Parameters<typeof broker.handle>[0]) => {
+    broker.handle(conn);
+    const client = (
+      conn as unknown as {
+        client?: {
+          id: string | null;
+          _parser: { parse(b: Buffer): number };
+          emit(e: string, err: Error): void;
+        };
+      }
+    ).client;
+    if (!client) return;
+    const guard = new PacketGuard(options.maxPacketBytes);
+    const parser = client._parser;
+    const parse = parser.parse.bind(parser);
+    parser.parse = (buf: Buffer) => {
+      const r = guard.check(buf);
+      if (!r.violation) return parse(buf);
+      const left = r.pass > 0 ? parse(buf.subarray(0, r.pass)) : 0;
+      options.onProtocolViolation?.(client.id, r.violation);
+      options.logger.warn(
+        { clientId: client.id, code: r.violation.code, reason: r.violation.message },
+        "MQTT packet refused; connection closed",
+      );
+      const err = Object.assign(new Error(r.violation.message), { code: r.violation.code });
+      client.emit("error", err);
+      return left;
+    };
+  };
+
   let tcp: Server | null = null;
   let wss: WebSocketServer | null = null;
 
   return {
     broker,
     async listen(host: string, port: number): Promise<number> {
-      tcp = createServer({ noDelay: options.tcpNoDelay }, broker.handle);
+      tcp = createServer({ noDelay: options.tcpNoDelay }, handle);
       await new Promise<void>((resolve, reject) => {
         tcp!.once("error", reject);
         tcp!.listen(port, host, () => resolve());
@@ -131,11 +215,12 @@ export async function createBroker(options: BrokerOptions) {
     },
     /** MQTT over WebSocket at /mqtt on the HTTP server, so a browser can be a client. */
     attachWebSocket(server: HttpServer): void {
-      wss = new WebSocketServer({ server, path: "/mqtt" });
+      // ws buffers a whole frame before MQTT sees it: a frame is bounded like a packet.
+      wss = new WebSocketServer({ server, path: "/mqtt", maxPayload: options.maxPacketBytes });
       wss.on("connection", (ws) => {
         const stream = createWebSocketStream(ws);
         stream.on("error", () => stream.destroy());
-        broker.handle(stream as never);
+        handle(stream as never);
       });
     },
     connectedClients(): number {

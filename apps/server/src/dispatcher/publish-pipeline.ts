@@ -30,6 +30,11 @@ export interface PipelineOptions {
   pool: ValidationPool;
   identityOf: (client: PublishingClient) => Identity;
   maxPayloadBytes: number;
+  /**
+   * Group commit (store.ackAfterDurable): a QoS 1/2 monitor message waits for its verdict before
+   * it is acked and delivered, so that its outcome exists to be made durable before the PUBACK.
+   */
+  verdictBeforeAck?: boolean;
   /** Every message ends here exactly once. */
   record: (outcome: Outcome, latencyMs: number | null) => void;
   /** A bug after the message was delivered (monitor mode): reported, never an unhandled rejection. */
@@ -286,6 +291,10 @@ export function createPublishPipeline(options: PipelineOptions) {
     const started = performance.now();
     const pending = options.pool.submit(channel.id, topic, payload);
     if (policy === "monitor") {
+      if (pending && options.verdictBeforeAck && packet.qos > 0)
+        return pending.then((v) => {
+          settle(v, started);
+        });
       if (pending)
         pending.then((v) => settle(v, started)).catch((err) => options.onInternalError(err, topic));
       else
