@@ -1,5 +1,13 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
+export type {
+  ApiTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  NewApiToken,
+  NewAuditEntry,
+  SecurityStore,
+} from "./security.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {
   ContractDoc,

@@ -4,6 +4,7 @@ import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
 import * as q from "./queries.js";
+import * as sec from "./security.js";
 import { contracts as contractsTable } from "./schema.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import type { ContractDoc, MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
@@ -565,4 +566,11 @@ class StoreImpl implements Store {
   lastMessage: Store["lastMessage"] = (topic) => this.query(() => q.lastMessage(this.db, topic));
   contracts: Store["contracts"] = () => this.query(() => q.contracts(this.db));
   contractDocument: Store["contractDocument"] = (id) => this.query(() => q.contractDocument(this.db, id));
+  createApiToken: Store["createApiToken"] = (t) => this.query(() => sec.createApiToken(this.db, t));
+  useApiToken: Store["useApiToken"] = (hash) => this.query(() => sec.useApiToken(this.db, hash));
+  listApiTokens: Store["listApiTokens"] = () => this.query(() => sec.listApiTokens(this.db));
+  revokeApiToken: Store["revokeApiToken"] = (id) => this.query(() => sec.revokeApiToken(this.db, id));
+  revokeUserTokens: Store["revokeUserTokens"] = (u) => this.query(() => sec.revokeUserTokens(this.db, u));
+  appendAudit: Store["appendAudit"] = (e) => this.query(() => sec.appendAudit(this.db, e));
+  listAudit: Store["listAudit"] = (a) => this.query(() => sec.listAudit(this.db, a));
 }

@@ -188,5 +188,12 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     lastMessage: query("lastMessage"),
     contracts: query("contracts"),
     contractDocument: query("contractDocument"),
+    createApiToken: query("createApiToken"),
+    useApiToken: query("useApiToken"),
+    listApiTokens: query("listApiTokens"),
+    revokeApiToken: query("revokeApiToken"),
+    revokeUserTokens: query("revokeUserTokens"),
+    appendAudit: query("appendAudit"),
+    listAudit: query("listAudit"),
   } as Store;
 }

@@ -1,3 +1,5 @@
+import type { SecurityStore } from "./security.js";
+
 /** One payload validation error, as produced by @uns/contracts (ajv errors, trimmed). */
 export interface ValidationError {
   instancePath: string;
@@ -295,7 +297,7 @@ export interface RetentionResult {
   batches: number;
 }
 
-export interface Store {
+export interface Store extends SecurityStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
   /** Write (or spool) everything recorded so far. */
