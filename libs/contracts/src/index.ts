@@ -46,6 +46,7 @@ export {
   unshareFilter,
 } from "./mqtt-filter.js";
 export { hashPassword, verifyPassword } from "./password.js";
+export { removeUser, setUserPassword, setUserRoles } from "./users-file.js";
 export {
   defaultNaming,
   type LeafDescription,
