@@ -141,6 +141,38 @@ export const settings = {
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
   },
+  "auth.sessionMinutes": {
+    kind: "integer",
+    default: 480,
+    min: 1,
+    max: 43200,
+    doc: "A console session ends this long after login (minutes); logging out or a password reset ends it earlier.",
+  },
+  "auth.minPasswordLength": {
+    kind: "integer",
+    default: 12,
+    min: 8,
+    max: 1024,
+    doc: "Shortest password accepted by `uns user add|passwd` and the API.",
+  },
+  "auth.freeAttempts": {
+    kind: "integer",
+    default: 5,
+    min: 1,
+    doc: "Failed logins (HTTP and MQTT) per user name before each further attempt must wait; the wait starts at 1 s and doubles.",
+  },
+  "auth.freeAttemptsPerAddress": {
+    kind: "integer",
+    default: 20,
+    min: 1,
+    doc: "Failed logins per client address before it must wait (higher than per user: a NAT hides many users).",
+  },
+  "auth.maxDelaySeconds": {
+    kind: "integer",
+    default: 300,
+    min: 1,
+    doc: "Longest wait imposed after failed logins (s).",
+  },
   "log.level": {
     kind: "enum",
     default: "info",
@@ -175,6 +207,13 @@ export interface Config {
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   console: { timeZone: string };
+  auth: {
+    sessionMinutes: number;
+    minPasswordLength: number;
+    freeAttempts: number;
+    freeAttemptsPerAddress: number;
+    maxDelaySeconds: number;
+  };
   log: { level: string };
 }
 

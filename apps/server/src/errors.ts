@@ -38,6 +38,38 @@ export const serverErrorCodes = {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
+  UNS_ERR_AUTH_REQUIRED: {
+    message:
+      "The request carries no login (HTTP 401); every route but /healthz, /readyz and the login needs one.",
+    fix: "Log in in the console, or send HTTP Basic credentials or an API token (`Authorization: Bearer uns_...`).",
+  },
+  UNS_ERR_AUTH_FAILED: {
+    message: "The user name and password, or the API token, are not accepted (HTTP 401).",
+    fix: "Check the credentials; an admin can reset a password (`uns user passwd`) or make a new token.",
+  },
+  UNS_ERR_AUTH_LOCKED: {
+    message:
+      "Too many failed logins for this user or from this address; the next attempt must wait (HTTP 429, Retry-After).",
+    fix: "Wait the time given; an admin can lift the wait for a user (console Users page, or a password reset).",
+  },
+  UNS_ERR_AUTH_FORBIDDEN: {
+    message:
+      "The user is logged in but their roles do not allow this (HTTP 403): `api: read` sees, `api: admin` changes.",
+    fix: "Ask an admin for a role with the needed `api` access in topics/access.yaml.",
+  },
+  UNS_ERR_AUTH_CSRF: {
+    message:
+      "A state-changing request with the session cookie lacks the matching x-csrf-token header (HTTP 403).",
+    fix: "Send the csrfToken returned by POST /api/v1/auth/login or GET /api/v1/auth/me in the x-csrf-token header.",
+  },
+  UNS_ERR_USER_PASSWORD_WEAK: {
+    message: "The new password is shorter than auth.minPasswordLength.",
+    fix: "Choose a longer password, or leave it out to have one generated.",
+  },
+  UNS_ERR_USER_LAST_ADMIN: {
+    message: "The change would leave no user with admin access.",
+    fix: "Give another user an admin role first.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
 } as const;
 

@@ -61,8 +61,15 @@ export function createMetrics() {
     help: "Connected MQTT clients",
     registers: [registry],
   });
+  const authFailures = new Counter({
+    name: "uns_auth_failures_total",
+    help: "Refused logins, by protocol (http, mqtt) and reason (unknown-user, wrong-password, locked, ...)",
+    labelNames: ["protocol", "reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    authFailures,
     messages,
     validationLatency,
     queueDepth,

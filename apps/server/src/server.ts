@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi, type HealthReport } from "./api/app.js";
+import { createLoginLimiter } from "./api/auth/login-limiter.js";
+import type { AuthContext } from "./api/auth/plugin.js";
+import { createSessionStore } from "./api/auth/sessions.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
+import { createMqttLoginCheck } from "./broker/login-guard.js";
 import type { Config } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
@@ -35,6 +39,21 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
+  // One set of guessing limits for HTTP and MQTT: a password guessed on one is not free on the other.
+  const auth: AuthContext = {
+    sessions: createSessionStore({ ttlMs: config.auth.sessionMinutes * 60_000 }),
+    limiter: createLoginLimiter({
+      userFreeAttempts: config.auth.freeAttempts,
+      addressFreeAttempts: config.auth.freeAttemptsPerAddress,
+      baseDelayMs: 1000,
+      maxDelayMs: config.auth.maxDelaySeconds * 1000,
+      forgetAfterMs: 3600_000,
+    }),
+    failures: metrics.authFailures,
+    sessionTtlMs: config.auth.sessionMinutes * 60_000,
+    minPasswordLength: config.auth.minPasswordLength,
+    secureCookies: false,
+  };
 
   const pool = createValidationPool({
     size: config.workers.size,
@@ -159,6 +178,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       tcpNoDelay: config.mqtt.tcpNoDelay,
       authorizePublish: pipeline.authorizePublish,
       logger,
+      checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
     });
     const theBroker = broker;
     sparkplug.attach(broker.broker);
@@ -176,6 +196,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const brokerUp = !theBroker.broker.closed;
       return {
         status: workersUp && brokerUp && db.up ? "ok" : "degraded",
+        contracts: governance.current.contracts !== undefined,
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {
@@ -221,6 +242,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       health,
       publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
       extraRoutes: [(app) => sparkplug.routes(app)],
+      auth,
+      topicsDir: config.topicsDir,
     });
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();

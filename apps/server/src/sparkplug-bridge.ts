@@ -214,6 +214,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
       app.get(
         "/api/v1/sparkplug",
         {
+          config: { role: "read" },
           schema: {
             summary:
               "Sparkplug B groups, edge nodes and devices with state, metrics and history; hosts; rebirths asked for",

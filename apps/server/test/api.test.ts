@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderConfigDoc, renderErrorsDoc } from "../src/docs.js";
 import { serverErrorCodes } from "../src/errors.js";
-import { eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
+import { eventually, PASSWORD, startTestServer, type TestServer, weldSpot } from "./helper.js";
 
 describe("HTTP API", () => {
   let t: TestServer;
@@ -111,7 +111,10 @@ describe("HTTP API", () => {
 
   it("streams new violations and rates as server-sent events", async () => {
     const ctrl = new AbortController();
-    const res = await fetch(`${t.httpUrl}/api/v1/stream`, { signal: ctrl.signal });
+    const res = await fetch(`${t.httpUrl}/api/v1/stream`, {
+      signal: ctrl.signal,
+      headers: { authorization: `Basic ${Buffer.from(`viewer:${PASSWORD}`).toString("base64")}` },
+    });
     const reader = res.body!.getReader();
     let text = "";
     const pub = await t.connect("device", { clientId: "sse-pub" });

@@ -46,7 +46,12 @@ describe("deny rules", () => {
 
   it("report a bad deny section with its place", () => {
     expect(() =>
-      parseAccess("roles:\n  r:\n    deny:\n      publish: ['a/#/b']\n      write: []\n", "access.yaml", null, "u"),
+      parseAccess(
+        "roles:\n  r:\n    deny:\n      publish: ['a/#/b']\n      write: []\n",
+        "access.yaml",
+        null,
+        "u",
+      ),
     ).toThrow(/access\.yaml:5:7 .*unknown key "write"[\s\S]*access\.yaml:4:17 .*not a valid MQTT filter/);
   });
 });
@@ -59,9 +64,11 @@ describe("user file edits", () => {
 
   it("refuses to replace a user unless told to, changes roles and password, removes", async () => {
     await addUser(dir, "bob", "first-password", ["device"], { replace: false });
-    await expect(addUser(dir, "bob", "other-password", ["viewer"], { replace: false })).rejects.toMatchObject({
-      code: "UNS_ERR_ACCESS_USER_EXISTS",
-    });
+    await expect(addUser(dir, "bob", "other-password", ["viewer"], { replace: false })).rejects.toMatchObject(
+      {
+        code: "UNS_ERR_ACCESS_USER_EXISTS",
+      },
+    );
     expect((await loadAccess(dir).authenticate("bob", "first-password")).ok).toBe(true);
 
     await setUserRoles(dir, "bob", ["viewer"]);

@@ -203,20 +203,30 @@ function readAccess(
       if (obj.deny !== undefined) {
         const deny = obj.deny ?? {};
         if (!isPlainObject(deny)) {
-          sink.error([...path, "deny"], `deny must be a map { publish: [filters], subscribe: [filters] }, got ${describeValue(obj.deny)}`);
+          sink.error(
+            [...path, "deny"],
+            `deny must be a map { publish: [filters], subscribe: [filters] }, got ${describeValue(obj.deny)}`,
+          );
         } else {
           rules.deny = { publish: [], subscribe: [] };
           for (const key of Object.keys(deny)) {
             if (!DENY_KEYS.includes(key))
-              sink.error([...path, "deny", key], `unknown key "${key}"; accepted keys: ${DENY_KEYS.join(", ")}`, {
-                key: true,
-              });
+              sink.error(
+                [...path, "deny", key],
+                `unknown key "${key}"; accepted keys: ${DENY_KEYS.join(", ")}`,
+                {
+                  key: true,
+                },
+              );
           }
           for (const kind of ["publish", "subscribe"] as const) {
             const list = deny[kind];
             if (list === undefined) continue;
             if (!Array.isArray(list)) {
-              sink.error([...path, "deny", kind], `${kind} must be a list of MQTT filters, got ${describeValue(list)}`);
+              sink.error(
+                [...path, "deny", kind],
+                `${kind} must be a list of MQTT filters, got ${describeValue(list)}`,
+              );
               continue;
             }
             list.forEach((pattern, i) => {

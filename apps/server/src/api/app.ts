@@ -9,8 +9,13 @@ import { createError, type serverErrorCodes } from "../errors.js";
 import type { Governance } from "../governance.js";
 import type { LiveStats } from "../live-stats.js";
 import type { Metrics } from "../metrics.js";
+import { registerAuthRoutes } from "./auth/auth-routes.js";
+import { type AuthContext, openApiSecurity, registerAuth } from "./auth/plugin.js";
+import { registerTokenRoutes } from "./auth/tokens-routes.js";
+import { registerUsersRoutes } from "./auth/users-routes.js";
 import { registerComplianceRoutes } from "./compliance-routes.js";
 import { registerGovernanceRoutes } from "./governance-routes.js";
+import { registerHealthRoutes } from "./health-routes.js";
 
 export interface ApiServices {
   store: Store;
@@ -19,12 +24,20 @@ export interface ApiServices {
   metrics: Metrics;
   health: () => HealthReport;
   publicConfig: { timeZone: string; mqttWebSocketPath: string; version: string };
+  /** Sessions, guessing limits and password policy (see api/auth/plugin.ts). */
+  auth: AuthContext;
+  /** Where users.yaml lives (users are managed through the API). */
+  topicsDir: string;
+  /** Fastify options for HTTPS (`https: { key, cert, ... }`), when TLS is on. */
+  https?: object;
   /** Extra routes (Sparkplug) registered by their owners. */
   extraRoutes?: ((app: FastifyInstance) => void)[];
 }
 
 export interface HealthReport {
   status: "ok" | "degraded";
+  /** The contracts and the topic tree are loaded. */
+  contracts: boolean;
   broker: { up: boolean; clients: number };
   database: ReturnType<Store["health"]>;
   workers: {
@@ -63,6 +76,9 @@ export async function buildApi(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger as never,
+    // Open event streams and keep-alive sockets would hold close() (and SIGTERM) for minutes.
+    forceCloseConnections: true,
+    ...(services.https ? { https: services.https } : {}),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
 
@@ -73,6 +89,7 @@ export async function buildApi(
         version: services.publicConfig.version,
         description: "Compliance of the Unified Namespace against its AsyncAPI contracts",
       },
+      ...openApiSecurity,
     },
   });
 
@@ -98,9 +115,24 @@ export async function buildApi(
     },
   );
 
+  const access = () => services.governance.current.access;
+  const authDeps = { auth: services.auth, access, store: services.store };
+  registerAuth(app, authDeps);
+  registerHealthRoutes(app, services.health);
+  registerAuthRoutes(app, authDeps);
+  registerUsersRoutes(app, {
+    ...authDeps,
+    topicsDir: services.topicsDir,
+    reloadTopics: () => services.governance.reload("topics"),
+  });
+  registerTokenRoutes(app, authDeps);
+
   app.get(
     "/api/v1/health",
-    { schema: { summary: "Health of broker, database and workers; 503 when a part is down" } },
+    {
+      config: { role: "read" },
+      schema: { summary: "Health of broker, database and workers; 503 when a part is down" },
+    },
     async (_req, reply) => {
       const h = services.health();
       return reply.status(h.status === "ok" ? 200 : 503).send(h);
@@ -109,7 +141,10 @@ export async function buildApi(
 
   app.get(
     "/api/v1/config",
-    { schema: { summary: "Settings the console needs (time zone, MQTT over WebSocket path)" } },
+    {
+      config: { role: "read" },
+      schema: { summary: "Settings the console needs (time zone, MQTT over WebSocket path)" },
+    },
     async () => services.publicConfig,
   );
 
@@ -117,16 +152,24 @@ export async function buildApi(
   registerGovernanceRoutes(app, services);
   for (const add of services.extraRoutes ?? []) add(app);
 
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/v1/openapi.json", { config: { role: "read" }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+  app.get("/metrics", { config: { role: "read" }, schema: { hide: true } }, async (_req, reply) => {
     reply.header("content-type", services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
 
   const dir = consoleDir();
   if (dir) {
-    await app.register(fastifyStatic, { root: dir, prefix: "/", wildcard: false });
+    // The console's files hold no plant data and must load for the login page: public.
+    await app.register(async (child) => {
+      child.addHook("onRoute", (route) => {
+        route.config = { ...route.config, role: "public" };
+      });
+      await child.register(fastifyStatic, { root: dir, prefix: "/", wildcard: false });
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.method === "GET" && !request.url.startsWith("/api/") && dir) {

@@ -52,6 +52,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Querystring: WindowQuery & { topicPrefix?: string; channel?: string; clientId?: string } }>(
     "/api/v1/compliance/totals",
     {
+      config: { role: "read" },
       schema: {
         summary: "Counts of valid, invalid, unvalidated and ungoverned messages in a window",
         querystring: querySchema({ ...window, ...filters }),
@@ -81,6 +82,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   }>(
     "/api/v1/compliance/summary",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "Compliance by channel, topic, publisher or topic level (site, area, line, cell) over a window",
@@ -140,6 +142,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   }>(
     "/api/v1/compliance/timeseries",
     {
+      config: { role: "read" },
       schema: {
         summary: "Counts per time bucket over a window (trend chart)",
         querystring: querySchema({
@@ -177,6 +180,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   }>(
     "/api/v1/violations",
     {
+      config: { role: "read" },
       schema: {
         summary: "Violations, newest first, with filters and cursor pagination",
         querystring: querySchema({
@@ -207,6 +211,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Querystring: WindowQuery }>(
     "/api/v1/violations/kinds",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "The kinds of violation in a window (schema, not-json, acl, topic, sparkplug, ...) with counts",
@@ -226,6 +231,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Params: { id: string } }>(
     "/api/v1/violations/:id",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "One violation in full: errors, payload, the schema that failed, similar violations elsewhere",
@@ -268,6 +274,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   }>(
     "/api/v1/publishers",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "The failing-clients list: per publisher messages, invalid share, first and last violation, channels broken",
@@ -305,6 +312,7 @@ export function registerComplianceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get(
     "/api/v1/stream",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "Server-sent events: `violation` for each new violation, `rates` every second (messages/s by outcome)",

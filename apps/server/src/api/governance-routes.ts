@@ -7,6 +7,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Querystring: { from?: string; to?: string } }>(
     "/api/v1/contracts",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "AsyncAPI documents loaded, their channels and messages, load errors, recent reloads, and coverage (topics seen that no contract governs)",
@@ -43,6 +44,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Params: { file: string } }>(
     "/api/v1/contracts/:file",
     {
+      config: { role: "read" },
       schema: {
         summary: "One AsyncAPI document as loaded (source text)",
         params: {
@@ -64,6 +66,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Querystring: { from?: string; to?: string; topicPrefix?: string } }>(
     "/api/v1/topics",
     {
+      config: { role: "read" },
       schema: {
         summary:
           "The governed topic tree (levels, leaves, channels, policies) and every topic seen with its counts",
@@ -94,6 +97,7 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
   app.get<{ Querystring: { topic: string } }>(
     "/api/v1/topics/last-message",
     {
+      config: { role: "read" },
       schema: {
         summary: "The last message seen on a topic",
         querystring: {
@@ -109,13 +113,5 @@ export function registerGovernanceRoutes(app: FastifyInstance, s: ApiServices): 
       if (!m) throw notFound(`no message seen on ${req.query.topic}`);
       return m;
     },
-  );
-
-  app.get(
-    "/api/v1/users",
-    { schema: { summary: "Users and their roles (never password hashes)" } },
-    async () => ({
-      users: s.governance.current.access.users(),
-    }),
   );
 }

@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js";
 import type { GovernanceSnapshot } from "../governance.js";
+import { clientAddress, type MqttLoginCheck } from "./login-guard.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
@@ -17,6 +18,8 @@ export interface BrokerOptions {
   tcpNoDelay: boolean;
   authorizePublish: (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** Password check with guessing limits (login-guard.ts); default: the access rules alone. */
+  checkLogin?: MqttLoginCheck;
 }
 
 /**
@@ -81,7 +84,11 @@ export async function createBroker(options: BrokerOptions) {
         callback(null, true);
         return;
       }
-      access.authenticate(username, password ? password.toString("utf8") : "").then(
+      const pw = password ? password.toString("utf8") : "";
+      const check = options.checkLogin
+        ? options.checkLogin(access, username, pw, clientAddress(client))
+        : access.authenticate(username, pw);
+      check.then(
         (result) => {
           if (!result.ok) {
             options.logger.info(
@@ -132,8 +139,10 @@ export async function createBroker(options: BrokerOptions) {
     /** MQTT over WebSocket at /mqtt on the HTTP server, so a browser can be a client. */
     attachWebSocket(server: HttpServer): void {
       wss = new WebSocketServer({ server, path: "/mqtt" });
-      wss.on("connection", (ws) => {
+      wss.on("connection", (ws, req) => {
         const stream = createWebSocketStream(ws);
+        // aedes keeps the stream as client.conn: give it the peer address for the login limits.
+        (stream as unknown as { remoteAddress?: string }).remoteAddress = req.socket.remoteAddress;
         stream.on("error", () => stream.destroy());
         broker.handle(stream as never);
       });

@@ -6,7 +6,7 @@
  * count (not the address's: one known account must not reset the counter for guessing others).
  */
 export interface LoginLimiterOptions {
-  /** Failures per user name before delays start. */
+  /** Failures per user name after which each further attempt must wait. */
   userFreeAttempts: number;
   /** Failures per address before delays start (higher: a NAT hides many honest users). */
   addressFreeAttempts: number;
@@ -74,8 +74,9 @@ export function createLoginLimiter(o: LoginLimiterOptions): LoginLimiter {
         e.failures++;
         e.lastFailure = now;
         const free = k.startsWith("user:") ? o.userFreeAttempts : o.addressFreeAttempts;
+        // The failure that uses up the free attempts makes the next attempt wait base, then 2x, 4x...
         const over = e.failures - free;
-        if (over > 0) e.lockedUntil = now + Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.min(over - 1, 30));
+        if (over >= 0) e.lockedUntil = now + Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.min(over, 30));
         entries.delete(k); // re-insert: Map order is then least recently failed first
         entries.set(k, e);
         while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);

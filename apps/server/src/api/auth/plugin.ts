@@ -134,13 +134,24 @@ async function identify(deps: AuthDeps, req: FastifyRequest): Promise<Caller | n
       const decoded = Buffer.from(value, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon < 1) throw authError(401, "UNS_ERR_AUTH_FAILED", "malformed Basic credentials");
-      const user = await checkPassword(deps, decoded.slice(0, colon), decoded.slice(colon + 1), req.ip, "http");
+      const user = await checkPassword(
+        deps,
+        decoded.slice(0, colon),
+        decoded.slice(colon + 1),
+        req.ip,
+        "http",
+      );
       return callerFor(deps, user, "basic");
     }
     if (scheme === "bearer" && value.startsWith(TOKEN_PREFIX)) {
       const record = await deps.store.useApiToken(tokenHash(value));
       // The token carries its user's roles as they are now; a removed user's token is dead.
-      const user = record && deps.access().users().find((u) => u.username === record.username);
+      const user =
+        record &&
+        deps
+          .access()
+          .users()
+          .find((u) => u.username === record.username);
       if (!record || !user) {
         deps.auth.failures.inc({ protocol: "http", reason: "bad-token" });
         throw authError(401, "UNS_ERR_AUTH_FAILED", "unknown, revoked or expired API token");
@@ -157,7 +168,10 @@ async function identify(deps: AuthDeps, req: FastifyRequest): Promise<Caller | n
   const session = id ? deps.auth.sessions.get(id) : undefined;
   if (!id || !session) return null;
   // Roles come from users.yaml as it is now: a user removed or demoted loses access at once.
-  const user = deps.access().users().find((u) => u.username === session.username);
+  const user = deps
+    .access()
+    .users()
+    .find((u) => u.username === session.username);
   if (!user) return null;
   return { ...callerFor(deps, user, "session"), sessionId: id, csrfToken: session.csrfToken };
 }
@@ -212,10 +226,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 export const openApiSecurity = {
   components: {
     securitySchemes: {
-      session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
-      basic: { type: "http", scheme: "basic" },
-      token: { type: "http", scheme: "bearer", description: "An API token (uns_...) made by an admin" },
+      session: { type: "apiKey" as const, in: "cookie", name: SESSION_COOKIE },
+      basic: { type: "http" as const, scheme: "basic" },
+      token: {
+        type: "http" as const,
+        scheme: "bearer",
+        description: "An API token (uns_...) made by an admin",
+      },
     },
   },
-  security: [{ session: [] }, { basic: [] }, { token: [] }],
-} as const;
+  security: [{ session: [] }, { basic: [] }, { token: [] }] as Record<string, string[]>[],
+};
