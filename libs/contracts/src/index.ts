@@ -46,7 +46,6 @@ export {
   unshareFilter,
 } from "./mqtt-filter.js";
 export { hashPassword, verifyPassword } from "./password.js";
-export { removeUser, setUserPassword, setUserRoles } from "./users-file.js";
 export {
   defaultNaming,
   type LeafDescription,
@@ -62,6 +61,7 @@ export {
   type TreeDescription,
   type TreeNodeDescription,
 } from "./topic-tree.js";
+export { removeUser, setUserPassword, setUserRoles } from "./users-file.js";
 export {
   createValidator,
   type ValidationError,

@@ -1,5 +1,4 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export { createStore, defaultMigrationsDir } from "./store.js";
 export type {
   ApiTokenRecord,
   AuditEntry,
@@ -8,6 +7,7 @@ export type {
   NewAuditEntry,
   SecurityStore,
 } from "./security.js";
+export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {
   ContractDoc,
