@@ -17,7 +17,7 @@ const password = randomBytes(12).toString("base64url");
 
 const added = spawnSync(
   process.execPath,
-  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password],
+  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password, "--force"],
   {
     stdio: ["ignore", "inherit", "inherit"],
   },
@@ -46,7 +46,7 @@ server.on("exit", (code) => {
 async function waitForServer(): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`);
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
       if (res.status === 200 || res.status === 503) return;
     } catch {
       // not listening yet
