@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -173,8 +173,9 @@ export async function buildApi(
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.method === "GET" && !request.url.startsWith("/api/") && dir) {
-      // Client-side routes of the console: let the app route them.
-      return reply.type("text/html").sendFile("index.html");
+      // Client-side routes of the console: let the app route them. (sendFile is not decorated
+      // here: the static files are registered in their own, public, context.)
+      return reply.type("text/html").send(readFileSync(`${dir}index.html`));
     }
     if (!dir && request.url === "/") {
       return reply

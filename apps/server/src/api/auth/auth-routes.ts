@@ -76,11 +76,16 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.get(
     "/api/v1/auth/me",
     {
-      config: { role: "read" },
-      schema: { summary: "Who is logged in, their roles, API access and (for a session) the CSRF token" },
+      // Public so the console can ask before a login without a 401; it reveals only the caller.
+      config: { role: "public" },
+      schema: {
+        summary:
+          "Who is logged in (username null when nobody), their roles, API access and (for a session) the CSRF token",
+      },
     },
     async (req) => {
-      const c = req.caller!;
+      const c = req.caller;
+      if (!c) return { username: null, roles: [], api: null, via: null, csrfToken: null };
       return { username: c.username, roles: c.roles, api: c.api, via: c.via, csrfToken: c.csrfToken ?? null };
     },
   );
