@@ -35,14 +35,14 @@ export interface TestServer {
  */
 export async function startTestServer(
   overrides: Partial<Record<SettingKey, unknown>> = {},
-  prepare?: (dir: string) => void,
+  prepare?: (dir: string) => void | Promise<void>,
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "uns-test-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
   for (const role of ["device", "viewer", "admin", "restricted"])
     await addUser(join(dir, "topics"), role, PASSWORD, [role]);
-  prepare?.(dir);
+  await prepare?.(dir);
   const config = loadConfig({
     env: {},
     overrides: {

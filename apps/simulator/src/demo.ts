@@ -2,8 +2,8 @@
 /**
  * `pnpm demo`: the UNS server with its defaults plus a simulated welding plant, so the console
  * fills with live, mostly valid traffic and a few violations. The server runs as its own
- * process (apps do not import each other); the simulator publishes as user `simulator` (role
- * device), whose password is set anew on each run.
+ * process (apps do not import each other); the simulator publishes as user `simulator` with role
+ * `gateway` (it speaks for every cell), whose password is set anew on each run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,7 +17,7 @@ const password = randomBytes(12).toString("base64url");
 
 const added = spawnSync(
   process.execPath,
-  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password, "--force"],
+  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "gateway", "--password", password, "--force"],
   {
     stdio: ["ignore", "inherit", "inherit"],
   },
