@@ -24,6 +24,27 @@ interface Setting {
 export const settings = {
   "mqtt.host": { kind: "string", default: "0.0.0.0", doc: "Address the MQTT TCP listener binds to." },
   "mqtt.port": { kind: "port", default: 1883, doc: "MQTT over TCP port; 0 picks a free port (logged)." },
+  "mqtt.plain": {
+    kind: "boolean",
+    default: true,
+    doc: "Listen for plain (unencrypted) MQTT on mqtt.port; turn off when MQTT over TLS is the only way in.",
+  },
+  "mqtt.tlsPort": {
+    kind: "port",
+    default: 8883,
+    doc: "MQTT over TLS port, open when tls.certFile is set; 0 picks a free port (logged).",
+  },
+  "tls.certFile": {
+    kind: "string",
+    default: "",
+    doc: "PEM certificate (chain) for MQTT over TLS and HTTPS/WSS; empty = no TLS. Reloaded when the file changes.",
+  },
+  "tls.keyFile": { kind: "string", default: "", doc: "PEM private key of tls.certFile." },
+  "tls.caFile": {
+    kind: "string",
+    default: "",
+    doc: "PEM CA for client certificates: an MQTT client whose certificate it signed logs in as the user named by the certificate's CN, without a password.",
+  },
   "mqtt.allowAnonymous": {
     kind: "boolean",
     default: false,
@@ -187,11 +208,14 @@ export interface Config {
   mqtt: {
     host: string;
     port: number;
+    plain: boolean;
+    tlsPort: number;
     allowAnonymous: boolean;
     tcpNoDelay: boolean;
     keepaliveLimitSeconds: number;
   };
   http: { host: string; port: number };
+  tls: { certFile: string; keyFile: string; caFile: string };
   dataDir: string;
   databaseUrl: string;
   contractsDir: string;
@@ -355,6 +379,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     if (setting.kind === "path" && typeof value === "string") value = resolve(cwd, value);
     setPath(out, key, value);
   }
+  const tls = out.tls as Record<string, string>;
+  for (const k of ["certFile", "keyFile", "caFile"]) if (tls[k]) tls[k] = resolve(cwd, tls[k]);
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile))
+    errors.push("tls.certFile and tls.keyFile: give both (TLS) or neither");
+  if (!(out.mqtt as Record<string, unknown>).plain && !tls.certFile)
+    errors.push("mqtt.plain: false leaves no MQTT listener without tls.certFile");
   if (errors.length > 0) {
     throw createError("UNS_ERR_CONFIG_INVALID", `invalid configuration:\n  - ${errors.join("\n  - ")}`, {
       details: errors,

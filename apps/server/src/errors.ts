@@ -38,6 +38,10 @@ export const serverErrorCodes = {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
+  UNS_ERR_TLS: {
+    message: "The TLS certificate or key (tls.certFile, tls.keyFile, tls.caFile) cannot be read or used.",
+    fix: "Check the paths and that the files are PEM and readable by the server user.",
+  },
   UNS_ERR_AUTH_REQUIRED: {
     message:
       "The request carries no login (HTTP 401); every route but /healthz, /readyz and the login needs one.",

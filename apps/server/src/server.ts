@@ -15,6 +15,7 @@ import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createMetrics } from "./metrics.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
+import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -26,7 +27,10 @@ export function violationsTopic(topic: string): string {
 }
 
 export interface StartedServer {
-  mqttPort: number;
+  /** Plain MQTT port, null when mqtt.plain is off. */
+  mqttPort: number | null;
+  /** MQTT over TLS port, null without a certificate. */
+  mqttTlsPort: number | null;
   httpPort: number;
 }
 
@@ -39,6 +43,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
+  const tls = loadTlsMaterial(config);
   // One set of guessing limits for HTTP and MQTT: a password guessed on one is not free on the other.
   const auth: AuthContext = {
     sessions: createSessionStore({ ttlMs: config.auth.sessionMinutes * 60_000 }),
@@ -52,7 +57,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     failures: metrics.authFailures,
     sessionTtlMs: config.auth.sessionMinutes * 60_000,
     minPasswordLength: config.auth.minPasswordLength,
-    secureCookies: false,
+    secureCookies: tls !== null,
   };
 
   const pool = createValidationPool({
@@ -179,6 +184,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       authorizePublish: pipeline.authorizePublish,
       logger,
       checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
+      certificateUser,
     });
     const theBroker = broker;
     sparkplug.attach(broker.broker);
@@ -244,12 +250,23 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       extraRoutes: [(app) => sparkplug.routes(app)],
       auth,
       topicsDir: config.topicsDir,
+      ...(tls ? { https: tls } : {}),
     });
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
     broker.attachWebSocket(api.server);
 
+    const mqttTls = tls
+      ? createMqttTlsServer(tls, (socket) => theBroker.broker.handle(socket as never))
+      : null;
+    const unwatchTls = tls
+      ? watchTlsMaterial(
+          config,
+          () => [mqttTls!, api!.server as unknown as import("node:tls").Server],
+          logger,
+        )
+      : () => {};
     let stopping: Promise<void> | null = null;
     const server = {
       config,
@@ -280,9 +297,21 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
             );
           }
         };
-        const mqttPort = await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
-          theBroker.listen(config.mqtt.host, config.mqtt.port),
-        );
+        const mqttPort = config.mqtt.plain
+          ? await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
+              theBroker.listen(config.mqtt.host, config.mqtt.port),
+            )
+          : null;
+        const mqttTlsPort = mqttTls
+          ? await listening("MQTT over TLS", config.mqtt.host, config.mqtt.tlsPort, async () => {
+              await new Promise<void>((resolve, reject) => {
+                mqttTls.once("error", reject);
+                mqttTls.listen(config.mqtt.tlsPort, config.mqtt.host, () => resolve());
+              });
+              const a = mqttTls.address();
+              return typeof a === "object" && a ? a.port : config.mqtt.tlsPort;
+            })
+          : null;
         await listening("HTTP", config.http.host, config.http.port, () =>
           api!.listen({ host: config.http.host, port: config.http.port }),
         );
@@ -291,20 +320,32 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
         logger.info(
           {
             mqttPort,
+            mqttTlsPort,
             httpPort,
             database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
             workers: config.workers.size,
           },
-          `UNS server ready: mqtt://${config.mqtt.host}:${mqttPort}  http://${config.http.host}:${httpPort}  (console /, API /api/v1, MQTT over WebSocket /mqtt)`,
+          `UNS server ready: ${[
+            mqttPort !== null ? `mqtt://${config.mqtt.host}:${mqttPort}` : null,
+            mqttTlsPort !== null ? `mqtts://${config.mqtt.host}:${mqttTlsPort}` : null,
+            `${tls ? "https" : "http"}://${config.http.host}:${httpPort}`,
+          ]
+            .filter(Boolean)
+            .join("  ")}  (console /, API /api/v1, MQTT over ${tls ? "secure " : ""}WebSocket /mqtt)`,
         );
-        return { mqttPort, httpPort };
+        return { mqttPort, mqttTlsPort, httpPort };
       },
       /** Stop accepting, let in-flight validations finish, flush results, close. */
       stop(): Promise<void> {
         stopping ??= (async () => {
           governance.close();
           sparkplug.stop();
+          unwatchTls();
+          const tlsClosed = new Promise<void>((resolve) =>
+            mqttTls?.listening ? mqttTls.close(() => resolve()) : resolve(),
+          );
           await theBroker.close();
+          await tlsClosed;
           await api!.close();
           await waitForIdle(pool);
           await pool.close();

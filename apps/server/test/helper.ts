@@ -14,6 +14,8 @@ export const PASSWORD = "test-password-1";
 export interface TestServer {
   server: UnsServer;
   mqttUrl: string;
+  /** MQTT over TLS port when a certificate is configured. */
+  mqttTlsPort: number | null;
   httpUrl: string;
   dir: string;
   connect(username?: string | null, opts?: IClientOptions): Promise<MqttClient>;
@@ -61,9 +63,9 @@ export async function startTestServer(
   const server = await createUnsServer(config, {
     logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
   });
-  const { mqttPort, httpPort } = await server.start();
+  const { mqttPort, mqttTlsPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const httpUrl = `${overrides["tls.certFile"] ? "https" : "http"}://127.0.0.1:${httpPort}`;
   const clients: MqttClient[] = [];
   const sessions = new Map<string, Promise<{ cookie: string; csrf: string }>>();
   const login = (username: string) => {
@@ -106,6 +108,7 @@ export async function startTestServer(
   return {
     server,
     mqttUrl,
+    mqttTlsPort,
     httpUrl,
     dir,
     async connect(username = "device", opts = {}) {

@@ -20,6 +20,8 @@ export interface BrokerOptions {
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** Password check with guessing limits (login-guard.ts); default: the access rules alone. */
   checkLogin?: MqttLoginCheck;
+  /** The user a verified client certificate names, or null (tls.ts). */
+  certificateUser?: (client: Client) => string | null;
 }
 
 /**
@@ -70,6 +72,17 @@ export async function createBroker(options: BrokerOptions) {
         return;
       }
       const access = options.governance().access;
+      // A client certificate signed by tls.caFile is the login; a username, if sent, must match it.
+      const certUser = options.certificateUser?.(client) ?? null;
+      const certified =
+        certUser && (!username || username === certUser)
+          ? access.users().find((u) => u.username === certUser)
+          : undefined;
+      if (certified) {
+        c[IDENTITY] = { username: certified.username, clientId: client.id, roles: certified.roles };
+        callback(null, true);
+        return;
+      }
       if (username === undefined || username === null || username === "") {
         const role = access.anonymousRole;
         if (!options.allowAnonymous || !role) {
