@@ -1,0 +1,12 @@
+#!/bin/sh
+# The image's build steps (the Dockerfile runs this script; a test runs it in a clean copy of the
+# repository, as there is no Docker engine on the build machines).
+# CI=true: pnpm must never stop to ask on a terminal (`pnpm prune` does without it).
+set -eu
+export CI=true
+pnpm install --frozen-lockfile
+pnpm build
+# Keep what runs: production dependencies only.
+pnpm prune --prod
+# Nothing the image must not carry, even if the build context had it.
+rm -rf data topics/users.yaml apps/console/test-results
