@@ -121,6 +121,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
       theStore.record(o);
       if (o.outcome === "invalid") {
+        metrics.violations.inc({ kind: o.kind ?? "schema" });
         const v = {
           time: new Date(o.time).toISOString(),
           clientId: o.clientId,

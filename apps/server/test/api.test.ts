@@ -104,9 +104,15 @@ describe("HTTP API", () => {
       "uns_worker_utilisation_ratio",
       "uns_validation_latency_seconds",
       "uns_db_write_lag_seconds",
+      "uns_violations_total",
+      "process_cpu_seconds_total",
+      "nodejs_eventloop_lag_seconds",
     ]) {
       expect(metrics.body).toContain(name);
     }
+    // Prometheus conventions: `_total` only on counters (ours; prom-client has one gauge of its own).
+    for (const m of (metrics.body as string).matchAll(/^# TYPE (uns_\S+_total) (\w+)$/gm))
+      expect(m[2], m[1]).toBe("counter");
   });
 
   it("streams new violations and rates as server-sent events", async () => {
