@@ -6,7 +6,9 @@ set -eu
 export CI=true
 pnpm install --frozen-lockfile
 pnpm build
-# Keep what runs: production dependencies only.
-pnpm prune --prod
+# Keep what runs: production dependencies only. (`pnpm prune --prod` leaves the workspace
+# packages without theirs, so install again with --prod instead.)
+rm -rf node_modules apps/*/node_modules libs/*/node_modules
+pnpm install --frozen-lockfile --prod --offline || pnpm install --frozen-lockfile --prod
 # Nothing the image must not carry, even if the build context had it.
 rm -rf data topics/users.yaml apps/console/test-results
