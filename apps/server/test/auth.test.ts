@@ -238,6 +238,10 @@ describe("users through the API", () => {
       "user.add",
     ]);
     expect(audit.body.entries[0]).toMatchObject({ actor: "admin", target: "erin", address: "127.0.0.1" });
+    // The edits of users.yaml reloaded the topics folder: audited as file changes.
+    const reloads = await t.api<{ entries: { actor: string }[] }>("/api/v1/audit?action=topics.reload");
+    expect(reloads.body.entries.length).toBeGreaterThan(0);
+    expect(reloads.body.entries[0]!.actor).toBe("files");
     const tokenAudit = await t.api<{ entries: { action: string }[] }>("/api/v1/audit?action=token.");
     expect(tokenAudit.body.entries.map((e) => e.action)).toContain("token.revoke");
   });
