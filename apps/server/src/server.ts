@@ -71,26 +71,25 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
 
   const reloadHooks: (() => void)[] = [];
-  let lastSnap: { contracts: unknown } | null = null;
   try {
     const governance = await createGovernance({
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
-      onChange: (snap) => {
-        // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
-        const part = snap.contracts !== lastSnap?.contracts ? "contracts" : "topics";
-        lastSnap = snap;
+      // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
+      onReload: (r) => {
         store
           ?.appendAudit({
             actor: "files",
             address: null,
-            action: `${part}.reload`,
-            target: part === "contracts" ? config.contractsDir : config.topicsDir,
-            outcome: "ok",
-            details: part === "contracts" ? { documents: snap.documents.map((d) => d.file) } : {},
+            action: `${r.part}.reload`,
+            target: r.part === "contracts" ? config.contractsDir : config.topicsDir,
+            outcome: r.ok ? "ok" : "failed",
+            details: r.ok ? {} : { message: r.message },
           })
           .catch((err: Error) => logger.warn({ err: err.message }, "reload not audited"));
+      },
+      onChange: (snap) => {
         pool.setContracts(snap.contracts);
         for (const hook of reloadHooks) hook();
         store
@@ -101,7 +100,6 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       },
     });
     pool.setContracts(governance.current.contracts);
-    lastSnap = governance.current;
 
     // The store runs in its own thread: database writes must never stall the broker.
     store = await createThreadedStore({

@@ -10,7 +10,7 @@ import { PASSWORD, startTestServer, type TestServer } from "./helper.js";
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer({ "auth.freeAttempts": 3, "auth.freeAttemptsPerAddress": 1000 });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await t?.close();
 });
