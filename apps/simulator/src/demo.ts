@@ -44,7 +44,8 @@ server.on("exit", (code) => {
 });
 
 async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  // A first start creates the embedded database: on a busy machine that can take minutes.
+  for (let i = 0; i < 900; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
       if (res.status === 200 || res.status === 503) return;
@@ -53,10 +54,15 @@ async function waitForServer(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 60 s`);
+  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 180 s`);
 }
 
-await waitForServer();
+// A server that does not come up must not be left running without its demo.
+await waitForServer().catch((err: Error) => {
+  console.error(`demo: ${err.message}`);
+  stop();
+});
+if (stopping) await new Promise(() => {}); // the server's exit ends the demo
 console.log(
   `\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`,
 );
