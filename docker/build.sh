@@ -11,4 +11,5 @@ pnpm build
 rm -rf node_modules apps/*/node_modules libs/*/node_modules
 pnpm install --frozen-lockfile --prod --offline || pnpm install --frozen-lockfile --prod
 # Nothing the image must not carry, even if the build context had it.
-rm -rf data topics/users.yaml apps/console/test-results
+# The benchmark is built with the workspace but is not the product.
+rm -rf data topics/users.yaml apps/console/test-results apps/server/bench

@@ -104,6 +104,12 @@ export const settings = {
     min: 1,
     doc: "Messages handed to a worker at once, at most.",
   },
+  "workers.batchTimeoutMs": {
+    kind: "integer",
+    default: 10000,
+    min: 100,
+    doc: "A worker that has not answered a batch within this many ms is taken as hung and replaced; its messages are unvalidated (monitor) or quarantined (enforce).",
+  },
   "validation.maxPayloadBytes": {
     kind: "integer",
     default: 1048576,
@@ -220,7 +226,7 @@ export interface Config {
   databaseUrl: string;
   contractsDir: string;
   topicsDir: string;
-  workers: { size: number; queueLength: number; batchSize: number };
+  workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
   validation: { maxPayloadBytes: number };
   store: {
     batchMaxRows: number;

@@ -1,4 +1,4 @@
-import { createError as createUnsError, type UnsError } from "@uns/contracts";
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 
 /**
  * Error codes owned by the server. Each is documented in docs/errors.md; a test keeps the two
@@ -26,15 +26,23 @@ export const serverErrorCodes = {
     fix: "Choose another port (UNS_MQTT_PORT / UNS_HTTP_PORT) or stop what holds it; 0 picks a free one.",
   },
   UNS_ERR_API_VALIDATION: {
+    status: 400,
     message: "A request parameter is invalid.",
     fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter.",
   },
-  UNS_ERR_API_NOT_FOUND: { message: "No such resource.", fix: "Check the id or path." },
+  UNS_ERR_API_NOT_FOUND: { status: 404, message: "No such resource.", fix: "Check the id or path." },
   UNS_ERR_API_INTERNAL: {
+    status: 500,
     message: "The server failed to answer the request.",
     fix: "See the server log for the cause; report it if it repeats.",
   },
+  UNS_ERR_API_RESPONSE_INVALID: {
+    status: 500,
+    message: "A reply did not match its response schema (checked in tests only).",
+    fix: "A bug in the route or in @uns/api-contract: make the two agree; the message names the path.",
+  },
   UNS_ERR_API_UNAVAILABLE: {
+    status: 503,
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
@@ -75,14 +83,9 @@ export const serverErrorCodes = {
     fix: "Give another user an admin role first.",
   },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
-} as const;
+} as const satisfies ErrorRegistry;
 
 export type ServerErrorCode = keyof typeof serverErrorCodes;
 
-export function createError(
-  code: ServerErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: unknown; statusCode?: number } = {},
-): UnsError {
-  return createUnsError(code, message, options);
-}
+/** Make an error with a server code; API codes carry their HTTP status. */
+export const { createError } = defineErrors(serverErrorCodes);

@@ -8,23 +8,19 @@ import { createSessionStore } from "./api/auth/sessions.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import type { Config } from "./config.js";
-import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
+import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
+import { createPublishPipeline } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
-import { createMetrics } from "./metrics.js";
+import { createGaugeRefresher, createMetrics } from "./metrics.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
-
-/** `$uns/violations/<original topic>`: live violations as JSON, for roles allowed to read them. */
-export function violationsTopic(topic: string): string {
-  return `$uns/violations/${topic}`;
-}
 
 export interface StartedServer {
   /** Plain MQTT port, null when mqtt.plain is off. */
@@ -39,7 +35,16 @@ export interface StartedServer {
  * compliance store, the validation pool, the broker, and the HTTP side. `server.ts` wires;
  * `main.ts` only starts and stops it.
  */
-export async function createUnsServer(config: Readonly<Config>, options: { logger?: Logger } = {}) {
+export async function createUnsServer(
+  config: Readonly<Config>,
+  options: {
+    logger?: Logger;
+    /** Test mode: check every API reply against its schema. */
+    checkResponses?: boolean;
+    /** Tests: a fixture validation worker instead of the shipped one. */
+    validationWorker?: URL;
+  } = {},
+) {
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
@@ -64,6 +69,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     size: config.workers.size,
     queueLength: config.workers.queueLength,
     batchSize: config.workers.batchSize,
+    batchTimeoutMs: config.workers.batchTimeoutMs,
+    workerUrl: options.validationWorker,
     logger,
   });
   let store: Store | null = null;
@@ -100,6 +107,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       },
     });
     pool.setContracts(governance.current.contracts);
+    await pool.ready();
 
     // The store runs in its own thread: database writes must never stall the broker.
     store = await createThreadedStore({
@@ -115,68 +123,14 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const theStore = store;
     await theStore.recordContracts(governance.current.documents);
 
-    // Label lookups cost more than the increment: bind each outcome/policy pair once.
-    const counters = new Map<string, { inc(): void }>();
-    const counterFor = (outcome: string, policy: string) => {
-      const key = `${outcome}/${policy}`;
-      let c = counters.get(key);
-      if (!c) {
-        c = metrics.messages.labels(outcome, policy);
-        counters.set(key, c);
-      }
-      return c;
-    };
-    const record = (o: Outcome, latencyMs: number | null) => {
-      if (o.counted !== false) {
-        counterFor(o.outcome, o.policy).inc();
-        live.count(o.outcome, o.time);
-      }
-      if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
-      theStore.record(o);
-      if (o.outcome === "invalid") {
-        metrics.violations.inc({ kind: o.kind ?? "schema" });
-        const v = {
-          time: new Date(o.time).toISOString(),
-          clientId: o.clientId,
-          username: o.username,
-          topic: o.topic,
-          channel: o.channel,
-          kind: o.kind,
-          policy: o.policy,
-          errors: (o.errors ?? []).map((e) => ({
-            instancePath: e.instancePath,
-            keyword: e.keyword,
-            message: e.message,
-          })),
-        };
-        live.violation(v);
-        broker?.broker.publish(
-          {
-            cmd: "publish",
-            topic: violationsTopic(o.topic),
-            payload: Buffer.from(JSON.stringify(v)),
-            qos: 0,
-            retain: false,
-            dup: false,
-          },
-          () => {},
-        );
-      }
-    };
-
-    const mirrorIdentity = { username: null, clientId: "$uns/sparkplug-mirror", roles: ["admin"] };
+    const sink = createOutcomeSink({ metrics, live, store: theStore });
     const sparkplug = createSparkplugBridge({
       hostId: config.sparkplug.hostId,
       reorderWindowMs: config.sparkplug.reorderWindowMs,
       rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
       topicsDir: config.topicsDir,
       logger,
-      record: (o) => record(o, null),
-      publishMirror: (topic, payload) => {
-        const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: true, dup: false };
-        pipeline.observeInternal(mirrorIdentity, packet);
-        broker?.broker.publish(packet, () => {});
-      },
+      record: (o) => sink.record(o, null),
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
 
@@ -185,7 +139,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
-      record,
+      record: sink.record,
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
@@ -201,7 +155,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       certificateUser,
     });
     const theBroker = broker;
-    sparkplug.attach(broker.broker);
+    sink.attach(broker.broker);
+    sparkplug.attach(broker.broker, pipeline.observeInternal);
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );
@@ -216,7 +171,6 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const brokerUp = !theBroker.broker.closed;
       return {
         status: workersUp && brokerUp && db.up ? "ok" : "degraded",
-        contracts: governance.current.contracts !== undefined,
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {
@@ -227,45 +181,32 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           inFlight: p.inFlight,
           capacity: p.capacity,
           restarts: p.restarts,
+          hung: p.hung,
         },
       };
     };
 
-    // Gauges are read when scraped, so they cost nothing between scrapes.
-    let lastBusy = pool.stats().busyMs;
-    let lastScrape = performance.now();
-    const refreshGauges = () => {
-      const p = pool.stats();
-      const db = theStore.health();
-      const now = performance.now();
-      const elapsed = Math.max(1, now - lastScrape);
-      for (const [i, b] of p.busyMs.entries()) {
-        metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed));
-      }
-      lastBusy = p.busyMs;
-      lastScrape = now;
-      metrics.queueDepth.set(p.queued + p.inFlight);
-      metrics.workersAlive.set(p.alive);
-      metrics.workerRestarts.set(p.restarts);
-      metrics.dbWriteLag.set(db.writeLagMs / 1000);
-      metrics.dbUp.set(db.up ? 1 : 0);
-      metrics.spooled.set(db.spooledBatches);
-      metrics.spoolDropped.set(db.droppedBatches);
-      metrics.clients.set(theBroker.connectedClients());
-    };
-
-    api = await buildApi({
-      store: theStore,
-      governance,
-      live,
-      metrics,
-      health,
-      publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app)],
-      auth,
-      topicsDir: config.topicsDir,
-      ...(tls ? { https: tls } : {}),
+    const refreshGauges = createGaugeRefresher(metrics, {
+      pool: () => pool.stats(),
+      store: () => theStore.health(),
+      clients: () => theBroker.connectedClients(),
     });
+
+    api = await buildApi(
+      {
+        store: theStore,
+        governance,
+        live,
+        metrics,
+        health,
+        publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
+        extraRoutes: [(app) => sparkplug.routes(app)],
+        auth,
+        topicsDir: config.topicsDir,
+        ...(tls ? { https: tls } : {}),
+      },
+      { checkResponses: options.checkResponses },
+    );
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { operations, routeSchema } from "@uns/api-contract";
 import {
   createHostApplication,
   createMirrorMapper,
@@ -13,8 +14,9 @@ import {
   type StateMessage,
 } from "@uns/sparkplug";
 import type { Aedes, Client } from "aedes";
-import type { FastifyInstance } from "fastify";
+import type { ApiApp } from "./api/app.js";
 import type { Identity, Outcome, PublishPacket } from "./dispatcher/publish-pipeline.js";
+import { SPARKPLUG_MIRROR_CLIENT_ID } from "./uns-topics.js";
 
 interface Logger {
   info(obj: object, msg?: string): void;
@@ -30,9 +32,12 @@ export interface SparkplugBridgeOptions {
   logger: Logger;
   /** Record an outcome that is not tied to a PUBLISH (a seq gap found later by the timer). */
   record: (o: Outcome) => void;
-  /** Publish a plain-JSON mirror message through the dispatcher (governed like any topic). */
-  publishMirror: (topic: string, payload: Buffer) => void;
 }
+
+/** Passes a mirror message through the dispatcher (governed like any topic) before delivery. */
+export type ObserveMirror = (identity: Identity, packet: PublishPacket) => void;
+
+const mirrorIdentity: Identity = { username: null, clientId: SPARKPLUG_MIRROR_CLIENT_ID, roles: ["admin"] };
 
 /** One Sparkplug rule finding as the store's error shape; the rule id is the keyword. */
 function toErrors(violations: SparkplugViolation[]) {
@@ -67,6 +72,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
   const host = options.hostId ? createHostApplication({ hostId: options.hostId }) : null;
   let mapper = loadMapper(options.topicsDir);
   let broker: Aedes | null = null;
+  let observe: ObserveMirror = () => {};
   let timer: NodeJS.Timeout | null = null;
   const rebirthsSent: { group: string; edgeNode: string; reason: string; time: string }[] = [];
 
@@ -80,7 +86,18 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
 
   function mirror(updates: SparkplugResult["mirror"]): void {
     if (!mapper || !updates?.length) return;
-    for (const m of mapper.mapAll(updates)) options.publishMirror(m.topic, Buffer.from(m.payload));
+    for (const m of mapper.mapAll(updates)) {
+      const packet = {
+        cmd: "publish" as const,
+        topic: m.topic,
+        payload: Buffer.from(m.payload),
+        qos: 0 as const,
+        retain: true,
+        dup: false,
+      };
+      observe(mirrorIdentity, packet);
+      broker?.publish(packet, () => {});
+    }
   }
 
   function rebirth(r: NonNullable<SparkplugResult["rebirth"]>): void {
@@ -136,8 +153,10 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
 
   return {
     tracker,
-    attach(aedes: Aedes): void {
+    /** Start with the broker; mirror messages pass `observeMirror` (the dispatcher) first. */
+    attach(aedes: Aedes, observeMirror: ObserveMirror): void {
       broker = aedes;
+      observe = observeMirror;
       aedes.on("client", (client: Client) => {
         const c = client as Client & { will?: unknown; clean?: boolean };
         tracker.onConnect({ clientId: client.id, clean: c.clean, will: (c.will as never) ?? null });
@@ -210,22 +229,12 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
         errors: toErrors(result.violations),
       };
     },
-    routes(app: FastifyInstance): void {
-      app.get(
-        "/api/v1/sparkplug",
-        {
-          config: { role: "read" },
-          schema: {
-            summary:
-              "Sparkplug B groups, edge nodes and devices with state, metrics and history; hosts; rebirths asked for",
-          },
-        },
-        async () => ({
-          hostId: options.hostId || null,
-          ...tracker.snapshot(),
-          rebirths: [...rebirthsSent].reverse(),
-        }),
-      );
+    routes(app: ApiApp): void {
+      app.get(operations.sparkplug.url, { config: { role: "read" }, schema: routeSchema(operations.sparkplug) }, async () => ({
+        hostId: options.hostId || null,
+        ...tracker.snapshot(),
+        rebirths: [...rebirthsSent].reverse(),
+      }));
     },
     /** Clean stop: the primary host says it goes offline. */
     stop(): void {

@@ -6,52 +6,12 @@
  * a test elsewhere keeps the two in step, so add a code here and there together.
  */
 
-export interface ErrorCodeInfo {
-  /** What happened, in one sentence. */
-  message: string;
-  /** What the operator should do about it. */
-  fix: string;
-}
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 
-export interface CreateErrorOptions {
-  cause?: unknown;
-  details?: unknown;
-  /** HTTP status, when the error can reach the API. */
-  statusCode?: number;
-}
-
-export class UnsError extends Error {
-  code: string;
-  statusCode?: number;
-  details?: unknown;
-
-  constructor(code: string, message: string, options: CreateErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "UnsError";
-    this.code = code;
-    if (options.statusCode !== undefined) this.statusCode = options.statusCode;
-    if (options.details !== undefined) this.details = options.details;
-  }
-}
-
-/**
- * Make an error with a registered code.
- *
- * @example
- * throw createError("UNS_ERR_TREE_INVALID", "topics/tree.yaml:3:5 naming.maxDepth: must be an integer", {
- *   details: { diagnostics },
- * });
- */
-export function createError(code: string, message: string, options: CreateErrorOptions = {}): UnsError {
-  return new UnsError(code, message, options);
-}
-
-export function isUnsError(value: unknown): value is UnsError {
-  return value instanceof UnsError;
-}
+export { type CreateErrorOptions, type ErrorCodeInfo, isUnsError, UnsError } from "@uns/errors";
 
 /** Codes used by @uns/contracts. The server adds its own registry next to this one. */
-export const errorCodes: Record<string, ErrorCodeInfo> = {
+export const errorCodes = {
   // Topic tree file (topics/tree.yaml)
   UNS_ERR_TREE_READ: {
     message: "The topic tree file could not be read.",
@@ -163,4 +123,16 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     message: "A message example in an AsyncAPI document does not validate against its own payload schema.",
     fix: "Fix the example or the schema so that they agree.",
   },
-};
+} as const satisfies ErrorRegistry;
+
+export type ContractsErrorCode = keyof typeof errorCodes;
+
+/**
+ * Make an error with a code from {@link errorCodes}.
+ *
+ * @example
+ * throw createError("UNS_ERR_TREE_INVALID", "topics/tree.yaml:3:5 naming.maxDepth: must be an integer", {
+ *   details: { diagnostics },
+ * });
+ */
+export const { createError } = defineErrors(errorCodes);

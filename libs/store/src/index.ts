@@ -7,6 +7,7 @@ export type {
   NewAuditEntry,
   SecurityStore,
 } from "./security.js";
+export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {

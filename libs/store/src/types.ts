@@ -87,6 +87,13 @@ export interface StoreHealth {
   droppedBatches: number;
   /** Outcomes in the dropped batches. */
   droppedOutcomes: number;
+  /** Threaded store: how often its worker thread stopped and was started again. */
+  workerRestarts?: number;
+  /**
+   * Threaded store: outcomes a stopped worker had not yet written when it stopped, at most
+   * (those it had spooled are replayed by the next worker).
+   */
+  lostOnWorkerExit?: number;
 }
 
 /** A time window [from, to). Counts are per minute: `from` is rounded down to its minute. */

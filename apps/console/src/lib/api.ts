@@ -1,3 +1,6 @@
+import type { ErrorReply } from "@uns/api-contract";
+import { UnsError } from "@uns/errors";
+
 /**
  * The one way the console talks to the server: JSON resources under /api/v1, any failure turned
  * into an `ApiError` with the server's error code and message (`{error: {code, message}}`). The
@@ -21,13 +24,13 @@ export function onUnauthorized(listener: () => void): () => void {
   };
 }
 
-export class ApiError extends Error {
+export class ApiError extends UnsError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message, { statusCode: status });
     this.name = "ApiError";
   }
 }
@@ -72,10 +75,10 @@ async function requestJson<T>(
   }
   if (res.status === 401 && !path.startsWith("/auth/login")) for (const l of unauthorizedListeners) l();
   if (!res.ok) {
-    const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = (parsed as Partial<ErrorReply> | undefined)?.error;
     throw new ApiError(
       res.status,
-      err?.code ?? `HTTP_${res.status}`,
+      err?.code ?? "UNS_ERR_CONSOLE_HTTP",
       err?.message ?? `${res.status} ${res.statusText}`,
     );
   }

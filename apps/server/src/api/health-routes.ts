@@ -5,7 +5,11 @@ import type { HealthReport } from "./app.js";
  * Liveness and readiness for orchestrators and load balancers: answered without a login, so they
  * say only yes or no per part (the detailed report is /api/v1/health, behind a login).
  */
-export function registerHealthRoutes(app: FastifyInstance, health: () => HealthReport): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  health: () => HealthReport,
+  contractsLoaded: () => boolean,
+): void {
   app.get(
     "/healthz",
     { config: { role: "public" }, schema: { summary: "Liveness: the process answers", hide: false } },
@@ -23,7 +27,7 @@ export function registerHealthRoutes(app: FastifyInstance, health: () => HealthR
       const h = health();
       const checks = {
         database: h.database.up,
-        contracts: h.contracts,
+        contracts: contractsLoaded(),
         workers: h.workers.up,
         broker: h.broker.up,
       };

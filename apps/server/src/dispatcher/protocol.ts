@@ -12,9 +12,11 @@ export interface BatchRequest {
   topics: string[];
 }
 
-export type WorkerInbound = BatchRequest | { type: "contracts"; set: ContractSet } | { type: "crash" };
+export type WorkerInbound = BatchRequest | { type: "contracts"; set: ContractSet };
 
-export type WorkerOutbound = { type: "results"; id: number; results: ValidationResult[]; busyMs: number };
+export type WorkerOutbound =
+  | { type: "results"; id: number; results: ValidationResult[]; busyMs: number }
+  | { type: "ready" };
 
 /** What the dispatcher learns about a message: a worker's verdict, or why there is none. */
 export type Verdict = ValidationResult | { outcome: "unvalidated"; reason: string };

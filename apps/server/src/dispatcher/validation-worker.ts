@@ -41,12 +41,12 @@ port.on("message", (msg: WorkerInbound) => {
     validator = createValidator(msg.set as ContractSet);
     return;
   }
-  if (msg.type === "crash") {
-    // Only used by tests of the pool's crash handling.
-    throw new Error("validation worker crash requested");
-  }
   const start = performance.now();
   const results = validateBatch(msg);
   const reply: WorkerOutbound = { type: "results", id: msg.id, results, busyMs: performance.now() - start };
   port.postMessage(reply);
 });
+
+// Batches are sent only once the worker listens, so loading time never counts against the
+// pool's batch watchdog.
+port.postMessage({ type: "ready" } satisfies WorkerOutbound);

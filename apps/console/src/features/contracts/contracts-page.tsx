@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ChannelSpec, ContractsResponse, Diagnostic, MessageSpec } from "@uns/api-contract";
 import { useEffect, useId, useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
@@ -7,7 +8,6 @@ import { apiQuery } from "../../lib/filters";
 import { formatCount } from "../../lib/format";
 import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
-import type { ChannelSpec, ContractsResponse, Diagnostic, MessageSpec } from "../../lib/types";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 import { schemaOutline } from "./schema-outline";
@@ -331,7 +331,7 @@ export function ContractsPage() {
                           </td>
                           <td className="num">{formatCount(t.messages)}</td>
                           <td>
-                            <Time value={t.lastSeen ?? t.lastMessageAt ?? null} />
+                            <Time value={t.lastSeen} />
                           </td>
                         </tr>
                       ))}

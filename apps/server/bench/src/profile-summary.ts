@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Where the broker's time goes: `node apps/server/dist/bench/profile-summary.js [--phase latency] <dir>...` prints
+ * Where the broker's time goes: `node apps/server/bench/dist/profile-summary.js [--phase latency] <dir>...` prints
  * self time by area (package or server module) and the top functions, for the profiles that
  * `run.js --cpu-prof` writes into one folder per broker run (one file per thread: the main thread
  * and each validation worker). Only samples inside one phase (default the max-throughput one;

@@ -1,38 +1,19 @@
 /**
- * Just enough MQTT 3.1.1 on the wire for the load generator: packets are built once as bytes and
- * replayed, and incoming data is scanned for packet boundaries without decoding payloads. An
- * MQTT.js client per publisher would cost more CPU than the broker we measure (both share two cores).
+ * Just enough MQTT 3.1.1 on the wire for the load generator: packets are built once as bytes by
+ * mqtt-packet (the encoder aedes and MQTT.js use) and replayed, patched in place; incoming data
+ * is scanned for packet boundaries without decoding payloads. An MQTT.js client per publisher,
+ * or mqtt-packet's parser (an object per packet), would cost more CPU than the broker we
+ * measure (both share two cores).
  */
+import mqttPacket from "mqtt-packet";
+
+const v4 = { protocolVersion: 4 } as const;
 
 /** Packet types (MQTT 3.1.1 section 2.2.1), as the high nibble of the first byte. */
 export const CONNACK = 2;
 export const PUBLISH = 3;
 export const PUBACK = 4;
 export const SUBACK = 9;
-
-/** Remaining Length, variable byte integer [MQTT-2.2.3]. */
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function utf8(s: string): Buffer {
-  const b = Buffer.from(s, "utf8");
-  const out = Buffer.allocUnsafe(2 + b.length);
-  out.writeUInt16BE(b.length, 0);
-  b.copy(out, 2);
-  return out;
-}
-
-function packet(byte0: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([byte0, ...remainingLength(body.length)]), body]);
-}
 
 export interface ConnectOptions {
   clientId: string;
@@ -44,25 +25,30 @@ export interface ConnectOptions {
 
 /** CONNECT, protocol level 4 (3.1.1), clean session. */
 export function connectPacket(o: ConnectOptions): Buffer {
-  let flags = 0x02;
-  if (o.username !== undefined) flags |= 0x80;
-  if (o.password !== undefined) flags |= 0x40;
-  const header = Buffer.concat([utf8("MQTT"), Buffer.from([4, flags, 0, 0])]);
-  header.writeUInt16BE(o.keepalive ?? 0, header.length - 2);
-  const parts = [header, utf8(o.clientId)];
-  if (o.username !== undefined) parts.push(utf8(o.username));
-  if (o.password !== undefined) parts.push(utf8(o.password));
-  return packet(0x10, Buffer.concat(parts));
+  return mqttPacket.generate(
+    {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      clientId: o.clientId,
+      keepalive: o.keepalive ?? 0,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
+    },
+    v4,
+  );
 }
 
 /** SUBSCRIBE to one filter (the reserved bits of the first byte are 0010 [MQTT-3.8.1-1]). */
 export function subscribePacket(packetId: number, filter: string, qos: 0 | 1): Buffer {
-  const pid = Buffer.allocUnsafe(2);
-  pid.writeUInt16BE(packetId, 0);
-  return packet(0x82, Buffer.concat([pid, utf8(filter), Buffer.from([qos])]));
+  return mqttPacket.generate(
+    { cmd: "subscribe", messageId: packetId, subscriptions: [{ topic: filter, qos }] },
+    v4,
+  );
 }
 
-export const DISCONNECT = Buffer.from([0xe0, 0x00]);
+export const DISCONNECT = mqttPacket.generate({ cmd: "disconnect" }, v4);
 
 /** Writes a PUBACK for `packetId` at `offset`; a PUBACK is always 4 bytes. */
 export function writePuback(buf: Buffer, offset: number, packetId: number): void {
@@ -82,15 +68,13 @@ export interface PublishTemplate {
 
 /** A PUBLISH packet to copy and patch per message (packet id, and fields inside the payload). */
 export function publishTemplate(topic: string, payload: Buffer, qos: 0 | 1): PublishTemplate {
-  const t = utf8(topic);
-  const pid = qos > 0 ? Buffer.alloc(2) : Buffer.alloc(0);
-  const body = Buffer.concat([t, pid, payload]);
-  const head = Buffer.from([0x30 | (qos << 1), ...remainingLength(body.length)]);
-  return {
-    bytes: Buffer.concat([head, body]),
-    packetIdAt: qos > 0 ? head.length + t.length : -1,
-    payloadAt: head.length + t.length + pid.length,
-  };
+  const bytes = mqttPacket.generate(
+    { cmd: "publish", topic, payload, qos, retain: false, dup: false, ...(qos > 0 ? { messageId: 1 } : {}) },
+    v4,
+  );
+  // The payload is the packet's tail; the packet id (QoS 1) stands just before it.
+  const payloadAt = bytes.length - payload.length;
+  return { bytes, packetIdAt: qos > 0 ? payloadAt - 2 : -1, payloadAt };
 }
 
 /**

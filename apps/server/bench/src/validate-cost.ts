@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * What validating one bench payload costs, step by step, on one thread:
- * `node apps/server/dist/bench/validate-cost.js` (pin it with `taskset -c 0` for steady figures).
+ * `node apps/server/bench/dist/validate-cost.js` (pin it with `taskset -c 0` for steady figures).
  * Puts the broker's per-message cost (`us/msg` in run.js's table) in proportion.
  */
 import { fileURLToPath } from "node:url";

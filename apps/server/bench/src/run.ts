@@ -21,7 +21,7 @@ import {
   type UnsTotals,
 } from "./protocol.js";
 
-const USAGE = `usage: node apps/server/dist/bench/run.js [options]
+const USAGE = `usage: node apps/server/bench/dist/run.js [options]
 
   --quick                 1 round, 1.5 s phases, 0.5 s warm-up (a smoke run, not for figures)
   --rounds N              alternating rounds per workload; medians are reported (default 3)
@@ -49,9 +49,9 @@ const USAGE = `usage: node apps/server/dist/bench/run.js [options]
   --store-flush-ms N      experiment: the UNS server's store.flushIntervalMs (default: the server's, 250);
                           a long interval keeps compliance-store writes out of the measured phases
   --no-pin                do not use taskset
-  --cpu-prof              write V8 CPU profiles of every broker thread to dist/bench/profiles/<broker>-<n>/;
+  --cpu-prof              write V8 CPU profiles of every broker thread to bench/dist/profiles/<broker>-<n>/;
                           read them with profile-summary.js [--phase latency] <dir>
-  --json PATH             where to write the results (default dist/bench/last-result.json)
+  --json PATH             where to write the results (default bench/dist/last-result.json)
 `;
 
 const { values: flags } = parseArgs({
@@ -800,7 +800,7 @@ writeFileSync(
   jsonPath,
   `${JSON.stringify(
     {
-      generator: "apps/server/src/bench/run.ts (pnpm bench); rewritten on every run",
+      generator: "apps/server/bench/src/run.ts (pnpm bench); rewritten on every run",
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: {

@@ -71,9 +71,8 @@ async function startBare() {
 }
 
 async function startUns() {
-  const [{ createUnsServer }, { loadConfig }, { addUser }] = await Promise.all([
-    import("../server.js"),
-    import("../config.js"),
+  const [{ createUnsServer, loadConfig }, { addUser }] = await Promise.all([
+    import("@uns/server"),
     import("@uns/contracts"),
   ]);
   const fixtures = values.fixtures ?? fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
