@@ -104,7 +104,11 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
   const access = () => services.governance.current.access;
   const authDeps = { auth: services.auth, access, store: services.store };
   registerAuth(app, authDeps);
-  registerHealthRoutes(app as never, services.health, () => services.governance.current.contracts !== undefined);
+  registerHealthRoutes(
+    app as never,
+    services.health,
+    () => services.governance.current.contracts !== undefined,
+  );
   registerAuthRoutes(app, authDeps);
   registerUsersRoutes(app, {
     ...authDeps,
@@ -113,11 +117,14 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
   });
   registerTokenRoutes(app, authDeps);
 
-  app.get(operations.health.url, { config: { role: "read" }, schema: routeSchema(operations.health) }, async (_req, reply) => {
-    const h = services.health();
-    return reply.status(h.status === "ok" ? 200 : 503).send(h);
-  });
-
+  app.get(
+    operations.health.url,
+    { config: { role: "read" }, schema: routeSchema(operations.health) },
+    async (_req, reply) => {
+      const h = services.health();
+      return reply.status(h.status === "ok" ? 200 : 503).send(h);
+    },
+  );
 
   app.get(
     operations.config.url,

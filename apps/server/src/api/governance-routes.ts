@@ -4,24 +4,28 @@ import { notFound } from "./app.js";
 import { timeWindow } from "./compliance-routes.js";
 
 export function registerGovernanceRoutes(app: ApiApp, s: ApiServices): void {
-  app.get(operations.contracts.url, { config: { role: "read" }, schema: routeSchema(operations.contracts) }, async (req) => {
-    const snap = s.governance.current;
-    const w = timeWindow(req.query);
-    const topics = await s.store.topics({ ...w });
-    return {
-      version: snap.contracts.version,
-      loadedAt: snap.loadedAt.toISOString(),
-      documents: snap.documents.map(({ text: _text, ...d }) => d),
-      channels: snap.contracts.channels,
-      diagnostics: snap.diagnostics,
-      reloads: s.governance.reloads().map((r) => ({ ...r, at: r.at.toISOString() })),
-      coverage: {
-        ungovernedTopics: topics
-          .filter((t) => t.ungoverned > 0)
-          .map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastMessageAt })),
-      },
-    };
-  });
+  app.get(
+    operations.contracts.url,
+    { config: { role: "read" }, schema: routeSchema(operations.contracts) },
+    async (req) => {
+      const snap = s.governance.current;
+      const w = timeWindow(req.query);
+      const topics = await s.store.topics({ ...w });
+      return {
+        version: snap.contracts.version,
+        loadedAt: snap.loadedAt.toISOString(),
+        documents: snap.documents.map(({ text: _text, ...d }) => d),
+        channels: snap.contracts.channels,
+        diagnostics: snap.diagnostics,
+        reloads: s.governance.reloads().map((r) => ({ ...r, at: r.at.toISOString() })),
+        coverage: {
+          ungovernedTopics: topics
+            .filter((t) => t.ungoverned > 0)
+            .map((t) => ({ topic: t.topic, messages: t.ungoverned, lastSeen: t.lastMessageAt })),
+        },
+      };
+    },
+  );
 
   app.get(
     operations.contractDocument.url,
@@ -35,22 +39,30 @@ export function registerGovernanceRoutes(app: ApiApp, s: ApiServices): void {
     },
   );
 
-  app.get(operations.topics.url, { config: { role: "read" }, schema: routeSchema(operations.topics) }, async (req) => {
-    const snap = s.governance.current;
-    const w = timeWindow(req.query);
-    return {
-      from: w.from.toISOString(),
-      to: w.to.toISOString(),
-      tree: snap.tree.nodes(),
-      leaves: snap.tree.leafPatterns(),
-      topics: await s.store.topics({ ...w, topicPrefix: req.query.topicPrefix }),
-    };
-  });
+  app.get(
+    operations.topics.url,
+    { config: { role: "read" }, schema: routeSchema(operations.topics) },
+    async (req) => {
+      const snap = s.governance.current;
+      const w = timeWindow(req.query);
+      return {
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        tree: snap.tree.nodes(),
+        leaves: snap.tree.leafPatterns(),
+        topics: await s.store.topics({ ...w, topicPrefix: req.query.topicPrefix }),
+      };
+    },
+  );
 
-  app.get(operations.lastMessage.url, { config: { role: "read" }, schema: routeSchema(operations.lastMessage) }, async (req) => {
-    const m = await s.store.lastMessage(req.query.topic);
-    if (!m) throw notFound(`no message seen on ${req.query.topic}`);
-    return m;
-  });
+  app.get(
+    operations.lastMessage.url,
+    { config: { role: "read" }, schema: routeSchema(operations.lastMessage) },
+    async (req) => {
+      const m = await s.store.lastMessage(req.query.topic);
+      if (!m) throw notFound(`no message seen on ${req.query.topic}`);
+      return m;
+    },
+  );
   // GET /api/v1/users is in auth/users-routes.ts (admins only, with the lock status).
 }
