@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { ErrorReply } from "@uns/api-contract";
 import type { Access, ApiAccess } from "@uns/contracts";
 import type { Store } from "@uns/store";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -186,6 +187,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     const role = route.config?.role ?? "admin";
     route.config = { ...route.config, role };
     if (route.schema && role === "public") (route.schema as { security?: unknown[] }).security = [];
+    if (route.schema) describeRoute(route);
   });
   app.addHook("onRequest", async (req, reply: FastifyReply) => {
     // Unknown paths go to the not-found handler, which answers a JSON 404 (or the console's page).
@@ -220,6 +222,38 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       );
     }
   });
+}
+
+const anyObject = { type: "object", additionalProperties: true } as const;
+
+/**
+ * The auth, users, tokens, audit and health routes are described here (not in @uns/api-contract,
+ * yet): an operation id from the method and path, a tag, and the shared error reply.
+ */
+function describeRoute(route: { method: string | string[]; url: string; schema?: object }): void {
+  const schema = route.schema as {
+    hide?: boolean;
+    operationId?: string;
+    tags?: string[];
+    response?: Record<number, unknown>;
+  };
+  if (schema.hide || schema.operationId) return;
+  const method = (Array.isArray(route.method) ? route.method[0]! : route.method).toLowerCase();
+  if (method === "head") return;
+  const words = route.url
+    .replace(/^\/api\/v1\//, "")
+    .split(/[/:-]/)
+    .filter(Boolean);
+  schema.operationId =
+    route.url === "/api/v1/users" && method === "get"
+      ? "listUsers"
+      : method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
+  schema.tags ??= [route.url.startsWith("/api/") ? "security" : "system"];
+  schema.response ??= {
+    200: anyObject,
+    201: anyObject,
+    ...Object.fromEntries([400, 401, 403, 404, 409, 429, 500, 503].map((c) => [c, ErrorReply])),
+  };
 }
 
 /** The OpenAPI security schemes, for @fastify/swagger. */
