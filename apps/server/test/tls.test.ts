@@ -76,7 +76,7 @@ beforeAll(async () => {
     "mqtt.tlsPort": 0,
     "mqtt.plain": false,
   });
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   await t?.close();
   rmSync(pki, { recursive: true, force: true });
