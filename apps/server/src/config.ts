@@ -163,6 +163,11 @@ export const settings = {
     min: 0,
     doc: "Rebirth requests per edge node, at most one per this interval (ms).",
   },
+  "processors.url": {
+    kind: "string",
+    default: "http://127.0.0.1:8091",
+    doc: "The inference processors' control interface, relayed at /api/v1/processors and /api/v1/models; empty = none.",
+  },
   "console.timeZone": {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -200,6 +205,40 @@ export const settings = {
     min: 1,
     doc: "Longest wait imposed after failed logins (s).",
   },
+  "quality.staleAfterSeconds": {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    doc: "A line's state is trusted this long after its last state message (s); after that its time counts as unknown, not as downtime.",
+  },
+  "quality.minNuggetDiameterUm": {
+    kind: "integer",
+    default: 4000,
+    min: 0,
+    doc: "Predicted nugget diameters below this count as the defect nugget-too-small (µm; 4000 = 4 mm).",
+  },
+  "quality.flushIntervalMs": {
+    kind: "integer",
+    default: 5000,
+    min: 100,
+    doc: "How often the per-minute KPI rows of the current minutes are written to the store (ms).",
+  },
+  "alerts.rulesFile": {
+    kind: "string",
+    default: "",
+    doc: "Alert rules file (watched; a broken file keeps the last good rules); empty = alerts.yaml in topicsDir.",
+  },
+  "alerts.evaluateIntervalMs": {
+    kind: "integer",
+    default: 500,
+    min: 50,
+    doc: "How often alert rules are evaluated (ms); an alert fires at most this long after its condition holds.",
+  },
+  "alerts.webhookUrl": {
+    kind: "string",
+    default: "",
+    doc: "Every alert change is also POSTed as JSON to this URL; empty = off.",
+  },
   "log.level": {
     kind: "enum",
     default: "info",
@@ -236,6 +275,7 @@ export interface Config {
     retentionDays: number;
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
+  processors: { url: string };
   console: { timeZone: string };
   auth: {
     sessionMinutes: number;
@@ -244,6 +284,8 @@ export interface Config {
     freeAttemptsPerAddress: number;
     maxDelaySeconds: number;
   };
+  quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
+  alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   log: { level: string };
 }
 
@@ -368,7 +410,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       name.startsWith("UNS_") &&
       !knownEnv.has(name) &&
       name !== "UNS_CONFIG" &&
-      !name.startsWith("UNS_TEST_")
+      !name.startsWith("UNS_TEST_") &&
+      // The inference processors' settings (apps/processors/docs/reference.md), often set beside ours.
+      !name.startsWith("UNS_PROC_")
     ) {
       errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
     }

@@ -1,20 +1,25 @@
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
+import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createLoginLimiter } from "./api/auth/login-limiter.js";
 import type { AuthContext } from "./api/auth/plugin.js";
 import { createSessionStore } from "./api/auth/sessions.js";
+import { registerProcessorRoutes } from "./api/processor-routes.js";
+import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import type { Config } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
-import { createPublishPipeline } from "./dispatcher/publish-pipeline.js";
+import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createGaugeRefresher, createMetrics } from "./metrics.js";
+import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
 
@@ -76,6 +81,7 @@ export async function createUnsServer(
   let store: Store | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
+  let quality: QualityService | null = null;
 
   const reloadHooks: (() => void)[] = [];
   try {
@@ -124,13 +130,45 @@ export async function createUnsServer(
     await theStore.recordContracts(governance.current.documents);
 
     const sink = createOutcomeSink({ metrics, live, store: theStore });
+
+    // KPIs and alerts from the messages as they pass (see quality/ and alerts/).
+    const alertsIdentity = { username: null, clientId: "$uns/alerts", roles: ["admin"] };
+    const theQuality = createQualityService({
+      store: theStore,
+      logger,
+      staleAfterMs: config.quality.staleAfterSeconds * 1000,
+      minNuggetDiameterMm: config.quality.minNuggetDiameterUm / 1000,
+      flushIntervalMs: config.quality.flushIntervalMs,
+      evaluateIntervalMs: config.alerts.evaluateIntervalMs,
+      rulesFile: config.alerts.rulesFile
+        ? resolve(config.alerts.rulesFile)
+        : join(config.topicsDir, "alerts.yaml"),
+      webhookUrl: config.alerts.webhookUrl,
+      publish: (topic, payload) => {
+        const packet = {
+          cmd: "publish" as const,
+          topic,
+          payload,
+          qos: 0 as const,
+          retain: false,
+          dup: false,
+        };
+        pipeline.observeInternal(alertsIdentity, packet);
+        broker?.broker.publish(packet, () => {});
+      },
+    });
+    quality = theQuality;
+    const record = (o: Outcome, latencyMs: number | null) => {
+      sink.record(o, latencyMs);
+      theQuality.observe(o);
+    };
     const sparkplug = createSparkplugBridge({
       hostId: config.sparkplug.hostId,
       reorderWindowMs: config.sparkplug.reorderWindowMs,
       rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
       topicsDir: config.topicsDir,
       logger,
-      record: (o) => sink.record(o, null),
+      record: (o) => record(o, null),
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
 
@@ -139,7 +177,7 @@ export async function createUnsServer(
       pool,
       identityOf,
       maxPayloadBytes: config.validation.maxPayloadBytes,
-      record: sink.record,
+      record,
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
@@ -200,7 +238,12 @@ export async function createUnsServer(
         metrics,
         health,
         publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-        extraRoutes: [(app) => sparkplug.routes(app)],
+        extraRoutes: [
+          (app) => sparkplug.routes(app),
+          (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerProcessorRoutes(app, config.processors.url),
+        ],
         auth,
         topicsDir: config.topicsDir,
         ...(tls ? { https: tls } : {}),
@@ -211,6 +254,7 @@ export async function createUnsServer(
       if (req.url === "/metrics") refreshGauges();
     });
     broker.attachWebSocket(api.server);
+    await theQuality.start();
 
     const mqttTls = tls
       ? createMqttTlsServer(tls, (socket) => theBroker.broker.handle(socket as never))
@@ -233,6 +277,7 @@ export async function createUnsServer(
       store: theStore,
       broker: theBroker,
       sparkplug,
+      quality: theQuality,
       api,
       health,
       async start(): Promise<StartedServer> {
@@ -304,6 +349,7 @@ export async function createUnsServer(
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
+          await theQuality.stop();
           await theStore.close();
           logger.info("UNS server stopped");
         })();
@@ -313,6 +359,7 @@ export async function createUnsServer(
     return server;
   } catch (err) {
     await pool.close();
+    await quality?.stop().catch(() => undefined);
     await store?.close();
     throw err;
   }

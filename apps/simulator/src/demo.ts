@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * `pnpm demo`: the UNS server with its defaults plus a simulated welding plant, so the console
- * fills with live, mostly valid traffic and a few violations. The server runs as its own
- * process (apps do not import each other); the simulator publishes as user `simulator` with role
- * `gateway` (it speaks for every cell), whose password is set anew on each run.
+ * fills with live, mostly valid traffic and a few violations, and the inference processors (weld
+ * quality, check gate) scoring every spot with the models in models/. The server and the
+ * processors run as their own processes (apps do not import each other); the simulator publishes
+ * as user `simulator` (role gateway: it speaks for every cell), the processors as user `processor` (role processor), whose
+ * passwords are set anew on each run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,18 +13,23 @@ import { fileURLToPath } from "node:url";
 import { runSimulation } from "./run-simulation.js";
 
 const serverDist = fileURLToPath(new URL("../../server/dist/", import.meta.url));
+const processorsMain = fileURLToPath(new URL("../../processors/dist/main.js", import.meta.url));
 const mqttPort = process.env.UNS_MQTT_PORT ?? "1883";
 const httpPort = process.env.UNS_HTTP_PORT ?? "8080";
 const password = randomBytes(12).toString("base64url");
+const processorPassword = randomBytes(12).toString("base64url");
 
-const added = spawnSync(
-  process.execPath,
-  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "gateway", "--password", password, "--force"],
-  {
-    stdio: ["ignore", "inherit", "inherit"],
-  },
-);
-if (added.status !== 0) process.exit(added.status ?? 1);
+for (const [user, role, secret] of [
+  ["simulator", "gateway", password],
+  ["processor", "processor", processorPassword],
+] as const) {
+  const added = spawnSync(
+    process.execPath,
+    [`${serverDist}cli.js`, "user", "add", user, "--role", role, "--password", secret, "--force"],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  if (added.status !== 0) process.exit(added.status ?? 1);
+}
 
 const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
   stdio: "inherit",
@@ -30,10 +37,12 @@ const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
 });
 const abort = new AbortController();
 let stopping = false;
+let processors: ChildProcess | null = null;
 const stop = () => {
   if (stopping) return;
   stopping = true;
   abort.abort();
+  processors?.kill("SIGTERM");
   server.kill("SIGTERM");
 };
 process.on("SIGINT", stop);
@@ -44,7 +53,6 @@ server.on("exit", (code) => {
 });
 
 async function waitForServer(): Promise<void> {
-  // A first start creates the embedded database: on a busy machine that can take minutes.
   for (let i = 0; i < 900; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
@@ -57,12 +65,19 @@ async function waitForServer(): Promise<void> {
   throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 180 s`);
 }
 
-// A server that does not come up must not be left running without its demo.
-await waitForServer().catch((err: Error) => {
-  console.error(`demo: ${err.message}`);
-  stop();
+await waitForServer();
+processors = spawn(process.execPath, [processorsMain], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    UNS_PROC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+    UNS_PROC_MQTT_USERNAME: "processor",
+    UNS_PROC_MQTT_PASSWORD: processorPassword,
+  },
 });
-if (stopping) await new Promise(() => {}); // the server's exit ends the demo
+processors.on("exit", (code) => {
+  if (!stopping) console.error(`demo: the processors stopped (exit ${code}); the plant keeps running`);
+});
 console.log(
   `\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`,
 );

@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
+import * as kq from "./quality-queries.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
 import * as sec from "./security.js";
@@ -573,4 +575,20 @@ class StoreImpl implements Store {
   revokeUserTokens: Store["revokeUserTokens"] = (u) => this.query(() => sec.revokeUserTokens(this.db, u));
   appendAudit: Store["appendAudit"] = (e) => this.query(() => sec.appendAudit(this.db, e));
   listAudit: Store["listAudit"] = (a) => this.query(() => sec.listAudit(this.db, a));
+
+  // The quality side (KPIs, body trace, alerts): see quality-queries.ts and alert-queries.ts.
+  writeQuality: Store["writeQuality"] = (b) => this.query(() => kq.writeQuality(this.db, b));
+  oeeSeries: Store["oeeSeries"] = (a) => this.query(() => kq.oeeSeries(this.db, a));
+  oeeBreakdown: Store["oeeBreakdown"] = (a) => this.query(() => kq.oeeBreakdown(this.db, a));
+  oeeByShift: Store["oeeByShift"] = (a) => this.query(() => kq.oeeByShift(this.db, a));
+  lineTimeline: Store["lineTimeline"] = (a) => this.query(() => kq.lineTimeline(this.db, a));
+  cellQuality: Store["cellQuality"] = (a) => this.query(() => kq.cellQuality(this.db, a));
+  cellTrend: Store["cellTrend"] = (a) => this.query(() => kq.cellTrend(this.db, a));
+  tallies: Store["tallies"] = (a) => this.query(() => kq.tallies(this.db, a));
+  gateDecisions: Store["gateDecisions"] = (a) => this.query(() => kq.gateDecisions(this.db, a));
+  bodyTrace: Store["bodyTrace"] = (id) => this.query(() => kq.bodyTrace(this.db, id));
+  saveAlert: Store["saveAlert"] = (w) => this.query(() => aq.saveAlert(this.db, w));
+  listAlerts: Store["listAlerts"] = (a) => this.query(() => aq.listAlerts(this.db, a));
+  getAlert: Store["getAlert"] = (id) => this.query(() => aq.getAlert(this.db, id));
+  openAlerts: Store["openAlerts"] = () => this.query(() => aq.openAlerts(this.db));
 }

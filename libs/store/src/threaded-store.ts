@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage } from "./errors.js";
+import { qualityStoreMethods } from "./quality-types.js";
 import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
@@ -265,5 +266,6 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     revokeUserTokens: query("revokeUserTokens"),
     appendAudit: query("appendAudit"),
     listAudit: query("listAudit"),
+    ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
   } as Store;
 }
