@@ -1,12 +1,4 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export type {
-  ApiTokenRecord,
-  AuditEntry,
-  AuditQuery,
-  NewApiToken,
-  NewAuditEntry,
-  SecurityStore,
-} from "./security.js";
 export { oeeFigures } from "./quality-queries.js";
 export type {
   AlertActionRecord,
@@ -32,6 +24,14 @@ export type {
   TallyGroup,
   TallyRow,
 } from "./quality-types.js";
+export type {
+  ApiTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  NewApiToken,
+  NewAuditEntry,
+  SecurityStore,
+} from "./security.js";
 export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";

@@ -1,5 +1,5 @@
-import type { SecurityStore } from "./security.js";
 import type { QualityStore } from "./quality-types.js";
+import type { SecurityStore } from "./security.js";
 
 /** One payload validation error, as produced by @uns/contracts (ajv errors, trimmed). */
 export interface ValidationError {
