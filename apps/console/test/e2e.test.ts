@@ -8,7 +8,14 @@ import { fileURLToPath } from "node:url";
 import { encodeSparkplug, type SparkplugPayloadInput } from "@uns/sparkplug";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, launchBrowser, type RunningServer, startServer, weldSpot } from "./harness";
+import {
+  eventually,
+  launchBrowser,
+  logInContext,
+  type RunningServer,
+  startServer,
+  weldSpot,
+} from "./harness";
 
 const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const MONITORED = "acme/plant-a/body-shop/line-01/cell-01/weld-spot"; // policy monitor
@@ -47,6 +54,7 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
+  await logInContext(context, "admin");
   page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The server from its TypeScript sources (tsx, "source" condition): the code the other tests run.
@@ -98,7 +98,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       return c;
     },
     async api<T>(path: string) {
-      const res = await fetch(httpUrl + path);
+      const res = await fetch(httpUrl + path, { headers: { authorization: basicAuth("admin") } });
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },
@@ -108,6 +108,15 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const basicAuth = (user: string, password = PASSWORD) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+/** Logs a browser context in (its cookie jar then holds the session) as `username`. */
+export async function logInContext(context: BrowserContext, username = "admin"): Promise<void> {
+  const res = await context.request.post("/api/v1/auth/login", { data: { username, password: PASSWORD } });
+  if (!res.ok()) throw new Error(`login as ${username}: ${res.status()} ${await res.text()}`);
 }
 
 /** Keeps the last 500 log lines (the pipe must be read all along, or the server blocks on it). */

@@ -24,6 +24,27 @@ interface Setting {
 export const settings = {
   "mqtt.host": { kind: "string", default: "0.0.0.0", doc: "Address the MQTT TCP listener binds to." },
   "mqtt.port": { kind: "port", default: 1883, doc: "MQTT over TCP port; 0 picks a free port (logged)." },
+  "mqtt.plain": {
+    kind: "boolean",
+    default: true,
+    doc: "Listen for plain (unencrypted) MQTT on mqtt.port; turn off when MQTT over TLS is the only way in.",
+  },
+  "mqtt.tlsPort": {
+    kind: "port",
+    default: 8883,
+    doc: "MQTT over TLS port, open when tls.certFile is set; 0 picks a free port (logged).",
+  },
+  "tls.certFile": {
+    kind: "string",
+    default: "",
+    doc: "PEM certificate (chain) for MQTT over TLS and HTTPS/WSS; empty = no TLS. Reloaded when the file changes.",
+  },
+  "tls.keyFile": { kind: "string", default: "", doc: "PEM private key of tls.certFile." },
+  "tls.caFile": {
+    kind: "string",
+    default: "",
+    doc: "PEM CA for client certificates: an MQTT client whose certificate it signed logs in as the user named by the certificate's CN, without a password.",
+  },
   "mqtt.allowAnonymous": {
     kind: "boolean",
     default: false,
@@ -218,6 +239,38 @@ export const settings = {
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
   },
+  "auth.sessionMinutes": {
+    kind: "integer",
+    default: 480,
+    min: 1,
+    max: 43200,
+    doc: "A console session ends this long after login (minutes); logging out or a password reset ends it earlier.",
+  },
+  "auth.minPasswordLength": {
+    kind: "integer",
+    default: 12,
+    min: 8,
+    max: 1024,
+    doc: "Shortest password accepted by `uns user add|passwd` and the API.",
+  },
+  "auth.freeAttempts": {
+    kind: "integer",
+    default: 5,
+    min: 1,
+    doc: "Failed logins (HTTP and MQTT) per user name before each further attempt must wait; the wait starts at 1 s and doubles.",
+  },
+  "auth.freeAttemptsPerAddress": {
+    kind: "integer",
+    default: 20,
+    min: 1,
+    doc: "Failed logins per client address before it must wait (higher than per user: a NAT hides many users).",
+  },
+  "auth.maxDelaySeconds": {
+    kind: "integer",
+    default: 300,
+    min: 1,
+    doc: "Longest wait imposed after failed logins (s).",
+  },
   "quality.staleAfterSeconds": {
     kind: "integer",
     default: 30,
@@ -266,6 +319,8 @@ export interface Config {
   mqtt: {
     host: string;
     port: number;
+    plain: boolean;
+    tlsPort: number;
     allowAnonymous: boolean;
     tcpNoDelay: boolean;
     keepaliveLimitSeconds: number;
@@ -276,6 +331,7 @@ export interface Config {
     slowClientTimeoutMs: number;
   };
   http: { host: string; port: number };
+  tls: { certFile: string; keyFile: string; caFile: string };
   dataDir: string;
   databaseUrl: string;
   contractsDir: string;
@@ -300,6 +356,13 @@ export interface Config {
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   processors: { url: string };
   console: { timeZone: string };
+  auth: {
+    sessionMinutes: number;
+    minPasswordLength: number;
+    freeAttempts: number;
+    freeAttemptsPerAddress: number;
+    maxDelaySeconds: number;
+  };
   quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
   alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   log: { level: string };
@@ -459,6 +522,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     if (setting.kind === "path" && typeof value === "string") value = resolve(cwd, value);
     setPath(out, key, value);
   }
+  const tls = out.tls as Record<string, string>;
+  for (const k of ["certFile", "keyFile", "caFile"]) if (tls[k]) tls[k] = resolve(cwd, tls[k]);
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile))
+    errors.push("tls.certFile and tls.keyFile: give both (TLS) or neither");
+  if (!(out.mqtt as Record<string, unknown>).plain && !tls.certFile)
+    errors.push("mqtt.plain: false leaves no MQTT listener without tls.certFile");
   if (errors.length > 0) {
     throw createError("UNS_ERR_CONFIG_INVALID", `invalid configuration:\n  - ${errors.join("\n  - ")}`, {
       details: errors,

@@ -61,6 +61,49 @@ export const serverErrorCodes = {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
+  UNS_ERR_TLS: {
+    message: "The TLS certificate or key (tls.certFile, tls.keyFile, tls.caFile) cannot be read or used.",
+    fix: "Check the paths and that the files are PEM and readable by the server user.",
+  },
+  UNS_ERR_AUTH_REQUIRED: {
+    status: 401,
+    message:
+      "The request carries no login (HTTP 401); every route but /healthz, /readyz and the login needs one.",
+    fix: "Log in in the console, or send HTTP Basic credentials or an API token (`Authorization: Bearer uns_...`).",
+  },
+  UNS_ERR_AUTH_FAILED: {
+    status: 401,
+    message: "The user name and password, or the API token, are not accepted (HTTP 401).",
+    fix: "Check the credentials; an admin can reset a password (`uns user passwd`) or make a new token.",
+  },
+  UNS_ERR_AUTH_LOCKED: {
+    status: 429,
+    message:
+      "Too many failed logins for this user or from this address; the next attempt must wait (HTTP 429, Retry-After).",
+    fix: "Wait the time given; an admin can lift the wait for a user (console Users page, or a password reset).",
+  },
+  UNS_ERR_AUTH_FORBIDDEN: {
+    status: 403,
+    message:
+      "The user is logged in but their roles do not allow this (HTTP 403): `api: read` sees, `api: admin` changes.",
+    fix: "Ask an admin for a role with the needed `api` access in topics/access.yaml.",
+  },
+  UNS_ERR_AUTH_CSRF: {
+    status: 403,
+    message:
+      "A state-changing request with the session cookie lacks the matching x-csrf-token header (HTTP 403).",
+    fix: "Send the csrfToken returned by POST /api/v1/auth/login or GET /api/v1/auth/me in the x-csrf-token header.",
+  },
+  UNS_ERR_USER_PASSWORD_WEAK: {
+    status: 400,
+    message: "The new password is shorter than auth.minPasswordLength.",
+    fix: "Choose a longer password, or leave it out to have one generated.",
+  },
+  UNS_ERR_USER_LAST_ADMIN: {
+    status: 409,
+    message: "The change would leave no user with admin access.",
+    fix: "Give another user an admin role first.",
+  },
   UNS_ERR_ALERT_RULES: {
     message: "The alert rules file (topics/alerts.yaml) has errors; the last good rules stay in use.",
     fix: "Fix the rules at the file and line given (GET /api/v1/alerts/rules lists the problems).",

@@ -4,18 +4,37 @@
  * and stops it cleanly on SIGINT / SIGTERM. Everything else lives in server.ts.
  */
 import { parseArgs } from "node:util";
-import { pino } from "pino";
 import { ensureFirstUser } from "./bootstrap.js";
-import { loadConfig } from "./config.js";
+import { type Config, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
 import { createUnsServer } from "./server.js";
 
+/** SIGTERM must end the process in bounded time, whatever a client or the database does. */
+const STOP_LIMIT_MS = 4_500;
+
 const { values } = parseArgs({ options: { config: { type: "string" } }, strict: false });
-const logger = pino({ level: process.env.UNS_LOG_LEVEL ?? "info" });
+
+let config: Readonly<Config>;
+try {
+  config = loadConfig({ file: typeof values.config === "string" ? values.config : undefined });
+} catch (err) {
+  // A configuration problem is for a person to read: plain text, every problem listed.
+  const e = err as Error & { code?: string };
+  process.stderr.write(`${e.code ?? "error"}: ${e.message}\n`);
+  process.exit(1);
+}
+const logger = createLogger(config.log.level);
 
 try {
-  const config = loadConfig({ file: typeof values.config === "string" ? values.config : undefined });
-  await ensureFirstUser(config, logger);
-  const server = await createUnsServer(config, { logger: pino({ level: config.log.level }) });
+  const first = await ensureFirstUser(config);
+  if (first) {
+    // Shown once, on the terminal, as plain text; never in the log stream (which may be shipped).
+    process.stderr.write(
+      `\n  No admin yet: created user "admin" with password\n\n      ${first.password}\n\n  (also in ${first.file}, readable by this user only). Log in at the console and add users\n  there or with \`pnpm uns user add <name> --role <role>\`.\n\n`,
+    );
+    logger.warn({ username: "admin", passwordFile: first.file }, "created the first admin user");
+  }
+  const server = await createUnsServer(config, { logger });
   await server.start();
   let signals = 0;
   const stop = (signal: string) => {
@@ -24,6 +43,13 @@ try {
       process.exit(1);
     }
     logger.info({ signal }, "stopping: no new connections, flushing results");
+    setTimeout(() => {
+      logger.error(
+        { limitMs: STOP_LIMIT_MS },
+        "stop took too long: exiting (unflushed results stay in the spool)",
+      );
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
     server.stop().then(
       () => process.exit(0),
       (err) => {
@@ -41,5 +67,7 @@ try {
 } catch (err) {
   const e = err as Error & { code?: string };
   logger.fatal({ code: e.code }, e.message);
-  process.exit(1);
+  // pino's transport thread must write the line before the process ends.
+  logger.flush?.();
+  setTimeout(() => process.exit(1), 100);
 }

@@ -1,8 +1,22 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** A counter that follows a running total kept elsewhere (read at scrape time). */
+function totalCounter(name: string, help: string, registry: Registry) {
+  const c = new Counter({ name, help, registers: [registry] });
+  let seen = 0;
+  return {
+    set(total: number) {
+      if (total > seen) c.inc(total - seen);
+      seen = Math.max(seen, total);
+    },
+  };
+}
 
 /** Prometheus metrics served at /metrics. Names follow the `uns_` prefix. */
 export function createMetrics() {
   const registry = new Registry();
+  // Process and Node.js metrics (CPU, memory, event loop lag, GC) with the usual names.
+  collectDefaultMetrics({ register: registry });
   const messages = new Counter({
     name: "uns_messages_total",
     help: "Messages accepted by the broker, by outcome (valid, invalid, unvalidated, ungoverned) and policy",
@@ -31,11 +45,12 @@ export function createMetrics() {
     help: "Validation workers running",
     registers: [registry],
   });
-  const workerRestarts = new Gauge({
-    name: "uns_worker_restarts_total",
-    help: "Validation workers replaced after they died",
-    registers: [registry],
-  });
+  // `_total` names are counters (Prometheus naming conventions).
+  const workerRestarts = totalCounter(
+    "uns_worker_restarts_total",
+    "Validation workers replaced after they died",
+    registry,
+  );
   const dbWriteLag = new Gauge({
     name: "uns_db_write_lag_seconds",
     help: "Age of the oldest result not yet written to the database",
@@ -51,9 +66,15 @@ export function createMetrics() {
     help: "Result batches waiting on disk for the database",
     registers: [registry],
   });
-  const spoolDropped = new Gauge({
-    name: "uns_spool_dropped_batches_total",
-    help: "Result batches lost because the spool was full",
+  const spoolDropped = totalCounter(
+    "uns_spool_dropped_batches_total",
+    "Result batches lost because the spool was full",
+    registry,
+  );
+  const violations = new Counter({
+    name: "uns_violations_total",
+    help: "Invalid messages, by kind (schema, not-json, acl, topic, sparkplug, too-large, ...)",
+    labelNames: ["kind"] as const,
     registers: [registry],
   });
   const clients = new Gauge({
@@ -80,11 +101,18 @@ export function createMetrics() {
     labelNames: ["code"] as const,
     registers: [registry],
   });
+  const authFailures = new Counter({
+    name: "uns_auth_failures_total",
+    help: "Refused logins, by protocol (http, mqtt) and reason (unknown-user, wrong-password, locked, ...)",
+    labelNames: ["protocol", "reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     slowClientDropped,
     slowClientDisconnects,
     protocolViolations,
+    authFailures,
     messages,
     validationLatency,
     queueDepth,
@@ -95,6 +123,7 @@ export function createMetrics() {
     dbUp,
     spooled,
     spoolDropped,
+    violations,
     clients,
   };
 }

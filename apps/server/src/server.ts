@@ -4,12 +4,16 @@ import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
+import { createLoginLimiter } from "./api/auth/login-limiter.js";
+import type { AuthContext } from "./api/auth/plugin.js";
+import { createSessionStore } from "./api/auth/sessions.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { type Config, contractLoadLimits } from "./config.js";
+import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
@@ -19,13 +23,17 @@ import { createLiveStats } from "./live-stats.js";
 import { createGaugeRefresher, createMetrics } from "./metrics.js";
 import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
+import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
 export interface StartedServer {
-  mqttPort: number;
+  /** Plain MQTT port, null when mqtt.plain is off. */
+  mqttPort: number | null;
+  /** MQTT over TLS port, null without a certificate. */
+  mqttTlsPort: number | null;
   httpPort: number;
 }
 
@@ -47,6 +55,22 @@ export async function createUnsServer(
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
+  const tls = loadTlsMaterial(config);
+  // One set of guessing limits for HTTP and MQTT: a password guessed on one is not free on the other.
+  const auth: AuthContext = {
+    sessions: createSessionStore({ ttlMs: config.auth.sessionMinutes * 60_000 }),
+    limiter: createLoginLimiter({
+      userFreeAttempts: config.auth.freeAttempts,
+      addressFreeAttempts: config.auth.freeAttemptsPerAddress,
+      baseDelayMs: 1000,
+      maxDelayMs: config.auth.maxDelaySeconds * 1000,
+      forgetAfterMs: 3600_000,
+    }),
+    failures: metrics.authFailures,
+    sessionTtlMs: config.auth.sessionMinutes * 60_000,
+    minPasswordLength: config.auth.minPasswordLength,
+    secureCookies: tls !== null,
+  };
 
   const pool = createValidationPool({
     size: config.workers.size,
@@ -69,6 +93,19 @@ export async function createUnsServer(
       topicsDir: config.topicsDir,
       logger,
       limits: contractLoadLimits(config),
+      // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
+      onReload: (r) => {
+        store
+          ?.appendAudit({
+            actor: "files",
+            address: null,
+            action: `${r.part}.reload`,
+            target: r.part === "contracts" ? config.contractsDir : config.topicsDir,
+            outcome: r.ok ? "ok" : "failed",
+            details: r.ok ? {} : { message: r.message },
+          })
+          .catch((err: Error) => logger.warn({ err: err.message }, "reload not audited"));
+      },
       onChange: (snap) => {
         pool.setContracts(snap.contractsJson);
         for (const hook of reloadHooks) hook();
@@ -168,6 +205,8 @@ export async function createUnsServer(
       onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
       onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
       onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
+      checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
+      certificateUser,
     });
     const thePersistence = persistence;
     const theBroker = broker;
@@ -224,6 +263,9 @@ export async function createUnsServer(
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerProcessorRoutes(app, config.processors.url),
         ],
+        auth,
+        topicsDir: config.topicsDir,
+        ...(tls ? { https: tls } : {}),
       },
       { checkResponses: options.checkResponses },
     );
@@ -233,6 +275,16 @@ export async function createUnsServer(
     broker.attachWebSocket(api.server);
     await theQuality.start();
 
+    const mqttTls = tls
+      ? createMqttTlsServer(tls, (socket) => theBroker.broker.handle(socket as never))
+      : null;
+    const unwatchTls = tls
+      ? watchTlsMaterial(
+          config,
+          () => [mqttTls!, api!.server as unknown as import("node:tls").Server],
+          logger,
+        )
+      : () => {};
     let stopping: Promise<void> | null = null;
     const server = {
       config,
@@ -264,9 +316,21 @@ export async function createUnsServer(
             );
           }
         };
-        const mqttPort = await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
-          theBroker.listen(config.mqtt.host, config.mqtt.port),
-        );
+        const mqttPort = config.mqtt.plain
+          ? await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
+              theBroker.listen(config.mqtt.host, config.mqtt.port),
+            )
+          : null;
+        const mqttTlsPort = mqttTls
+          ? await listening("MQTT over TLS", config.mqtt.host, config.mqtt.tlsPort, async () => {
+              await new Promise<void>((resolve, reject) => {
+                mqttTls.once("error", reject);
+                mqttTls.listen(config.mqtt.tlsPort, config.mqtt.host, () => resolve());
+              });
+              const a = mqttTls.address();
+              return typeof a === "object" && a ? a.port : config.mqtt.tlsPort;
+            })
+          : null;
         await listening("HTTP", config.http.host, config.http.port, () =>
           api!.listen({ host: config.http.host, port: config.http.port }),
         );
@@ -275,21 +339,33 @@ export async function createUnsServer(
         logger.info(
           {
             mqttPort,
+            mqttTlsPort,
             httpPort,
             database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
             workers: config.workers.size,
           },
-          `UNS server ready: mqtt://${config.mqtt.host}:${mqttPort}  http://${config.http.host}:${httpPort}  (console /, API /api/v1, MQTT over WebSocket /mqtt)`,
+          `UNS server ready: ${[
+            mqttPort !== null ? `mqtt://${config.mqtt.host}:${mqttPort}` : null,
+            mqttTlsPort !== null ? `mqtts://${config.mqtt.host}:${mqttTlsPort}` : null,
+            `${tls ? "https" : "http"}://${config.http.host}:${httpPort}`,
+          ]
+            .filter(Boolean)
+            .join("  ")}  (console /, API /api/v1, MQTT over ${tls ? "secure " : ""}WebSocket /mqtt)`,
         );
-        return { mqttPort, httpPort };
+        return { mqttPort, mqttTlsPort, httpPort };
       },
       /** Stop accepting, let in-flight validations finish, flush results, close. */
       stop(): Promise<void> {
         stopping ??= (async () => {
           governance.close();
           sparkplug.stop();
+          unwatchTls();
+          const tlsClosed = new Promise<void>((resolve) =>
+            mqttTls?.listening ? mqttTls.close(() => resolve()) : resolve(),
+          );
           await theBroker.close();
           await thePersistence.close();
+          await tlsClosed;
           await api!.close();
           await waitForIdle(pool);
           await pool.close();

@@ -230,11 +230,15 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
       };
     },
     routes(app: ApiApp): void {
-      app.get(operations.sparkplug.url, { schema: routeSchema(operations.sparkplug) }, async () => ({
-        hostId: options.hostId || null,
-        ...tracker.snapshot(),
-        rebirths: [...rebirthsSent].reverse(),
-      }));
+      app.get(
+        operations.sparkplug.url,
+        { config: { role: "read" }, schema: routeSchema(operations.sparkplug) },
+        async () => ({
+          hostId: options.hostId || null,
+          ...tracker.snapshot(),
+          rebirths: [...rebirthsSent].reverse(),
+        }),
+      );
     },
     /** Clean stop: the primary host says it goes offline. */
     stop(): void {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderConfigDoc, renderErrorsDoc } from "../src/docs.js";
 import { serverErrorCodes } from "../src/errors.js";
-import { eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
+import { eventually, PASSWORD, startTestServer, type TestServer, weldSpot } from "./helper.js";
 
 describe("HTTP API", () => {
   let t: TestServer;
@@ -106,14 +106,23 @@ describe("HTTP API", () => {
       "uns_worker_utilisation_ratio",
       "uns_validation_latency_seconds",
       "uns_db_write_lag_seconds",
+      "uns_violations_total",
+      "process_cpu_seconds_total",
+      "nodejs_eventloop_lag_seconds",
     ]) {
       expect(metrics.body).toContain(name);
     }
+    // Prometheus conventions: `_total` only on counters (ours; prom-client has one gauge of its own).
+    for (const m of (metrics.body as string).matchAll(/^# TYPE (uns_\S+_total) (\w+)$/gm))
+      expect(m[2], m[1]).toBe("counter");
   });
 
   it("streams new violations and rates as server-sent events", async () => {
     const ctrl = new AbortController();
-    const res = await fetch(`${t.httpUrl}/api/v1/stream`, { signal: ctrl.signal });
+    const res = await fetch(`${t.httpUrl}/api/v1/stream`, {
+      signal: ctrl.signal,
+      headers: { authorization: `Basic ${Buffer.from(`viewer:${PASSWORD}`).toString("base64")}` },
+    });
     const reader = res.body!.getReader();
     let text = "";
     const pub = await t.connect("device", { clientId: "sse-pub" });

@@ -16,10 +16,20 @@ export const FAULTY_WORKER = new URL("./fixtures/workers/faulty-validation-worke
 export interface TestServer {
   server: UnsServer;
   mqttUrl: string;
+  /** MQTT over TLS port when a certificate is configured. */
+  mqttTlsPort: number | null;
   httpUrl: string;
   dir: string;
   connect(username?: string | null, opts?: IClientOptions): Promise<MqttClient>;
+  /** GET as the admin user (a session, logged in on first use). */
   api<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+  /** Any request as the admin user's session, with the CSRF header. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    as?: string,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -29,7 +39,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   overrides: Partial<Record<SettingKey, unknown>> = {},
-  prepare?: (dir: string) => void,
+  prepare?: (dir: string) => void | Promise<void>,
   options: { validationWorker?: URL } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "uns-test-"));
@@ -37,7 +47,7 @@ export async function startTestServer(
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
   for (const role of ["device", "viewer", "admin", "restricted"])
     await addUser(join(dir, "topics"), role, PASSWORD, [role]);
-  prepare?.(dir);
+  await prepare?.(dir);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -58,13 +68,52 @@ export async function startTestServer(
     checkResponses: true,
     ...options,
   });
-  const { mqttPort, httpPort } = await server.start();
+  const { mqttPort, mqttTlsPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const httpUrl = `${overrides["tls.certFile"] ? "https" : "http"}://127.0.0.1:${httpPort}`;
   const clients: MqttClient[] = [];
+  const sessions = new Map<string, Promise<{ cookie: string; csrf: string }>>();
+  const login = (username: string) => {
+    let s = sessions.get(username);
+    if (!s) {
+      s = (async () => {
+        const res = await fetch(`${httpUrl}/api/v1/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username, password: PASSWORD }),
+        });
+        if (!res.ok) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
+        const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+        return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+      })();
+      sessions.set(username, s);
+    }
+    return s;
+  };
+  const request = async <T>(method: string, path: string, body?: unknown, as = "admin") => {
+    const { cookie, csrf } = await login(as);
+    const res = await fetch(httpUrl + path, {
+      method,
+      headers: {
+        cookie,
+        "x-csrf-token": csrf,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (metrics)
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  };
   return {
     server,
     mqttUrl,
+    mqttTlsPort,
     httpUrl,
     dir,
     async connect(username = "device", opts = {}) {
@@ -80,16 +129,10 @@ export async function startTestServer(
       return client;
     },
     async api<T>(path: string) {
-      const res = await fetch(httpUrl + path);
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON (metrics)
-      }
-      return { status: res.status, body: body as T };
+      const { status, body } = await request<T>("GET", path);
+      return { status, body };
     },
+    request,
     async close() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
       await server.stop();

@@ -4,7 +4,7 @@
  * fills with live, mostly valid traffic and a few violations, and the inference processors (weld
  * quality, check gate) scoring every spot with the models in models/. The server and the
  * processors run as their own processes (apps do not import each other); the simulator publishes
- * as user `simulator` (role device), the processors as user `processor` (role processor), whose
+ * as user `simulator` (role gateway: it speaks for every cell), the processors as user `processor` (role processor), whose
  * passwords are set anew on each run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -20,12 +20,12 @@ const password = randomBytes(12).toString("base64url");
 const processorPassword = randomBytes(12).toString("base64url");
 
 for (const [user, role, secret] of [
-  ["simulator", "device", password],
+  ["simulator", "gateway", password],
   ["processor", "processor", processorPassword],
 ] as const) {
   const added = spawnSync(
     process.execPath,
-    [`${serverDist}cli.js`, "user", "add", user, "--role", role, "--password", secret],
+    [`${serverDist}cli.js`, "user", "add", user, "--role", role, "--password", secret, "--force"],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
   if (added.status !== 0) process.exit(added.status ?? 1);
@@ -55,7 +55,7 @@ server.on("exit", (code) => {
 async function waitForServer(): Promise<void> {
   for (let i = 0; i < 900; i++) {
     try {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`);
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
       if (res.status === 200 || res.status === 503) return;
     } catch {
       // not listening yet

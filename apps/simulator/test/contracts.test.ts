@@ -152,7 +152,7 @@ describe("topic tree and contracts", () => {
     }
   });
 
-  it("let devices publish plant data but not results, and processors publish results", () => {
+  it("let the gateway (the simulator's role) publish plant data but not results, and processors publish results", () => {
     const { roles } = loadAccess();
     const plant = createPlant();
     const can = (role: string, topic: string) =>
@@ -161,11 +161,11 @@ describe("topic tree and contracts", () => {
     const inspection = plant.cells.find((c) => c.role === "inspection")!;
     for (const ch of DEVICE_CHANNELS) {
       const at = CHANNELS[ch].level === "line" ? weldCell.line : ch === "imageEvent" ? inspection : weldCell;
-      expect(can("device", plant.topic(at, ch)), ch).toBe(true);
+      expect(can("gateway", plant.topic(at, ch)), ch).toBe(true);
       expect(can("processor", plant.topic(at, ch)), ch).toBe(false);
     }
     for (const ch of ["weldQuality", "checkGateDecision"] as const) {
-      expect(can("device", plant.topic(weldCell, ch)), ch).toBe(false);
+      expect(can("gateway", plant.topic(weldCell, ch)), ch).toBe(false);
       expect(can("processor", plant.topic(weldCell, ch)), ch).toBe(true);
     }
     expect(can("viewer", plant.topic(weldCell, "weldSpot"))).toBe(false);

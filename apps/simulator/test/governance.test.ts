@@ -28,7 +28,8 @@ beforeAll(async () => {
   validator = createValidator(set);
 });
 
-const device: Identity = { username: "cell-controller", clientId: "uns-sim-1-0", roles: ["device"] };
+// The simulator speaks for every cell: the demo gives it the gateway role.
+const device: Identity = { username: "simulator", clientId: "uns-sim-1-0", roles: ["gateway"] };
 
 function verdict(topic: string, payload: Uint8Array): string {
   const c = tree.classify(topic);

@@ -15,6 +15,7 @@ import { createError } from "./errors.js";
 import {
   filterCovers,
   filterMatches,
+  filtersIntersect,
   isValidFilter,
   isValidTopicName,
   unshareFilter,
@@ -36,6 +37,12 @@ export interface RoleRules {
   subscribe: string[];
   /** What the role may do in the HTTP API; absent = nothing. */
   api?: ApiAccess;
+  /**
+   * Filters refused even where a grant (of any of the identity's roles) allows them, like
+   * mosquitto's and EMQX's deny rules: a publish to a topic a deny filter matches is refused, and
+   * so is a subscription whose filter could receive such a topic.
+   */
+  deny?: { publish: string[]; subscribe: string[] };
 }
 
 export interface PublicUser {
@@ -86,7 +93,8 @@ interface UserRecord {
 }
 
 const ACCESS_KEYS = ["anonymous", "roles"];
-const ROLE_KEYS = ["publish", "subscribe", "api"];
+const ROLE_KEYS = ["publish", "subscribe", "api", "deny"];
+const DENY_KEYS = ["publish", "subscribe"];
 const USER_KEYS = ["roles", "password"];
 const PLACEHOLDER = /\{([^}]*)\}/g;
 const PLACEHOLDERS = new Set(["username", "clientid"]);
@@ -191,6 +199,43 @@ function readAccess(
           if (problem) sink.error([...path, kind, i], problem);
           else rules[kind].push(pattern as string);
         });
+      }
+      if (obj.deny !== undefined) {
+        const deny = obj.deny ?? {};
+        if (!isPlainObject(deny)) {
+          sink.error(
+            [...path, "deny"],
+            `deny must be a map { publish: [filters], subscribe: [filters] }, got ${describeValue(obj.deny)}`,
+          );
+        } else {
+          rules.deny = { publish: [], subscribe: [] };
+          for (const key of Object.keys(deny)) {
+            if (!DENY_KEYS.includes(key))
+              sink.error(
+                [...path, "deny", key],
+                `unknown key "${key}"; accepted keys: ${DENY_KEYS.join(", ")}`,
+                {
+                  key: true,
+                },
+              );
+          }
+          for (const kind of ["publish", "subscribe"] as const) {
+            const list = deny[kind];
+            if (list === undefined) continue;
+            if (!Array.isArray(list)) {
+              sink.error(
+                [...path, "deny", kind],
+                `${kind} must be a list of MQTT filters, got ${describeValue(list)}`,
+              );
+              continue;
+            }
+            list.forEach((pattern, i) => {
+              const problem = checkPattern(pattern);
+              if (problem) sink.error([...path, "deny", kind, i], problem);
+              else rules.deny![kind].push(pattern as string);
+            });
+          }
+        }
       }
       if (obj.api !== undefined) {
         if (obj.api === "admin" || obj.api === "read") rules.api = obj.api;
@@ -341,6 +386,9 @@ function substitute(pattern: CompiledPattern, identity: Identity): string[] | nu
   return ok ? text.split("/") : null;
 }
 
+/** One per process, so a reload of users.yaml does not make the next unknown user slower. */
+let dummyHash: Promise<string> | undefined;
+
 function createAccess(
   anonymousRole: string | null,
   roles: Record<string, RoleRules>,
@@ -352,11 +400,15 @@ function createAccess(
   const compiled = new Map(
     Object.entries(roles).map(([name, r]) => [
       name,
-      { publish: compilePatterns(r.publish), subscribe: compilePatterns(r.subscribe) },
+      {
+        publish: compilePatterns(r.publish),
+        subscribe: compilePatterns(r.subscribe),
+        denyPublish: compilePatterns(r.deny?.publish ?? []),
+        denySubscribe: compilePatterns(r.deny?.subscribe ?? []),
+      },
     ]),
   );
   const cache = createBoundedCache<string, boolean>(options.cacheEntries ?? 50_000);
-  let dummyHash: Promise<string> | undefined;
 
   function key(kind: string, identity: Identity, subject: string): string {
     const user = identity.username === null ? "\u0000" : `u${identity.username}`;
@@ -364,6 +416,16 @@ function createAccess(
   }
 
   function decide(kind: "publish" | "subscribe", identity: Identity, levels: string[]): boolean {
+    // A deny in any role wins over every grant. A deny pattern whose placeholder cannot be
+    // filled (no username) is applied with the placeholder as a wildcard level: fail closed.
+    for (const role of identity.roles) {
+      const rules = compiled.get(role);
+      if (!rules) continue;
+      for (const pattern of kind === "publish" ? rules.denyPublish : rules.denySubscribe) {
+        const p = substitute(pattern, identity) ?? pattern.source.replace(PLACEHOLDER, "+").split("/");
+        if (kind === "publish" ? filterMatches(p, levels) : filtersIntersect(p, levels)) return false;
+      }
+    }
     for (const role of identity.roles) {
       const rules = compiled.get(role);
       if (!rules) continue;
@@ -378,7 +440,12 @@ function createAccess(
 
   const frozenRoles: Record<string, Readonly<RoleRules>> = {};
   for (const [name, r] of Object.entries(roles))
-    frozenRoles[name] = Object.freeze({ ...r, publish: [...r.publish], subscribe: [...r.subscribe] });
+    frozenRoles[name] = Object.freeze({
+      ...r,
+      publish: [...r.publish],
+      subscribe: [...r.subscribe],
+      ...(r.deny ? { deny: { publish: [...r.deny.publish], subscribe: [...r.deny.subscribe] } } : {}),
+    });
 
   return {
     anonymousRole,
@@ -399,8 +466,9 @@ function createAccess(
         await verifyPassword(pw, await dummyHash);
         return { ok: false, reason: "unknown-user" };
       }
-      if (pw.length === 0) return { ok: false, reason: "missing-password" };
-      if (!(await verifyPassword(pw, user.password))) return { ok: false, reason: "wrong-password" };
+      // An empty password is checked too (and fails): answering it at once would tell that the user exists.
+      if (!(await verifyPassword(pw, user.password)))
+        return { ok: false, reason: pw.length === 0 ? "missing-password" : "wrong-password" };
       return { ok: true, user: { username: user.username, roles: [...user.roles] } };
     },
     canPublish(identity, topic) {
@@ -440,7 +508,8 @@ function createAccess(
 
 /**
  * Add or replace a user in `<dir>/users.yaml`, keeping the other users and the comments.
- * Roles must be defined in `<dir>/access.yaml` when that file exists.
+ * Roles must be defined in `<dir>/access.yaml` when that file exists. With `replace: false` an
+ * existing user is refused (`UNS_ERR_ACCESS_USER_EXISTS`).
  *
  * @example
  * await addUser("topics", "alice", "s3cret", ["admin"]);
@@ -450,6 +519,7 @@ export async function addUser(
   username: string,
   password: string,
   roles: string[],
+  options: { replace?: boolean } = {},
 ): Promise<void> {
   if (!USERNAME.test(username)) {
     throw createError(
@@ -503,6 +573,11 @@ export async function addUser(
       "UNS_ERR_ACCESS_INVALID",
       `${usersFile}: users must be a map of username -> { roles, password }`,
     );
+  }
+  if (options.replace === false && doc.hasIn(["users", username])) {
+    throw createError("UNS_ERR_ACCESS_USER_EXISTS", `user "${username}" already exists in ${usersFile}`, {
+      statusCode: 409,
+    });
   }
   const entry = doc.createNode({ roles: [...roles], password: hash });
   entry.flow = true; // one line per user, as in docs/design.md

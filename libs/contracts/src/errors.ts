@@ -74,6 +74,14 @@ export const errorCodes = {
     message: "The username is empty or contains characters that are not allowed.",
     fix: "Use a username of letters, digits, '.', '_', '-' or '@' (no spaces, '/', '+' or '#').",
   },
+  UNS_ERR_ACCESS_USER_EXISTS: {
+    message: "A user of that name already exists; it was not replaced.",
+    fix: "Pick another name, change the existing user (`uns user passwd` / `uns user roles`), or pass --force.",
+  },
+  UNS_ERR_ACCESS_NO_USER: {
+    message: "No user of that name exists in topics/users.yaml.",
+    fix: "Check the name with `uns user list`.",
+  },
   UNS_ERR_ACCESS_BAD_PASSWORD: {
     message: "The password is empty or the stored password hash is not in the scrypt$N$r$p$salt$hash format.",
     fix: "Set a non-empty password with `uns user add`; do not edit password hashes by hand.",

@@ -89,6 +89,7 @@ export {
   type TreeNodeDescription,
   topicTreeFromData,
 } from "./topic-tree.js";
+export { removeUser, setUserPassword, setUserRoles } from "./users-file.js";
 export {
   createValidator,
   type ValidationError,

@@ -24,6 +24,14 @@ export type {
   TallyGroup,
   TallyRow,
 } from "./quality-types.js";
+export type {
+  ApiTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  NewApiToken,
+  NewAuditEntry,
+  SecurityStore,
+} from "./security.js";
 export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";

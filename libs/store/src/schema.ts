@@ -135,3 +135,39 @@ export const appliedBatches = pgTable(
   },
   (t) => [index("applied_batches_applied_at_idx").on(t.appliedAt)],
 );
+
+/**
+ * API tokens for scripts. Only the SHA-256 of a token is kept (a token is 32 random bytes, so a
+ * slow hash adds nothing); the token itself is shown once, when it is created.
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: serial("id").primaryKey(),
+    name: text("name").notNull(),
+    username: text("username").notNull(),
+    hash: text("hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", tz).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", tz),
+    lastUsedAt: timestamp("last_used_at", tz),
+    revokedAt: timestamp("revoked_at", tz),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_uq").on(t.hash)],
+);
+
+/** Every admin action (and refused login), with who, when, from where and what. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    time: timestamp("time", tz).notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    address: text("address"),
+    action: text("action").notNull(),
+    target: text("target"),
+    outcome: text("outcome").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [index("audit_log_time_idx").on(t.time.desc().nullsFirst(), t.id.desc().nullsFirst())],
+);

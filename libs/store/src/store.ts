@@ -8,6 +8,7 @@ import { OutcomeLog } from "./outcome-log.js";
 import * as kq from "./quality-queries.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
+import * as sec from "./security.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import type { ContractDoc, MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
 import { writeBatch } from "./write-batch.js";
@@ -606,6 +607,13 @@ class StoreImpl implements Store {
   lastMessage: Store["lastMessage"] = (topic) => this.query(() => q.lastMessage(this.db, topic));
   contracts: Store["contracts"] = () => this.query(() => q.contracts(this.db));
   contractDocument: Store["contractDocument"] = (id) => this.query(() => q.contractDocument(this.db, id));
+  createApiToken: Store["createApiToken"] = (t) => this.query(() => sec.createApiToken(this.db, t));
+  useApiToken: Store["useApiToken"] = (hash) => this.query(() => sec.useApiToken(this.db, hash));
+  listApiTokens: Store["listApiTokens"] = () => this.query(() => sec.listApiTokens(this.db));
+  revokeApiToken: Store["revokeApiToken"] = (id) => this.query(() => sec.revokeApiToken(this.db, id));
+  revokeUserTokens: Store["revokeUserTokens"] = (u) => this.query(() => sec.revokeUserTokens(this.db, u));
+  appendAudit: Store["appendAudit"] = (e) => this.query(() => sec.appendAudit(this.db, e));
+  listAudit: Store["listAudit"] = (a) => this.query(() => sec.listAudit(this.db, a));
 
   // The quality side (KPIs, body trace, alerts): see quality-queries.ts and alert-queries.ts.
   writeQuality: Store["writeQuality"] = (b) => this.query(() => kq.writeQuality(this.db, b));

@@ -351,6 +351,13 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     lastMessage: query("lastMessage"),
     contracts: query("contracts"),
     contractDocument: query("contractDocument"),
+    createApiToken: query("createApiToken"),
+    useApiToken: query("useApiToken"),
+    listApiTokens: query("listApiTokens"),
+    revokeApiToken: query("revokeApiToken"),
+    revokeUserTokens: query("revokeUserTokens"),
+    appendAudit: query("appendAudit"),
+    listAudit: query("listAudit"),
     ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
   } as Store;
 }

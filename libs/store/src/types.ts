@@ -1,4 +1,5 @@
 import type { QualityStore } from "./quality-types.js";
+import type { SecurityStore } from "./security.js";
 
 /** One payload validation error, as produced by @uns/contracts (ajv errors, trimmed). */
 export interface ValidationError {
@@ -304,7 +305,7 @@ export interface RetentionResult {
   batches: number;
 }
 
-export interface Store extends QualityStore {
+export interface Store extends SecurityStore, QualityStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
   /** Write (or spool) everything recorded so far. */

@@ -1,7 +1,9 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { Route, Switch } from "wouter";
+import { LoginPage } from "../features/auth/login-page";
 import { OverviewPage } from "../features/overview/overview-page";
+import { MeProvider, useAuthActions, useMeQuery } from "../lib/auth";
 import { ConfigProvider, useConfigQuery } from "../lib/config";
 import { LiveProvider } from "../lib/live";
 import { Empty, ErrorState, Loading } from "../lib/ui";
@@ -25,6 +27,8 @@ const ContractsPage = lazy(() =>
 const TopicTreePage = lazy(() =>
   import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })),
 );
+const UsersPage = lazy(() => import("../features/users/users-page").then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import("../features/audit/audit-page").then((m) => ({ default: m.AuditPage })));
 const SparkplugPage = lazy(() =>
   import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
 );
@@ -63,6 +67,8 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/users" component={UsersPage} />
+        <Route path="/audit" component={AuditPage} />
         <Route path="/plant" component={PlantPage} />
         <Route path="/line" component={LinePage} />
         <Route path="/alerts" component={AlertsPage} />
@@ -92,12 +98,26 @@ function WithConfig() {
   );
 }
 
+/** Nothing but the login page until someone is logged in; back to it on any 401. */
+function WithLogin() {
+  const me = useMeQuery();
+  const actions = useAuthActions();
+  if (me.isPending) return <Loading label="Connecting to the UNS server" />;
+  if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
+  if (!me.data) return <LoginPage onLoggedIn={actions.loggedIn} />;
+  return (
+    <MeProvider value={me.data}>
+      <WithConfig />
+    </MeProvider>
+  );
+}
+
 const queryClient = createQueryClient();
 
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <WithConfig />
+      <WithLogin />
     </QueryClientProvider>
   );
 }

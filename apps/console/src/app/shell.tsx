@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Link, useLocation } from "wouter";
+import { useAuthActions, useMe } from "../lib/auth";
 import { useConfig } from "../lib/config";
 import { formatPerSecond, zoneAbbreviation } from "../lib/format";
 import { carriedFilters, paths } from "../lib/links";
@@ -22,6 +23,28 @@ const NAV = [
   { label: "Body", to: () => paths.body(), match: (l: string) => l.startsWith("/body") },
   { label: "Models", to: paths.models, match: (l: string) => l.startsWith("/models") },
 ];
+const ADMIN_NAV = [
+  { label: "Users", to: () => "/users", match: (l: string) => l.startsWith("/users") },
+  { label: "Audit", to: () => "/audit", match: (l: string) => l.startsWith("/audit") },
+];
+
+function WhoAmI() {
+  const me = useMe();
+  const { logOut } = useAuthActions();
+  return (
+    <div className="whoami">
+      <span data-testid="whoami">
+        Logged in as <strong>{me.username}</strong>
+        {me.api === "read" ? <span className="muted"> (read only)</span> : null}
+      </span>
+      {me.via === "session" ? (
+        <button type="button" className="btn btn-small" onClick={() => void logOut()}>
+          Log out
+        </button>
+      ) : null}
+    </div>
+  );
+}
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -62,6 +85,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const { filters } = useUrlState();
   const config = useConfig();
   const carried = carriedFilters(filters);
+  const me = useMe();
+  const nav = me.api === "admin" ? [...NAV, ...ADMIN_NAV] : NAV;
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -73,7 +98,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </Link>
         <nav aria-label="Pages">
           <ul>
-            {NAV.map((n) => (
+            {nav.map((n) => (
               <li key={n.label}>
                 <Link href={n.to(carried)} aria-current={n.match(location) ? "page" : undefined}>
                   {n.label}
@@ -84,6 +109,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </nav>
         <div className="topbar-right">
           <LiveControl />
+          <WhoAmI />
           <span className="tz" title="All times are shown in the plant's time zone">
             Times in <strong>{config.timeZone}</strong> ({zoneAbbreviation(config.timeZone)})
           </span>

@@ -108,7 +108,7 @@ async function startUns() {
   if (values.nodelay) server.broker.broker.on("client", noDelay);
   const { mqttPort } = await server.start();
   return {
-    port: mqttPort,
+    port: mqttPort ?? 0,
     info: {
       workers: config.workers.size,
       queueLength: config.workers.queueLength,

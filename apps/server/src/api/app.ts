@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -16,10 +16,15 @@ import { createError } from "../errors.js";
 import type { Governance } from "../governance.js";
 import type { LiveStats } from "../live-stats.js";
 import type { Metrics } from "../metrics.js";
+import { registerAuthRoutes } from "./auth/auth-routes.js";
+import { type AuthContext, openApiSecurity, registerAuth } from "./auth/plugin.js";
+import { registerTokenRoutes } from "./auth/tokens-routes.js";
+import { registerUsersRoutes } from "./auth/users-routes.js";
 import { checkResponses } from "./check-responses.js";
 import { registerComplianceRoutes } from "./compliance-routes.js";
 import { installErrorHandling, sendError } from "./error-handler.js";
 import { registerGovernanceRoutes } from "./governance-routes.js";
+import { registerHealthRoutes } from "./health-routes.js";
 
 export type { HealthReport };
 
@@ -39,6 +44,12 @@ export interface ApiServices {
   metrics: Metrics;
   health: () => HealthReport;
   publicConfig: { timeZone: string; mqttWebSocketPath: string; version: string };
+  /** Sessions, guessing limits and password policy (see api/auth/plugin.ts). */
+  auth: AuthContext;
+  /** Where users.yaml lives (users are managed through the API). */
+  topicsDir: string;
+  /** Fastify options for HTTPS (`https: { key, cert, ... }`), when TLS is on. */
+  https?: object;
   /** Extra routes (Sparkplug) registered by their owners. */
   extraRoutes?: ((app: ApiApp) => void)[];
 }
@@ -62,6 +73,9 @@ function consoleDir(): string | null {
 export async function buildApi(services: ApiServices, options: ApiOptions = {}): Promise<ApiApp> {
   const app = Fastify({
     logger: (options.logger ?? false) as never,
+    // Open event streams and keep-alive sockets would hold close() (and SIGTERM) for minutes.
+    forceCloseConnections: true,
+    ...(services.https ? { https: services.https } : {}),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (options.checkResponses) checkResponses(app);
@@ -73,6 +87,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
         version: services.publicConfig.version,
         description: "Compliance of the Unified Namespace against its AsyncAPI contracts",
       },
+      ...openApiSecurity,
       tags: [
         { name: "system", description: "Health and settings" },
         { name: "compliance", description: "Counts, summaries and trends of outcomes" },
@@ -86,17 +101,37 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
 
   installErrorHandling(app);
 
-  app.get(operations.health.url, { schema: routeSchema(operations.health) }, async (_req, reply) => {
-    const h = services.health();
-    // 503 when a part is down; governance problems (a held channel, a failed reload) make the
-    // status "degraded" but the broker still serves, so orchestrators must not restart it.
-    const down = !h.broker.up || !h.database.up || !h.workers.up;
-    return reply.status(down ? 503 : 200).send(h);
+  const access = () => services.governance.current.access;
+  const authDeps = { auth: services.auth, access, store: services.store };
+  registerAuth(app, authDeps);
+  registerHealthRoutes(
+    app as never,
+    services.health,
+    () => services.governance.current.contracts !== undefined,
+  );
+  registerAuthRoutes(app, authDeps);
+  registerUsersRoutes(app, {
+    ...authDeps,
+    topicsDir: services.topicsDir,
+    reloadTopics: () => services.governance.reload("topics"),
   });
+  registerTokenRoutes(app, authDeps);
+
+  app.get(
+    operations.health.url,
+    { config: { role: "read" }, schema: routeSchema(operations.health) },
+    async (_req, reply) => {
+      const h = services.health();
+      // 503 when a part is down; governance problems (a held channel, a failed reload) make the
+      // status "degraded" but the broker still serves, so orchestrators must not restart it.
+      const down = !h.broker.up || !h.database.up || !h.workers.up;
+      return reply.status(down ? 503 : 200).send(h);
+    },
+  );
 
   app.get(
     operations.config.url,
-    { schema: routeSchema(operations.config) },
+    { config: { role: "read" }, schema: routeSchema(operations.config) },
     async () => services.publicConfig,
   );
 
@@ -104,21 +139,30 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
   registerGovernanceRoutes(app, services);
   for (const add of services.extraRoutes ?? []) add(app);
 
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/v1/openapi.json", { config: { role: "read" }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+  app.get("/metrics", { config: { role: "read" }, schema: { hide: true } }, async (_req, reply) => {
     reply.header("content-type", services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
 
   const dir = consoleDir();
   if (dir) {
-    await app.register(fastifyStatic, { root: dir, prefix: "/", wildcard: false });
+    // The console's files hold no plant data and must load for the login page: public.
+    await app.register(async (child) => {
+      child.addHook("onRoute", (route) => {
+        route.config = { ...route.config, role: "public" };
+      });
+      await child.register(fastifyStatic, { root: dir, prefix: "/", wildcard: false });
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.method === "GET" && !request.url.startsWith("/api/") && dir) {
-      // Client-side routes of the console: let the app route them.
-      return reply.type("text/html").sendFile("index.html");
+      // Client-side routes of the console: let the app route them. (sendFile is not decorated
+      // here: the static files are registered in their own, public, context.)
+      return reply.type("text/html").send(readFileSync(`${dir}index.html`));
     }
     if (!dir && request.url === "/") {
       return reply

@@ -23,109 +23,138 @@ export function timeWindow(q: WindowQuery): { from: Date; to: Date } {
 const iso = (w: { from: Date; to: Date }) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
 export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
-  app.get(operations.totals.url, { schema: routeSchema(operations.totals) }, async (req) => {
-    const w = timeWindow(req.query);
-    const totals = await s.store.totals({
-      ...w,
-      topicPrefix: req.query.topicPrefix,
-      channel: req.query.channel,
-      clientId: req.query.clientId,
-    });
-    return { ...iso(w), ...totals, live: s.live.totals() };
-  });
-
-  app.get(operations.summary.url, { schema: routeSchema(operations.summary) }, async (req) => {
-    const w = timeWindow(req.query);
-    const rows = await s.store.summaryBy({
-      ...w,
-      by: req.query.by,
-      depth: req.query.depth,
-      topicPrefix: req.query.topicPrefix,
-      channel: req.query.channel,
-      sort: req.query.sort,
-      limit: req.query.limit,
-    });
-    return { ...iso(w), by: req.query.by, sort: req.query.sort ?? "total", rows };
-  });
-
-  app.get(operations.timeseries.url, { schema: routeSchema(operations.timeseries) }, async (req) => {
-    const w = timeWindow(req.query);
-    const span = (w.to.getTime() - w.from.getTime()) / 1000;
-    // About 60 points whatever the window, on whole minutes (counts are kept per minute).
-    const bucketSeconds = req.query.bucketSeconds ?? Math.max(60, Math.ceil(span / 60 / 60) * 60);
-    const buckets = Math.ceil(span / bucketSeconds);
-    if (buckets > MAX_BUCKETS)
-      throw badRequest(
-        `bucketSeconds: ${bucketSeconds} s over a window of ${Math.round(span)} s gives ${buckets} buckets; at most ${MAX_BUCKETS} (use a larger bucketSeconds or a shorter window)`,
-      );
-    const points = await s.store.timeseries({
-      ...w,
-      bucketSeconds,
-      topicPrefix: req.query.topicPrefix,
-      channel: req.query.channel,
-      clientId: req.query.clientId,
-    });
-    return { ...iso(w), bucketSeconds, points };
-  });
-
-  app.get(operations.violations.url, { schema: routeSchema(operations.violations) }, async (req) => {
-    const q = req.query;
-    return s.store.listViolations({
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      topicPrefix: q.topicPrefix,
-      channel: q.channel,
-      clientId: q.clientId,
-      kind: q.kind,
-      cursor: q.cursor,
-      limit: q.limit ?? 50,
-    });
-  });
-
-  // A static path: find-my-way tries it before the parametric /violations/:id.
-  app.get(operations.violationKinds.url, { schema: routeSchema(operations.violationKinds) }, async (req) => {
-    const w = timeWindow(req.query);
-    return { ...iso(w), kinds: await s.store.violationKinds(w) };
-  });
-
-  app.get(operations.violation.url, { schema: routeSchema(operations.violation) }, async (req) => {
-    const v = await s.store.getViolation(req.params.id);
-    if (!v) throw notFound(`no violation with id ${req.params.id}`);
-    const channel = v.channel ? s.governance.current.fullChannel(v.channel) : undefined;
-    const similar = await s.store.similarViolations(req.params.id, 20);
-    return {
-      violation: v,
-      channel: channel
-        ? {
-            id: channel.id,
-            address: channel.address,
-            file: channel.file,
-            version: channel.version,
-            title: channel.title,
-            messages: channel.messages.map((m) => ({ name: m.name, payload: m.payload })),
-          }
-        : null,
-      similar,
-    };
-  });
-
-  app.get(operations.publishers.url, { schema: routeSchema(operations.publishers) }, async (req) => {
-    const w = timeWindow(req.query);
-    return {
-      ...iso(w),
-      rows: await s.store.publishers({
+  app.get(
+    operations.totals.url,
+    { config: { role: "read" }, schema: routeSchema(operations.totals) },
+    async (req) => {
+      const w = timeWindow(req.query);
+      const totals = await s.store.totals({
         ...w,
         topicPrefix: req.query.topicPrefix,
         channel: req.query.channel,
-        sort: req.query.sort ?? "invalid",
-        limit: req.query.limit ?? 100,
-      }),
-    };
-  });
+        clientId: req.query.clientId,
+      });
+      return { ...iso(w), ...totals, live: s.live.totals() };
+    },
+  );
+
+  app.get(
+    operations.summary.url,
+    { config: { role: "read" }, schema: routeSchema(operations.summary) },
+    async (req) => {
+      const w = timeWindow(req.query);
+      const rows = await s.store.summaryBy({
+        ...w,
+        by: req.query.by,
+        depth: req.query.depth,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        sort: req.query.sort,
+        limit: req.query.limit,
+      });
+      return { ...iso(w), by: req.query.by, sort: req.query.sort ?? "total", rows };
+    },
+  );
+
+  app.get(
+    operations.timeseries.url,
+    { config: { role: "read" }, schema: routeSchema(operations.timeseries) },
+    async (req) => {
+      const w = timeWindow(req.query);
+      const span = (w.to.getTime() - w.from.getTime()) / 1000;
+      // About 60 points whatever the window, on whole minutes (counts are kept per minute).
+      const bucketSeconds = req.query.bucketSeconds ?? Math.max(60, Math.ceil(span / 60 / 60) * 60);
+      const buckets = Math.ceil(span / bucketSeconds);
+      if (buckets > MAX_BUCKETS)
+        throw badRequest(
+          `bucketSeconds: ${bucketSeconds} s over a window of ${Math.round(span)} s gives ${buckets} buckets; at most ${MAX_BUCKETS} (use a larger bucketSeconds or a shorter window)`,
+        );
+      const points = await s.store.timeseries({
+        ...w,
+        bucketSeconds,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        clientId: req.query.clientId,
+      });
+      return { ...iso(w), bucketSeconds, points };
+    },
+  );
+
+  app.get(
+    operations.violations.url,
+    { config: { role: "read" }, schema: routeSchema(operations.violations) },
+    async (req) => {
+      const q = req.query;
+      return s.store.listViolations({
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        topicPrefix: q.topicPrefix,
+        channel: q.channel,
+        clientId: q.clientId,
+        kind: q.kind,
+        cursor: q.cursor,
+        limit: q.limit ?? 50,
+      });
+    },
+  );
+
+  // A static path: find-my-way tries it before the parametric /violations/:id.
+  app.get(
+    operations.violationKinds.url,
+    { config: { role: "read" }, schema: routeSchema(operations.violationKinds) },
+    async (req) => {
+      const w = timeWindow(req.query);
+      return { ...iso(w), kinds: await s.store.violationKinds(w) };
+    },
+  );
+
+  app.get(
+    operations.violation.url,
+    { config: { role: "read" }, schema: routeSchema(operations.violation) },
+    async (req) => {
+      const v = await s.store.getViolation(req.params.id);
+      if (!v) throw notFound(`no violation with id ${req.params.id}`);
+      const channel = v.channel ? s.governance.current.fullChannel(v.channel) : undefined;
+      const similar = await s.store.similarViolations(req.params.id, 20);
+      return {
+        violation: v,
+        channel: channel
+          ? {
+              id: channel.id,
+              address: channel.address,
+              file: channel.file,
+              version: channel.version,
+              title: channel.title,
+              messages: channel.messages.map((m) => ({ name: m.name, payload: m.payload })),
+            }
+          : null,
+        similar,
+      };
+    },
+  );
+
+  app.get(
+    operations.publishers.url,
+    { config: { role: "read" }, schema: routeSchema(operations.publishers) },
+    async (req) => {
+      const w = timeWindow(req.query);
+      return {
+        ...iso(w),
+        rows: await s.store.publishers({
+          ...w,
+          topicPrefix: req.query.topicPrefix,
+          channel: req.query.channel,
+          sort: req.query.sort ?? "invalid",
+          limit: req.query.limit ?? 100,
+        }),
+      };
+    },
+  );
 
   app.get(
     "/api/v1/stream",
     {
+      config: { role: "read" },
       schema: {
         operationId: "streamEvents",
         tags: ["stream"],

@@ -6,6 +6,7 @@ import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js"
 import type { GovernanceSnapshot } from "../governance.js";
 import { installClientDelivery } from "./client-delivery.js";
 import { type GuardViolation, PacketGuard } from "./packet-guard.js";
+import { clientAddress, type MqttLoginCheck } from "./login-guard.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
@@ -32,6 +33,10 @@ export interface BrokerOptions {
   onProtocolViolation?: (clientId: string | null, violation: GuardViolation) => void;
   onSlowClientDrop?: (clientId: string) => void;
   onSlowClientDisconnect?: (clientId: string, reason: string) => void;
+  /** Password check with guessing limits (login-guard.ts); default: the access rules alone. */
+  checkLogin?: MqttLoginCheck;
+  /** The user a verified client certificate names, or null (tls.ts). */
+  certificateUser?: (client: Client) => string | null;
 }
 
 /**
@@ -106,6 +111,17 @@ export async function createBroker(options: BrokerOptions) {
         return;
       }
       const access = options.governance().access;
+      // A client certificate signed by tls.caFile is the login; a username, if sent, must match it.
+      const certUser = options.certificateUser?.(client) ?? null;
+      const certified =
+        certUser && (!username || username === certUser)
+          ? access.users().find((u) => u.username === certUser)
+          : undefined;
+      if (certified) {
+        c[IDENTITY] = { username: certified.username, clientId: client.id, roles: certified.roles };
+        callback(null, true);
+        return;
+      }
       if (username === undefined || username === null || username === "") {
         const role = access.anonymousRole;
         if (!options.allowAnonymous || !role) {
@@ -120,7 +136,11 @@ export async function createBroker(options: BrokerOptions) {
         callback(null, true);
         return;
       }
-      access.authenticate(username, password ? password.toString("utf8") : "").then(
+      const pw = password ? password.toString("utf8") : "";
+      const check = options.checkLogin
+        ? options.checkLogin(access, username, pw, clientAddress(client))
+        : access.authenticate(username, pw);
+      check.then(
         (result) => {
           if (!result.ok) {
             options.logger.info(
@@ -217,8 +237,10 @@ export async function createBroker(options: BrokerOptions) {
     attachWebSocket(server: HttpServer): void {
       // ws buffers a whole frame before MQTT sees it: a frame is bounded like a packet.
       wss = new WebSocketServer({ server, path: "/mqtt", maxPayload: options.maxPacketBytes });
-      wss.on("connection", (ws) => {
+      wss.on("connection", (ws, req) => {
         const stream = createWebSocketStream(ws);
+        // aedes keeps the stream as client.conn: give it the peer address for the login limits.
+        (stream as unknown as { remoteAddress?: string }).remoteAddress = req.socket.remoteAddress;
         stream.on("error", () => stream.destroy());
         handle(stream as never);
       });

@@ -63,7 +63,10 @@ export function createOutcomeSink(parts: { metrics: Metrics; live: LiveStats; st
       }
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
       store.record(o);
-      if (o.outcome === "invalid") violation(o);
+      if (o.outcome === "invalid") {
+        metrics.violations.inc({ kind: o.kind ?? "schema" });
+        violation(o);
+      }
     },
     /** Live violations are published once the broker runs. */
     attach(aedes: Aedes): void {
