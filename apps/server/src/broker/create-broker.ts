@@ -5,8 +5,8 @@ import { createWebSocketStream, WebSocketServer } from "ws";
 import type { Identity, PublishPacket } from "../dispatcher/publish-pipeline.js";
 import type { GovernanceSnapshot } from "../governance.js";
 import { installClientDelivery } from "./client-delivery.js";
-import { type GuardViolation, PacketGuard } from "./packet-guard.js";
 import { clientAddress, type MqttLoginCheck } from "./login-guard.js";
+import { type GuardViolation, PacketGuard } from "./packet-guard.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
