@@ -38,6 +38,11 @@ export const serverErrorCodes = {
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
+  UNS_ERR_CLUSTER_REDIS: {
+    message:
+      "This node cannot reach the cluster's Redis (cluster.redisUrl). At start the node does not start; while running it refuses new connections (CONNACK 0x03, server unavailable) and publishes (the publisher is disconnected) and /api/v1/health answers 503, until Redis answers again.",
+    fix: "Check that Redis runs and that UNS_CLUSTER_REDIS_URL points at it; clients reconnect to another node meanwhile.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
 } as const;
 

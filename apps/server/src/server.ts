@@ -5,6 +5,7 @@ import { buildApi, type HealthReport } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
+import { type ClusterNode, createClusterNode } from "./cluster/cluster-node.js";
 import type { Config } from "./config.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
@@ -48,13 +49,18 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
   let persistence: BrokerPersistence | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
+  let cluster: ClusterNode | null = null;
 
   const reloadHooks: (() => void)[] = [];
   try {
+    // Clustered mode (cluster/): Redis first, so the broker starts on the shared emitter and persistence.
+    cluster = config.cluster.redisUrl ? await createClusterNode(config, logger, live) : null;
+    const theCluster = cluster;
     const governance = await createGovernance({
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
+      onReload: (r) => theCluster?.onReload(r),
       onChange: (snap) => {
         pool.setContracts(snap.contracts);
         for (const hook of reloadHooks) hook();
@@ -136,6 +142,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
       topicsDir: config.topicsDir,
       logger,
+      leased: theCluster !== null,
+      forwardRebirth: (r) => theCluster?.forwardRebirth(r),
       record: (o) => record(o, null),
       publishMirror: (topic, payload) => {
         const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: true, dup: false };
@@ -156,15 +164,18 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
-    persistence = await createBrokerPersistence(config.mqtt.persistence, config.dataDir);
+    persistence = theCluster?.persistence ?? (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
+    const authorizePublish = config.store.ackAfterDurable
+      ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
+      : pipeline.authorizePublish;
     broker = await createBroker({
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
       tcpNoDelay: config.mqtt.tcpNoDelay,
-      authorizePublish: config.store.ackAfterDurable
-        ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
-        : pipeline.authorizePublish,
+      authorizePublish: theCluster ? theCluster.guardPublish(authorizePublish) : authorizePublish,
+      aedesOptions: theCluster?.aedesOptions,
+      refuseConnection: theCluster?.refuseConnection,
       logger,
       maxPacketBytes: config.mqtt.maxPacketBytes,
       clientQueueMaxMessages: config.mqtt.clientQueueMaxMessages,
@@ -178,6 +189,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const thePersistence = persistence;
     const theBroker = broker;
     sparkplug.attach(broker.broker);
+    theCluster?.attach({ governance, sparkplug, clients: () => theBroker.connectedClients() });
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );
@@ -190,8 +202,10 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const p = pool.stats();
       const workersUp = p.alive === p.size;
       const brokerUp = !theBroker.broker.closed;
+      const clusterHealth = theCluster?.health();
       return {
-        status: workersUp && brokerUp && db.up ? "ok" : "degraded",
+        status: workersUp && brokerUp && db.up && (clusterHealth?.redis.up ?? true) ? "ok" : "degraded",
+        ...(clusterHealth ? { cluster: clusterHealth } : {}),
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {
@@ -236,8 +250,9 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       metrics,
       health,
       publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app)],
+      extraRoutes: [(app) => sparkplug.routes(app), ...(theCluster ? [theCluster.routes] : [])],
     });
+    theCluster?.registerMetrics(metrics.registry);
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
@@ -281,12 +296,14 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
         );
         const addr = api!.server.address();
         const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
+        theCluster?.listening(mqttPort, httpPort);
         logger.info(
           {
             mqttPort,
             httpPort,
             database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
             workers: config.workers.size,
+            ...(theCluster ? { nodeId: theCluster.nodeId, cluster: "redis" } : {}),
           },
           `UNS server ready: mqtt://${config.mqtt.host}:${mqttPort}  http://${config.http.host}:${httpPort}  (console /, API /api/v1, MQTT over WebSocket /mqtt)`,
         );
@@ -299,6 +316,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           sparkplug.stop();
           await theBroker.close();
           await thePersistence.close();
+          await theCluster?.close();
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
@@ -313,6 +331,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     await pool.close();
     await store?.close();
     await persistence?.close();
+    await cluster?.close();
     throw err;
   }
 }

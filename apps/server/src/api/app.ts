@@ -7,6 +7,7 @@ import type { Store } from "@uns/store";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { createError, type serverErrorCodes } from "../errors.js";
 import type { Governance } from "../governance.js";
+import type { ClusterHealth } from "../cluster/cluster-node.js";
 import type { LiveStats } from "../live-stats.js";
 import type { Metrics } from "../metrics.js";
 import { registerComplianceRoutes } from "./compliance-routes.js";
@@ -25,6 +26,8 @@ export interface ApiServices {
 
 export interface HealthReport {
   status: "ok" | "degraded";
+  /** Clustered mode only. */
+  cluster?: ClusterHealth;
   broker: { up: boolean; clients: number };
   database: ReturnType<Store["health"]>;
   workers: {

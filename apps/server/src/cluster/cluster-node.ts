@@ -1,0 +1,196 @@
+import type { Client } from "aedes";
+import type { FastifyInstance } from "fastify";
+import { Gauge, type Registry } from "prom-client";
+import type { Config } from "../config.js";
+import type { PublishPacket } from "../dispatcher/publish-pipeline.js";
+import { createError } from "../errors.js";
+import type { Governance, ReloadReport } from "../governance.js";
+import type { LiveStats } from "../live-stats.js";
+import type { SparkplugBridge } from "../sparkplug-bridge.js";
+import { type ClusterMember, createRedisCluster, type RedisCluster } from "./redis-cluster.js";
+
+interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+type AuthorizePublish = (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
+
+/** What /api/v1/health says about the cluster. */
+export interface ClusterHealth {
+  nodeId: string;
+  redis: { up: boolean };
+  members: string[];
+}
+
+/**
+ * One node of a cluster, as the server wires it: the Redis connections (created first, so that
+ * aedes starts on the shared emitter and persistence), and the glue between them and the
+ * governance, the Sparkplug bridge, the API and the metrics. server.ts calls this module and
+ * nothing in it runs when `cluster.redisUrl` is empty.
+ */
+export async function createClusterNode(config: Readonly<Config>, logger: Logger, live: LiveStats) {
+  const ports: { mqttPort?: number; httpPort?: number } = {};
+  let sparkplug: SparkplugBridge | null = null;
+  let clients = () => 0;
+  let cachedMembers: ClusterMember[] = [];
+  let sparkplugLease: { held(): boolean } | null = null;
+  let redis: RedisCluster;
+  try {
+    redis = await createRedisCluster({
+      redisUrl: config.cluster.redisUrl,
+      nodeId: config.cluster.nodeId,
+      heartbeatMs: config.cluster.heartbeatMs,
+      logger,
+      status: () => ({
+        ...ports,
+        clients: clients(),
+        totals: live.totals(),
+        sparkplugPrimary: sparkplugLease?.held() ?? false,
+      }),
+    });
+  } catch (cause) {
+    throw createError("UNS_ERR_CLUSTER_REDIS", (cause as Error).message, { cause });
+  }
+  const theRedis = redis;
+  const refresh = () =>
+    theRedis.members().then(
+      (m) => {
+        cachedMembers = m;
+      },
+      () => undefined,
+    );
+  await refresh();
+  const timer = setInterval(refresh, config.cluster.heartbeatMs);
+  timer.unref();
+
+  // A reload on one node tells the others, which re-read the same files at once: file watching
+  // does not fire on every shared volume (NFS, some bind mounts). The notice names no content,
+  // so a node never runs on another's copy. A reload caused by a notice is not announced again.
+  let noticeReloadUntil = 0;
+  let governance: Governance | null = null;
+  redis.onNotice((n) => {
+    if (n.type === "reload" && governance) {
+      noticeReloadUntil = Date.now() + 2000;
+      logger.info({ nodeId: redis.nodeId, from: n.from, part: n.part }, "reload notice from another node");
+      void governance.reload(n.part);
+    } else if (n.type === "rebirth" && sparkplug && sparkplugLease?.held()) {
+      sparkplug.requestRebirth(n.rebirth as Parameters<SparkplugBridge["requestRebirth"]>[0]);
+    }
+  });
+
+  const refusal = "server unavailable: this node cannot reach the cluster's Redis; connect to another node";
+
+  return {
+    nodeId: redis.nodeId,
+    redis,
+    aedesOptions: redis.aedesOptions,
+    persistence: { kind: "redis" as const, persistence: redis.persistence, close: async () => undefined },
+    /** Passed to the broker: refuse CONNECT with 0x03 (server unavailable) while Redis is away. */
+    refuseConnection: (): string | null => (redis.up() ? null : refusal),
+    /**
+     * Redis pub/sub is at-most-once: a message published while this node cannot reach Redis
+     * would be delivered to this node's subscribers only, or to nobody. Refuse it instead (MQTT
+     * 3.1.1 has no PUBACK reason codes, so the publisher is disconnected and reconnects elsewhere).
+     */
+    guardPublish(authorize: AuthorizePublish): AuthorizePublish {
+      return (client, packet, callback) => {
+        if (!redis.up()) {
+          callback(Object.assign(new Error(refusal), { code: "UNS_ERR_CLUSTER_REDIS" }));
+          return;
+        }
+        authorize(client, packet, callback);
+      };
+    },
+    /** For createGovernance's onReload: announce a reload this node saw on its own. */
+    onReload(report: ReloadReport): void {
+      if (report.ok && Date.now() > noticeReloadUntil) redis.notify({ type: "reload", part: report.part });
+    },
+    attach(parts: { governance: Governance; sparkplug: SparkplugBridge; clients: () => number }): void {
+      governance = parts.governance;
+      sparkplug = parts.sparkplug;
+      clients = parts.clients;
+      if (config.sparkplug.hostId) {
+        const bridge = parts.sparkplug;
+        sparkplugLease = redis.lease(`sparkplug-primary:${config.sparkplug.hostId}`, (held) => {
+          bridge.setPrimary(held);
+        });
+      }
+    },
+    /** For the Sparkplug bridge: a rebirth found here is asked for by the primary host's node. */
+    forwardRebirth(r: unknown): void {
+      redis.notify({ type: "rebirth", rebirth: r });
+    },
+    listening(mqttPort: number, httpPort: number): void {
+      ports.mqttPort = mqttPort;
+      ports.httpPort = httpPort;
+    },
+    health(): ClusterHealth {
+      return { nodeId: redis.nodeId, redis: { up: redis.up() }, members: cachedMembers.map((m) => m.nodeId) };
+    },
+    registerMetrics(registry: Registry): void {
+      new Gauge({
+        name: "uns_cluster_node",
+        help: "This node (always 1), labelled with its node id",
+        labelNames: ["node_id"] as const,
+        registers: [registry],
+        collect() {
+          this.set({ node_id: redis.nodeId }, 1);
+        },
+      });
+      new Gauge({
+        name: "uns_cluster_redis_up",
+        help: "1 while this node reaches the cluster's Redis (it refuses publishes otherwise)",
+        registers: [registry],
+        collect() {
+          this.set(redis.up() ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: "uns_cluster_member",
+        help: "Nodes of the cluster whose heartbeat has not expired (1 each), as of this node's last look",
+        labelNames: ["node_id"] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const m of cachedMembers) this.set({ node_id: m.nodeId }, 1);
+        },
+      });
+    },
+    routes(app: FastifyInstance): void {
+      app.get(
+        "/api/v1/cluster",
+        {
+          schema: {
+            summary:
+              "The cluster: this node, whether it reaches Redis, every live node with its clients and counts, and the cluster-wide live totals",
+          },
+        },
+        async () => {
+          const members = await redis.members().catch(() => cachedMembers);
+          const totals: Record<string, number> = {};
+          for (const m of members) {
+            for (const [k, v] of Object.entries((m.totals as Record<string, number>) ?? {}))
+              totals[k] = (totals[k] ?? 0) + v;
+          }
+          return {
+            nodeId: redis.nodeId,
+            redis: { up: redis.up() },
+            sparkplugPrimary: sparkplugLease?.held() ?? false,
+            noticesReceived: redis.noticesReceived(),
+            members,
+            // Each node's counts as of its last heartbeat (at most cluster.heartbeatMs old).
+            totals,
+          };
+        },
+      );
+    },
+    async close(): Promise<void> {
+      clearInterval(timer);
+      await redis.close();
+    },
+  };
+}
+
+export type ClusterNode = Awaited<ReturnType<typeof createClusterNode>>;
