@@ -189,7 +189,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const thePersistence = persistence;
     const theBroker = broker;
     sparkplug.attach(broker.broker);
-    theCluster?.attach({ governance, sparkplug, clients: () => theBroker.connectedClients() });
+    theCluster?.attach({ governance, sparkplug, broker: broker.broker, clients: () => theBroker.connectedClients() });
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );

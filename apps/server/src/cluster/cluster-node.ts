@@ -1,4 +1,4 @@
-import type { Client } from "aedes";
+import type { Aedes, Client } from "aedes";
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import type { Config } from "../config.js";
@@ -107,7 +107,11 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
     onReload(report: ReloadReport): void {
       if (report.ok && Date.now() > noticeReloadUntil) redis.notify({ type: "reload", part: report.part });
     },
-    attach(parts: { governance: Governance; sparkplug: SparkplugBridge; clients: () => number }): void {
+    attach(parts: { governance: Governance; sparkplug: SparkplugBridge; broker: Aedes; clients: () => number }): void {
+      // aedes emits persistence failures (Redis away mid-operation) as 'error'; unheard, they would end the process.
+      (parts.broker as unknown as NodeJS.EventEmitter).on("error", (err: Error) =>
+        logger.error({ nodeId: redis.nodeId, err: err.message, code: "UNS_ERR_CLUSTER_REDIS" }, "broker error in clustered mode"),
+      );
       governance = parts.governance;
       sparkplug = parts.sparkplug;
       clients = parts.clients;

@@ -95,6 +95,17 @@ export async function createRedisCluster(options: ClusterOptions) {
   const mq = MQEmitterRedis({ connectionString: options.redisUrl });
   mq.state.on("error", (err: Error) => onError("fan-out")(err));
   const persistence = new AsyncRedisPersistence({ conn: persistenceConn });
+  // mqemitter-redis connects on its own; wait for it so the node is not "unreachable" at birth.
+  await Promise.all(
+    [mq.pubConn, mq.subConn].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.status === "ready") resolve();
+          else c.once("ready", () => resolve());
+          setTimeout(resolve, 10_000).unref();
+        }),
+    ),
+  );
 
   const conns = [cmd, sub, persistenceConn, mq.pubConn, mq.subConn];
   let wasUp = true;
