@@ -78,7 +78,14 @@ export async function startChildNode(options: {
   const { mqttPort, httpPort } = await ready;
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  let stopping = false;
+  const exited = new Promise<void>((r) =>
+    child.once("exit", (code, signal) => {
+      // A node that dies on its own is a bug: show why, or the test only sees refused connections.
+      if (!stopping) console.error(`node ${options.nodeId} exited (${code ?? signal}):\n${output.slice(-4000)}`);
+      r();
+    }),
+  );
   return {
     nodeId: options.nodeId,
     mqttUrl,
@@ -107,10 +114,12 @@ export async function startChildNode(options: {
       return { status: res.status, body: body as T };
     },
     async kill() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
     },

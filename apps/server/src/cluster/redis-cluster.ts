@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
+import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 
 const require = createRequire(import.meta.url);
@@ -67,7 +68,7 @@ export async function createRedisCluster(options: ClusterOptions) {
   // aedes 1.x takes the promise API; the package's main export wraps it in callbacks.
   const AsyncRedisPersistence = require("aedes-persistence-redis/asyncPersistence.js") as new (opts: {
     conn: Redis;
-  }) => { destroy(): Promise<void> };
+  }) => { destroy(): Promise<void>; createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown> };
   const persistenceConn = new Redis(options.redisUrl, { lazyConnect: true });
 
   const onError = (what: string) => (err: Error) => {
@@ -95,6 +96,11 @@ export async function createRedisCluster(options: ClusterOptions) {
   const mq = MQEmitterRedis({ connectionString: options.redisUrl });
   mq.state.on("error", (err: Error) => onError("fan-out")(err));
   const persistence = new AsyncRedisPersistence({ conn: persistenceConn });
+  // aedes 1.2.0 pipes the retained messages of a SUBSCRIBE (`stream.pipe`); the redis package
+  // returns an async generator there (aedes 2's API), which crashed the node on the first
+  // subscription that matched. The other streams aedes 1.2.0 reads with pipeline / for await.
+  const retainedOf = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => Readable.from(retainedOf(patterns));
   // mqemitter-redis connects on its own; wait for it so the node is not "unreachable" at birth.
   await Promise.all(
     [mq.pubConn, mq.subConn].map(
