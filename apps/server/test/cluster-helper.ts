@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,7 @@ export async function startChildNode(options: {
     UNS_STORE_FLUSH_INTERVAL_MS: "50",
     UNS_CLUSTER_REDIS_URL: options.redisUrl,
     UNS_CLUSTER_NODE_ID: options.nodeId,
-    UNS_CLUSTER_HEARTBEAT_MS: "500",
+    UNS_CLUSTER_HEARTBEAT_MS: "1000",
     UNS_LOG_LEVEL: "info",
     ...options.env,
   };
@@ -64,6 +64,8 @@ export async function startChildNode(options: {
   const ready = new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d.toString();
+      if (process.env.UNS_TEST_CLUSTER_LOGS)
+        appendFileSync(join(process.env.UNS_TEST_CLUSTER_LOGS, `${options.nodeId}.log`), d);
       for (const line of output.split("\n")) {
         if (!line.includes("UNS server ready")) continue;
         const parsed = JSON.parse(line) as { mqttPort: number; httpPort: number };

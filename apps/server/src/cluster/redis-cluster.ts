@@ -40,8 +40,12 @@ const KEY = {
   notices: "uns:cluster:notices",
 };
 
-// Renew or release only a lease this node still holds: another node may have taken it after it expired.
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// Take a free lease or renew this node's own (also after this node gave it up but it has not
+// expired yet); never one another node holds, which may have taken it after it expired.
+const HOLD = `local v = redis.call('get', KEYS[1])
+if v == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
@@ -146,14 +150,10 @@ export async function createRedisCluster(options: ClusterOptions) {
   async function tickLease(l: Lease): Promise<void> {
     const key = KEY.lease(l.name);
     try {
-      if (l.held) {
-        const ok = (await cmd.eval(RENEW, 1, key, nodeId, String(ttl))) as number;
-        if (ok === 1) l.renewedAt = Date.now();
-        else setHeld(l, false, "taken by another node");
-      } else if ((await cmd.set(key, nodeId, "PX", ttl, "NX")) === "OK") {
-        l.renewedAt = Date.now();
-        setHeld(l, true, "acquired");
-      }
+      const started = Date.now();
+      const held = ((await cmd.eval(HOLD, 1, key, nodeId, String(ttl))) as number) === 1;
+      if (held) l.renewedAt = started;
+      setHeld(l, held, held ? "acquired" : "held by another node");
     } catch {
       // Cannot renew: give the lease up before it can expire in Redis, so two nodes never both act.
       if (l.held && Date.now() - l.renewedAt > ttl - hb) setHeld(l, false, "Redis unreachable");
