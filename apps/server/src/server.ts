@@ -164,7 +164,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
-    persistence = theCluster?.persistence ?? (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
+    persistence =
+      theCluster?.persistence ?? (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
     const authorizePublish = config.store.ackAfterDurable
       ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
       : pipeline.authorizePublish;
@@ -189,7 +190,12 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const thePersistence = persistence;
     const theBroker = broker;
     sparkplug.attach(broker.broker);
-    theCluster?.attach({ governance, sparkplug, broker: broker.broker, clients: () => theBroker.connectedClients() });
+    theCluster?.attach({
+      governance,
+      sparkplug,
+      broker: broker.broker,
+      clients: () => theBroker.connectedClients(),
+    });
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );

@@ -29,7 +29,8 @@ export async function sharedFixtures(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "uns-cluster-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(FIXTURES, "topics"), join(dir, "topics"), { recursive: true });
-  for (const role of ["device", "viewer", "admin"]) await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  for (const role of ["device", "viewer", "admin"])
+    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
   return dir;
 }
 
@@ -74,8 +75,13 @@ export async function startChildNode(options: {
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("exit", (code) => reject(new Error(`node ${options.nodeId} exited (${code}):\n${output.slice(-3000)}`)));
-    setTimeout(() => reject(new Error(`node ${options.nodeId} not ready in 90 s:\n${output.slice(-3000)}`)), 90_000).unref();
+    child.once("exit", (code) =>
+      reject(new Error(`node ${options.nodeId} exited (${code}):\n${output.slice(-3000)}`)),
+    );
+    setTimeout(
+      () => reject(new Error(`node ${options.nodeId} not ready in 90 s:\n${output.slice(-3000)}`)),
+      90_000,
+    ).unref();
   });
   const { mqttPort, httpPort } = await ready;
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
@@ -84,7 +90,8 @@ export async function startChildNode(options: {
   const exited = new Promise<void>((r) =>
     child.once("exit", (code, signal) => {
       // A node that dies on its own is a bug: show why, or the test only sees refused connections.
-      if (!stopping) console.error(`node ${options.nodeId} exited (${code ?? signal}):\n${output.slice(-4000)}`);
+      if (!stopping)
+        console.error(`node ${options.nodeId} exited (${code ?? signal}):\n${output.slice(-4000)}`);
       r();
     }),
   );
@@ -99,7 +106,7 @@ export async function startChildNode(options: {
         username: username ?? undefined,
         password: username ? PASSWORD : undefined,
         reconnectPeriod: 0,
-        connectTimeout: 5000,
+        connectTimeout: 15_000,
         protocolVersion: 4,
         ...opts,
       });

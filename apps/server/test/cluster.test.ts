@@ -138,7 +138,12 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     await sub.subscribeAsync("acme/plant-a/body-shop/line-03/state", { qos: 1 });
     const dying = await c.connect("device", {
       clientId: "w-dying",
-      will: { topic: "acme/plant-a/body-shop/line-03/state", payload: Buffer.from('{"state":"stopped","reason":"lost"}'), qos: 1, retain: false },
+      will: {
+        topic: "acme/plant-a/body-shop/line-03/state",
+        payload: Buffer.from('{"state":"stopped","reason":"lost"}'),
+        qos: 1,
+        retain: false,
+      },
     });
     dying.stream.destroy();
     const wills = await eventually(
@@ -152,7 +157,9 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     const watcher = track(await a.connect("viewer", { clientId: "v-watch" }));
     const violations = collect(watcher);
     await watcher.subscribeAsync("$uns/violations/#", { qos: 0 });
-    const before = await Promise.all([a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)));
+    const before = await Promise.all(
+      [a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)),
+    );
     const perNode = 30;
     for (const n of [a, b, c]) {
       const pub = track(await n.connect("device", { clientId: `count-${n.nodeId}` }));
@@ -167,7 +174,12 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     for (const n of [a, b, c]) {
       for (const id of ["a", "b", "c"]) {
         const totals = await eventually(
-          () => n.api<{ total: number; valid: number; invalid: number }>(`/api/v1/compliance/totals?clientId=count-${id}`).then((r) => r.body),
+          () =>
+            n
+              .api<{ total: number; valid: number; invalid: number }>(
+                `/api/v1/compliance/totals?clientId=count-${id}`,
+              )
+              .then((r) => r.body),
           (t) => t.total >= perNode,
         );
         expect(totals).toMatchObject({ total: perNode, valid: 27, invalid: 3 });
@@ -206,7 +218,8 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
       (n) => n >= 4,
     );
     await new Promise((r) => setTimeout(r, 300));
-    const byTopic = (t: string) => got.filter((g) => g.topic === t).map((g) => JSON.parse(g.payload.toString()).seq);
+    const byTopic = (t: string) =>
+      got.filter((g) => g.topic === t).map((g) => JSON.parse(g.payload.toString()).seq);
     expect(byTopic(ENFORCE)).toEqual([1, 1]);
     expect(byTopic(`$uns/quarantine/${ENFORCE}`)).toEqual([2, 2]);
   });
@@ -217,11 +230,16 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     await watcher.subscribeAsync(`$uns/violations/${WELD("05")}`, { qos: 0 });
     const file = join(dir, "asyncapi", "weld.yaml");
     const text = readFileSync(file, "utf8");
-    const edited = text.replace("currentKA: { type: number, minimum: 0, maximum: 30", "currentKA: { type: number, minimum: 0, maximum: 5");
+    const edited = text.replace(
+      "currentKA: { type: number, minimum: 0, maximum: 30",
+      "currentKA: { type: number, minimum: 0, maximum: 5",
+    );
     expect(edited).not.toBe(text);
     writeFileSync(file, edited);
     // 9.5 kA was valid and is now too high, on every node.
-    const pubs = await Promise.all([a, b, c].map((n) => n.connect("device", { clientId: `r-pub-${n.nodeId}` })));
+    const pubs = await Promise.all(
+      [a, b, c].map((n) => n.connect("device", { clientId: `r-pub-${n.nodeId}` })),
+    );
     pubs.forEach(track);
     await eventually(
       async () => {
@@ -233,13 +251,17 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
       (n) => n === 3,
       15_000,
     );
-    const views = await Promise.all([a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)));
+    const views = await Promise.all(
+      [a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)),
+    );
     // The first node to see the edit announces it; the others receive that notice.
     expect(views.filter((v) => v.noticesReceived > 0).length).toBeGreaterThanOrEqual(2);
   });
 
   it("has one Sparkplug primary host, replaced within seconds when its node is killed; a persistent session of that node gets its QoS 1 messages on another node; its wills are published", async () => {
-    const views = await Promise.all([a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)));
+    const views = await Promise.all(
+      [a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)),
+    );
     expect(views.map((v) => [v.nodeId, v.sparkplugPrimary])).toEqual([
       ["a", true],
       ["b", false],
@@ -263,7 +285,12 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     await willWatch.subscribeAsync("acme/plant-a/body-shop/line-07/state", { qos: 1 });
     await a.connect("device", {
       clientId: "kill-will",
-      will: { topic: "acme/plant-a/body-shop/line-07/state", payload: Buffer.from('{"state":"stopped","reason":"node"}'), qos: 1, retain: false },
+      will: {
+        topic: "acme/plant-a/body-shop/line-07/state",
+        payload: Buffer.from('{"state":"stopped","reason":"node"}'),
+        qos: 1,
+        retain: false,
+      },
     });
 
     const killedAt = Date.now();
@@ -272,7 +299,11 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
 
     const pub = track(await b.connect("device", { clientId: "persist-pub" }));
     for (let i = 0; i < 5; i++)
-      await pub.publishAsync("acme/plant-a/body-shop/line-06/state", JSON.stringify({ state: "running", speed: i }), { qos: 1 });
+      await pub.publishAsync(
+        "acme/plant-a/body-shop/line-06/state",
+        JSON.stringify({ state: "running", speed: i }),
+        { qos: 1 },
+      );
 
     // Another node takes the lease and says the host is online again (a fresh STATE).
     const taken = await eventually(

@@ -6,4 +6,10 @@ export {
   startPostgres,
   type TestDatabase,
 } from "./postgres.js";
-export { type RedisServer, type StartRedisOptions, startRedis, startTcpProxy, type TcpProxy } from "./redis.js";
+export {
+  type RedisServer,
+  type StartRedisOptions,
+  startRedis,
+  startTcpProxy,
+  type TcpProxy,
+} from "./redis.js";

@@ -77,7 +77,9 @@ async function round(pubUrl: string, subUrl: string, n: number, tag: string): Pr
   for (let i = 0; i < n; i++) pub.publish(TOPIC, PAYLOAD, { qos: 1 });
   await Promise.race([
     all,
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`round ${tag}: ${got}/${n} after 60 s`)), 60_000)),
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`round ${tag}: ${got}/${n} after 60 s`)), 60_000),
+    ),
   ]);
   const ms = performance.now() - start;
   await Promise.all([pub.endAsync(), sub.endAsync()]);

@@ -15,7 +15,11 @@ interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-type AuthorizePublish = (client: Client, packet: PublishPacket, callback: (err?: Error | null) => void) => void;
+type AuthorizePublish = (
+  client: Client,
+  packet: PublishPacket,
+  callback: (err?: Error | null) => void,
+) => void;
 
 /** What /api/v1/health says about the cluster. */
 export interface ClusterHealth {
@@ -67,14 +71,28 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
 
   // A reload on one node tells the others, which re-read the same files at once: file watching
   // does not fire on every shared volume (NFS, some bind mounts). The notice names no content,
-  // so a node never runs on another's copy. A reload caused by a notice is not announced again.
-  let noticeReloadUntil = 0;
+  // so a node never runs on another's copy. A reload caused by a notice is not announced again
+  // (nor is one that finishes while it runs: the files are the same), and notices arriving while
+  // one runs make one more reload, not one each.
+  const noticeReload = new Map<"contracts" | "topics", { again: boolean }>();
   let governance: Governance | null = null;
+  const reloadFromNotice = (part: "contracts" | "topics") => {
+    const running = noticeReload.get(part);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    noticeReload.set(part, state);
+    void governance?.reload(part).finally(() => {
+      noticeReload.delete(part);
+      if (state.again) reloadFromNotice(part);
+    });
+  };
   redis.onNotice((n) => {
     if (n.type === "reload" && governance) {
-      noticeReloadUntil = Date.now() + 2000;
       logger.info({ nodeId: redis.nodeId, from: n.from, part: n.part }, "reload notice from another node");
-      void governance.reload(n.part);
+      reloadFromNotice(n.part);
     } else if (n.type === "rebirth" && sparkplug && sparkplugLease?.held()) {
       sparkplug.requestRebirth(n.rebirth as Parameters<SparkplugBridge["requestRebirth"]>[0]);
     }
@@ -105,12 +123,20 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
     },
     /** For createGovernance's onReload: announce a reload this node saw on its own. */
     onReload(report: ReloadReport): void {
-      if (report.ok && Date.now() > noticeReloadUntil) redis.notify({ type: "reload", part: report.part });
+      if (report.ok && !noticeReload.has(report.part)) redis.notify({ type: "reload", part: report.part });
     },
-    attach(parts: { governance: Governance; sparkplug: SparkplugBridge; broker: Aedes; clients: () => number }): void {
+    attach(parts: {
+      governance: Governance;
+      sparkplug: SparkplugBridge;
+      broker: Aedes;
+      clients: () => number;
+    }): void {
       // aedes emits persistence failures (Redis away mid-operation) as 'error'; unheard, they would end the process.
       (parts.broker as unknown as NodeJS.EventEmitter).on("error", (err: Error) =>
-        logger.error({ nodeId: redis.nodeId, err: err.message, code: "UNS_ERR_CLUSTER_REDIS" }, "broker error in clustered mode"),
+        logger.error(
+          { nodeId: redis.nodeId, err: err.message, code: "UNS_ERR_CLUSTER_REDIS" },
+          "broker error in clustered mode",
+        ),
       );
       governance = parts.governance;
       sparkplug = parts.sparkplug;

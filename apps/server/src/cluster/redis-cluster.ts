@@ -61,7 +61,12 @@ export async function createRedisCluster(options: ClusterOptions) {
   const ttl = 3 * hb;
   // Commands fail at once while disconnected (no offline queue): a lease or a heartbeat that
   // would be sent late is worse than one that fails.
-  const cmd = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+  const cmd = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: hb,
+    lazyConnect: true,
+  });
   const sub = new Redis(options.redisUrl, { lazyConnect: true });
   const MQEmitterRedis = require("mqemitter-redis") as (opts: object) => {
     pubConn: Redis;
@@ -76,7 +81,8 @@ export async function createRedisCluster(options: ClusterOptions) {
   const persistenceConn = new Redis(options.redisUrl, { lazyConnect: true });
 
   const onError = (what: string) => (err: Error) => {
-    if (!closing) options.logger.warn({ nodeId, err: err.message, connection: what }, "Redis connection error");
+    if (!closing)
+      options.logger.warn({ nodeId, err: err.message, connection: what }, "Redis connection error");
   };
   cmd.on("error", onError("commands"));
   sub.on("error", onError("notices"));
@@ -92,10 +98,13 @@ export async function createRedisCluster(options: ClusterOptions) {
     cmd.disconnect();
     sub.disconnect();
     persistenceConn.disconnect();
-    throw Object.assign(new Error(`cannot reach Redis at ${redact(options.redisUrl)}: ${(cause as Error).message}`), {
-      code: "UNS_ERR_CLUSTER_REDIS",
-      cause,
-    });
+    throw Object.assign(
+      new Error(`cannot reach Redis at ${redact(options.redisUrl)}: ${(cause as Error).message}`),
+      {
+        code: "UNS_ERR_CLUSTER_REDIS",
+        cause,
+      },
+    );
   }
   const mq = MQEmitterRedis({ connectionString: options.redisUrl });
   mq.state.on("error", (err: Error) => onError("fan-out")(err));
@@ -163,11 +172,18 @@ export async function createRedisCluster(options: ClusterOptions) {
   function setHeld(l: Lease, held: boolean, why: string): void {
     if (l.held === held) return;
     l.held = held;
-    options.logger.info({ nodeId, lease: l.name, held, why }, held ? "cluster lease acquired" : "cluster lease lost");
+    options.logger.info(
+      { nodeId, lease: l.name, held, why },
+      held ? "cluster lease acquired" : "cluster lease lost",
+    );
     l.onChange(held);
   }
 
   async function heartbeat(): Promise<void> {
+    // A lease not renewed in time (this process stalled, or Redis is slow) is given up before it
+    // can expire in Redis and be taken by another node: two primaries must never overlap.
+    for (const l of leases)
+      if (l.held && Date.now() - l.renewedAt > ttl - hb) setHeld(l, false, "not renewed in time");
     try {
       await Promise.race([
         cmd.ping(),
@@ -222,7 +238,7 @@ export async function createRedisCluster(options: ClusterOptions) {
       const l: Lease = { name, held: false, renewedAt: 0, onChange };
       leases.push(l);
       void tickLease(l);
-      return { held: () => l.held };
+      return { held: () => l.held && Date.now() - l.renewedAt <= ttl - hb };
     },
     notify(n: Notice extends infer N ? (N extends Notice ? Omit<N, "from"> : never) : never): void {
       cmd.publish(KEY.notices, JSON.stringify({ ...n, from: nodeId })).catch(() => undefined);
