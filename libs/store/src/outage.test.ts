@@ -189,6 +189,35 @@ describe("store process restarts while PostgreSQL is away", () => {
   });
 });
 
+describe("a database that comes back after a long outage", () => {
+  it("is seen within a few seconds with the default retry delays (not up to 30 s)", { timeout: 60_000 }, async (ctx) => {
+    if (!hasOwnServer()) return ctx.skip();
+    const server = env.server!;
+    const url = await env.newDatabaseUrl();
+    // The defaults, not this file's short test delays.
+    const { store } = await openStore({ databaseUrl: url, retryMinMs: undefined, retryMaxMs: undefined });
+    const rec = recorder(() => store);
+    rec.burst(20);
+    await store.flush();
+    await server.stop();
+    // 17 s down with traffic: doubling from 0.5 s, the next try would be ~16 s away.
+    const downUntil = Date.now() + 17_000;
+    while (Date.now() < downUntil) {
+      rec.burst(5);
+      await sleep(250);
+    }
+    expect(store.health().up).toBe(false);
+    await server.start();
+    const back = Date.now();
+    await waitFor("the store to see the database", () => store.health().up, { timeoutMs: 20_000 });
+    const seenAfterMs = Date.now() - back;
+    console.log(`database seen ${seenAfterMs} ms after it came back`);
+    expect(seenAfterMs).toBeLessThan(6000);
+    await waitFor("the spool to drain", () => store.health().pending === 0);
+    expect((await dbState(url)).counted).toBe(rec.sent.total);
+  });
+});
+
 describe("store started while PostgreSQL is away", () => {
   it("opens, spools, then migrates and writes once the server answers", async (ctx) => {
     if (!hasOwnServer()) return ctx.skip();

@@ -265,6 +265,11 @@ class StoreImpl implements Store {
     );
   }
 
+  /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
+  private settle(batch: Batch): void {
+    this.log?.settle(batch.id);
+  }
+
   private recordProblem(reason: string): void {
     // Logged for the first and then every 1000th occurrence: loud, without flooding the log.
     if (this.recordErrors++ % 1000 === 0) {
@@ -380,7 +385,7 @@ class StoreImpl implements Store {
         this.markUp();
         this.attempts.delete(batch.id);
         if (entry) await this.spool.remove(entry);
-        else this.log?.settle(this.queue.shift()!.id);
+        else this.settle(this.queue.shift()!);
       } catch (err) {
         if (await this.rejectIfPoison(batch, entry, err)) continue;
         this.markDown(err);
@@ -408,7 +413,7 @@ class StoreImpl implements Store {
     try {
       if (entry) await this.spool.setAside(entry, "rejected");
       else {
-        this.log?.settle(this.queue.shift()!.id);
+        this.settle(this.queue.shift()!);
         file = await this.spool.writeAside(batch, "rejected");
       }
     } catch {
@@ -445,7 +450,7 @@ class StoreImpl implements Store {
         });
       }
       // In the spool now (or dropped, loudly): the log no longer needs it.
-      this.log?.settle(this.queue.shift()!.id);
+      this.settle(this.queue.shift()!);
     }
   }
 
