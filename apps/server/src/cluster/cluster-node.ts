@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Aedes, Client } from "aedes";
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
@@ -73,8 +76,12 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
   // does not fire on every shared volume (NFS, some bind mounts). The notice names no content,
   // so a node never runs on another's copy. A reload caused by a notice is not announced again
   // (nor is one that finishes while it runs: the files are the same), and notices arriving while
-  // one runs make one more reload, not one each.
+  // one runs make one more reload, not one each. A node whose last reload read the same files
+  // (same digest) skips the notice: parsing contracts again would stall it for nothing.
   const noticeReload = new Map<"contracts" | "topics", { again: boolean }>();
+  const loadedDigest = new Map<"contracts" | "topics", string>();
+  const dirOf = (part: "contracts" | "topics") =>
+    part === "contracts" ? config.contractsDir : config.topicsDir;
   let governance: Governance | null = null;
   const reloadFromNotice = (part: "contracts" | "topics") => {
     const running = noticeReload.get(part);
@@ -91,8 +98,14 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
   };
   redis.onNotice((n) => {
     if (n.type === "reload" && governance) {
-      logger.info({ nodeId: redis.nodeId, from: n.from, part: n.part }, "reload notice from another node");
-      reloadFromNotice(n.part);
+      const same = loadedDigest.get(n.part) === folderDigest(dirOf(n.part));
+      logger.info(
+        { nodeId: redis.nodeId, from: n.from, part: n.part, skipped: same },
+        same
+          ? "reload notice from another node: these files are loaded already"
+          : "reload notice from another node",
+      );
+      if (!same) reloadFromNotice(n.part);
     } else if (n.type === "rebirth" && sparkplug && sparkplugLease?.held()) {
       sparkplug.requestRebirth(n.rebirth as Parameters<SparkplugBridge["requestRebirth"]>[0]);
     }
@@ -123,7 +136,9 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
     },
     /** For createGovernance's onReload: announce a reload this node saw on its own. */
     onReload(report: ReloadReport): void {
-      if (report.ok && !noticeReload.has(report.part)) redis.notify({ type: "reload", part: report.part });
+      if (!report.ok) return;
+      loadedDigest.set(report.part, folderDigest(dirOf(report.part)));
+      if (!noticeReload.has(report.part)) redis.notify({ type: "reload", part: report.part });
     },
     attach(parts: {
       governance: Governance;
@@ -224,3 +239,18 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
 }
 
 export type ClusterNode = Awaited<ReturnType<typeof createClusterNode>>;
+
+/** sha256 over every file's path and bytes in a folder (the reload notice's "do I have these files?"). */
+function folderDigest(dir: string): string {
+  const hash = createHash("sha256");
+  try {
+    const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const f of files) hash.update(f).update("\0").update(readFileSync(f)).update("\0");
+  } catch {
+    hash.update(String(Date.now()));
+  }
+  return hash.digest("hex");
+}
