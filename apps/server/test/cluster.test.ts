@@ -248,23 +248,30 @@ describe("a cluster of three nodes on Redis", { timeout: 30_000 }, () => {
     );
     expect(edited).not.toBe(text);
     writeFileSync(file, edited);
-    // 9.5 kA was valid and is now too high, on every node.
-    await eventually(
-      async () => {
-        for (const p of pubs) await p.publishAsync(WELD("05"), JSON.stringify(weldSpot()), { qos: 1 });
-        // Before the edit these were valid, so every violation seen counts (a busy node may answer late).
-        await new Promise((r) => setTimeout(r, 1000));
-        return new Set(violations.map((v) => JSON.parse(v.payload.toString()).clientId)).size;
-      },
-      (n) => n === 3,
-      45_000,
+    // Every node reloads (parsing contracts takes seconds on a busy machine)...
+    for (const n of [a, b, c])
+      await eventually(
+        () =>
+          n
+            .api<{ reloads: { ok: boolean; part: string }[] }>("/api/v1/contracts")
+            .then((r) => r.body.reloads),
+        (r) => r.some((x) => x.ok && x.part === "contracts"),
+        45_000,
+      );
+    // ...and judges by the new contract: 9.5 kA was valid and is now too high.
+    for (const p of pubs) await p.publishAsync(WELD("05"), JSON.stringify(weldSpot()), { qos: 1 });
+    const seen = await eventually(
+      () => new Set(violations.map((v) => JSON.parse(v.payload.toString()).clientId)),
+      (ids) => ids.size === 3,
+      20_000,
     );
+    expect([...seen].sort()).toEqual(["r-pub-a", "r-pub-b", "r-pub-c"]);
     const views = await Promise.all(
       [a, b, c].map((n) => n.api<ClusterView>("/api/v1/cluster").then((r) => r.body)),
     );
     // The first node to see the edit announces it; the others receive that notice.
     expect(views.filter((v) => v.noticesReceived > 0).length).toBeGreaterThanOrEqual(2);
-  }, 60_000);
+  }, 90_000);
 
   it("a node cut off from Redis says so and refuses connections and publishes; it serves again when Redis is back", async () => {
     await eventually(
