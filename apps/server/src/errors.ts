@@ -25,6 +25,21 @@ export const serverErrorCodes = {
     message: "A port could not be opened.",
     fix: "Choose another port (UNS_MQTT_PORT / UNS_HTTP_PORT) or stop what holds it; 0 picks a free one.",
   },
+  UNS_ERR_MQTT_PACKET_TOO_LARGE: {
+    message:
+      "A client sent (or announced) an MQTT packet, or a WebSocket frame, larger than mqtt.maxPacketBytes; the connection was closed before buffering it.",
+    fix: "Send smaller messages (images belong in storage, referenced from the message), or raise UNS_MQTT_MAX_PACKET_BYTES.",
+  },
+  UNS_ERR_MQTT_MALFORMED: {
+    message:
+      "A client sent a string that is not well-formed UTF-8 or contains U+0000 [MQTT-1.5.3-1/2], a will QoS of 3 [MQTT-3.1.2-14] or a password without a user name [MQTT-3.1.2-22]; the connection was closed as MQTT requires.",
+    fix: "Fix the client: the log names the field (topic name, topic filter, client id, will topic, user name).",
+  },
+  UNS_ERR_MQTT_SLOW_CLIENT: {
+    message:
+      "A subscriber does not read fast enough: its outgoing queue passed mqtt.clientQueueMaxMessages / mqtt.clientQueueMaxBytes (QoS 0 to it is dropped, counted in uns_mqtt_slow_client_dropped_total), or it was disconnected (QoS 1/2 past twice the bounds, or no drain for mqtt.slowClientTimeoutMs).",
+    fix: "Make the subscriber read faster or subscribe to less; a persistent session (CleanSession=0) keeps its QoS 1/2 messages across the disconnect.",
+  },
   UNS_ERR_API_VALIDATION: {
     message: "A request parameter is invalid.",
     fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter.",

@@ -45,7 +45,7 @@ async function startChild(dir: string, env: Record<string, string>): Promise<Chi
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   let out = "";
   const mqttUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out.slice(-3000)}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out.slice(-3000)}`)), 150_000);
     proc.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /"mqttPort":(\d+)/.exec(out);
@@ -98,7 +98,7 @@ function publishAtRate(client: MqttClient) {
   };
 }
 
-describe("kill -9 under 500 QoS 1 weld spots/s", { timeout: 240_000 }, () => {
+describe("kill -9 under 500 QoS 1 weld spots/s", { timeout: 480_000 }, () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

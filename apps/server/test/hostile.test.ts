@@ -4,8 +4,8 @@
 import { randomUUID } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import mqtt from "mqtt";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { collect, eventually, PASSWORD, startTestServer, type TestServer } from "./helper.js";
 import {
   connectPacket,
@@ -55,7 +55,9 @@ describe("hostile clients", { timeout: 60_000 }, () => {
 
   async function login(): Promise<Awaited<ReturnType<typeof rawClient>>> {
     const c = await rawClient(port);
-    await c.write(connectPacket({ clientId: `raw-${randomUUID().slice(0, 8)}`, username: "admin", password: PASSWORD }));
+    await c.write(
+      connectPacket({ clientId: `raw-${randomUUID().slice(0, 8)}`, username: "admin", password: PASSWORD }),
+    );
     const got = await c.waitBytes(4, 3000);
     expect([...got.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]); // CONNACK accepted
     return c;
@@ -80,7 +82,9 @@ describe("hostile clients", { timeout: 60_000 }, () => {
       await c.write(publishPacket(SANDBOX, Buffer.alloc(300 * 1024, 0x31)));
       expect(await c.closed(2000)).toBe(true);
       const m = await t.api<string>("/metrics");
-      expect(m.body).toMatch(/uns_mqtt_protocol_violations_total\{code="UNS_ERR_MQTT_PACKET_TOO_LARGE"\} [1-9]/);
+      expect(m.body).toMatch(
+        /uns_mqtt_protocol_violations_total\{code="UNS_ERR_MQTT_PACKET_TOO_LARGE"\} [1-9]/,
+      );
       await brokerStillAnswers();
     });
 
@@ -138,7 +142,12 @@ describe("hostile clients", { timeout: 60_000 }, () => {
     it("closes on a CONNECT with will QoS 3 [MQTT-3.1.2-14]", async () => {
       const c = await rawClient(port);
       await c.write(
-        connectPacket({ clientId: "will-3", username: "admin", password: PASSWORD, will: { topic: SANDBOX, payload: "x", qos: 3 } }),
+        connectPacket({
+          clientId: "will-3",
+          username: "admin",
+          password: PASSWORD,
+          will: { topic: SANDBOX, payload: "x", qos: 3 },
+        }),
       );
       expect(await c.closed(2000)).toBe(true);
       expect(c.received().length).toBe(0); // no CONNACK
@@ -155,7 +164,9 @@ describe("hostile clients", { timeout: 60_000 }, () => {
 
     it("closes on a client id that is not UTF-8", async () => {
       const c = await rawClient(port);
-      await c.write(connectPacket({ clientId: Buffer.from([0xc3, 0x28]), username: "admin", password: PASSWORD }));
+      await c.write(
+        connectPacket({ clientId: Buffer.from([0xc3, 0x28]), username: "admin", password: PASSWORD }),
+      );
       expect(await c.closed(2000)).toBe(true);
       await brokerStillAnswers();
     });
@@ -261,7 +272,12 @@ describe("hostile clients", { timeout: 60_000 }, () => {
         (n) => n === 10_000,
         20_000,
       ).catch(async (e) => {
-        console.log((await t.api<string>("/metrics")).body.split("\n").filter((l) => l.includes("slow_client")).join("\n"));
+        console.log(
+          (await t.api<string>("/metrics")).body
+            .split("\n")
+            .filter((l) => l.includes("slow_client"))
+            .join("\n"),
+        );
         throw e;
       });
       const ms = Date.now() - started;

@@ -48,7 +48,12 @@ export function connectPacket(f: ConnectFields = {}): Buffer {
   return packet(0x10, Buffer.concat(parts));
 }
 
-export function publishPacket(topic: string | Buffer, payload: Buffer | string, qos = 0, messageId = 1): Buffer {
+export function publishPacket(
+  topic: string | Buffer,
+  payload: Buffer | string,
+  qos = 0,
+  messageId = 1,
+): Buffer {
   const parts = [str(topic)];
   if (qos > 0) {
     const id = Buffer.alloc(2);

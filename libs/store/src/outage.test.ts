@@ -190,7 +190,9 @@ describe("store process restarts while PostgreSQL is away", () => {
 });
 
 describe("a database that comes back after a long outage", () => {
-  it("is seen within a few seconds with the default retry delays (not up to 30 s)", { timeout: 60_000 }, async (ctx) => {
+  it("is seen within a few seconds with the default retry delays (not up to 30 s)", {
+    timeout: 60_000,
+  }, async (ctx) => {
     if (!hasOwnServer()) return ctx.skip();
     const server = env.server!;
     const url = await env.newDatabaseUrl();

@@ -10,7 +10,7 @@ import type { StoreLogger } from "./types.js";
  * durability window (`store.flushIntervalMs`) instead of everything not yet in the database.
  *
  * Each batch cut on the broker's thread is appended here and fsynced (group commit: the batches
- * that arrive during one fsync share the next) before the writer goes on with it. Once the batch
+ * that arrive during one fsync share the next) before it is handed to the database writer. Once the batch
  * is in the database or in the spool it is "settled"; a segment file whose batches are all
  * settled is deleted. At start, whatever a crash left is moved to the spool, which replays it
  * through the batch id (`applied_batches`): a batch already written is not written again, so
@@ -51,22 +51,20 @@ export class OutcomeLog {
   ) {}
 
   /**
-   * Move what an earlier run left in `dir` into the spool (it replays exactly once), then open
-   * an empty log. Returns the log and how much was recovered.
+   * Move what an earlier run left in `dir` into the spool (it replays exactly once, by batch id).
+   * Runs where the spool lives (the store's thread), before the writer is created.
    */
-  static async open(
+  static async recover(
     dir: string,
     spool: Spool,
     logger: StoreLogger,
-  ): Promise<{ log: OutcomeLog; recoveredBatches: number; recoveredOutcomes: number }> {
+  ): Promise<{ recoveredBatches: number; recoveredOutcomes: number }> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
     const names = (await readdir(dir)).filter((n) => n.endsWith(ext)).sort();
     let batches = 0;
     let outcomes = 0;
-    let seq = 0;
     for (const name of names) {
-      seq = Math.max(seq, Number.parseInt(name, 10) || 0);
       const path = join(dir, name);
       for (const batch of readSegment(await readFile(path))) {
         const r = await spool.append(batch);
@@ -87,7 +85,29 @@ export class OutcomeLog {
         { batches, outcomes },
         "store: results recovered from the outcome log after an unclean stop (replayed once)",
       );
-    return { log: new OutcomeLog(dir, seq), recoveredBatches: batches, recoveredOutcomes: outcomes };
+    return { recoveredBatches: batches, recoveredOutcomes: outcomes };
+  }
+
+  /**
+   * The writer, on an empty (recovered) folder. It runs on the broker's thread: writes and fsyncs
+   * go to libuv's thread pool, so a busy or low-priority database thread never delays them.
+   */
+  static async create(dir: string): Promise<OutcomeLog> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    let seq = 0;
+    for (const n of await readdir(dir)) seq = Math.max(seq, Number.parseInt(n, 10) || 0);
+    return new OutcomeLog(dir, seq);
+  }
+
+  /** recover + create, for one-thread use (tests). */
+  static async open(
+    dir: string,
+    spool: Spool,
+    logger: StoreLogger,
+  ): Promise<{ log: OutcomeLog; recoveredBatches: number; recoveredOutcomes: number }> {
+    const r = await OutcomeLog.recover(dir, spool, logger);
+    return { log: await OutcomeLog.create(dir), ...r };
   }
 
   /** Resolves once `batch` is on disk (fsynced). Appends made during an fsync share the next one. */

@@ -4,15 +4,16 @@ import type { StoreHealth, StoreOptions } from "./types.js";
 /** Messages between a threaded store (main thread) and its worker. */
 export type ToStoreWorker =
   | { type: "open"; options: Omit<StoreOptions, "logger"> }
-  /** `seq` numbers batches; the worker answers `durable` once a batch is fsynced in the outcome log. */
-  | { type: "batch"; batch: Batch; seq: number }
+  /** A batch already fsynced in the outcome log (by the broker's thread). */
+  | { type: "batch"; batch: Batch }
   | { type: "call"; id: number; method: string; args: unknown[] };
 
 export type FromStoreWorker =
   | { type: "opened" }
   | { type: "open-failed"; error: SerializedError }
   | { type: "health"; health: StoreHealth }
-  | { type: "durable"; seq: number }
+  /** The batch is in the database or the spool: the outcome log may let it go. */
+  | { type: "settled"; id: string }
   | { type: "log"; level: "info" | "warn" | "error"; obj: object; msg: string }
   | { type: "result"; id: number; value?: unknown; error?: SerializedError; health: StoreHealth };
 

@@ -41,13 +41,14 @@ function plain(obj: object): object {
 
 let store: Awaited<ReturnType<typeof openStore>> | null = null;
 let healthTimer: NodeJS.Timeout | null = null;
-/** Batches go through the outcome log in order: waiting for the last one waits for all. */
-let lastIngest: Promise<void> = Promise.resolve();
 
 port.on("message", async (m: ToStoreWorker) => {
   if (m.type === "open") {
     try {
-      store = await openStore({ ...m.options, logger }, { outcomeLog: true });
+      store = await openStore(
+        { ...m.options, logger },
+        { recoverOutcomeLog: true, onSettled: (id) => send({ type: "settled", id }) },
+      );
       healthTimer = setInterval(() => store && send({ type: "health", health: store.health() }), 200);
       send({ type: "opened" });
     } catch (err) {
@@ -57,13 +58,9 @@ port.on("message", async (m: ToStoreWorker) => {
   }
   if (!store) return;
   if (m.type === "batch") {
-    const seq = m.seq;
-    // ingestDurably never rejects (a log failure is logged): the broker is told either way.
-    lastIngest = store.ingestDurably(m.batch).then(() => send({ type: "durable", seq }));
+    store.ingest(m.batch);
     return;
   }
-  // A flush or close covers every batch posted before it, including those still in the log's fsync.
-  if (m.method === "flush" || m.method === "close") await lastIngest;
   const s = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   try {
     const fn = s[m.method];

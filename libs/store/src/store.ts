@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
+import { OutcomeLog } from "./outcome-log.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
-import { OutcomeLog } from "./outcome-log.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import type { ContractDoc, MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
 import { writeBatch } from "./write-batch.js";
@@ -58,18 +58,17 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 
 export interface InternalStore extends Store {
   ingest(batch: Batch): void;
-  /** With the outcome log: resolves once `batch` is fsynced in the log, then writes it like ingest. */
-  ingestDurably(batch: Batch): Promise<void>;
 }
 
 /**
- * The store with its internal `ingest` (used by the store's worker thread). With `outcomeLog`,
- * batches handed to `ingestDurably` go through the write-ahead log in `<dataDir>/outcome-log`,
- * and what an unclean stop left there is replayed first.
+ * The store with its internal `ingest` (used by the store's worker thread). With
+ * `recoverOutcomeLog`, what an unclean stop left in `<dataDir>/outcome-log` is moved to the spool
+ * first (replayed once); `onSettled` hears of every ingested batch that left the queue (written,
+ * spooled or dropped), so the log's writer can let it go.
  */
 export async function openStore(
   options: StoreOptions,
-  internal: { outcomeLog?: boolean } = {},
+  internal: { recoverOutcomeLog?: boolean; onSettled?: (batchId: string) => void } = {},
 ): Promise<InternalStore> {
   const o = resolveOptions(options);
   const spool = await Spool.open(join(o.dataDir, "spool"), o.spoolMaxBytes);
@@ -79,10 +78,9 @@ export async function openStore(
       "store: unreadable spool file moved aside (*.corrupt)",
     );
   }
-  let log: OutcomeLog | null = null;
-  if (internal.outcomeLog) {
+  if (internal.recoverOutcomeLog) {
     try {
-      log = (await OutcomeLog.open(join(o.dataDir, "outcome-log"), spool, o.logger)).log;
+      await OutcomeLog.recover(join(o.dataDir, "outcome-log"), spool, o.logger);
     } catch (err) {
       throw storeError(
         "UNS_ERR_STORE_SPOOL_DIR",
@@ -97,7 +95,7 @@ export async function openStore(
     poolSize: o.poolSize,
     logger: o.logger,
   });
-  const store = new StoreImpl(o, db, spool, log);
+  const store = new StoreImpl(o, db, spool, internal.onSettled);
   try {
     await store.start();
   } catch (err) {
@@ -170,7 +168,7 @@ class StoreImpl implements Store {
     private readonly o: Resolved,
     private readonly db: Db,
     private readonly spool: Spool,
-    private readonly log: OutcomeLog | null = null,
+    private readonly onSettled?: (batchId: string) => void,
   ) {
     this.acc = new Accumulator(o.payloadCapBytes);
     this.retryDelay = o.retryMinMs;
@@ -246,28 +244,9 @@ class StoreImpl implements Store {
     void this.kick();
   }
 
-  ingestDurably(batch: Batch): Promise<void> {
-    const log = this.log;
-    if (!log) {
-      this.ingest(batch);
-      return Promise.resolve();
-    }
-    return log.append(batch).then(
-      () => this.ingest(batch),
-      (err: Error) => {
-        // Written anyway, just not crash-proof: say so, never hold the broker.
-        this.o.logger.error(
-          { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), outcomes: batch.outcomes },
-          "store: outcome log write failed; results are written but would be lost on a crash",
-        );
-        this.ingest(batch);
-      },
-    );
-  }
-
   /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
   private settle(batch: Batch): void {
-    this.log?.settle(batch.id);
+    this.onSettled?.(batch.id);
   }
 
   private recordProblem(reason: string): void {
@@ -521,7 +500,6 @@ class StoreImpl implements Store {
     await this.kick();
     await this.pump; // a run started by a timer just before close
     this.closed = true;
-    await this.log?.close();
     if (this.pendingContracts.length) {
       this.o.logger.warn(
         { documents: this.pendingContracts.length },

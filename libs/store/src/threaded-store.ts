@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage, storeError } from "./errors.js";
+import { OutcomeLog } from "./outcome-log.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
 import type { MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
@@ -61,8 +63,8 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
         case "health":
           health = m.health;
           break;
-        case "durable":
-          onDurable(m.seq);
+        case "settled":
+          log?.settle(m.id);
           break;
         case "log":
           logger[m.level](m.obj, m.msg);
@@ -108,10 +110,22 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
   }
 
   // ---- durability (group commit) ----
-  // Batches are numbered as they are posted; the worker answers `durable` with the number once
-  // the batch is fsynced in the outcome log. A caller of whenDurable() waits for the batch that
-  // holds what it recorded; while one batch is being fsynced, new waiters collect for the next
-  // cut, so concurrent PUBACKs share one fsync.
+  // Each cut batch is appended to the outcome log here, on this thread (the writes and fsyncs run
+  // on libuv's thread pool), and handed to the database thread once it is on disk; the worker's
+  // priority and PGlite's synchronous writes never delay an fsync. Batches are numbered as they
+  // are cut. A caller of whenDurable() waits for the batch that holds what it recorded; while one
+  // batch is being fsynced, new waiters collect for the next cut, so concurrent PUBACKs share one
+  // fsync.
+  const log = await OutcomeLog.create(join(options.dataDir, "outcome-log")).catch((err: Error) => {
+    logger.error(
+      { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err) },
+      "store: no outcome log; results would be lost on a crash",
+    );
+    return null;
+  });
+  let logErrors = 0;
+  /** The last batch's way through the log to the worker (in order: appends resolve in order). */
+  let lastHandOver: Promise<void> = Promise.resolve();
   let postedSeq = 0;
   let durableSeq = 0;
   const waiting: { seq: number; resolve: () => void }[] = [];
@@ -143,7 +157,22 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     nextCut = [];
     if (batch && !exited) {
       const seq = ++postedSeq;
-      worker.postMessage({ type: "batch", batch, seq } satisfies ToStoreWorker);
+      const b = batch;
+      const handOver = () => {
+        if (!exited) worker.postMessage({ type: "batch", batch: b } satisfies ToStoreWorker);
+        onDurable(seq);
+      };
+      lastHandOver = log
+        ? log.append(b).then(handOver, (err: Error) => {
+            // Written anyway, just not crash-proof: say so (not for every batch), never hold the broker.
+            if (logErrors++ % 100 === 0)
+              logger.error(
+                { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), occurrences: logErrors },
+                "store: outcome log write failed; results are written but would be lost on a crash",
+              );
+            handOver();
+          })
+        : Promise.resolve().then(handOver);
       for (const resolve of waiters) waiting.push({ seq, resolve });
     } else {
       for (const resolve of waiters) resolve();
@@ -186,6 +215,7 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     },
     async flush(): Promise<void> {
       cut();
+      await lastHandOver;
       await call("flush");
     },
     whenDurable(): Promise<void> {
@@ -211,11 +241,14 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
       closing = true;
       clearInterval(timer);
       cut();
+      await lastHandOver;
       try {
         await call("close");
       } finally {
         releaseAll();
         await worker.terminate();
+        // After the worker's close every batch is written or spooled: the segment goes.
+        await log?.close();
       }
     },
     health(): StoreHealth {

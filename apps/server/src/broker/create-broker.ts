@@ -181,7 +181,15 @@ export async function createBroker(options: BrokerOptions) {
    */
   const handle = (conn: Parameters<typeof broker.handle>[0]) => {
     broker.handle(conn);
-    const client = (conn as unknown as { client?: { id: string | null; _parser: { parse(b: Buffer): number }; emit(e: string, err: Error): void } }).client;
+    const client = (
+      conn as unknown as {
+        client?: {
+          id: string | null;
+          _parser: { parse(b: Buffer): number };
+          emit(e: string, err: Error): void;
+        };
+      }
+    ).client;
     if (!client) return;
     const guard = new PacketGuard(options.maxPacketBytes);
     const parser = client._parser;

@@ -62,7 +62,8 @@ export class PacketGuard {
         if (this.headerLen === 1) continue;
         if (b & 0x80) {
           // [MQTT-2.2.3] the remaining length takes at most four bytes
-          if (this.headerLen === 5) return this.fail(packetStart, "UNS_ERR_MQTT_MALFORMED", "remaining length longer than 4 bytes");
+          if (this.headerLen === 5)
+            return this.fail(packetStart, "UNS_ERR_MQTT_MALFORMED", "remaining length longer than 4 bytes");
           continue;
         }
         let len = 0;

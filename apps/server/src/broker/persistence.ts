@@ -23,7 +23,10 @@ export interface BrokerPersistence {
  * `memory`: aedes' default, for tests and throwaway brokers; everything is lost on restart.
  * The clustered mode adds `redis` (aedes-persistence-redis) behind the same setting.
  */
-export async function createBrokerPersistence(kind: PersistenceKind, dataDir: string): Promise<BrokerPersistence> {
+export async function createBrokerPersistence(
+  kind: PersistenceKind,
+  dataDir: string,
+): Promise<BrokerPersistence> {
   if (kind === "memory") return { kind, persistence: undefined, close: async () => undefined };
   const dir = join(dataDir, "mqtt");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
