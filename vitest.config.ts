@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Tests run after `pnpm build`: in-process code is loaded from TypeScript sources (the "source"
-// export condition), while worker threads and child processes run the compiled JavaScript.
+// Tests run the TypeScript sources (the "source" export condition), worker threads and the
+// console's server child included (through tsx): no build of the server or libraries first.
+// Only the console's end-to-end tests need its bundle, which `pnpm test` builds.
 export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"] } },

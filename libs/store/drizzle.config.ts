@@ -1,4 +1,4 @@
-// drizzle-kit configuration: writes reviewed SQL migrations to /migrations from src/schema.ts.
+// drizzle-kit configuration: writes reviewed SQL migrations to /migrations from src/schema.ts and src/quality-schema.ts.
 // Run `pnpm db:generate` at the repository root (or `pnpm --filter @uns/store db:generate`).
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ const fromCwd = (p: string) => relative(process.cwd(), resolve(here, p)) || ".";
 
 export default defineConfig({
   dialect: "postgresql",
-  schema: fromCwd("src/schema.ts"),
+  schema: [fromCwd("src/schema.ts"), fromCwd("src/quality-schema.ts")],
   out: fromCwd("../../migrations"),
   strict: true,
   verbose: true,

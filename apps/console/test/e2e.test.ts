@@ -68,7 +68,7 @@ afterAll(async () => {
   await context?.close();
   await browser?.close();
   await server?.stop();
-});
+}, 300_000); // starts the server from its sources and Chromium, on a shared machine
 
 describe("console against a running server", () => {
   it("shows the Overview counts that were published, times in the plant's zone", async () => {

@@ -13,7 +13,8 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Browser, chromium } from "playwright-core";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-export const SERVER_MAIN = here("../../server/dist/main.js");
+// The server from its TypeScript sources (tsx, "source" condition): the code the other tests run.
+export const SERVER_MAIN = here("../../server/src/main.ts");
 export const FIXTURES = here("../../server/test/fixtures/");
 export const CONSOLE_DIST = here("../dist/index.html");
 export const PASSWORD = "console-test-password-1";
@@ -32,7 +33,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts `node apps/server/dist/main.js` with ports 0 and reads the ports from its
+ * Starts `apps/server/src/main.ts` (through tsx) with ports 0 and reads the ports from its
  * "UNS server ready" log line. Users device / viewer / admin get PASSWORD.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
@@ -40,7 +41,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     [SERVER_MAIN, "the server"],
     [CONSOLE_DIST, "the console"],
   ] as const) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: build ${what} first (pnpm build)`);
+    if (!existsSync(file))
+      throw new Error(
+        `${file} is missing: build ${what} first (pnpm build, or pnpm test which builds the console bundle)`,
+      );
   }
   const dir = mkdtempSync(join(tmpdir(), "uns-console-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
@@ -48,7 +52,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   for (const role of ["device", "viewer", "admin"])
     await addUser(join(dir, "topics"), role, PASSWORD, [role]);
 
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const tsx = import.meta.resolve("tsx");
+  const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, SERVER_MAIN], {
     env: {
       ...process.env,
       UNS_MQTT_PORT: "0",
@@ -114,8 +119,9 @@ function keep(log: string[], line: string): void {
 function waitReady(child: ChildProcess, log: string[]): Promise<{ mqttPort: number; httpPort: number }> {
   return new Promise<{ mqttPort: number; httpPort: number }>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`server not ready within 60 s; log:\n${log.slice(-30).join("\n")}`)),
-      60_000,
+      () => reject(new Error(`server not ready within 120 s; log:\n${log.slice(-30).join("\n")}`)),
+      // Generous: the server starts from its sources (tsx), on a machine the tests share.
+      120_000,
     );
     let buffered = "";
     const onData = (chunk: Buffer) => {

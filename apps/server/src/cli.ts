@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { addUser, checkConsistency, loadAccess, loadContracts, loadTopicTree } from "@uns/contracts";
-import { loadConfig, settingsMarkdown } from "./config.js";
+import { addUser, checkConsistency, loadAccess, loadContractsIsolated, loadTopicTree } from "@uns/contracts";
+import { contractLoadLimits, loadConfig, settingsMarkdown } from "./config.js";
 import { renderConfigDoc, renderErrorsDoc } from "./docs.js";
 
 const usage = `usage: pnpm uns <command>
@@ -68,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === "check") {
     const tree = loadTopicTree(config.topicsDir);
-    const loaded = await loadContracts(config.contractsDir);
+    // The same bounded loader thread and limits as the server: a hostile file fails the check, not hangs it.
+    const loaded = await loadContractsIsolated(config.contractsDir, contractLoadLimits(config));
     const findings = [
       ...loaded.diagnostics
         .filter((d) => d.severity === "error")

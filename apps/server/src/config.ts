@@ -48,7 +48,7 @@ export const settings = {
   },
   "mqtt.maxPacketBytes": {
     kind: "integer",
-    default: 2 * 1024 * 1024,
+    default: 4 * 1024 * 1024,
     min: 1024,
     max: 268435460,
     doc: "Largest MQTT packet (or WebSocket frame) accepted, before CONNACK and after (bytes); a larger one closes the connection. Above validation.maxPayloadBytes so an oversized payload is still recorded as a too-large violation.",
@@ -94,6 +94,35 @@ export const settings = {
     default: "./topics",
     doc: "Folder of the topic tree, access rules and users (watched).",
   },
+  "contracts.maxFileBytes": {
+    kind: "integer",
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    doc: "Largest contract document, referenced file or topic tree read (bytes); a larger one is refused and the last good version stays.",
+  },
+  "contracts.maxAliases": {
+    kind: "integer",
+    default: 1000,
+    min: 0,
+    doc: "YAML alias expansions allowed per contract file (bounds alias bombs).",
+  },
+  "contracts.maxRefDepth": {
+    kind: "integer",
+    default: 32,
+    min: 1,
+    doc: "Longest chain of $refs, and deepest nesting of files referencing files, in a contract.",
+  },
+  "contracts.loadTimeoutMs": {
+    kind: "integer",
+    default: 30000,
+    min: 10,
+    doc: "Contracts and the topic tree are read in a thread of their own; when reading the files takes longer than this (ms, counted once the thread has started) it is stopped and the last good version stays.",
+  },
+  "contracts.allowedRefHosts": {
+    kind: "string",
+    default: "",
+    doc: "Comma-separated host names (or host:port) whose http(s) URLs a $ref may name; empty = none, references stay inside the contracts folder.",
+  },
   "workers.size": {
     kind: "integer",
     // One core stays with the broker's event loop, which delivers messages.
@@ -113,6 +142,12 @@ export const settings = {
     default: 256,
     min: 1,
     doc: "Messages handed to a worker at once, at most.",
+  },
+  "workers.batchTimeoutMs": {
+    kind: "integer",
+    default: 10000,
+    min: 100,
+    doc: "A worker that has not answered a batch within this many ms is taken as hung and replaced; its messages are unvalidated (monitor) or quarantined (enforce).",
   },
   "validation.maxPayloadBytes": {
     kind: "integer",
@@ -190,10 +225,49 @@ export const settings = {
     max: 60000,
     doc: "How often a node tells the others it is alive (ms). A node silent for 3 heartbeats is gone: its clients' wills are published, its Sparkplug primary host lease is taken over, and a node that cannot reach Redis for 2 heartbeats refuses publishes.",
   },
+  "processors.url": {
+    kind: "string",
+    default: "http://127.0.0.1:8091",
+    doc: "The inference processors' control interface, relayed at /api/v1/processors and /api/v1/models; empty = none.",
+  },
   "console.timeZone": {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
+  },
+  "quality.staleAfterSeconds": {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    doc: "A line's state is trusted this long after its last state message (s); after that its time counts as unknown, not as downtime.",
+  },
+  "quality.minNuggetDiameterUm": {
+    kind: "integer",
+    default: 4000,
+    min: 0,
+    doc: "Predicted nugget diameters below this count as the defect nugget-too-small (µm; 4000 = 4 mm).",
+  },
+  "quality.flushIntervalMs": {
+    kind: "integer",
+    default: 5000,
+    min: 100,
+    doc: "How often the per-minute KPI rows of the current minutes are written to the store (ms).",
+  },
+  "alerts.rulesFile": {
+    kind: "string",
+    default: "",
+    doc: "Alert rules file (watched; a broken file keeps the last good rules); empty = alerts.yaml in topicsDir.",
+  },
+  "alerts.evaluateIntervalMs": {
+    kind: "integer",
+    default: 500,
+    min: 50,
+    doc: "How often alert rules are evaluated (ms); an alert fires at most this long after its condition holds.",
+  },
+  "alerts.webhookUrl": {
+    kind: "string",
+    default: "",
+    doc: "Every alert change is also POSTed as JSON to this URL; empty = off.",
   },
   "log.level": {
     kind: "enum",
@@ -223,7 +297,14 @@ export interface Config {
   databaseUrl: string;
   contractsDir: string;
   topicsDir: string;
-  workers: { size: number; queueLength: number; batchSize: number };
+  contracts: {
+    maxFileBytes: number;
+    maxAliases: number;
+    maxRefDepth: number;
+    loadTimeoutMs: number;
+    allowedRefHosts: string;
+  };
+  workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
   validation: { maxPayloadBytes: number };
   store: {
     batchMaxRows: number;
@@ -235,8 +316,25 @@ export interface Config {
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   cluster: { redisUrl: string; nodeId: string; heartbeatMs: number };
+  processors: { url: string };
   console: { timeZone: string };
+  quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
+  alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   log: { level: string };
+}
+
+/** The contract loader's limits (libs/contracts IsolatedLoadOptions) from the contracts.* settings. */
+export function contractLoadLimits(config: Readonly<Config>) {
+  return {
+    maxFileBytes: config.contracts.maxFileBytes,
+    maxAliasCount: config.contracts.maxAliases,
+    maxRefDepth: config.contracts.maxRefDepth,
+    timeoutMs: config.contracts.loadTimeoutMs,
+    allowedRefHosts: config.contracts.allowedRefHosts
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0),
+  };
 }
 
 /** `mqtt.allowAnonymous` -> `UNS_MQTT_ALLOW_ANONYMOUS` */
@@ -360,7 +458,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       name.startsWith("UNS_") &&
       !knownEnv.has(name) &&
       name !== "UNS_CONFIG" &&
-      !name.startsWith("UNS_TEST_")
+      !name.startsWith("UNS_TEST_") &&
+      // The inference processors' settings (apps/processors/docs/reference.md), often set beside ours.
+      !name.startsWith("UNS_PROC_")
     ) {
       errors.push(`${name}: unknown environment variable; see docs/configuration.md for the list`);
     }

@@ -1,16 +1,16 @@
 import { errorCodes as contractErrorCodes } from "@uns/contracts";
+import { clientErrorCodes, type ErrorRegistry } from "@uns/errors";
 import { sparkplugErrorCodes } from "@uns/sparkplug";
 import { storeErrorCodes } from "@uns/store";
 import { settingsMarkdown } from "./config.js";
 import { serverErrorCodes } from "./errors.js";
 
-type Registry = Record<string, { message: string; fix: string }>;
-
-const sections: [string, Registry][] = [
+const sections: [string, ErrorRegistry][] = [
   ["Server: configuration, start, API, CLI", serverErrorCodes],
   ["Topic tree, access rules and contracts (`@uns/contracts`)", contractErrorCodes],
   ["Compliance store (`@uns/store`)", storeErrorCodes],
   ["Sparkplug B (`@uns/sparkplug`)", sparkplugErrorCodes],
+  ["Console and simulator (`@uns/errors`)", clientErrorCodes],
 ];
 
 /** docs/errors.md, generated from the error registries so that it cannot fall behind. */

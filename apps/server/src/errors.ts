@@ -1,4 +1,4 @@
-import { createError as createUnsError, type UnsError } from "@uns/contracts";
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 
 /**
  * Error codes owned by the server. Each is documented in docs/errors.md; a test keeps the two
@@ -41,15 +41,23 @@ export const serverErrorCodes = {
     fix: "Make the subscriber read faster or subscribe to less; a persistent session (CleanSession=0) keeps its QoS 1/2 messages across the disconnect.",
   },
   UNS_ERR_API_VALIDATION: {
+    status: 400,
     message: "A request parameter is invalid.",
     fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter.",
   },
-  UNS_ERR_API_NOT_FOUND: { message: "No such resource.", fix: "Check the id or path." },
+  UNS_ERR_API_NOT_FOUND: { status: 404, message: "No such resource.", fix: "Check the id or path." },
   UNS_ERR_API_INTERNAL: {
+    status: 500,
     message: "The server failed to answer the request.",
     fix: "See the server log for the cause; report it if it repeats.",
   },
+  UNS_ERR_API_RESPONSE_INVALID: {
+    status: 500,
+    message: "A reply did not match its response schema (checked in tests only).",
+    fix: "A bug in the route or in @uns/api-contract: make the two agree; the message names the path.",
+  },
   UNS_ERR_API_UNAVAILABLE: {
+    status: 503,
     message: "A part the request needs (the database) is not available right now.",
     fix: "Retry later; /api/v1/health shows which part is down.",
   },
@@ -58,15 +66,25 @@ export const serverErrorCodes = {
       "This node cannot reach the cluster's Redis (cluster.redisUrl). At start the node does not start; while running it refuses new connections (CONNACK 0x03, server unavailable) and publishes (the publisher is disconnected) and /api/v1/health answers 503, until Redis answers again.",
     fix: "Check that Redis runs and that UNS_CLUSTER_REDIS_URL points at it; clients reconnect to another node meanwhile.",
   },
+  UNS_ERR_ALERT_RULES: {
+    message: "The alert rules file (topics/alerts.yaml) has errors; the last good rules stay in use.",
+    fix: "Fix the rules at the file and line given (GET /api/v1/alerts/rules lists the problems).",
+  },
+  UNS_ERR_ALERT_CONFLICT: {
+    status: 409,
+    message: "The alert changed since it was read (its version is newer than the one sent).",
+    fix: "Reload the alert, check what changed, and repeat the action with the current version.",
+  },
+  UNS_ERR_ALERT_TRANSITION: {
+    status: 409,
+    message:
+      "The action is not possible in the alert's state (for example clearing an alert whose condition is still active).",
+    fix: "Acknowledge an active alert; it clears when its condition returns to normal. Cleared alerts only take comments.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
-} as const;
+} as const satisfies ErrorRegistry;
 
 export type ServerErrorCode = keyof typeof serverErrorCodes;
 
-export function createError(
-  code: ServerErrorCode,
-  message: string,
-  options: { cause?: unknown; details?: unknown; statusCode?: number } = {},
-): UnsError {
-  return createUnsError(code, message, options);
-}
+/** Make an error with a server code; API codes carry their HTTP status. */
+export const { createError } = defineErrors(serverErrorCodes);

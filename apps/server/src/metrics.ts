@@ -100,3 +100,38 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the gauges read when /metrics is scraped. */
+export interface GaugeSources {
+  pool: () => { busyMs: number[]; queued: number; inFlight: number; alive: number; restarts: number };
+  store: () => { writeLagMs: number; up: boolean; spooledBatches: number; droppedBatches: number };
+  clients: () => number;
+}
+
+/**
+ * Sets the gauges from their sources; call it when /metrics is scraped, so gauges cost nothing
+ * between scrapes. Worker utilisation is the share of wall time since the previous call.
+ */
+export function createGaugeRefresher(metrics: Metrics, sources: GaugeSources): () => void {
+  let lastBusy = sources.pool().busyMs;
+  let lastScrape = performance.now();
+  return () => {
+    const p = sources.pool();
+    const db = sources.store();
+    const now = performance.now();
+    const elapsed = Math.max(1, now - lastScrape);
+    for (const [i, b] of p.busyMs.entries()) {
+      metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed));
+    }
+    lastBusy = p.busyMs;
+    lastScrape = now;
+    metrics.queueDepth.set(p.queued + p.inFlight);
+    metrics.workersAlive.set(p.alive);
+    metrics.workerRestarts.set(p.restarts);
+    metrics.dbWriteLag.set(db.writeLagMs / 1000);
+    metrics.dbUp.set(db.up ? 1 : 0);
+    metrics.spooled.set(db.spooledBatches);
+    metrics.spoolDropped.set(db.droppedBatches);
+    metrics.clients.set(sources.clients());
+  };
+}

@@ -1,28 +1,29 @@
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
+import { registerAlertRoutes } from "./api/alert-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
+import { registerProcessorRoutes } from "./api/processor-routes.js";
+import { registerQualityRoutes } from "./api/quality-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
-import { type ClusterNode, createClusterNode } from "./cluster/cluster-node.js";
-import type { Config } from "./config.js";
+import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./cluster/cluster-node.js";
+import { type Config, contractLoadLimits } from "./config.js";
+import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
-import { createMetrics } from "./metrics.js";
+import { createGaugeRefresher, createMetrics } from "./metrics.js";
+import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
-
-/** `$uns/violations/<original topic>`: live violations as JSON, for roles allowed to read them. */
-export function violationsTopic(topic: string): string {
-  return `$uns/violations/${topic}`;
-}
 
 export interface StartedServer {
   mqttPort: number;
@@ -34,7 +35,16 @@ export interface StartedServer {
  * compliance store, the validation pool, the broker, and the HTTP side. `server.ts` wires;
  * `main.ts` only starts and stops it.
  */
-export async function createUnsServer(config: Readonly<Config>, options: { logger?: Logger } = {}) {
+export async function createUnsServer(
+  config: Readonly<Config>,
+  options: {
+    logger?: Logger;
+    /** Test mode: check every API reply against its schema. */
+    checkResponses?: boolean;
+    /** Tests: a fixture validation worker instead of the shipped one. */
+    validationWorker?: URL;
+  } = {},
+) {
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
@@ -43,12 +53,15 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     size: config.workers.size,
     queueLength: config.workers.queueLength,
     batchSize: config.workers.batchSize,
+    batchTimeoutMs: config.workers.batchTimeoutMs,
+    workerUrl: options.validationWorker,
     logger,
   });
   let store: Store | null = null;
   let persistence: BrokerPersistence | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
+  let quality: QualityService | null = null;
   let cluster: ClusterNode | null = null;
 
   const reloadHooks: (() => void)[] = [];
@@ -61,8 +74,9 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       topicsDir: config.topicsDir,
       logger,
       onReload: (r) => theCluster?.onReload(r),
+      limits: contractLoadLimits(config),
       onChange: (snap) => {
-        pool.setContracts(snap.contracts);
+        pool.setContracts(snap.contractsJson);
         for (const hook of reloadHooks) hook();
         store
           ?.recordContracts(snap.documents)
@@ -71,7 +85,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           );
       },
     });
-    pool.setContracts(governance.current.contracts);
+    pool.setContracts(governance.current.contractsJson);
+    await pool.ready();
 
     // The store runs in its own thread: database writes must never stall the broker.
     store = await createThreadedStore({
@@ -87,55 +102,39 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     const theStore = store;
     await theStore.recordContracts(governance.current.documents);
 
-    // Label lookups cost more than the increment: bind each outcome/policy pair once.
-    const counters = new Map<string, { inc(): void }>();
-    const counterFor = (outcome: string, policy: string) => {
-      const key = `${outcome}/${policy}`;
-      let c = counters.get(key);
-      if (!c) {
-        c = metrics.messages.labels(outcome, policy);
-        counters.set(key, c);
-      }
-      return c;
-    };
-    const record = (o: Outcome, latencyMs: number | null) => {
-      if (o.counted !== false) {
-        counterFor(o.outcome, o.policy).inc();
-        live.count(o.outcome, o.time);
-      }
-      if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
-      theStore.record(o);
-      if (o.outcome === "invalid") {
-        const v = {
-          time: new Date(o.time).toISOString(),
-          clientId: o.clientId,
-          username: o.username,
-          topic: o.topic,
-          channel: o.channel,
-          kind: o.kind,
-          policy: o.policy,
-          errors: (o.errors ?? []).map((e) => ({
-            instancePath: e.instancePath,
-            keyword: e.keyword,
-            message: e.message,
-          })),
-        };
-        live.violation(v);
-        broker?.broker.publish(
-          {
-            cmd: "publish",
-            topic: violationsTopic(o.topic),
-            payload: Buffer.from(JSON.stringify(v)),
-            qos: 0,
-            retain: false,
-            dup: false,
-          },
-          () => {},
-        );
-      }
-    };
+    const sink = createOutcomeSink({ metrics, live, store: theStore });
 
-    const mirrorIdentity = { username: null, clientId: "$uns/sparkplug-mirror", roles: ["admin"] };
+    // KPIs and alerts from the messages as they pass (see quality/ and alerts/).
+    const alertsIdentity = { username: null, clientId: "$uns/alerts", roles: ["admin"] };
+    const theQuality = createQualityService({
+      store: theStore,
+      logger,
+      staleAfterMs: config.quality.staleAfterSeconds * 1000,
+      minNuggetDiameterMm: config.quality.minNuggetDiameterUm / 1000,
+      flushIntervalMs: config.quality.flushIntervalMs,
+      evaluateIntervalMs: config.alerts.evaluateIntervalMs,
+      rulesFile: config.alerts.rulesFile
+        ? resolve(config.alerts.rulesFile)
+        : join(config.topicsDir, "alerts.yaml"),
+      webhookUrl: config.alerts.webhookUrl,
+      publish: (topic, payload) => {
+        const packet = {
+          cmd: "publish" as const,
+          topic,
+          payload,
+          qos: 0 as const,
+          retain: false,
+          dup: false,
+        };
+        pipeline.observeInternal(alertsIdentity, packet);
+        broker?.broker.publish(packet, () => {});
+      },
+    });
+    quality = theQuality;
+    const record = (o: Outcome, latencyMs: number | null) => {
+      sink.record(o, latencyMs);
+      theQuality.observe(o);
+    };
     const sparkplug = createSparkplugBridge({
       hostId: config.sparkplug.hostId,
       reorderWindowMs: config.sparkplug.reorderWindowMs,
@@ -145,11 +144,6 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       leased: theCluster !== null,
       forwardRebirth: (r) => theCluster?.forwardRebirth(r),
       record: (o) => record(o, null),
-      publishMirror: (topic, payload) => {
-        const packet = { cmd: "publish" as const, topic, payload, qos: 0 as const, retain: true, dup: false };
-        pipeline.observeInternal(mirrorIdentity, packet);
-        broker?.broker.publish(packet, () => {});
-      },
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
 
@@ -189,7 +183,8 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     });
     const thePersistence = persistence;
     const theBroker = broker;
-    sparkplug.attach(broker.broker);
+    sink.attach(broker.broker);
+    sparkplug.attach(broker.broker, pipeline.observeInternal);
     theCluster?.attach({
       governance,
       sparkplug,
@@ -208,9 +203,12 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       const p = pool.stats();
       const workersUp = p.alive === p.size;
       const brokerUp = !theBroker.broker.closed;
+      const gov = governance.status();
       const clusterHealth = theCluster?.health();
       return {
-        status: workersUp && brokerUp && db.up && (clusterHealth?.redis.up ?? true) ? "ok" : "degraded",
+        status:
+          workersUp && brokerUp && db.up && gov.ok && (clusterHealth?.redis.up ?? true) ? "ok" : "degraded",
+        governance: gov,
         ...(clusterHealth ? { cluster: clusterHealth } : {}),
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
@@ -222,47 +220,41 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           inFlight: p.inFlight,
           capacity: p.capacity,
           restarts: p.restarts,
+          hung: p.hung,
         },
       };
     };
 
-    // Gauges are read when scraped, so they cost nothing between scrapes.
-    let lastBusy = pool.stats().busyMs;
-    let lastScrape = performance.now();
-    const refreshGauges = () => {
-      const p = pool.stats();
-      const db = theStore.health();
-      const now = performance.now();
-      const elapsed = Math.max(1, now - lastScrape);
-      for (const [i, b] of p.busyMs.entries()) {
-        metrics.workerUtilisation.set({ worker: String(i) }, Math.min(1, (b - (lastBusy[i] ?? 0)) / elapsed));
-      }
-      lastBusy = p.busyMs;
-      lastScrape = now;
-      metrics.queueDepth.set(p.queued + p.inFlight);
-      metrics.workersAlive.set(p.alive);
-      metrics.workerRestarts.set(p.restarts);
-      metrics.dbWriteLag.set(db.writeLagMs / 1000);
-      metrics.dbUp.set(db.up ? 1 : 0);
-      metrics.spooled.set(db.spooledBatches);
-      metrics.spoolDropped.set(db.droppedBatches);
-      metrics.clients.set(theBroker.connectedClients());
-    };
-
-    api = await buildApi({
-      store: theStore,
-      governance,
-      live,
-      metrics,
-      health,
-      publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
-      extraRoutes: [(app) => sparkplug.routes(app), ...(theCluster ? [theCluster.routes] : [])],
+    const refreshGauges = createGaugeRefresher(metrics, {
+      pool: () => pool.stats(),
+      store: () => theStore.health(),
+      clients: () => theBroker.connectedClients(),
     });
+
+    api = await buildApi(
+      {
+        store: theStore,
+        governance,
+        live,
+        metrics,
+        health,
+        publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
+        extraRoutes: [
+          (app) => sparkplug.routes(app),
+          (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerProcessorRoutes(app, config.processors.url),
+          (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),
+        ],
+      },
+      { checkResponses: options.checkResponses },
+    );
     theCluster?.registerMetrics(metrics.registry);
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
     broker.attachWebSocket(api.server);
+    await theQuality.start();
 
     let stopping: Promise<void> | null = null;
     const server = {
@@ -275,6 +267,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
       store: theStore,
       broker: theBroker,
       sparkplug,
+      quality: theQuality,
       api,
       health,
       async start(): Promise<StartedServer> {
@@ -326,6 +319,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
+          await theQuality.stop();
           await theStore.close();
           logger.info("UNS server stopped");
         })();
@@ -335,6 +329,7 @@ export async function createUnsServer(config: Readonly<Config>, options: { logge
     return server;
   } catch (err) {
     await pool.close();
+    await quality?.stop().catch(() => undefined);
     await store?.close();
     await persistence?.close();
     await cluster?.close();

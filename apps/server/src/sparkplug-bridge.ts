@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { operations, routeSchema } from "@uns/api-contract";
 import {
   createHostApplication,
   createMirrorMapper,
@@ -13,8 +14,9 @@ import {
   type StateMessage,
 } from "@uns/sparkplug";
 import type { Aedes, Client } from "aedes";
-import type { FastifyInstance } from "fastify";
+import type { ApiApp } from "./api/app.js";
 import type { Identity, Outcome, PublishPacket } from "./dispatcher/publish-pipeline.js";
+import { SPARKPLUG_MIRROR_CLIENT_ID } from "./uns-topics.js";
 
 interface Logger {
   info(obj: object, msg?: string): void;
@@ -30,8 +32,6 @@ export interface SparkplugBridgeOptions {
   logger: Logger;
   /** Record an outcome that is not tied to a PUBLISH (a seq gap found later by the timer). */
   record: (o: Outcome) => void;
-  /** Publish a plain-JSON mirror message through the dispatcher (governed like any topic). */
-  publishMirror: (topic: string, payload: Buffer) => void;
   /**
    * Clustered mode: this node is the primary host only while it holds the cluster's lease
    * (`setPrimary`); until then it publishes no STATE and hands rebirth requests to `forwardRebirth`.
@@ -39,6 +39,11 @@ export interface SparkplugBridgeOptions {
   leased?: boolean;
   forwardRebirth?: (r: Omit<NonNullable<SparkplugResult["rebirth"]>, "command">) => void;
 }
+
+/** Passes a mirror message through the dispatcher (governed like any topic) before delivery. */
+export type ObserveMirror = (identity: Identity, packet: PublishPacket) => void;
+
+const mirrorIdentity: Identity = { username: null, clientId: SPARKPLUG_MIRROR_CLIENT_ID, roles: ["admin"] };
 
 /** One Sparkplug rule finding as the store's error shape; the rule id is the keyword. */
 function toErrors(violations: SparkplugViolation[]) {
@@ -74,6 +79,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
   let mapper = loadMapper(options.topicsDir);
   let primary = !options.leased;
   let broker: Aedes | null = null;
+  let observe: ObserveMirror = () => {};
   let timer: NodeJS.Timeout | null = null;
   const rebirthsSent: { group: string; edgeNode: string; reason: string; time: string }[] = [];
 
@@ -87,7 +93,18 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
 
   function mirror(updates: SparkplugResult["mirror"]): void {
     if (!mapper || !updates?.length) return;
-    for (const m of mapper.mapAll(updates)) options.publishMirror(m.topic, Buffer.from(m.payload));
+    for (const m of mapper.mapAll(updates)) {
+      const packet = {
+        cmd: "publish" as const,
+        topic: m.topic,
+        payload: Buffer.from(m.payload),
+        qos: 0 as const,
+        retain: true,
+        dup: false,
+      };
+      observe(mirrorIdentity, packet);
+      broker?.publish(packet, () => {});
+    }
   }
 
   function rebirth(r: NonNullable<SparkplugResult["rebirth"]>): void {
@@ -148,8 +165,10 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
 
   return {
     tracker,
-    attach(aedes: Aedes): void {
+    /** Start with the broker; mirror messages pass `observeMirror` (the dispatcher) first. */
+    attach(aedes: Aedes, observeMirror: ObserveMirror): void {
       broker = aedes;
+      observe = observeMirror;
       aedes.on("client", (client: Client) => {
         const c = client as Client & { will?: unknown; clean?: boolean };
         tracker.onConnect({ clientId: client.id, clean: c.clean, will: (c.will as never) ?? null });
@@ -230,22 +249,13 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
         errors: toErrors(result.violations),
       };
     },
-    routes(app: FastifyInstance): void {
-      app.get(
-        "/api/v1/sparkplug",
-        {
-          schema: {
-            summary:
-              "Sparkplug B groups, edge nodes and devices with state, metrics and history; hosts; rebirths asked for",
-          },
-        },
-        async () => ({
-          hostId: options.hostId || null,
-          primary: host !== null && primary,
-          ...tracker.snapshot(),
-          rebirths: [...rebirthsSent].reverse(),
-        }),
-      );
+    routes(app: ApiApp): void {
+      app.get(operations.sparkplug.url, { schema: routeSchema(operations.sparkplug) }, async () => ({
+        hostId: options.hostId || null,
+        primary: host !== null && primary,
+        ...tracker.snapshot(),
+        rebirths: [...rebirthsSent].reverse(),
+      }));
     },
     /** Clean stop: the primary host says it goes offline. */
     stop(): void {

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderConfigDoc, renderErrorsDoc } from "../src/docs.js";
 import { serverErrorCodes } from "../src/errors.js";
@@ -228,5 +230,27 @@ describe("generated docs", () => {
     expect(readFileSync(new URL("../../../docs/configuration.md", import.meta.url), "utf8")).toBe(
       renderConfigDoc(),
     );
+  });
+
+  it("docs/errors.md lists every UNS_ERR_* code used anywhere in the tree's sources", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const doc = readFileSync(join(root, "docs/errors.md"), "utf8");
+    const used = new Map<string, string>();
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        if (name === "node_modules" || name === "dist" || name.startsWith(".")) continue;
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|tsx|mjs)$/.test(name))
+          for (const m of readFileSync(path, "utf8").matchAll(
+            /UNS_ERR_[A-Z0-9]+(?:_[A-Z0-9]+)+(?![A-Z0-9_])/g,
+          ))
+            if (!used.has(m[0])) used.set(m[0], path.slice(root.length));
+      }
+    };
+    for (const top of ["apps", "libs"]) walk(join(root, top));
+    expect(used.size).toBeGreaterThan(40);
+    const missing = [...used].filter(([code]) => !doc.includes(`\`${code}\``)).map(([c, f]) => `${c} (${f})`);
+    expect(missing).toEqual([]);
   });
 });

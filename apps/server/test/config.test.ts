@@ -49,4 +49,11 @@ describe("config", () => {
     expect(message).toMatch(/UNS_MQTT_ALLOW_ANONYMOUS.*true or false/);
     expect(message).toMatch(/UNS_HTTP_PROT: unknown environment variable/);
   });
+
+  it("leaves the processors' UNS_PROC_* variables to them", () => {
+    const config = loadConfig({
+      env: { UNS_PROC_MQTT_PASSWORD: "x", UNS_PROCESSORS_URL: "http://127.0.0.1:9" },
+    });
+    expect(config.processors.url).toBe("http://127.0.0.1:9");
+  });
 });

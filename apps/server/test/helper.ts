@@ -10,6 +10,8 @@ import { createUnsServer, type UnsServer } from "../src/server.js";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 export const PASSWORD = "test-password-1";
+/** A validation worker that crashes on `__crash__` and hangs on `__hang__` in a payload. */
+export const FAULTY_WORKER = new URL("./fixtures/workers/faulty-validation-worker.ts", import.meta.url);
 
 export interface TestServer {
   server: UnsServer;
@@ -28,6 +30,7 @@ export interface TestServer {
 export async function startTestServer(
   overrides: Partial<Record<SettingKey, unknown>> = {},
   prepare?: (dir: string) => void,
+  options: { validationWorker?: URL } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "uns-test-"));
   cpSync(join(FIXTURES, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
@@ -52,6 +55,8 @@ export async function startTestServer(
   });
   const server = await createUnsServer(config, {
     logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
+    checkResponses: true,
+    ...options,
   });
   const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { UnsError } from "@uns/errors";
 import { BAD_KINDS, type BadKind, isBadKind } from "./bad-traffic.js";
 import { CHANNELS, type ChannelId, isChannelId } from "./channels.js";
 import type { SimulationOptions, SimulationSummary, TruthSink } from "./run-simulation.js";
@@ -45,9 +46,11 @@ Output
   --help                   this text
 `;
 
-export class UsageError extends Error {
+export class UsageError extends UnsError<"UNS_ERR_SIM_USAGE"> {
   override readonly name = "UsageError";
-  readonly code = "UNS_ERR_SIM_USAGE";
+  constructor(message: string) {
+    super("UNS_ERR_SIM_USAGE", message);
+  }
 }
 
 export interface CliCommand {

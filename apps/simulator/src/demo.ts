@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * `pnpm demo`: the UNS server with its defaults plus a simulated welding plant, so the console
- * fills with live, mostly valid traffic and a few violations. The server runs as its own
- * process (apps do not import each other); the simulator publishes as user `simulator` (role
- * device), whose password is set anew on each run.
+ * fills with live, mostly valid traffic and a few violations, and the inference processors (weld
+ * quality, check gate) scoring every spot with the models in models/. The server and the
+ * processors run as their own processes (apps do not import each other); the simulator publishes
+ * as user `simulator` (role device), the processors as user `processor` (role processor), whose
+ * passwords are set anew on each run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,18 +13,23 @@ import { fileURLToPath } from "node:url";
 import { runSimulation } from "./run-simulation.js";
 
 const serverDist = fileURLToPath(new URL("../../server/dist/", import.meta.url));
+const processorsMain = fileURLToPath(new URL("../../processors/dist/main.js", import.meta.url));
 const mqttPort = process.env.UNS_MQTT_PORT ?? "1883";
 const httpPort = process.env.UNS_HTTP_PORT ?? "8080";
 const password = randomBytes(12).toString("base64url");
+const processorPassword = randomBytes(12).toString("base64url");
 
-const added = spawnSync(
-  process.execPath,
-  [`${serverDist}cli.js`, "user", "add", "simulator", "--role", "device", "--password", password],
-  {
-    stdio: ["ignore", "inherit", "inherit"],
-  },
-);
-if (added.status !== 0) process.exit(added.status ?? 1);
+for (const [user, role, secret] of [
+  ["simulator", "device", password],
+  ["processor", "processor", processorPassword],
+] as const) {
+  const added = spawnSync(
+    process.execPath,
+    [`${serverDist}cli.js`, "user", "add", user, "--role", role, "--password", secret],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  if (added.status !== 0) process.exit(added.status ?? 1);
+}
 
 const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
   stdio: "inherit",
@@ -30,10 +37,12 @@ const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
 });
 const abort = new AbortController();
 let stopping = false;
+let processors: ChildProcess | null = null;
 const stop = () => {
   if (stopping) return;
   stopping = true;
   abort.abort();
+  processors?.kill("SIGTERM");
   server.kill("SIGTERM");
 };
 process.on("SIGINT", stop);
@@ -44,7 +53,7 @@ server.on("exit", (code) => {
 });
 
 async function waitForServer(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 900; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`);
       if (res.status === 200 || res.status === 503) return;
@@ -53,10 +62,22 @@ async function waitForServer(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 60 s`);
+  throw new Error(`the server did not answer on http://127.0.0.1:${httpPort} within 180 s`);
 }
 
 await waitForServer();
+processors = spawn(process.execPath, [processorsMain], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    UNS_PROC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+    UNS_PROC_MQTT_USERNAME: "processor",
+    UNS_PROC_MQTT_PASSWORD: processorPassword,
+  },
+});
+processors.on("exit", (code) => {
+  if (!stopping) console.error(`demo: the processors stopped (exit ${code}); the plant keeps running`);
+});
 console.log(
   `\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`,
 );

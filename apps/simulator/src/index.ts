@@ -2,6 +2,19 @@ export { BAD_KINDS, type BadKind, isBadKind, type MessageKind } from "./bad-traf
 export { CHANNELS, type ChannelId, DEVICE_CHANNELS } from "./channels.js";
 export { formatSummary, parseCliArgs } from "./cli.js";
 export { DEFAULT_PLANT_INPUT, defaultPlantConfig } from "./default-plant.js";
+export {
+  type Box,
+  DEFAULT_MM_PER_PIXEL,
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  type FrameOptions,
+  type FrameTruth,
+  type HardNegativeTruth,
+  type RenderedFrame,
+  renderFrame,
+  type SplatterTruth,
+} from "./frames/render.js";
+export { encodeFrame, type WriteFrameOptions, type WrittenFrame, writeFrame } from "./frames/store.js";
 export { createImageStore, type ImageStore } from "./image-store.js";
 export type {
   AlarmPayload,

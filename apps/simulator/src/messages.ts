@@ -58,7 +58,14 @@ export interface ImageEventPayload {
   bodyId: string;
   sequence: number;
   captureTime: string;
-  image: { uri: string; width: number; height: number; format: "png"; size: number; checksum: string };
+  image: {
+    uri: string;
+    width: number;
+    height: number;
+    format: "png" | "jpeg";
+    size: number;
+    checksum: string;
+  };
   exposure: { time: number; gain: number };
   groundTruth: string;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { UnsError } from "@uns/errors";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { WeldProgram } from "./weld-physics.js";
@@ -295,14 +296,13 @@ export const DEFAULT_PROGRAMS: WeldProgram[] = [
   },
 ];
 
-export class PlantConfigError extends Error {
+export class PlantConfigError extends UnsError<"UNS_ERR_SIM_CONFIG"> {
   override readonly name = "PlantConfigError";
-  readonly code = "UNS_ERR_SIM_CONFIG";
   constructor(
     message: string,
     readonly problems: string[],
   ) {
-    super(message);
+    super("UNS_ERR_SIM_CONFIG", message);
   }
 }
 

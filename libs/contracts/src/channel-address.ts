@@ -1,5 +1,5 @@
 import { createBoundedCache } from "./bounded-cache.js";
-import type { ChannelSpec, ContractSet } from "./contract-set.js";
+import type { ChannelSpec, ChannelSummary, ContractSet } from "./contract-set.js";
 import { isValidFilter } from "./mqtt-filter.js";
 
 /**
@@ -101,35 +101,38 @@ export function extractParameters(
   return levels.length === topicLevels.length ? values : null;
 }
 
-export interface ChannelMatcher {
+export interface ChannelMatcher<C = ChannelSpec> {
   /** The most specific channel whose address matches the topic (literal beats `+` beats `#`), or null. */
-  match(topic: string): ChannelSpec | null;
+  match(topic: string): C | null;
 }
 
-interface TrieNode {
-  literal: Map<string, TrieNode>;
-  plus?: TrieNode;
+/** What the matcher needs of a channel: full specs and summaries both qualify. */
+type Addressed = ChannelSpec | ChannelSummary;
+
+interface TrieNode<C> {
+  literal: Map<string, TrieNode<C>>;
+  plus?: TrieNode<C>;
   /** Channels whose filter ends with `#` here. */
-  hash: Entry[];
+  hash: Entry<C>[];
   /** Channels whose filter ends exactly here. */
-  end: Entry[];
+  end: Entry<C>[];
 }
 
-interface Entry {
-  channel: ChannelSpec;
+interface Entry<C> {
+  channel: C;
   address: ParsedAddress;
 }
 
-function newNode(): TrieNode {
+function newNode<C>(): TrieNode<C> {
   return { literal: new Map(), hash: [], end: [] };
 }
 
 /** Build a topic -> channel matcher for a contract set; build once per set, it caches per topic. */
-export function createChannelMatcher(
-  set: ContractSet,
+export function createChannelMatcher<C extends Addressed = ChannelSpec>(
+  set: { channels: readonly C[] },
   options: { cacheEntries?: number } = {},
-): ChannelMatcher {
-  const root = newNode();
+): ChannelMatcher<C> {
+  const root = newNode<C>();
   for (const channel of set.channels) {
     if (channel.address === null) continue;
     const address = parseAddress(channel.address);
@@ -142,11 +145,11 @@ export function createChannelMatcher(
         node.hash.push({ channel, address }); // '#' is always the last level
         break;
       }
-      if (level === "+") node = node.plus ??= newNode();
+      if (level === "+") node = node.plus ??= newNode<C>();
       else {
         let next = node.literal.get(level);
         if (!next) {
-          next = newNode();
+          next = newNode<C>();
           node.literal.set(level, next);
         }
         node = next;
@@ -155,13 +158,13 @@ export function createChannelMatcher(
     }
   }
 
-  const cache = createBoundedCache<string, ChannelSpec | null>(options.cacheEntries ?? 50_000);
+  const cache = createBoundedCache<string, C | null>(options.cacheEntries ?? 50_000);
 
-  function fits(entry: Entry, levels: string[]): boolean {
+  function fits(entry: Entry<C>, levels: string[]): boolean {
     return extractParameters(entry.address, levels) !== null;
   }
 
-  function search(node: TrieNode, levels: string[], i: number): ChannelSpec | null {
+  function search(node: TrieNode<C>, levels: string[], i: number): C | null {
     if (i === levels.length) {
       for (const e of node.end) if (fits(e, levels)) return e.channel;
     } else {

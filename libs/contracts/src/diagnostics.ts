@@ -120,9 +120,17 @@ export function positionOf(
   return { line: pos.line, column: pos.col };
 }
 
-/** Collects structure diagnostics for one YAML file, with positions filled in. */
-export function createDiagnosticSink(src: YamlSource, code: string) {
-  const list: Diagnostic[] = [...src.diagnostics];
+/**
+ * Collects structure diagnostics for one YAML file, with positions filled in. Given only a file
+ * name (data already checked elsewhere, e.g. in the loader thread), positions are left out.
+ */
+export function createDiagnosticSink(
+  src: YamlSource | { file: string; diagnostics?: Diagnostic[] },
+  code: string,
+) {
+  const list: Diagnostic[] = [...(src.diagnostics ?? [])];
+  const where = (path: readonly (string | number)[], key?: boolean) =>
+    "doc" in src ? positionOf(src as YamlSource, path, key) : undefined;
   return {
     list,
     error(path: readonly (string | number)[], message: string, opts: { key?: boolean; code?: string } = {}) {
@@ -131,7 +139,7 @@ export function createDiagnosticSink(src: YamlSource, code: string) {
         severity: "error",
         message,
         path: toJsonPath(path),
-        ...positionOf(src, path, opts.key),
+        ...where(path, opts.key),
         code: opts.code ?? code,
       });
     },
@@ -145,7 +153,7 @@ export function createDiagnosticSink(src: YamlSource, code: string) {
         severity: "warning",
         message,
         path: toJsonPath(path),
-        ...positionOf(src, path, opts.key),
+        ...where(path, opts.key),
         code: opts.code ?? code,
       });
     },

@@ -6,52 +6,12 @@
  * a test elsewhere keeps the two in step, so add a code here and there together.
  */
 
-export interface ErrorCodeInfo {
-  /** What happened, in one sentence. */
-  message: string;
-  /** What the operator should do about it. */
-  fix: string;
-}
+import { defineErrors, type ErrorRegistry } from "@uns/errors";
 
-export interface CreateErrorOptions {
-  cause?: unknown;
-  details?: unknown;
-  /** HTTP status, when the error can reach the API. */
-  statusCode?: number;
-}
-
-export class UnsError extends Error {
-  code: string;
-  statusCode?: number;
-  details?: unknown;
-
-  constructor(code: string, message: string, options: CreateErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "UnsError";
-    this.code = code;
-    if (options.statusCode !== undefined) this.statusCode = options.statusCode;
-    if (options.details !== undefined) this.details = options.details;
-  }
-}
-
-/**
- * Make an error with a registered code.
- *
- * @example
- * throw createError("UNS_ERR_TREE_INVALID", "topics/tree.yaml:3:5 naming.maxDepth: must be an integer", {
- *   details: { diagnostics },
- * });
- */
-export function createError(code: string, message: string, options: CreateErrorOptions = {}): UnsError {
-  return new UnsError(code, message, options);
-}
-
-export function isUnsError(value: unknown): value is UnsError {
-  return value instanceof UnsError;
-}
+export { type CreateErrorOptions, type ErrorCodeInfo, isUnsError, UnsError } from "@uns/errors";
 
 /** Codes used by @uns/contracts. The server adds its own registry next to this one. */
-export const errorCodes: Record<string, ErrorCodeInfo> = {
+export const errorCodes = {
   // Topic tree file (topics/tree.yaml)
   UNS_ERR_TREE_READ: {
     message: "The topic tree file could not be read.",
@@ -137,6 +97,42 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     message: "The AsyncAPI parser failed on a document without giving a diagnostic.",
     fix: "Run the document through the AsyncAPI CLI (`asyncapi validate`) to see the problem.",
   },
+  UNS_ERR_CONTRACT_SYNTAX: {
+    message: "A contract document is not valid YAML/JSON (or repeats a key); it was not loaded.",
+    fix: "Fix the syntax at the line given; every key may appear once per map.",
+  },
+  UNS_ERR_CONTRACT_TOO_LARGE: {
+    message: "A contract document or a file it references is larger than contracts.maxFileBytes.",
+    fix: "Split the document, or raise contracts.maxFileBytes if the size is intended.",
+  },
+  UNS_ERR_CONTRACT_LIMIT: {
+    message:
+      "Loading a contract hit a limit: more YAML alias expansions than contracts.maxAliases, or more memory than the loader thread has.",
+    fix: "Use fewer YAML aliases (anchors expanded many times look like an alias bomb), or split the document.",
+  },
+  UNS_ERR_CONTRACT_TIMEOUT: {
+    message:
+      "Loading the contracts or the topic tree took longer than contracts.loadTimeoutMs; the loader was stopped.",
+    fix: "Look at the file named in the message (it may be very large or deeply referenced); raise contracts.loadTimeoutMs if it is intended.",
+  },
+  UNS_ERR_CONTRACT_REF_CYCLE: {
+    message: "A chain of $refs returns to where it started without ever reaching a schema.",
+    fix: "Give one schema of the chain content; a recursive schema must recurse inside properties, items or similar.",
+  },
+  UNS_ERR_CONTRACT_REF_DEPTH: {
+    message: "A chain of $refs, or of files referencing files, is longer than contracts.maxRefDepth.",
+    fix: "Reference the target directly, or raise contracts.maxRefDepth.",
+  },
+  UNS_ERR_CONTRACT_REF_OUTSIDE: {
+    message:
+      "A $ref names a file outside the contracts folder, a URL on a host that is not allowed, or another scheme.",
+    fix: "Copy the referenced file into the contracts folder (a sub-folder is fine), or add the host to contracts.allowedRefHosts.",
+  },
+  UNS_ERR_CONTRACT_CHANNEL_HELD: {
+    message:
+      "A reload dropped a channel that a topic tree leaf uses (file emptied, garbled, deleted or channel renamed); its last good version stays in force.",
+    fix: "Restore the channel in the contract, or change the leaf in topics/tree.yaml first if the channel is meant to go.",
+  },
 
   // Consistency between the topic tree and the contracts
   UNS_ERR_CHECK_UNKNOWN_CHANNEL: {
@@ -155,4 +151,16 @@ export const errorCodes: Record<string, ErrorCodeInfo> = {
     message: "A message example in an AsyncAPI document does not validate against its own payload schema.",
     fix: "Fix the example or the schema so that they agree.",
   },
-};
+} as const satisfies ErrorRegistry;
+
+export type ContractsErrorCode = keyof typeof errorCodes;
+
+/**
+ * Make an error with a code from {@link errorCodes}.
+ *
+ * @example
+ * throw createError("UNS_ERR_TREE_INVALID", "topics/tree.yaml:3:5 naming.maxDepth: must be an integer", {
+ *   details: { diagnostics },
+ * });
+ */
+export const { createError } = defineErrors(errorCodes);

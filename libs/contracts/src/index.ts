@@ -26,7 +26,15 @@ export {
   matchChannel,
 } from "./channel-address.js";
 export { checkConsistency, type Finding } from "./consistency.js";
-export type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
+export {
+  type ChannelSpec,
+  type ChannelSummary,
+  type ContractSet,
+  type JSONSchema,
+  type MessageSpec,
+  summarizeChannel,
+  type TransferredContracts,
+} from "./contract-set.js";
 export { type Diagnostic, formatDiagnostic, type Severity, toJsonPath } from "./diagnostics.js";
 export {
   type CreateErrorOptions,
@@ -36,7 +44,24 @@ export {
   isUnsError,
   UnsError,
 } from "./errors.js";
-export { type LoadedContracts, type LoadedDocument, loadContracts } from "./load-contracts.js";
+export {
+  closeLoaderStandby,
+  type IsolatedLoadOptions,
+  loadContractsIsolated,
+  loadContractsTransfer,
+  loadTopicTreeIsolated,
+  type TransferredLoad,
+} from "./isolated-loader.js";
+export { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
+export { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
+export {
+  defaultLoadLimits,
+  type LoadContractsOptions,
+  type LoadedContracts,
+  type LoadedDocument,
+  type LoadLimits,
+  loadContracts,
+} from "./load-contracts.js";
 export {
   filterCovers,
   filterMatches,
@@ -55,11 +80,14 @@ export {
   type OutsideMode,
   type Policy,
   parseTopicTree,
+  parseTopicTreeData,
   type TopicClass,
   type TopicTree,
+  type TopicTreeData,
   type TopicTreeOptions,
   type TreeDescription,
   type TreeNodeDescription,
+  topicTreeFromData,
 } from "./topic-tree.js";
 export {
   createValidator,

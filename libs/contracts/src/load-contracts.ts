@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { AsyncAPIDocumentInterface, ChannelInterface, MessageInterface, Parser } from "@asyncapi/parser";
-import { parse as parseYaml } from "yaml";
 import { parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
 import {
@@ -14,6 +13,7 @@ import {
   toJsonPath,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
+import { checkReferences } from "./ref-guard.js";
 import { classifySchemaFormat, copyData, isJsonContentType, toPortableSchema } from "./schema-convert.js";
 
 export interface LoadedDocument {
@@ -39,6 +39,32 @@ export interface LoadedContracts {
   diagnostics: Diagnostic[];
 }
 
+/** Limits on what one load may cost; the defaults suit a plant's contracts with room to spare. */
+export interface LoadLimits {
+  /** Largest document or referenced file read, in bytes (default 4 MiB). */
+  maxFileBytes?: number;
+  /** yaml's alias expansion limit per file (default 1000): a 500-byte "billion laughs" stops here. */
+  maxAliasCount?: number;
+  /** Longest chain of `$ref`s, and deepest nesting of files referencing files (default 32). */
+  maxRefDepth?: number;
+  /** Hosts (or host:port) whose http(s) URLs a `$ref` may name; default none. */
+  allowedRefHosts?: readonly string[];
+}
+
+export interface LoadContractsOptions extends LoadLimits {
+  /** Called once the parser is loaded and set up, before the first document. */
+  onReady?: () => void;
+  /** Called before each document is parsed (the loader thread reports progress with it). */
+  onFile?: (file: string) => void;
+}
+
+export const defaultLoadLimits: Readonly<Required<LoadLimits>> = Object.freeze({
+  maxFileBytes: 4 * 1024 * 1024,
+  maxAliasCount: 1000,
+  maxRefDepth: 32,
+  allowedRefHosts: [],
+});
+
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
 const SEVERITIES: Severity[] = ["error", "warning", "info", "hint"];
 
@@ -49,7 +75,11 @@ const SEVERITIES: Severity[] = ["error", "warning", "info", "hint"];
  * diagnostic. A document with an error diagnostic contributes no channels; warnings are kept.
  * Throws only when the folder itself cannot be read (`UNS_ERR_CONTRACT_READ`).
  */
-export async function loadContracts(dir: string): Promise<LoadedContracts> {
+export async function loadContracts(
+  dir: string,
+  options: LoadContractsOptions = {},
+): Promise<LoadedContracts> {
+  const limits = { ...defaultLoadLimits, ...options };
   let names: string[];
   try {
     names = (await readdir(dir, { withFileTypes: true }))
@@ -70,6 +100,7 @@ export async function loadContracts(dir: string): Promise<LoadedContracts> {
   // (importing this package for createValidator) should not pay for.
   const { Parser: ParserClass } = await import("@asyncapi/parser");
   const parser = new ParserClass();
+  options.onReady?.();
 
   const documents: LoadedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -78,7 +109,8 @@ export async function loadContracts(dir: string): Promise<LoadedContracts> {
 
   for (const name of names) {
     const file = join(dir, name);
-    const result = await loadDocument(parser, file);
+    options.onFile?.(file);
+    const result = await loadDocument(parser, file, dir, limits);
     diagnostics.push(...result.diagnostics);
     if (!result.document) continue;
     const doc = result.document;
@@ -122,31 +154,65 @@ interface DocumentResult {
   diagnostics: Diagnostic[];
 }
 
-async function loadDocument(parser: Parser, file: string): Promise<DocumentResult> {
+async function loadDocument(
+  parser: Parser,
+  file: string,
+  dir: string,
+  limits: Required<LoadLimits>,
+): Promise<DocumentResult> {
   const diagnostics: Diagnostic[] = [];
+  const refuse = (message: string, code: string, extra: Partial<Diagnostic> = {}): DocumentResult => {
+    diagnostics.push({ file, severity: "error", message, path: "$", code, ...extra });
+    return { channels: [], diagnostics };
+  };
   let text: string;
   try {
+    const size = (await stat(file)).size;
+    if (size > limits.maxFileBytes) {
+      return refuse(
+        `the file is ${size} bytes; contracts.maxFileBytes allows at most ${limits.maxFileBytes}`,
+        "UNS_ERR_CONTRACT_TOO_LARGE",
+      );
+    }
     text = await readFile(file, "utf8");
   } catch (e) {
-    diagnostics.push({
-      file,
-      severity: "error",
-      message: `cannot read: ${(e as Error).message}`,
-      path: "$",
-      code: "UNS_ERR_CONTRACT_READ",
-    });
-    return { channels: [], diagnostics };
+    return refuse(`cannot read: ${(e as Error).message}`, "UNS_ERR_CONTRACT_READ");
   }
   const hash = createHash("sha256").update(text).digest("hex");
+  // Listed even when broken, so the API and the console show the file and why it failed.
+  const document: LoadedDocument = {
+    file,
+    title: "",
+    version: "",
+    asyncapiVersion: "",
+    hash,
+    text,
+    channels: [],
+    ok: false,
+  };
+  const broken = (message: string, code: string): DocumentResult => ({
+    ...refuse(message, code),
+    document,
+  });
 
-  // A cheap look at the top level: schema fragments shared by $ref are not documents.
+  // Our own YAML pass comes first and is bounded: the AsyncAPI parser's YAML reader expands
+  // aliases without limit (a 502-byte alias bomb took 4 GB) and nothing it reads is unchecked.
+  const src = parseYamlSource(text, file, "UNS_ERR_CONTRACT_SYNTAX");
+  const syntax = src.diagnostics.filter((d) => d.severity === "error");
+  if (syntax.length > 0) {
+    diagnostics.push(...syntax);
+    return { document, channels: [], diagnostics };
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(text, { maxAliasCount: 1000 });
-  } catch {
-    raw = undefined; // syntax errors are reported by the AsyncAPI parser, with a position
+    raw = src.doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (e) {
+    return broken(
+      `${(e as Error).message} (more than contracts.maxAliases ${limits.maxAliasCount} alias expansions)`,
+      "UNS_ERR_CONTRACT_LIMIT",
+    );
   }
-  if (raw !== undefined && !(isPlainObject(raw) && "asyncapi" in raw)) {
+  if (!(isPlainObject(raw) && "asyncapi" in raw)) {
     diagnostics.push({
       file,
       severity: "info",
@@ -156,17 +222,16 @@ async function loadDocument(parser: Parser, file: string): Promise<DocumentResul
     });
     return { channels: [], diagnostics };
   }
-  const rawInfo = isPlainObject(raw) && isPlainObject(raw.info) ? raw.info : {};
-  const document: LoadedDocument = {
-    file,
-    title: typeof rawInfo.title === "string" ? rawInfo.title : "",
-    version: rawInfo.version === undefined ? "" : String(rawInfo.version),
-    asyncapiVersion: isPlainObject(raw) && raw.asyncapi !== undefined ? String(raw.asyncapi) : "",
-    hash,
-    text,
-    channels: [],
-    ok: false,
-  };
+  const rawInfo = isPlainObject(raw.info) ? raw.info : {};
+  document.title = typeof rawInfo.title === "string" ? rawInfo.title : "";
+  document.version = rawInfo.version === undefined ? "" : String(rawInfo.version);
+  document.asyncapiVersion = raw.asyncapi !== undefined ? String(raw.asyncapi) : "";
+
+  const refProblems = checkReferences(file, src, raw, { root: dir, ...limits });
+  if (refProblems.length > 0) {
+    diagnostics.push(...refProblems);
+    return { document, channels: [], diagnostics };
+  }
 
   let parsed: Awaited<ReturnType<Parser["parse"]>>;
   try {

@@ -11,6 +11,7 @@ import {
   summarizeDiagnostics,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
+import { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
 
 export type Policy = "monitor" | "enforce";
 export type OutsideMode = "deny" | "allow";
@@ -144,10 +145,54 @@ export function loadTopicTree(dir: string, options: TopicTreeOptions = {}): Topi
 
 /** Compile a topic tree from YAML text; `fileName` is used in diagnostics only. */
 export function parseTopicTree(text: string, fileName: string, options: TopicTreeOptions = {}): TopicTree {
+  const { compiled, diagnostics } = compileText(text, fileName);
+  return createTopicTree(compiled, diagnostics, options);
+}
+
+/**
+ * A checked topic tree as plain data (structured-clone safe): what the loader thread hands the
+ * broker, which compiles it with `topicTreeFromData` without parsing YAML on its event loop.
+ */
+export interface TopicTreeData {
+  file: string;
+  raw: unknown;
+  diagnostics: Diagnostic[];
+}
+
+/** Parse and check a topic tree (throws like `parseTopicTree`) and return it as plain data. */
+export function parseTopicTreeData(text: string, fileName: string): TopicTreeData {
+  const { raw, diagnostics } = compileText(text, fileName);
+  return { file: fileName, raw, diagnostics };
+}
+
+/** Compile checked tree data (from `parseTopicTreeData`); linear in the size of the tree. */
+export function topicTreeFromData(data: TopicTreeData, options: TopicTreeOptions = {}): TopicTree {
+  const sink = createDiagnosticSink({ file: data.file }, "UNS_ERR_TREE_INVALID");
+  const compiled = compileTree(data.raw, data.file, sink);
+  if (!compiled || sink.hasErrors()) {
+    throw createError(
+      "UNS_ERR_TREE_INVALID",
+      summarizeDiagnostics(`invalid topic tree ${data.file}:`, sink.list),
+      { details: { diagnostics: sink.list } },
+    );
+  }
+  return createTopicTree(compiled, data.diagnostics, options);
+}
+
+function compileText(text: string, fileName: string) {
   const src = parseYamlSource(text, fileName, "UNS_ERR_TREE_INVALID");
   const sink = createDiagnosticSink(src, "UNS_ERR_TREE_INVALID");
   let compiled: CompiledTree | undefined;
-  if (!sink.hasErrors()) compiled = compileTree(src.doc.toJS({ maxAliasCount: 100 }), fileName, sink);
+  let raw: unknown;
+  if (!sink.hasErrors()) {
+    try {
+      // maxAliasCount bounds alias expansion ("billion laughs"): yaml counts expanded nodes.
+      raw = src.doc.toJS({ maxAliasCount: 100 });
+      compiled = compileTree(raw, fileName, sink);
+    } catch (e) {
+      sink.error([], `cannot read the tree: ${(e as Error).message}`);
+    }
+  }
   if (!compiled || sink.hasErrors()) {
     throw createError(
       "UNS_ERR_TREE_INVALID",
@@ -155,7 +200,7 @@ export function parseTopicTree(text: string, fileName: string, options: TopicTre
       { details: { diagnostics: sink.list } },
     );
   }
-  return createTopicTree(compiled, sink.list, options);
+  return { compiled, raw, diagnostics: sink.list };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +219,7 @@ interface CompiledNode {
   key: string;
   level: string;
   variable: boolean;
-  pattern?: RegExp;
+  pattern?: LinearRegex;
   patternSource?: string;
   enumValues?: string[];
   policy: Policy;
@@ -190,7 +235,7 @@ interface CompiledNode {
 interface CompiledTree {
   file: string;
   naming: NamingRules;
-  levelRegex: RegExp;
+  levelRegex: LinearRegex;
   outside: OutsideMode;
   policy: Policy;
   root: CompiledNode;
@@ -235,13 +280,14 @@ function compileRegex(
   value: unknown,
   path: (string | number)[],
   what: string,
-): RegExp | undefined {
+): LinearRegex | undefined {
   if (typeof value !== "string") {
     sink.error(path, `${what} must be a regular expression string, got ${describeValue(value)}`);
     return undefined;
   }
   try {
-    return new RegExp(value, "u");
+    // Linear time: a pattern is evaluated on every new topic, before any access check.
+    return compileLinearRegex(value);
   } catch (e) {
     sink.error(path, `${what} is not a valid regular expression: ${(e as Error).message}`);
     return undefined;
@@ -292,7 +338,7 @@ function compileTree(raw: unknown, file: string, sink: DiagnosticSink): Compiled
       }
     }
   }
-  const levelRegex = new RegExp(naming.level, "u");
+  const levelRegex = compileLinearRegex(naming.level);
 
   let outside: OutsideMode = "deny";
   if (raw.outside !== undefined) {
@@ -509,7 +555,7 @@ function readLeaves(
   sink: DiagnosticSink,
   raw: unknown,
   path: (string | number)[],
-  levelRegex: RegExp,
+  levelRegex: LinearRegex,
   naming: NamingRules,
 ): Map<string, LeafSpec> {
   const out = new Map<string, LeafSpec>();

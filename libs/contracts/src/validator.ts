@@ -5,6 +5,8 @@ import addFormats from "ajv-formats";
 import { createBoundedCache } from "./bounded-cache.js";
 import { extractParameters, type ParsedAddress, parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
+import { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
+import { ajvRegExpEngine } from "./linear-regex.js";
 import { classifySchemaFormat, dialectOf } from "./schema-convert.js";
 
 /** One problem with a payload or topic, in ajv's shape (docs/design.md, Validation). */
@@ -112,6 +114,9 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
         validateFormats: true,
         logger: false,
         coerceTypes: coerce,
+        // `pattern` / `patternProperties` (payloads and topic parameters) in linear time: a
+        // backtracking pattern in a contract must not stall a worker (enforce traffic waits on it).
+        code: { regExp: ajvRegExpEngine },
       };
       ajv =
         dialect === "2020-12" ? new Ajv2020(opts) : dialect === "2019-09" ? new Ajv2019(opts) : new Ajv(opts);
@@ -401,6 +406,17 @@ export function parsePayload(payload: Uint8Array, maxDepth: number): Parsed {
       },
     };
   }
+  if (hasUtf8Bom(payload)) {
+    return {
+      ok: false,
+      error: {
+        instancePath: "",
+        keyword: "bom",
+        message:
+          "the payload starts with a UTF-8 byte order mark (EF BB BF); JSON on the wire must not (RFC 8259 section 8.1) and other parsers refuse it: send the JSON without it",
+      },
+    };
+  }
   let text: string;
   try {
     text = decoder.decode(payload);
@@ -415,8 +431,9 @@ export function parsePayload(payload: Uint8Array, maxDepth: number): Parsed {
       },
     };
   }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (e) {
     const message = (e as Error).message;
     const position = /position (\d+)/.exec(message)?.[1];
@@ -430,6 +447,19 @@ export function parsePayload(payload: Uint8Array, maxDepth: number): Parsed {
       },
     };
   }
+  const duplicate = findDuplicateKey(payload, text, value);
+  if (duplicate !== undefined) {
+    return {
+      ok: false,
+      error: {
+        instancePath: duplicate.slice(0, duplicate.lastIndexOf("/")),
+        keyword: "duplicate-key",
+        message: `the payload repeats the member name at ${duplicate}; JSON readers disagree on which value wins, so names must be unique in each object (RFC 7493 section 2.3)`,
+        params: { pointer: duplicate },
+      },
+    };
+  }
+  return { ok: true, value };
 }
 
 /** Does the JSON text nest arrays/objects deeper than `max`? Brackets inside strings do not count. */

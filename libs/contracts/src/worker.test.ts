@@ -1,17 +1,18 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { loadContracts } from "./load-contracts.js";
 
-// Workers run the compiled package (dist), as in production: build first (`pnpm build` or
-// `pnpm exec tsc -b libs/contracts`).
-const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+// The worker runs this package's TypeScript sources through tsx: the code under test, not a
+// build of it (production workers run dist/; see @uns/store's startWorker).
+const source = new URL("./index.ts", import.meta.url).href;
+const tsx = import.meta.resolve("tsx/esm/api");
 const fixtures = fileURLToPath(new URL("../test-fixtures", import.meta.url));
 
-describe.skipIf(!existsSync(dist))("validation in a real worker thread", () => {
+describe("validation in a real worker thread", () => {
   it("validates with a ContractSet posted to the worker (structured clone)", async () => {
     const { set } = await loadContracts(join(fixtures, "asyncapi/good"));
     const dir = mkdtempSync(join(tmpdir(), "uns-worker-"));
@@ -19,7 +20,9 @@ describe.skipIf(!existsSync(dist))("validation in a real worker thread", () => {
     writeFileSync(
       script,
       `import { parentPort, workerData } from "node:worker_threads";
-import { createValidator } from ${JSON.stringify(pathToFileURL(dist).href)};
+import { register } from ${JSON.stringify(tsx)};
+register();
+const { createValidator } = await import(${JSON.stringify(source)});
 const validator = createValidator(workerData.set);
 parentPort.on("message", ({ channel, topic, payload }) => {
   parentPort.postMessage(validator.validate(channel, topic, payload));

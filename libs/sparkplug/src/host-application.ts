@@ -1,3 +1,4 @@
+import { type ErrorRegistry, UnsError } from "@uns/errors";
 import { encodeSparkplug } from "./proto.js";
 import { sparkplugTopic } from "./topic.js";
 import { type OutgoingMessage, SPARKPLUG_NAMESPACE } from "./types.js";
@@ -5,10 +6,12 @@ import { type OutgoingMessage, SPARKPLUG_NAMESPACE } from "./types.js";
 export const REBIRTH_METRIC = "Node Control/Rebirth";
 
 /** Thrown for a host id that cannot be a topic level. Code `UNS_ERR_SPARKPLUG_HOST_ID`. */
-export class SparkplugHostIdError extends Error {
-  readonly code = "UNS_ERR_SPARKPLUG_HOST_ID";
+export class SparkplugHostIdError extends UnsError<"UNS_ERR_SPARKPLUG_HOST_ID"> {
   constructor(hostId: string) {
-    super(`Sparkplug host id "${hostId}" is not valid: expected a non-empty string without / + #`);
+    super(
+      "UNS_ERR_SPARKPLUG_HOST_ID",
+      `Sparkplug host id "${hostId}" is not valid: expected a non-empty string without / + #`,
+    );
     this.name = "SparkplugHostIdError";
   }
 }
@@ -116,4 +119,4 @@ export const sparkplugErrorCodes = {
       "topics/sparkplug.yaml (the mirror mapping from Sparkplug ids to UNS topics) is not valid; every problem is listed with its line.",
     fix: "Correct the listed lines; see libs/sparkplug/README.md for the format.",
   },
-} as const;
+} as const satisfies ErrorRegistry;

@@ -1,3 +1,4 @@
+import { UnsError } from "@uns/errors";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { JsonValue, MetricQuality, MetricUpdate, SparkplugDataTypeName } from "./types.js";
 
@@ -30,11 +31,11 @@ export interface MirrorMappingIssue {
 }
 
 /** A mapping file that cannot be used; `issues` lists every problem with its line. */
-export class SparkplugMappingError extends Error {
-  readonly code = "UNS_ERR_SPARKPLUG_MAPPING";
+export class SparkplugMappingError extends UnsError<"UNS_ERR_SPARKPLUG_MAPPING"> {
   readonly issues: MirrorMappingIssue[];
   constructor(source: string, issues: MirrorMappingIssue[]) {
     super(
+      "UNS_ERR_SPARKPLUG_MAPPING",
       `${source} is not a valid Sparkplug mirror mapping:\n${issues
         .map((i) => `  ${i.line !== undefined ? `line ${i.line}, ` : ""}${i.path}: ${i.message}`)
         .join("\n")}`,

@@ -1,8 +1,12 @@
 /**
  * Every error code of @uns/store, with what it means and how to fix it. Thrown errors carry the
  * code in `err.code`; conditions that are only logged (the store keeps running) carry it in the
- * log record's `code` field. The server maps these onto its UnsError.
+ * log record's `code` field. Errors about a query's arguments carry HTTP status 400.
  */
+import { defineErrors, type ErrorRegistry, type UnsError } from "@uns/errors";
+
+export { errorMessage } from "@uns/errors";
+
 export const storeErrorCodes = {
   UNS_ERR_STORE_OPTIONS: {
     message: "Invalid store options.",
@@ -29,10 +33,12 @@ export const storeErrorCodes = {
     fix: "See the cause; when the database is down the store's health says so (up: false, lastError).",
   },
   UNS_ERR_STORE_ARGUMENT: {
+    status: 400,
     message: "Invalid query argument.",
     fix: "Pass the values the message names (dates, positive limits, bucket sizes that are multiples of 60 s).",
   },
   UNS_ERR_STORE_CURSOR: {
+    status: 400,
     message: "Invalid violations cursor.",
     fix: "Pass the nextCursor string returned by the previous listViolations call unchanged.",
   },
@@ -43,6 +49,10 @@ export const storeErrorCodes = {
   UNS_ERR_STORE_WRITE: {
     message: "Writing a batch to the database failed; the batch is spooled to disk and retried.",
     fix: "Check that PostgreSQL is reachable; the spool is replayed automatically when it is.",
+  },
+  UNS_ERR_STORE_WORKER_EXIT: {
+    message: "The store's worker thread stopped; a new one is started and replays the spool.",
+    fix: "See the log before it for the cause; health().workerRestarts and lostOnWorkerExit say what it cost.",
   },
   UNS_ERR_STORE_SPOOL_FULL: {
     message: "The spool is full: a batch of results was dropped.",
@@ -69,25 +79,15 @@ export const storeErrorCodes = {
     message: "The retention job failed; it runs again the next day.",
     fix: "See the cause; check that the database is reachable.",
   },
-} as const satisfies Record<string, { message: string; fix: string }>;
+} as const satisfies ErrorRegistry;
 
 export type StoreErrorCode = keyof typeof storeErrorCodes;
 
-export interface StoreError extends Error {
-  code: StoreErrorCode;
-}
+export type StoreError = UnsError<StoreErrorCode>;
 
-/** Make an Error with a code from {@link storeErrorCodes}. */
+const { createError } = defineErrors(storeErrorCodes);
+
+/** Make an error with a code from {@link storeErrorCodes}. */
 export function storeError(code: StoreErrorCode, message: string, cause?: unknown): StoreError {
-  const err = new Error(message, cause === undefined ? undefined : { cause }) as StoreError;
-  err.code = code;
-  return err;
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === "string" && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
-  }
-  return String(err);
+  return createError(code, message, { cause });
 }

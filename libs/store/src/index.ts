@@ -1,4 +1,30 @@
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
+export { oeeFigures } from "./quality-queries.js";
+export type {
+  AlertActionRecord,
+  AlertQuery,
+  AlertRecord,
+  AlertState,
+  AlertWrite,
+  BodyEvent,
+  BodyEventRow,
+  CellMinuteRow,
+  CellQualityRow,
+  CellTrendPoint,
+  GateDecisionQuery,
+  LineMinuteRow,
+  LineStateRow,
+  OeeFigures,
+  OeeGroup,
+  OeePoint,
+  OeeShift,
+  QualityBatch,
+  QualityStore,
+  StateInterval,
+  TallyGroup,
+  TallyRow,
+} from "./quality-types.js";
+export { besideModule, startWorker } from "./start-worker.js";
 export { createStore, defaultMigrationsDir } from "./store.js";
 export { createThreadedStore } from "./threaded-store.js";
 export type {

@@ -230,7 +230,13 @@ function encodeCursor(timeUs: string, id: string): string {
 
 function decodeCursor(cursor: string): { timeUs: string; id: string } {
   const m = /^v1:(-?\d{1,20}):(\d{1,20})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw storeError("UNS_ERR_STORE_CURSOR", `Invalid cursor "${cursor.slice(0, 80)}"`);
+  // Both parts go to int8: a value past its range is a bad cursor, not a failed query.
+  const int8 = (s: string) => BigInt(s) <= 9223372036854775807n && BigInt(s) >= -9223372036854775808n;
+  if (!m || !int8(m[1] as string) || !int8(m[2] as string))
+    throw storeError(
+      "UNS_ERR_STORE_CURSOR",
+      `Invalid cursor "${cursor.slice(0, 80)}": pass nextCursor of the previous page unchanged`,
+    );
   return { timeUs: m[1] as string, id: m[2] as string };
 }
 

@@ -3,7 +3,8 @@ import type { StoreHealth, StoreOptions } from "./types.js";
 
 /** Messages between a threaded store (main thread) and its worker. */
 export type ToStoreWorker =
-  | { type: "open"; options: Omit<StoreOptions, "logger"> }
+  /** `recoverOutcomeLog`: the first worker moves what a crash left in the outcome log to the spool. */
+  | { type: "open"; options: Omit<StoreOptions, "logger">; recoverOutcomeLog?: boolean }
   /** A batch already fsynced in the outcome log (by the broker's thread). */
   | { type: "batch"; batch: Batch }
   | { type: "call"; id: number; method: string; args: unknown[] };

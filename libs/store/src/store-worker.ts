@@ -47,7 +47,7 @@ port.on("message", async (m: ToStoreWorker) => {
     try {
       store = await openStore(
         { ...m.options, logger },
-        { recoverOutcomeLog: true, onSettled: (id) => send({ type: "settled", id }) },
+        { recoverOutcomeLog: m.recoverOutcomeLog === true, onSettled: (id) => send({ type: "settled", id }) },
       );
       healthTimer = setInterval(() => store && send({ type: "health", health: store.health() }), 200);
       send({ type: "opened" });

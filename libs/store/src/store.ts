@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
 import { OutcomeLog } from "./outcome-log.js";
+import * as kq from "./quality-queries.js";
 import * as q from "./queries.js";
 import { contracts as contractsTable } from "./schema.js";
 import { Spool, type SpoolEntry } from "./spool.js";
@@ -604,4 +606,20 @@ class StoreImpl implements Store {
   lastMessage: Store["lastMessage"] = (topic) => this.query(() => q.lastMessage(this.db, topic));
   contracts: Store["contracts"] = () => this.query(() => q.contracts(this.db));
   contractDocument: Store["contractDocument"] = (id) => this.query(() => q.contractDocument(this.db, id));
+
+  // The quality side (KPIs, body trace, alerts): see quality-queries.ts and alert-queries.ts.
+  writeQuality: Store["writeQuality"] = (b) => this.query(() => kq.writeQuality(this.db, b));
+  oeeSeries: Store["oeeSeries"] = (a) => this.query(() => kq.oeeSeries(this.db, a));
+  oeeBreakdown: Store["oeeBreakdown"] = (a) => this.query(() => kq.oeeBreakdown(this.db, a));
+  oeeByShift: Store["oeeByShift"] = (a) => this.query(() => kq.oeeByShift(this.db, a));
+  lineTimeline: Store["lineTimeline"] = (a) => this.query(() => kq.lineTimeline(this.db, a));
+  cellQuality: Store["cellQuality"] = (a) => this.query(() => kq.cellQuality(this.db, a));
+  cellTrend: Store["cellTrend"] = (a) => this.query(() => kq.cellTrend(this.db, a));
+  tallies: Store["tallies"] = (a) => this.query(() => kq.tallies(this.db, a));
+  gateDecisions: Store["gateDecisions"] = (a) => this.query(() => kq.gateDecisions(this.db, a));
+  bodyTrace: Store["bodyTrace"] = (id) => this.query(() => kq.bodyTrace(this.db, id));
+  saveAlert: Store["saveAlert"] = (w) => this.query(() => aq.saveAlert(this.db, w));
+  listAlerts: Store["listAlerts"] = (a) => this.query(() => aq.listAlerts(this.db, a));
+  getAlert: Store["getAlert"] = (id) => this.query(() => aq.getAlert(this.db, id));
+  openAlerts: Store["openAlerts"] = () => this.query(() => aq.openAlerts(this.db));
 }

@@ -48,3 +48,36 @@ describe("threaded store (PGlite in a worker thread)", () => {
     }
   });
 });
+
+describe("threaded store whose worker stops", () => {
+  it("starts a new worker, keeps recording, and says in health what it cost", async () => {
+    const own = mkdtempSync(join(tmpdir(), "uns-threaded-exit-"));
+    const store = await createThreadedStore({
+      dataDir: own,
+      flushIntervalMs: 60_000,
+      workerUrl: new URL("../test-fixtures/exiting-store-worker.ts", import.meta.url),
+    });
+    const w = () => ({ from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000) });
+    try {
+      for (let i = 0; i < 10; i++) store.record(outcome(i, "valid"));
+      await store.flush();
+      expect(await store.totals(w())).toMatchObject({ total: 10 });
+      // A batch the worker dies with: its 5 outcomes are lost, and counted as such.
+      for (let i = 0; i < 4; i++) store.record(outcome(i, "valid"));
+      store.record({ ...outcome(99, "valid"), topic: "__exit__" });
+      await expect(store.flush()).rejects.toThrow(/store worker stopped \(exit code 7\)/);
+      expect(store.health()).toMatchObject({ up: false, workerRestarts: 1 });
+      // Recorded while the worker restarts: kept on this thread, written by the next worker.
+      for (let i = 0; i < 3; i++) store.record(outcome(i, "invalid"));
+      const until = Date.now() + 30_000;
+      while (!store.health().up && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await store.flush();
+      expect(await store.totals(w())).toMatchObject({ valid: 10, invalid: 3, total: 13 });
+      expect(store.health()).toMatchObject({ up: true, workerRestarts: 1 });
+      expect(store.health().lostOnWorkerExit).toBeLessThanOrEqual(5);
+    } finally {
+      await store.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,26 +1,23 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
-import { errorMessage, storeError } from "./errors.js";
+import { errorMessage } from "./errors.js";
 import { OutcomeLog } from "./outcome-log.js";
+import { qualityStoreMethods } from "./quality-types.js";
+import { besideModule, startWorker } from "./start-worker.js";
 import { defaults, invalidOutcome } from "./store.js";
 import { deserializeError, type FromStoreWorker, type ToStoreWorker } from "./store-protocol.js";
 import type { MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } from "./types.js";
 
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./store-worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw storeError(
-    "UNS_ERR_STORE_OPEN",
-    `store worker not found at ${here} or ${compiled}: run \`pnpm build\``,
-  );
-}
-
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Batches kept on this thread while the worker restarts, at most (then they are dropped, counted). */
+const MAX_WAITING_BATCHES = 256;
+
+export interface ThreadedStoreOptions extends StoreOptions {
+  /** The worker script; default the shipped store worker. Tests pass fixture workers. */
+  workerUrl?: URL;
+}
 
 /**
  * The compliance store in a worker thread, with the same `Store` interface as `createStore`.
@@ -28,13 +25,18 @@ const silent: StoreLogger = { info: () => undefined, warn: () => undefined, erro
  * (counts per minute, topic, channel and publisher; violations; last message per topic) and each
  * cut batch is posted to the worker, which writes it, spools it while the database is away, and
  * answers the queries.
+ *
+ * A worker that exits is started again (the new one replays the spool on disk); batches cut
+ * meanwhile wait here. What the dead worker held in memory is lost: health counts the restarts
+ * and, at most, the outcomes it had not yet written or spooled.
  */
-export async function createThreadedStore(options: StoreOptions): Promise<Store> {
+export async function createThreadedStore(options: ThreadedStoreOptions): Promise<Store> {
   const logger = options.logger ?? silent;
   const flushIntervalMs = options.flushIntervalMs ?? defaults.flushIntervalMs;
   const batchMaxRows = options.batchMaxRows ?? defaults.batchMaxRows;
   const acc = new Accumulator(options.payloadCapBytes ?? defaults.payloadCapBytes);
-  const worker = new Worker(workerFile(), { execArgv: [] });
+  const entry = options.workerUrl ?? besideModule(import.meta.url, "store-worker");
+  const { logger: _logger, workerUrl: _workerUrl, ...plainOptions } = options;
   const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let health: StoreHealth = {
@@ -47,66 +49,135 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     droppedBatches: 0,
     droppedOutcomes: 0,
   };
+  // Kept on this thread, so they survive a worker's restart.
+  let workerRestarts = 0;
+  let lostOnExit = 0;
+  let droppedWaiting = 0;
+  let worker: Worker | null = null;
   let exited: Error | null = null;
   let closing = false;
   let recordErrors = 0;
+  const waiting: Batch[] = [];
+  let logOpened = false;
+  let log: OutcomeLog | null = null;
 
-  const opened = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: FromStoreWorker) => {
-      switch (m.type) {
-        case "opened":
-          resolve();
-          break;
-        case "open-failed":
-          reject(deserializeError(m.error));
-          break;
-        case "health":
-          health = m.health;
-          break;
-        case "settled":
-          log?.settle(m.id);
-          break;
-        case "log":
-          logger[m.level](m.obj, m.msg);
-          break;
-        case "result": {
-          health = m.health;
-          const call = calls.get(m.id);
-          calls.delete(m.id);
-          if (m.error) call?.reject(deserializeError(m.error));
-          else call?.resolve(m.value);
-          break;
+  /** Start a worker and open the store in it; rejects when it cannot open. */
+  function start(): Promise<void> {
+    const w = startWorker(entry);
+    worker = w;
+    return new Promise<void>((resolve, reject) => {
+      let opened = false;
+      w.on("message", (m: FromStoreWorker) => {
+        switch (m.type) {
+          case "opened":
+            opened = true;
+            exited = null;
+            for (const batch of waiting.splice(0))
+              w.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+            resolve();
+            break;
+          case "open-failed":
+            reject(deserializeError(m.error));
+            break;
+          case "health":
+            health = m.health;
+            break;
+          case "settled":
+            log?.settle(m.id);
+            break;
+          case "log":
+            logger[m.level](m.obj, m.msg);
+            break;
+          case "result": {
+            health = m.health;
+            const call = calls.get(m.id);
+            calls.delete(m.id);
+            if (m.error) call?.reject(deserializeError(m.error));
+            else call?.resolve(m.value);
+            break;
+          }
         }
-      }
+      });
+      w.on("error", (err) => {
+        logger.error({ code: "UNS_ERR_STORE_WRITE", err: errorMessage(err) }, "store: worker thread failed");
+      });
+      w.on("exit", (code) => {
+        exited = new Error(`store worker stopped (exit code ${code})`);
+        // What it had neither written nor spooled is gone with it (an upper bound: some of the
+        // pending outcomes may be in the spool, which the next worker replays).
+        if (!closing) lostOnExit += health.pending;
+        health = { ...health, up: false, pending: 0, writeLagMs: 0, lastError: exited.message };
+        for (const c of calls.values()) c.reject(exited);
+        calls.clear();
+        if (!opened) return reject(exited);
+        if (closing) return;
+        workerRestarts++;
+        logger.error(
+          { code: "UNS_ERR_STORE_WORKER_EXIT", exitCode: code, restarts: workerRestarts },
+          "store: worker thread stopped; starting a new one",
+        );
+        restart();
+      });
+      // Only the first worker recovers the outcome log: later ones would take the segment this
+      // thread is writing. What a dead worker had not settled stays in the log for the next start.
+      const recover = !logOpened;
+      logOpened = true;
+      w.postMessage({
+        type: "open",
+        options: plainOptions,
+        recoverOutcomeLog: recover,
+      } satisfies ToStoreWorker);
     });
-    worker.on("error", (err) => {
-      logger.error({ code: "UNS_ERR_STORE_WRITE", err: errorMessage(err) }, "store: worker thread failed");
-    });
-    worker.on("exit", (code) => {
-      exited = new Error(`store worker stopped (exit code ${code})`);
-      releaseAll();
-      health = { ...health, up: false, lastError: exited.message };
-      for (const c of calls.values()) c.reject(exited);
-      calls.clear();
-      reject(exited);
-    });
-  });
-  const { logger: _dropped, ...plainOptions } = options;
-  worker.postMessage({ type: "open", options: plainOptions } satisfies ToStoreWorker);
+  }
+
+  function restart(): void {
+    // Back off a little if it keeps dying, so a poisoned batch cannot spin the CPU.
+    setTimeout(
+      () => {
+        if (closing) return;
+        start().catch((err) => {
+          logger.error(
+            { code: "UNS_ERR_STORE_OPEN", err: errorMessage(err) },
+            "store: restart failed; retrying",
+          );
+          void worker?.terminate();
+        });
+      },
+      Math.min(5000, 100 * workerRestarts),
+    ).unref();
+  }
+
   try {
-    await opened;
+    await start();
   } catch (err) {
-    await worker.terminate();
+    await (worker as Worker | null)?.terminate();
     throw err;
   }
 
   function call<T>(method: string, ...args: unknown[]): Promise<T> {
-    if (exited) return Promise.reject(exited);
+    if (exited || !worker) return Promise.reject(exited ?? new Error("store worker not started"));
+    const w = worker;
     return new Promise<T>((resolve, reject) => {
       const id = nextId++;
       calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ type: "call", id, method, args } satisfies ToStoreWorker);
+      w.postMessage({ type: "call", id, method, args } satisfies ToStoreWorker);
     });
+  }
+
+  function post(batch: Batch): void {
+    if (!exited && worker) {
+      worker.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+      return;
+    }
+    if (waiting.length < MAX_WAITING_BATCHES) {
+      waiting.push(batch);
+      return;
+    }
+    droppedWaiting++;
+    logger.error(
+      { code: "UNS_ERR_STORE_SPOOL_FULL", waiting: waiting.length },
+      "store: worker down too long, a batch of results DROPPED",
+    );
   }
 
   // ---- durability (group commit) ----
@@ -116,7 +187,7 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
   // are cut. A caller of whenDurable() waits for the batch that holds what it recorded; while one
   // batch is being fsynced, new waiters collect for the next cut, so concurrent PUBACKs share one
   // fsync.
-  const log = await OutcomeLog.create(join(options.dataDir, "outcome-log")).catch((err: Error) => {
+  log = await OutcomeLog.create(join(options.dataDir, "outcome-log")).catch((err: Error) => {
     logger.error(
       { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err) },
       "store: no outcome log; results would be lost on a crash",
@@ -126,21 +197,17 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
   let logErrors = 0;
   /** The last batch's way through the log to the worker (in order: appends resolve in order). */
   let lastHandOver: Promise<void> = Promise.resolve();
-  let postedSeq = 0;
+  let cutSeq = 0;
   let durableSeq = 0;
-  const waiting: { seq: number; resolve: () => void }[] = [];
+  const durableWaiters: { seq: number; resolve: () => void }[] = [];
   let nextCut: (() => void)[] = [];
   let groupCutScheduled = false;
 
   function onDurable(seq: number): void {
     durableSeq = Math.max(durableSeq, seq);
-    while (waiting.length > 0 && waiting[0]!.seq <= durableSeq) waiting.shift()!.resolve();
-    if (nextCut.length > 0 && durableSeq >= postedSeq) cut();
-  }
-
-  function releaseAll(): void {
-    for (const w of waiting.splice(0)) w.resolve();
-    for (const r of nextCut.splice(0)) r();
+    while (durableWaiters.length > 0 && durableWaiters[0]!.seq <= durableSeq)
+      durableWaiters.shift()!.resolve();
+    if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
   }
 
   function cut(): void {
@@ -155,28 +222,28 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     }
     const waiters = nextCut;
     nextCut = [];
-    if (batch && !exited) {
-      const seq = ++postedSeq;
-      const b = batch;
-      const handOver = () => {
-        if (!exited) worker.postMessage({ type: "batch", batch: b } satisfies ToStoreWorker);
-        onDurable(seq);
-      };
-      lastHandOver = log
-        ? log.append(b).then(handOver, (err: Error) => {
-            // Written anyway, just not crash-proof: say so (not for every batch), never hold the broker.
-            if (logErrors++ % 100 === 0)
-              logger.error(
-                { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), occurrences: logErrors },
-                "store: outcome log write failed; results are written but would be lost on a crash",
-              );
-            handOver();
-          })
-        : Promise.resolve().then(handOver);
-      for (const resolve of waiters) waiting.push({ seq, resolve });
-    } else {
+    if (!batch) {
       for (const resolve of waiters) resolve();
+      return;
     }
+    const seq = ++cutSeq;
+    const b = batch;
+    const handOver = () => {
+      post(b);
+      onDurable(seq);
+    };
+    lastHandOver = log
+      ? log.append(b).then(handOver, (err: Error) => {
+          // Written anyway, just not crash-proof: say so (not for every batch), never hold the broker.
+          if (logErrors++ % 100 === 0)
+            logger.error(
+              { code: "UNS_ERR_STORE_LOG_WRITE", err: errorMessage(err), occurrences: logErrors },
+              "store: outcome log write failed; results are written but would be lost on a crash",
+            );
+          handOver();
+        })
+      : Promise.resolve().then(handOver);
+    for (const resolve of waiters) durableWaiters.push({ seq, resolve });
   }
 
   const timer = setInterval(cut, flushIntervalMs);
@@ -219,19 +286,19 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
       await call("flush");
     },
     whenDurable(): Promise<void> {
-      if (exited || closing) return Promise.resolve();
+      if (closing) return Promise.resolve();
       if (acc.outcomes === 0) {
-        if (durableSeq >= postedSeq) return Promise.resolve();
-        return new Promise<void>((resolve) => waiting.push({ seq: postedSeq, resolve }));
+        if (durableSeq >= cutSeq) return Promise.resolve();
+        return new Promise<void>((resolve) => durableWaiters.push({ seq: cutSeq, resolve }));
       }
       return new Promise<void>((resolve) => {
         nextCut.push(resolve);
         // Cut now unless a batch is being fsynced: then onDurable cuts for everyone waiting.
-        if (durableSeq >= postedSeq && !groupCutScheduled) {
+        if (durableSeq >= cutSeq && !groupCutScheduled) {
           groupCutScheduled = true;
           setImmediate(() => {
             groupCutScheduled = false;
-            if (nextCut.length > 0 && durableSeq >= postedSeq) cut();
+            if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
           });
         }
       });
@@ -245,19 +312,29 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
       try {
         await call("close");
       } finally {
-        releaseAll();
-        await worker.terminate();
+        for (const w of durableWaiters.splice(0)) w.resolve();
+        for (const r of nextCut.splice(0)) r();
+        await worker?.terminate();
         // After the worker's close every batch is written or spooled: the segment goes.
         await log?.close();
       }
     },
     health(): StoreHealth {
-      // What is still aggregated on this thread is pending too.
-      if (acc.outcomes === 0) return health;
-      return {
+      let waitingOutcomes = 0;
+      for (const b of waiting) waitingOutcomes += b.outcomes;
+      const h: StoreHealth = {
         ...health,
-        pending: health.pending + acc.outcomes,
-        writeLagMs: Math.max(health.writeLagMs, Date.now() - acc.oldestAt),
+        workerRestarts,
+        lostOnWorkerExit: lostOnExit,
+        droppedBatches: health.droppedBatches + droppedWaiting,
+        pending: health.pending + waitingOutcomes,
+      };
+      // What is still aggregated on this thread is pending too.
+      if (acc.outcomes === 0) return h;
+      return {
+        ...h,
+        pending: h.pending + acc.outcomes,
+        writeLagMs: Math.max(h.writeLagMs, Date.now() - acc.oldestAt),
       };
     },
     recordContracts: query("recordContracts"),
@@ -274,5 +351,6 @@ export async function createThreadedStore(options: StoreOptions): Promise<Store>
     lastMessage: query("lastMessage"),
     contracts: query("contracts"),
     contractDocument: query("contractDocument"),
+    ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
   } as Store;
 }

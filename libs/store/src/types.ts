@@ -1,3 +1,5 @@
+import type { QualityStore } from "./quality-types.js";
+
 /** One payload validation error, as produced by @uns/contracts (ajv errors, trimmed). */
 export interface ValidationError {
   instancePath: string;
@@ -85,6 +87,13 @@ export interface StoreHealth {
   droppedBatches: number;
   /** Outcomes in the dropped batches. */
   droppedOutcomes: number;
+  /** Threaded store: how often its worker thread stopped and was started again. */
+  workerRestarts?: number;
+  /**
+   * Threaded store: outcomes a stopped worker had not yet written when it stopped, at most
+   * (those it had spooled are replayed by the next worker).
+   */
+  lostOnWorkerExit?: number;
 }
 
 /** A time window [from, to). Counts are per minute: `from` is rounded down to its minute. */
@@ -295,7 +304,7 @@ export interface RetentionResult {
   batches: number;
 }
 
-export interface Store {
+export interface Store extends QualityStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
   /** Write (or spool) everything recorded so far. */

@@ -29,6 +29,16 @@ const SparkplugPage = lazy(() =>
   import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
 );
 
+const PlantPage = lazy(() => import("../features/plant/plant-page").then((m) => ({ default: m.PlantPage })));
+const LinePage = lazy(() => import("../features/line/line-page").then((m) => ({ default: m.LinePage })));
+const AlertsPage = lazy(() =>
+  import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })),
+);
+const BodyPage = lazy(() => import("../features/body/body-page").then((m) => ({ default: m.BodyPage })));
+const ModelsPage = lazy(() =>
+  import("../features/models/models-page").then((m) => ({ default: m.ModelsPage })),
+);
+
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
@@ -53,6 +63,11 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/plant" component={PlantPage} />
+        <Route path="/line" component={LinePage} />
+        <Route path="/alerts" component={AlertsPage} />
+        <Route path="/body" component={BodyPage} />
+        <Route path="/models" component={ModelsPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>
         </Route>

@@ -13,6 +13,14 @@ const NAV = [
   { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
   { label: "Sparkplug", to: paths.sparkplug, match: (l: string) => l.startsWith("/sparkplug") },
+  {
+    label: "Plant",
+    to: () => paths.plant(),
+    match: (l: string) => l.startsWith("/plant") || l.startsWith("/line"),
+  },
+  { label: "Alerts", to: () => paths.alerts(), match: (l: string) => l.startsWith("/alerts") },
+  { label: "Body", to: () => paths.body(), match: (l: string) => l.startsWith("/body") },
+  { label: "Models", to: paths.models, match: (l: string) => l.startsWith("/models") },
 ];
 
 const STATUS_TEXT = {

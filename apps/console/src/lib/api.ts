@@ -1,15 +1,17 @@
+import type { ErrorReply } from "@uns/api-contract";
+import { UnsError } from "@uns/errors";
+
 /**
  * The one way the console talks to the server: GET a JSON resource under /api/v1 and turn any
  * failure into an `ApiError` with the server's error code and message (`{error: {code, message}}`).
  */
-
-export class ApiError extends Error {
+export class ApiError extends UnsError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message, { statusCode: status });
     this.name = "ApiError";
   }
 }
@@ -30,14 +32,45 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
     body = undefined;
   }
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = (body as Partial<ErrorReply> | undefined)?.error;
     throw new ApiError(
       res.status,
-      err?.code ?? `HTTP_${res.status}`,
+      err?.code ?? "UNS_ERR_CONSOLE_HTTP",
       err?.message ?? `${res.status} ${res.statusText}`,
     );
   }
   return body as T;
+}
+
+/** A state-changing request (POST, PUT, DELETE) with a JSON body. */
+export async function sendJson<T>(
+  method: "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "UNS_ERR_CONSOLE_OFFLINE", "The UNS server cannot be reached. Is it running?");
+  }
+  const parsed = (await res.json().catch(() => undefined)) as
+    | { error?: { code?: string; message?: string } }
+    | undefined;
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      parsed?.error?.code ?? `HTTP_${res.status}`,
+      parsed?.error?.message ?? `${res.status} ${res.statusText}`,
+    );
+  return parsed as T;
 }
 
 /** `?a=1&b=2` from an object, leaving out empty values. */

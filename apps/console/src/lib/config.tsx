@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
+import type { PublicConfig } from "@uns/api-contract";
 import { createContext, type ReactNode, useContext } from "react";
 import { getJson } from "./api";
-import type { PublicConfig } from "./types";
 
 /** Settings the server gives the console (GET /api/v1/config): the plant's time zone first. */
 export function useConfigQuery() {

@@ -1,10 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ContractsResponse, ViolationKindsResponse } from "@uns/api-contract";
 import { type FormEvent, useId, useState } from "react";
 import { getJson } from "./api";
 import { useTimeZone } from "./config";
 import { apiQuery, type Filters, RANGE_LABELS, RANGES, type Range } from "./filters";
 import { formatCount, fromZonedInput, toZonedInput, zoneAbbreviation } from "./format";
-import type { ContractsResponse, ViolationKindsResponse } from "./types";
 import { useUrlState } from "./url-state";
 
 export type FilterField = "topic" | "channel" | "client" | "kind";

@@ -21,6 +21,12 @@ export const paths = {
     withQuery("/topics", f ? serializeFilters(f, extra) : ""),
   sparkplug: (f?: Filters, extra: Record<string, string | undefined> = {}) =>
     withQuery("/sparkplug", f ? serializeFilters(f, extra) : ""),
+  plant: (scope = "") => withQuery("/plant", scope ? `scope=${encodeURIComponent(scope)}` : ""),
+  line: (line: string, range?: string) =>
+    withQuery("/line", new URLSearchParams({ line, ...(range ? { range } : {}) }).toString()),
+  alerts: (extra: Record<string, string> = {}) => withQuery("/alerts", new URLSearchParams(extra).toString()),
+  body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
+  models: () => "/models",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */

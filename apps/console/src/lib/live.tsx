@@ -1,4 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
+import type { LiveViolation, RatesEvent } from "@uns/api-contract";
 import {
   createContext,
   type ReactNode,
@@ -8,7 +9,6 @@ import {
   useRef,
   useSyncExternalStore,
 } from "react";
-import type { LiveViolation, RatesEvent } from "./types";
 
 /**
  * The server's event stream (GET /api/v1/stream: `rates` every second, `violation` for each new

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import type { TimeseriesPoint } from "@uns/api-contract";
 import { complianceRate, formatCount, formatRate, formatTime } from "./format";
-import type { TimeseriesPoint } from "./types";
 
 export const OUTCOME_COLORS = {
   valid: "#2e9d5b",

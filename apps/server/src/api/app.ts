@@ -2,16 +2,35 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
-import type { UnsError } from "@uns/contracts";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { type HealthReport, operations, routeSchema } from "@uns/api-contract";
 import type { Store } from "@uns/store";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import type { ClusterHealth } from "../cluster/cluster-node.js";
-import { createError, type serverErrorCodes } from "../errors.js";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import { createError } from "../errors.js";
 import type { Governance } from "../governance.js";
 import type { LiveStats } from "../live-stats.js";
 import type { Metrics } from "../metrics.js";
+import { checkResponses } from "./check-responses.js";
 import { registerComplianceRoutes } from "./compliance-routes.js";
+import { installErrorHandling, sendError } from "./error-handler.js";
 import { registerGovernanceRoutes } from "./governance-routes.js";
+
+export type { HealthReport };
+
+/** The Fastify instance routes are registered on: schemas from @uns/api-contract type the handlers. */
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ApiServices {
   store: Store;
@@ -21,33 +40,13 @@ export interface ApiServices {
   health: () => HealthReport;
   publicConfig: { timeZone: string; mqttWebSocketPath: string; version: string };
   /** Extra routes (Sparkplug) registered by their owners. */
-  extraRoutes?: ((app: FastifyInstance) => void)[];
+  extraRoutes?: ((app: ApiApp) => void)[];
 }
 
-export interface HealthReport {
-  status: "ok" | "degraded";
-  /** Clustered mode only. */
-  cluster?: ClusterHealth;
-  broker: { up: boolean; clients: number };
-  database: ReturnType<Store["health"]>;
-  workers: {
-    up: boolean;
-    alive: number;
-    size: number;
-    queued: number;
-    inFlight: number;
-    capacity: number;
-    restarts: number;
-  };
-}
-
-function sendError(
-  reply: FastifyReply,
-  status: number,
-  code: keyof typeof serverErrorCodes | string,
-  message: string,
-) {
-  return reply.status(status).send({ error: { code, message } });
+export interface ApiOptions {
+  logger?: boolean | object;
+  /** Check every reply against its response schema (tests): a mismatch is a 500 naming it. */
+  checkResponses?: boolean;
 }
 
 function consoleDir(): string | null {
@@ -60,14 +59,12 @@ function consoleDir(): string | null {
  * a route schema; errors as `{error: {code, message}}`), OpenAPI, Prometheus metrics, and the
  * console's static files at /.
  */
-export async function buildApi(
-  services: ApiServices,
-  logger: boolean | object = false,
-): Promise<FastifyInstance> {
+export async function buildApi(services: ApiServices, options: ApiOptions = {}): Promise<ApiApp> {
   const app = Fastify({
-    logger: logger as never,
+    logger: (options.logger ?? false) as never,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.checkResponses) checkResponses(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -76,43 +73,32 @@ export async function buildApi(
         version: services.publicConfig.version,
         description: "Compliance of the Unified Namespace against its AsyncAPI contracts",
       },
+      tags: [
+        { name: "system", description: "Health and settings" },
+        { name: "compliance", description: "Counts, summaries and trends of outcomes" },
+        { name: "violations", description: "Violations in full" },
+        { name: "governance", description: "Contracts, the topic tree and users" },
+        { name: "sparkplug", description: "Sparkplug B state" },
+        { name: "cluster", description: "Clustered mode: the nodes sharing one Redis" },
+        { name: "stream", description: "Live events" },
+      ],
     },
   });
 
-  app.setErrorHandler(
-    (err: Error & { validation?: unknown; statusCode?: number; code?: string }, request, reply) => {
-      if (err.validation) return sendError(reply, 400, "UNS_ERR_API_VALIDATION", `${err.message}`);
-      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-      if (status >= 500) request.log.error({ err }, "request failed");
-      const code =
-        typeof err.code === "string" && err.code.startsWith("UNS_ERR_")
-          ? err.code
-          : status === 503
-            ? "UNS_ERR_API_UNAVAILABLE"
-            : status >= 500
-              ? "UNS_ERR_API_INTERNAL"
-              : "UNS_ERR_API_VALIDATION";
-      return sendError(
-        reply,
-        status,
-        code,
-        status >= 500 && code === "UNS_ERR_API_INTERNAL" ? "internal error; see the server log" : err.message,
-      );
-    },
-  );
+  installErrorHandling(app);
+
+  app.get(operations.health.url, { schema: routeSchema(operations.health) }, async (_req, reply) => {
+    const h = services.health();
+    // 503 when a part is down; governance problems (a held channel, a failed reload) make the
+    // status "degraded" but the broker still serves, so orchestrators must not restart it.
+    // A cluster node that cannot reach Redis refuses clients, so load balancers must skip it.
+    const down = !h.broker.up || !h.database.up || !h.workers.up || h.cluster?.redis.up === false;
+    return reply.status(down ? 503 : 200).send(h);
+  });
 
   app.get(
-    "/api/v1/health",
-    { schema: { summary: "Health of broker, database and workers; 503 when a part is down" } },
-    async (_req, reply) => {
-      const h = services.health();
-      return reply.status(h.status === "ok" ? 200 : 503).send(h);
-    },
-  );
-
-  app.get(
-    "/api/v1/config",
-    { schema: { summary: "Settings the console needs (time zone, MQTT over WebSocket path)" } },
+    operations.config.url,
+    { schema: routeSchema(operations.config) },
     async () => services.publicConfig,
   );
 
@@ -149,6 +135,6 @@ export async function buildApi(
   return app;
 }
 
-export function notFound(what: string): UnsError {
-  return createError("UNS_ERR_API_NOT_FOUND", what, { statusCode: 404 });
+export function notFound(what: string) {
+  return createError("UNS_ERR_API_NOT_FOUND", what);
 }

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ClusterMember as ClusterMemberReply, operations, routeSchema } from "@uns/api-contract";
 import type { Aedes, Client } from "aedes";
-import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
+import type { ApiApp } from "../api/app.js";
 import type { Config } from "../config.js";
 import type { PublishPacket } from "../dispatcher/publish-pipeline.js";
 import { createError } from "../errors.js";
@@ -203,33 +204,25 @@ export async function createClusterNode(config: Readonly<Config>, logger: Logger
         },
       });
     },
-    routes(app: FastifyInstance): void {
-      app.get(
-        "/api/v1/cluster",
-        {
-          schema: {
-            summary:
-              "The cluster: this node, whether it reaches Redis, every live node with its clients and counts, and the cluster-wide live totals",
-          },
-        },
-        async () => {
-          const members = await redis.members().catch(() => cachedMembers);
-          const totals: Record<string, number> = {};
-          for (const m of members) {
-            for (const [k, v] of Object.entries((m.totals as Record<string, number>) ?? {}))
-              totals[k] = (totals[k] ?? 0) + v;
-          }
-          return {
-            nodeId: redis.nodeId,
-            redis: { up: redis.up() },
-            sparkplugPrimary: sparkplugLease?.held() ?? false,
-            noticesReceived: redis.noticesReceived(),
-            members,
-            // Each node's counts as of its last heartbeat (at most cluster.heartbeatMs old).
-            totals,
-          };
-        },
-      );
+    routes(app: ApiApp): void {
+      app.get(operations.cluster.url, { schema: routeSchema(operations.cluster) }, async () => {
+        const members = await redis.members().catch(() => cachedMembers);
+        const totals: Record<string, number> = {};
+        for (const m of members) {
+          for (const [k, v] of Object.entries((m.totals as Record<string, number>) ?? {}))
+            totals[k] = (totals[k] ?? 0) + v;
+        }
+        return {
+          nodeId: redis.nodeId,
+          redis: { up: redis.up() },
+          sparkplugPrimary: sparkplugLease?.held() ?? false,
+          noticesReceived: redis.noticesReceived(),
+          // A heartbeat is what its node reported; the contract describes the known fields.
+          members: members as ClusterMemberReply[],
+          // Each node's counts as of its last heartbeat (at most cluster.heartbeatMs old).
+          totals,
+        };
+      });
     },
     async close(): Promise<void> {
       clearInterval(timer);
@@ -253,4 +246,16 @@ function folderDigest(dir: string): string {
     hash.update(String(Date.now()));
   }
   return hash.digest("hex");
+}
+
+/** A single node (cluster.redisUrl empty) has no cluster: GET /api/v1/cluster says so. */
+export function singleNodeClusterRoute(app: ApiApp): void {
+  app.get(operations.cluster.url, { schema: routeSchema(operations.cluster) }, async (_req, reply) =>
+    reply.status(404).send({
+      error: {
+        code: "UNS_ERR_API_NOT_FOUND",
+        message: "this server runs as a single node (cluster.redisUrl is empty); there is no cluster",
+      },
+    }),
+  );
 }

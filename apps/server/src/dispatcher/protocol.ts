@@ -12,9 +12,15 @@ export interface BatchRequest {
   topics: string[];
 }
 
-export type WorkerInbound = BatchRequest | { type: "contracts"; set: ContractSet } | { type: "crash" };
+export type WorkerInbound =
+  | BatchRequest
+  | { type: "contracts"; set: ContractSet }
+  /** The set as JSON text: posting a string is a copy, a structured clone of the schemas is not. */
+  | { type: "contracts"; json: string };
 
-export type WorkerOutbound = { type: "results"; id: number; results: ValidationResult[]; busyMs: number };
+export type WorkerOutbound =
+  | { type: "results"; id: number; results: ValidationResult[]; busyMs: number }
+  | { type: "ready" };
 
 /** What the dispatcher learns about a message: a worker's verdict, or why there is none. */
 export type Verdict = ValidationResult | { outcome: "unvalidated"; reason: string };

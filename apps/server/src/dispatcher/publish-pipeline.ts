@@ -1,6 +1,7 @@
-import type { ChannelSpec, ValidationError } from "@uns/contracts";
+import type { ChannelSummary, ValidationError } from "@uns/contracts";
 import type { MessageOutcome } from "@uns/store";
 import type { GovernanceSnapshot } from "../governance.js";
+import { quarantineTopic, refusedTopic } from "../uns-topics.js";
 import type { Verdict } from "./protocol.js";
 import type { ValidationPool } from "./validation-pool.js";
 
@@ -47,19 +48,6 @@ export interface PipelineOptions {
   ) => Outcome | null;
 }
 
-export const QUARANTINE_PREFIX = "$uns/quarantine/";
-export const REFUSED_PREFIX = "$uns/refused/";
-
-/** `$uns/quarantine/<original topic>`: where enforce mode sends what it refuses to deliver. */
-export function quarantineTopic(topic: string): string {
-  return QUARANTINE_PREFIX + topic;
-}
-
-/** `$uns/refused/<original topic>`: where ACL and topic-rule refusals go (admins only). */
-export function refusedTopic(topic: string): string {
-  return REFUSED_PREFIX + topic;
-}
-
 interface Pending {
   ready: boolean;
   finish: () => void;
@@ -88,8 +76,30 @@ function payloadBytes(payload: Buffer | string): Uint8Array {
   return typeof payload === "string" ? Buffer.from(payload) : payload;
 }
 
-function contractOf(channel: ChannelSpec | undefined) {
+function contractOf(channel: ChannelSummary | undefined) {
   return channel ? { file: channel.file, version: channel.version, title: channel.title } : null;
+}
+
+type OutcomeBase = Omit<Outcome, "channel" | "contract" | "outcome">;
+
+/** The one place a verdict on a governed message becomes its outcome record. */
+function verdictOutcome(base: OutcomeBase, channel: ChannelSummary, verdict: Verdict): Outcome {
+  const common = { ...base, channel: channel.id, contract: contractOf(channel) };
+  if (verdict.outcome === "valid") return { ...common, outcome: "valid", messageName: verdict.message };
+  if (verdict.outcome === "invalid")
+    return {
+      ...common,
+      outcome: "invalid",
+      kind: verdict.kind,
+      messageName: verdict.message,
+      errors: verdict.errors,
+    };
+  return {
+    ...common,
+    outcome: "unvalidated",
+    kind: "unvalidated",
+    errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }],
+  };
 }
 
 /**
@@ -207,11 +217,34 @@ export function createPublishPipeline(options: PipelineOptions) {
     }
 
     const policy = place.policy;
-    let channel: ChannelSpec | undefined;
+    let channel: ChannelSummary | undefined;
     if (place.kind === "leaf" && place.channel) channel = snap.channels.get(place.channel);
     else channel = snap.matchChannel(topic)?.channel;
 
     const base = outcomeBase(identity, packet, payload, time, policy);
+    if (!channel && place.kind === "leaf" && place.channel) {
+      // Governance refuses trees naming unknown channels and holds channels a reload drops, so
+      // this is a bug guard: fail closed (never a silent `ungoverned`).
+      options.record(
+        {
+          ...base,
+          channel: place.channel,
+          contract: null,
+          outcome: "unvalidated",
+          kind: "unvalidated",
+          errors: [
+            {
+              instancePath: "",
+              keyword: "channel",
+              message: `leaf ${place.leaf} names channel "${place.channel}", which no loaded contract defines`,
+            },
+          ],
+        },
+        null,
+      );
+      if (policy === "enforce") quarantine(packet);
+      return undefined;
+    }
     if (!channel) {
       options.record(
         {
@@ -226,41 +259,12 @@ export function createPublishPipeline(options: PipelineOptions) {
     }
 
     const settle = (verdict: Verdict, started: number | null) => {
-      const latency = started === null ? null : performance.now() - started;
-      const contract = contractOf(channel);
-      if (verdict.outcome === "valid") {
-        options.record(
-          { ...base, channel: channel.id, contract, outcome: "valid", messageName: verdict.message },
-          latency,
-        );
-        return true;
-      }
-      if (verdict.outcome === "invalid") {
-        options.record(
-          {
-            ...base,
-            channel: channel.id,
-            contract,
-            outcome: "invalid",
-            kind: verdict.kind,
-            messageName: verdict.message,
-            errors: verdict.errors,
-          },
-          latency,
-        );
-        return false;
-      }
       options.record(
-        {
-          ...base,
-          channel: channel.id,
-          contract,
-          outcome: "unvalidated",
-          kind: "unvalidated",
-          errors: [{ instancePath: "", keyword: "unvalidated", message: verdict.reason }],
-        },
-        latency,
+        verdictOutcome(base, channel, verdict),
+        started === null ? null : performance.now() - started,
       );
+      if (verdict.outcome === "valid") return true;
+      if (verdict.outcome === "invalid") return false;
       // Fail closed in enforce mode: what could not be checked is kept, not delivered.
       return policy === "monitor";
     };
@@ -334,33 +338,15 @@ export function createPublishPipeline(options: PipelineOptions) {
         place.kind === "leaf" && place.channel
           ? snap.channels.get(place.channel)
           : snap.matchChannel(packet.topic)?.channel;
-      const base = {
-        ...outcomeBase(identity, packet, payload, time, "monitor"),
-        contract: contractOf(channel),
-      };
+      const base = outcomeBase(identity, packet, payload, time, "monitor");
       if (!channel) {
-        options.record({ ...base, channel: null, outcome: "ungoverned" }, null);
+        options.record({ ...base, channel: null, contract: null, outcome: "ungoverned" }, null);
         return;
       }
       const started = performance.now();
       const pending = options.pool.submit(channel.id, packet.topic, payload);
-      const settle = (v: Verdict, latency: number | null) => {
-        if (v.outcome === "valid")
-          options.record({ ...base, channel: channel.id, outcome: "valid", messageName: v.message }, latency);
-        else if (v.outcome === "invalid")
-          options.record(
-            {
-              ...base,
-              channel: channel.id,
-              outcome: "invalid",
-              kind: v.kind,
-              messageName: v.message,
-              errors: v.errors,
-            },
-            latency,
-          );
-        else options.record({ ...base, channel: channel.id, outcome: "unvalidated" }, latency);
-      };
+      const settle = (v: Verdict, latency: number | null) =>
+        options.record(verdictOutcome(base, channel, v), latency);
       if (pending)
         pending
           .then((v) => settle(v, performance.now() - started))

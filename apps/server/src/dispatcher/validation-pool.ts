@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { ContractSet } from "@uns/contracts";
+import { besideModule, startWorker } from "@uns/store";
 import type { BatchRequest, Verdict, WorkerOutbound } from "./protocol.js";
 
 export interface ValidationPoolOptions {
@@ -10,6 +9,10 @@ export interface ValidationPoolOptions {
   queueLength: number;
   /** Messages per batch handed to one worker, at most. */
   batchSize: number;
+  /** A batch not answered within this many ms marks its worker hung: it is replaced. */
+  batchTimeoutMs: number;
+  /** The worker script; default the shipped validation worker. Tests pass fixture workers. */
+  workerUrl?: URL;
   logger: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
@@ -24,9 +27,14 @@ interface Slot {
   worker: Worker;
   busy: Job[] | null;
   batchId: number;
+  /** Watchdog of the batch in flight. */
+  timer: NodeJS.Timeout | null;
   busyMs: number;
   restarts: number;
+  /** The thread runs (it may still be loading). */
   alive: boolean;
+  /** The worker said it listens: batches go to ready workers only. */
+  ready: boolean;
 }
 
 export interface PoolStats {
@@ -36,20 +44,19 @@ export interface PoolStats {
   inFlight: number;
   capacity: number;
   restarts: number;
+  /** Workers replaced because a batch outlived the watchdog. */
+  hung: number;
   /** Sum of time spent validating per worker since start (ms). */
   busyMs: number[];
 }
 
-/**
- * The compiled worker lives next to this file in dist/. Under vitest this module runs from
- * src/*.ts, so fall back to the compiled twin (tests run after `pnpm build`).
- */
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./validation-worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`validation worker not found at ${here} or ${compiled}: run \`pnpm build\``);
+// TypeScript when the tests load src/, JavaScript from dist/ in production (see startWorker).
+const shippedWorker = besideModule(import.meta.url, "validation-worker");
+
+function contractsMessage(set: ContractSet | string) {
+  return typeof set === "string"
+    ? { type: "contracts" as const, json: set }
+    : { type: "contracts" as const, set };
 }
 
 /**
@@ -57,41 +64,55 @@ function workerFile(): string {
  * an idle worker takes what is waiting (up to batchSize, shared fairly between idle workers), so
  * a quiet broker validates each message at once and a busy one hands over hundreds per
  * postMessage. A worker that dies is replaced; the messages it held are answered `unvalidated`.
+ * A watchdog per batch replaces a worker that does not answer in time (a validator stuck in a
+ * pathological schema or payload) the same way, and counts it as hung.
  */
 export function createValidationPool(options: ValidationPoolOptions) {
-  const file = workerFile();
+  const file = options.workerUrl ?? shippedWorker;
   const queue: Job[] = [];
   let queueHead = 0;
   let inFlight = 0;
-  let contracts: ContractSet | null = null;
+  /** As an object or as JSON text (cheap to post: the workers parse it in their own thread). */
+  let contracts: ContractSet | string | null = null;
   let closed = false;
   let nextBatchId = 1;
   let restarts = 0;
+  let hung = 0;
   const spaceWaiters: (() => void)[] = [];
+  const readyWaiters: (() => void)[] = [];
   const slots: Slot[] = [];
 
   const queued = () => queue.length - queueHead;
 
   function spawn(index: number): void {
-    // A clean execArgv: the worker runs compiled JavaScript whatever loader or conditions the parent has.
-    const worker = new Worker(file, { execArgv: [] });
+    const worker = startWorker(file);
     const slot: Slot = slots[index] ?? {
       worker,
       busy: null,
       batchId: 0,
+      timer: null,
       busyMs: 0,
       restarts: 0,
       alive: true,
+      ready: false,
     };
     slot.worker = worker;
     slot.alive = true;
+    slot.ready = false;
     slot.busy = null;
     slots[index] = slot;
-    if (contracts) worker.postMessage({ type: "contracts", set: contracts });
+    if (contracts) worker.postMessage(contractsMessage(contracts));
     worker.on("message", (msg: WorkerOutbound) => {
-      if (msg.type !== "results" || msg.id !== slot.batchId || !slot.busy) return;
+      if (msg.type === "ready") {
+        slot.ready = true;
+        if (slots.every((x) => x.ready)) for (const w of readyWaiters.splice(0)) w();
+        pump();
+        return;
+      }
+      if (msg.type !== "results" || msg.id !== slot.batchId || !slot.busy || slot.worker !== worker) return;
       const jobs = slot.busy;
       slot.busy = null;
+      clearTimeout(slot.timer!);
       slot.busyMs += msg.busyMs;
       inFlight -= jobs.length;
       for (let i = 0; i < jobs.length; i++)
@@ -102,14 +123,10 @@ export function createValidationPool(options: ValidationPoolOptions) {
       options.logger.error({ err, worker: index }, "validation worker failed; replacing it");
     });
     worker.on("exit", (code) => {
+      if (slot.worker !== worker) return;
       slot.alive = false;
-      const jobs = slot.busy;
-      slot.busy = null;
-      if (jobs) {
-        inFlight -= jobs.length;
-        for (const job of jobs)
-          job.resolve({ outcome: "unvalidated", reason: `validation worker stopped (exit code ${code})` });
-      }
+      slot.ready = false;
+      fail(slot, `validation worker stopped (exit code ${code})`);
       if (closed) return;
       slot.restarts++;
       restarts++;
@@ -124,6 +141,28 @@ export function createValidationPool(options: ValidationPoolOptions) {
         Math.min(1000, 10 * slot.restarts),
       ).unref();
     });
+  }
+
+  /** Answer the batch a worker holds as unvalidated (enforce quarantines those). */
+  function fail(slot: Slot, reason: string): void {
+    const jobs = slot.busy;
+    slot.busy = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    if (!jobs) return;
+    inFlight -= jobs.length;
+    for (const job of jobs) job.resolve({ outcome: "unvalidated", reason });
+  }
+
+  function onHung(slot: Slot, batchId: number): void {
+    if (slot.batchId !== batchId || !slot.busy || closed) return;
+    hung++;
+    options.logger.error(
+      { worker: slots.indexOf(slot), messages: slot.busy.length, timeoutMs: options.batchTimeoutMs },
+      "validation worker did not answer a batch in time; replacing it",
+    );
+    fail(slot, `validation worker hung: no answer within ${options.batchTimeoutMs} ms`);
+    // terminate() ends even a thread stuck in a loop; its exit event respawns the slot.
+    void slot.worker.terminate();
   }
 
   for (let i = 0; i < options.size; i++) spawn(i);
@@ -142,11 +181,11 @@ export function createValidationPool(options: ValidationPoolOptions) {
 
   function pump(): void {
     let idle = 0;
-    for (const s of slots) if (s.alive && !s.busy) idle++;
+    for (const s of slots) if (s.ready && !s.busy) idle++;
     for (const slot of slots) {
       const waiting = queued();
       if (waiting === 0 || !contracts) break;
-      if (!slot.alive || slot.busy) continue;
+      if (!slot.ready || slot.busy) continue;
       const take = Math.min(options.batchSize, Math.max(1, Math.ceil(waiting / idle)));
       idle--;
       const jobs = queue.slice(queueHead, queueHead + take);
@@ -180,6 +219,9 @@ export function createValidationPool(options: ValidationPoolOptions) {
     slot.busy = jobs;
     inFlight += jobs.length;
     slot.batchId = nextBatchId++;
+    const batchId = slot.batchId;
+    slot.timer = setTimeout(() => onHung(slot, batchId), options.batchTimeoutMs);
+    slot.timer.unref();
     // The payloads travel as one latin1 string (one byte per character, lossless): V8 clones a
     // flat one-byte string with a memcpy, about 2.5 times cheaper for the event loop than
     // transferring an ArrayBuffer, measured here with 4 KB payloads.
@@ -212,25 +254,35 @@ export function createValidationPool(options: ValidationPoolOptions) {
       if (queued() + inFlight < options.queueLength) return Promise.resolve();
       return new Promise((resolve) => spaceWaiters.push(resolve));
     },
-    setContracts(set: ContractSet): void {
+    /**
+     * Resolves when every worker has loaded and listens, or after `timeoutMs` (a worker that
+     * cannot load keeps being replaced and shows in health; the broker still starts).
+     */
+    ready(timeoutMs = 30_000): Promise<void> {
+      if (slots.every((s) => s.ready)) return Promise.resolve();
+      return new Promise((resolve) => {
+        readyWaiters.push(resolve);
+        setTimeout(resolve, timeoutMs).unref();
+      });
+    },
+    /** A `ContractSet`, or one as JSON text (what governance keeps: no clone of 1,000 schemas). */
+    setContracts(set: ContractSet | string): void {
       contracts = set;
-      for (const s of slots) if (s.alive) s.worker.postMessage({ type: "contracts", set });
+      const message = contractsMessage(set);
+      for (const s of slots) if (s.alive) s.worker.postMessage(message);
       pump();
     },
     stats(): PoolStats {
       return {
         size: options.size,
-        alive: slots.filter((s) => s.alive).length,
+        alive: slots.filter((s) => s.ready).length,
         queued: queued(),
         inFlight,
         capacity: options.queueLength,
         restarts,
+        hung,
         busyMs: slots.map((s) => s.busyMs),
       };
-    },
-    /** For tests of crash handling: make one worker throw. */
-    crashWorker(index: number): void {
-      slots[index]?.worker.postMessage({ type: "crash" });
     },
     async close(): Promise<void> {
       closed = true;
@@ -238,8 +290,10 @@ export function createValidationPool(options: ValidationPoolOptions) {
         queue[i]!.resolve({ outcome: "unvalidated", reason: "server stopping" });
       queue.length = 0;
       queueHead = 0;
+      for (const s of slots) if (s.timer) clearTimeout(s.timer);
       await Promise.all(slots.map((s) => s.worker.terminate()));
       for (const w of spaceWaiters.splice(0)) w();
+      for (const w of readyWaiters.splice(0)) w();
     },
   };
 }

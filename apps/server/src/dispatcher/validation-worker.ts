@@ -38,15 +38,15 @@ function unvalidated(reason: string): ValidationResult {
 
 port.on("message", (msg: WorkerInbound) => {
   if (msg.type === "contracts") {
-    validator = createValidator(msg.set as ContractSet);
+    validator = createValidator("json" in msg ? (JSON.parse(msg.json) as ContractSet) : msg.set);
     return;
-  }
-  if (msg.type === "crash") {
-    // Only used by tests of the pool's crash handling.
-    throw new Error("validation worker crash requested");
   }
   const start = performance.now();
   const results = validateBatch(msg);
   const reply: WorkerOutbound = { type: "results", id: msg.id, results, busyMs: performance.now() - start };
   port.postMessage(reply);
 });
+
+// Batches are sent only once the worker listens, so loading time never counts against the
+// pool's batch watchdog.
+port.postMessage({ type: "ready" } satisfies WorkerOutbound);

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ChannelSpec, ContractsResponse, Diagnostic, MessageSpec } from "@uns/api-contract";
 import { useEffect, useId, useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
@@ -7,7 +8,6 @@ import { apiQuery } from "../../lib/filters";
 import { formatCount } from "../../lib/format";
 import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
-import type { ChannelSpec, ContractsResponse, Diagnostic, MessageSpec } from "../../lib/types";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 import { schemaOutline } from "./schema-outline";
@@ -288,6 +288,20 @@ export function ContractsPage() {
                 )}
               </Section>
               <Section title="Load problems" id="diagnostics">
+                {d.status?.held.length ? (
+                  <div className="bad" data-testid="held-channels">
+                    <strong>
+                      Held at their last good version (the files lost them; enforcement goes on with these):
+                    </strong>
+                    <ul>
+                      {d.status.held.map((h) => (
+                        <li key={h.channel}>
+                          <span className="mono">{h.channel}</span>: {h.reason}
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
                 <Diagnostics diagnostics={d.diagnostics} />
                 {d.reloads.length ? (
                   <>
@@ -297,7 +311,11 @@ export function ContractsPage() {
                         // biome-ignore lint/suspicious/noArrayIndexKey: the server's list, newest shown first
                         <li key={i} className={r.ok ? "ok" : "bad"}>
                           <Time value={r.at} /> {r.part}:{" "}
-                          {r.ok ? "reloaded" : <strong>failed, the last good version stays</strong>}
+                          {r.ok ? (
+                            "reloaded"
+                          ) : (
+                            <strong>not fully applied, the last good version stays</strong>
+                          )}
                           {!r.ok ? <pre className="raw small">{r.message}</pre> : null}
                         </li>
                       ))}
@@ -331,7 +349,7 @@ export function ContractsPage() {
                           </td>
                           <td className="num">{formatCount(t.messages)}</td>
                           <td>
-                            <Time value={t.lastSeen ?? t.lastMessageAt ?? null} />
+                            <Time value={t.lastSeen} />
                           </td>
                         </tr>
                       ))}

@@ -1,4 +1,4 @@
-import type { JSONSchema } from "../../lib/types";
+import type { JSONSchema } from "@uns/api-contract";
 
 /** One row of a payload schema as a table: a field, its type, whether required, its limits. */
 export interface OutlineRow {

@@ -1,5 +1,5 @@
+import type { TreeDescription, TreeNodeDescription } from "@uns/api-contract";
 import { describe, expect, it } from "vitest";
-import type { TreeDescription, TreeNodeDescription } from "../../lib/types";
 import { defaultDepth, levelNames } from "./levels";
 
 const node = (key: string, level: string, children: TreeNodeDescription[] = []): TreeNodeDescription => ({
@@ -16,6 +16,7 @@ describe("levelNames", () => {
   it("names topic levels by depth from the governed tree", () => {
     const tree: TreeDescription = {
       file: "tree.yaml",
+      naming: { maxDepth: 12, maxLength: 1024, level: "^[a-z0-9-]+$" },
       outside: "deny",
       policy: "monitor",
       children: [

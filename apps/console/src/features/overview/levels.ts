@@ -1,4 +1,4 @@
-import type { TreeDescription, TreeNodeDescription } from "../../lib/types";
+import type { TreeDescription, TreeNodeDescription } from "@uns/api-contract";
 
 /**
  * Names of the topic levels by depth, from the governed tree: `["enterprise", "site", "area",

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { PublishersResponse } from "@uns/api-contract";
 import type { ReactNode } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
@@ -7,7 +8,6 @@ import { apiQuery } from "../../lib/filters";
 import { formatCount, formatShare } from "../../lib/format";
 import { paths } from "../../lib/links";
 import { useLiveInterval } from "../../lib/live";
-import type { PublishersResponse } from "../../lib/types";
 import { Empty, PageHeader, QueryView, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 

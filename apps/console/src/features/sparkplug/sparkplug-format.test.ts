@@ -1,5 +1,5 @@
+import type { SparkplugEdgeNode, SparkplugResponse } from "@uns/api-contract";
 import { describe, expect, it } from "vitest";
-import type { SparkplugEdgeNode, SparkplugResponse } from "../../lib/types";
 import {
   base64Bytes,
   countOnline,

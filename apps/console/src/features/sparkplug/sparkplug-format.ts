@@ -3,14 +3,15 @@
  * metric values by datatype, online/offline durations, why a node or device went down, why a
  * rebirth was asked for, and the conformance id at the end of a rule violation's message.
  */
-import { formatCount, formatTime } from "../../lib/format";
+
 import type {
   SparkplugEdgeNode,
   SparkplugMetric,
   SparkplugResponse,
   SparkplugValue,
   ValidationError,
-} from "../../lib/types";
+} from "@uns/api-contract";
+import { formatCount, formatTime } from "../../lib/format";
 
 const INTEGER_TYPES = new Set(["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"]);
 const NUMERIC_TYPES = new Set([...INTEGER_TYPES, "Float", "Double"]);

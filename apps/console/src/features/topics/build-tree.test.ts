@@ -1,5 +1,5 @@
+import type { TopicRow, TreeDescription } from "@uns/api-contract";
 import { describe, expect, it } from "vitest";
-import type { TopicRow, TreeDescription } from "../../lib/types";
 import { ancestors, buildTopicTree, findNode, searchPaths, visibleRows } from "./build-tree";
 
 // The shape of GET /api/v1/topics `tree` for apps/server/test/fixtures/topics/tree.yaml (abridged).
@@ -19,6 +19,7 @@ const cellLeaves = [
 ];
 const tree: TreeDescription = {
   file: "tree.yaml",
+  naming: { maxDepth: 12, maxLength: 1024, level: "^[a-z0-9-]+$" },
   outside: "deny",
   policy: "monitor",
   children: [

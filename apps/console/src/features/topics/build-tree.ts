@@ -5,7 +5,7 @@ import type {
   TopicRow,
   TreeDescription,
   TreeNodeDescription,
-} from "../../lib/types";
+} from "@uns/api-contract";
 
 /** What the governed tree (topics/tree.yaml) says about one level of a topic. */
 export type Governance =

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { LastMessage, TopicsResponse } from "@uns/api-contract";
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import { Link } from "wouter";
 import { ApiError, getJson, qs } from "../../lib/api";
@@ -9,7 +10,6 @@ import { parsePayload } from "../../lib/json-highlight";
 import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
 import { useLiveInterval } from "../../lib/live";
-import type { LastMessage, TopicsResponse } from "../../lib/types";
 import {
   Empty,
   ErrorState,

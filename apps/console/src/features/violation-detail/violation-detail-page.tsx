@@ -1,4 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
+import type {
+  JSONSchema,
+  TimeseriesResponse,
+  TotalsResponse,
+  ValidationError,
+  ViolationDetail,
+  ViolationDetailResponse,
+  ViolationPage,
+} from "@uns/api-contract";
 import { useMemo } from "react";
 import { Link } from "wouter";
 import { ApiError, getJson, qs } from "../../lib/api";
@@ -9,15 +18,6 @@ import { JsonView } from "../../lib/json-view";
 import { paths } from "../../lib/links";
 import { resolveSchemaPath } from "../../lib/schema-path";
 import { TrendChart } from "../../lib/trend-chart";
-import type {
-  JSONSchema,
-  TimeseriesResponse,
-  TotalsResponse,
-  ValidationError,
-  ViolationDetail,
-  ViolationDetailResponse,
-  ViolationPage,
-} from "../../lib/types";
 import {
   Empty,
   ErrorState,

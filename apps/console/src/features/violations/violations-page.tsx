@@ -1,4 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ValidationError, ViolationItem, ViolationPage } from "@uns/api-contract";
 import { useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
@@ -8,7 +9,6 @@ import { formatBytes, formatCount } from "../../lib/format";
 import { errorTarget } from "../../lib/json-highlight";
 import { paths } from "../../lib/links";
 import { useLivePaused, useOnViolations } from "../../lib/live";
-import type { ValidationError, ViolationItem, ViolationPage } from "../../lib/types";
 import { Empty, KindBadge, PageHeader, PolicyBadge, QueryView, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 

@@ -1,0 +1,40 @@
+// The UNS server for the processors benchmark, in its own process (as in production): the repo's
+// contracts and topic tree in a temporary folder, users device / processor / viewer. Replies
+// "ready" with the MQTT port over IPC and exits when the bench goes away.
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addUser } from "@uns/contracts";
+import { createUnsServer, loadConfig } from "@uns/server";
+import { pino } from "pino";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "uns-proc-bench-"));
+cpSync(join(root, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+cpSync(join(root, "topics"), join(dir, "topics"), { recursive: true });
+for (const role of ["device", "processor", "viewer"])
+  await addUser(join(dir, "topics"), role, "bench-password", [role]);
+const config = loadConfig({
+  env: {},
+  overrides: {
+    "mqtt.host": "127.0.0.1",
+    "mqtt.port": 0,
+    "http.host": "127.0.0.1",
+    "http.port": 0,
+    dataDir: join(dir, "data"),
+    contractsDir: join(dir, "asyncapi"),
+    topicsDir: join(dir, "topics"),
+    "workers.size": 1,
+  },
+});
+const server = await createUnsServer(config, { logger: pino({ level: "warn" }) });
+const { mqttPort } = await server.start();
+process.send?.({ type: "ready", port: mqttPort, dir });
+const stop = async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on("disconnect", stop);
+process.on("SIGTERM", stop);

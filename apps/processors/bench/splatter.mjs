@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * Splatter benchmark (a script, not a test; run after `pnpm build`):
+ *
+ *   node apps/processors/bench/splatter.mjs timing              # 8 cameras of a body, twice, through the real server
+ *   node apps/processors/bench/splatter.mjs accuracy [frames]   # held-out simulated frames (default 200)
+ *
+ * timing: the UNS server and the processors run in this process (server validation worker,
+ * splatter worker thread); 8 full 5472 x 3648 JPEG frames of one body are announced at once, twice.
+ * Per image: receipt to answer time measured by the processor (read + checksum + decode + find +
+ * classify), p50 / p95; per body: first publish to last answer.
+ *
+ * accuracy: frames rendered from seeds disjoint from training ("bench/<i>"), written as JPEG
+ * (quality 92) and decoded again, scored by the same detector in this thread. A detection counts
+ * when it matches a true box (IoU >= 0.3 or its centre inside); zone decisions per body of 8
+ * cameras (grind / no grind for every must-be-clean zone, all right = body right); false
+ * positives on the labelled hard negatives reported by kind. Frames are generated, never kept.
+ */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addUser } from "@uns/contracts";
+import { createUnsServer, loadConfig as loadServerConfig } from "@uns/server";
+import { encodeFrame, renderFrame, writeFrame } from "@uns/simulator";
+import mqtt from "mqtt";
+import { pino } from "pino";
+import sharp from "sharp";
+import { loadConfig } from "../dist/config.js";
+import { listVersions } from "../dist/lifecycle/model-slot.js";
+import { readModel } from "../dist/model/manifest.js";
+import { createProcessorsRuntime } from "../dist/runtime/runtime.js";
+import { matches } from "../dist/splatter/candidates.js";
+import { createDetector } from "../dist/splatter/detector.js";
+import { readZoneMap, zoneOf } from "../dist/splatter/zones.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const part = process.argv[2] ?? "timing";
+const zones = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
+const cameras = Object.keys(zones.cameras);
+const pct = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+if (part === "timing") await timing();
+else if (part === "accuracy") await accuracy(Number(process.argv[3] ?? 200));
+else console.error(`unknown part ${part} (timing | accuracy [frames])`);
+
+async function timing() {
+  const dir = mkdtempSync(join(tmpdir(), "uns-splatter-bench-"));
+  try {
+    cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+    cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
+    cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
+    for (const role of ["device", "processor"])
+      await addUser(join(dir, "topics"), role, "bench-password-1", [role]);
+    const server = await createUnsServer(
+      loadServerConfig({
+        env: {},
+        overrides: {
+          "mqtt.host": "127.0.0.1",
+          "mqtt.port": 0,
+          "http.host": "127.0.0.1",
+          "http.port": 0,
+          dataDir: join(dir, "data"),
+          contractsDir: join(dir, "asyncapi"),
+          topicsDir: join(dir, "topics"),
+          "workers.size": 1,
+        },
+      }),
+      { logger: pino({ level: "silent" }) },
+    );
+    const { mqttPort } = await server.start();
+    const url = `mqtt://127.0.0.1:${mqttPort}`;
+    const images = join(dir, "images");
+    console.log(`rendering ${cameras.length} frames (5472 x 3648 JPEG) ...`);
+    const t0 = Date.now();
+    const frames = [];
+    for (const [i, camera] of cameras.entries())
+      frames.push(
+        await writeFrame({
+          root: images,
+          name: `body/${camera}`,
+          seed: `bench-timing/${i}`,
+          camera,
+          station: "cell-090",
+          bodyId: "BENCH-0001",
+          sequence: i,
+        }),
+      );
+    console.log(
+      `  ${((Date.now() - t0) / 1000 / frames.length).toFixed(2)} s per frame (render + encode), ${(frames.reduce((n, f) => n + f.event.image.size, 0) / frames.length / 1e6).toFixed(1)} MB per JPEG`,
+    );
+    const runtime = await createProcessorsRuntime(
+      loadConfig({
+        env: {},
+        overrides: {
+          "mqtt.url": url,
+          "mqtt.username": "processor",
+          "mqtt.password": "bench-password-1",
+          contractsDir: join(dir, "asyncapi"),
+          modelsDir: join(ROOT, "models"),
+          dataDir: join(dir, "processors"),
+          "checkGate.rulesFile": join(dir, "check-gate.rules.yaml"),
+          "weldQuality.enabled": false,
+          "splatter.enabled": true,
+          "splatter.imageRoot": images,
+          "splatter.zonesFile": join(ROOT, "models", "splatter-zones.yaml"),
+        },
+      }),
+      { logger: { info() {}, warn: console.warn, error: console.error } },
+    );
+    await runtime.start();
+    const device = await mqtt.connectAsync(url, {
+      username: "device",
+      password: "bench-password-1",
+      protocolVersion: 4,
+    });
+    const watcher = await mqtt.connectAsync(url, {
+      username: "processor",
+      password: "bench-password-1",
+      protocolVersion: 4,
+    });
+    const answers = new Map();
+    watcher.on("message", (_t, p) => {
+      const r = JSON.parse(p.toString());
+      answers.set(r.eventId, { r, at: performance.now() });
+    });
+    await watcher.subscribeAsync("acme/+/+/+/+/results/splatter-detections", { qos: 1 });
+    const perImage = [];
+    for (let round = 0; round < 3; round++) {
+      const events = frames.map((f, i) => ({
+        ...f.event,
+        eventId: `bench-r${round}-${i}`,
+        bodyId: `BENCH-000${round + 1}`,
+      }));
+      const start = performance.now();
+      await Promise.all(
+        events.map((e) =>
+          device.publishAsync("acme/neckarsulm/body-shop/line-01/cell-090/image-event", JSON.stringify(e), {
+            qos: 1,
+          }),
+        ),
+      );
+      while (!events.every((e) => answers.has(e.eventId))) await new Promise((r) => setTimeout(r, 10));
+      const done = Math.max(...events.map((e) => answers.get(e.eventId).at)) - start;
+      const rs = events.map((e) => answers.get(e.eventId).r);
+      // Round 0 warms the JIT and the model; it is reported but not counted.
+      if (round > 0) perImage.push(...rs.map((r) => r.inferenceTime));
+      console.log(
+        `round ${round}${round === 0 ? " (warm-up)" : ""}: ${events.length} images of one body answered in ${(done / 1000).toFixed(2)} s (target < 8 s); per image ${rs.map((r) => Math.round(r.inferenceTime)).join(", ")} ms; statuses ${[...new Set(rs.map((r) => r.status))].join(",")}`,
+      );
+    }
+    console.log(
+      `per image (read + checksum + decode + find + classify, in the worker, server running): p50 ${Math.round(pct(perImage, 0.5))} ms, p95 ${Math.round(pct(perImage, 0.95))} ms over ${perImage.length} images (target p95 < 1000 ms)`,
+    );
+    await device.endAsync();
+    await watcher.endAsync();
+    await runtime.stop();
+    await server.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function accuracy(n) {
+  const name = "splatter-patch-classifier";
+  const model = readModel(
+    join(ROOT, "models", name, listVersions(join(ROOT, "models"), name)[0], "manifest.json"),
+  );
+  const detector = await createDetector(model.manifest, model.bytes);
+  let truths = 0,
+    found = 0,
+    detections = 0,
+    correct = 0;
+  const hardFp = {};
+  const hardCount = {};
+  let bodies = 0,
+    bodiesRight = 0,
+    imagesRight = 0;
+  let bodyOk = true;
+  const t0 = Date.now();
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const camera = cameras[i % cameras.length];
+    const cam = zones.cameras[camera];
+    const frame = renderFrame({ seed: `bench/${i}` });
+    const jpeg = await encodeFrame(frame, "jpeg");
+    const t = performance.now();
+    const { data, info } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
+    const { detections: ds } = await detector.detect(
+      new Uint8Array(data.buffer, data.byteOffset, data.length),
+      info.width,
+      info.height,
+    );
+    times.push(performance.now() - t);
+    const ts = frame.truth.splatter;
+    truths += ts.length;
+    found += ts.filter((tr) => ds.some((d) => matches(d, tr))).length;
+    detections += ds.length;
+    for (const d of ds) {
+      if (ts.some((tr) => matches(d, tr))) correct++;
+      else {
+        const hn = frame.truth.hardNegatives.find((h) => matches(d, h));
+        const kind = hn ? hn.kind : frame.truth.weldSpots.some((w) => matches(d, w)) ? "weld-spot" : "other";
+        hardFp[kind] = (hardFp[kind] ?? 0) + 1;
+      }
+    }
+    for (const h of frame.truth.hardNegatives) hardCount[h.kind] = (hardCount[h.kind] ?? 0) + 1;
+    const grind = (boxes) =>
+      cam.zones
+        .filter((z) => z.mustBeClean)
+        .map((z) => boxes.some((b) => zoneOf(cam, b)?.id === z.id))
+        .join();
+    const right = grind(ts) === grind(ds);
+    if (right) imagesRight++;
+    bodyOk &&= right;
+    if (i % cameras.length === cameras.length - 1 || i === n - 1) {
+      bodies++;
+      if (bodyOk) bodiesRight++;
+      bodyOk = true;
+    }
+    if ((i + 1) % 25 === 0) console.log(`  ${i + 1}/${n} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const recall = found / Math.max(1, truths);
+  const precision = correct / Math.max(1, detections);
+  console.log(
+    `held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/0..${n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering)`,
+  );
+  console.log(
+    `splatter: ${truths} true boxes, ${detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`,
+  );
+  console.log(
+    `zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}`,
+  );
+  console.log(
+    `false positives by what they hit: ${JSON.stringify(hardFp)}; hard negatives present: ${JSON.stringify(hardCount)}`,
+  );
+  console.log(
+    `decode + detect in this thread (no server): p50 ${Math.round(pct(times, 0.5))} ms, p95 ${Math.round(pct(times, 0.95))} ms`,
+  );
+}

@@ -1,0 +1,65 @@
+import ort from "onnxruntime-node";
+import type { ModelManifest } from "../model/manifest.js";
+import { type Candidate, FEATURES, findCandidates, iou } from "./candidates.js";
+
+/**
+ * Splatter in a decoded frame: candidates in plain code, then one onnxruntime run of the patch
+ * classifier over all of them; boxes scoring at least the manifest's threshold are kept, and
+ * overlapping boxes merged (the better score wins).
+ */
+export interface Detection extends Candidate {
+  label: "splatter";
+  score: number;
+}
+
+export interface Detector {
+  readonly manifest: ModelManifest;
+  detect(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+  ): Promise<{ detections: Detection[]; candidates: number; findMs: number; modelMs: number }>;
+}
+
+export async function createDetector(manifest: ModelManifest, bytes: Uint8Array): Promise<Detector> {
+  if (manifest.kind !== "patch-classifier" || manifest.patch?.features !== FEATURES)
+    throw new Error(
+      `model ${manifest.name} ${manifest.version} is a ${manifest.kind} with ${manifest.patch?.features ?? "no"} patch features; this detector needs a patch-classifier of ${FEATURES}`,
+    );
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  });
+  const threshold = manifest.threshold ?? 0.5;
+  const candidateThreshold = manifest.patch.candidateThreshold;
+  return {
+    manifest,
+    async detect(pixels, width, height) {
+      const t0 = performance.now();
+      const set = findCandidates(pixels, width, height, { threshold: candidateThreshold });
+      const findMs = performance.now() - t0;
+      const t1 = performance.now();
+      const n = set.candidates.length;
+      let scores: Float32Array = new Float32Array(0);
+      if (n > 0) {
+        const out = await session.run(
+          { [manifest.onnx.input]: new ort.Tensor("float32", set.features, [n, FEATURES]) },
+          [manifest.onnx.output],
+        );
+        scores = out[manifest.onnx.output]!.data as Float32Array;
+      }
+      const modelMs = performance.now() - t1;
+      const kept: Detection[] = [];
+      set.candidates.forEach((c, i) => {
+        const score = Math.min(1, Math.max(0, scores[i]!));
+        if (score >= threshold)
+          kept.push({ label: "splatter", score: Math.round(score * 1000) / 1000, ...c });
+      });
+      kept.sort((a, b) => b.score - a.score);
+      const detections: Detection[] = [];
+      for (const d of kept) if (!detections.some((o) => iou(o, d) > 0.1)) detections.push(d);
+      return { detections: detections.slice(0, 1000), candidates: n, findMs, modelMs };
+    },
+  };
+}

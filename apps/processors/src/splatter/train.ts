@@ -1,0 +1,204 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { encodeFrame, renderFrame } from "@uns/simulator";
+import sharp from "sharp";
+import { type ModelManifest, sha256 } from "../model/manifest.js";
+import { encodeOnnxModel } from "../onnx/onnx-writer.js";
+import {
+  createDenseNet,
+  createPrng,
+  type DenseNet,
+  denseNetNodes,
+  seedFrom,
+  trainDenseNet,
+} from "../train/dense-net.js";
+import { CELL, FEATURES, findCandidates, GRID, matches, PATCH, SHAPE_FEATURES } from "./candidates.js";
+
+/**
+ * Trains the splatter patch classifier (`splatter-patch-classifier`): simulated tiles (a 1368 x
+ * 912 sixteenth of a frame, same camera and physics, denser clutter so each tile teaches more),
+ * written as JPEG and decoded again like a camera image, run through the candidate finder; each
+ * candidate is labelled splatter when it matches a true box. A small MLP learns the label from
+ * the candidate's patch and shape values. Three disjoint seeds: train, calibration (the score
+ * threshold that maximises F1) and test (the reported metrics).
+ */
+export interface SplatterTrainOptions {
+  seed: string;
+  outDir: string;
+  version?: string;
+  tiles?: number;
+  epochs?: number;
+  log?: (line: string) => void;
+}
+
+export const SPLATTER_MODEL = "splatter-patch-classifier";
+export const CANDIDATE_THRESHOLD = 26;
+const TILE = { width: 1368, height: 912 };
+
+interface Split {
+  x: Float64Array;
+  y: Float64Array;
+  rows: number;
+  truths: number;
+  /** True boxes the candidate finder found (the recall ceiling of the classifier). */
+  found: number;
+}
+
+async function makeSplit(seed: string, tiles: number): Promise<Split> {
+  const xs: Float32Array[] = [];
+  const ys: number[] = [];
+  let truths = 0;
+  let found = 0;
+  const rng = createPrng(seedFrom(seed));
+  for (let i = 0; i < tiles; i++) {
+    const frame = renderFrame({ seed: `${seed}/${i}`, ...TILE, clutter: 8, splatter: Math.floor(rng() * 9) });
+    const jpeg = await encodeFrame(frame, "jpeg");
+    const { data } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    const set = findCandidates(pixels, TILE.width, TILE.height, { threshold: CANDIDATE_THRESHOLD });
+    truths += frame.truth.splatter.length;
+    found += frame.truth.splatter.filter((t) => set.candidates.some((c) => matches(c, t))).length;
+    set.candidates.forEach((c, k) => {
+      xs.push(set.features.subarray(k * FEATURES, (k + 1) * FEATURES));
+      ys.push(frame.truth.splatter.some((t) => matches(c, t)) ? 1 : 0);
+    });
+  }
+  const x = new Float64Array(xs.length * FEATURES);
+  xs.forEach((row, i) => {
+    x.set(row, i * FEATURES);
+  });
+  return { x, y: Float64Array.from(ys), rows: ys.length, truths, found };
+}
+
+function scores(net: DenseNet, split: Split): Float64Array {
+  return net.predict(split.x, split.rows);
+}
+
+function confusion(s: Float64Array, y: Float64Array, threshold: number) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < s.length; i++) {
+    const p = s[i]! >= threshold;
+    if (p && y[i] === 1) tp++;
+    else if (p) fp++;
+    else if (y[i] === 1) fn++;
+  }
+  return { tp, fp, fn, precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn) };
+}
+
+export async function trainSplatter(
+  options: SplatterTrainOptions,
+): Promise<{ manifest: ModelManifest; dir: string }> {
+  const log = options.log ?? (() => {});
+  const version = options.version ?? "1.0.0";
+  const tiles = options.tiles ?? 160;
+  const t0 = Date.now();
+  const train = await makeSplit(`${options.seed}/splatter/train`, tiles);
+  const calibration = await makeSplit(`${options.seed}/splatter/calibration`, Math.ceil(tiles / 4));
+  const test = await makeSplit(`${options.seed}/splatter/test`, Math.ceil(tiles / 4));
+  const positives = train.y.reduce((a, b) => a + b, 0);
+  log(
+    `candidates: train ${train.rows} (${positives} splatter), calibration ${calibration.rows}, test ${test.rows}; finder recall on test ${test.found}/${test.truths} (${Date.now() - t0} ms)`,
+  );
+  const random = createPrng(seedFrom(`${options.seed}/splatter/net`));
+  const net = createDenseNet(
+    FEATURES,
+    [
+      { units: 24, activation: "relu" },
+      { units: 1, activation: "linear" },
+    ],
+    random,
+  );
+  const t1 = Date.now();
+  // Splatter is the rare class: each positive row is seen three times per epoch.
+  const balanced = oversample(train, 3);
+  const losses = trainDenseNet(net, balanced.x, balanced.y, balanced.rows, {
+    epochs: options.epochs ?? 40,
+    batchSize: 64,
+    learningRate: 0.002,
+    weightDecay: 1e-5,
+    random,
+  });
+  log(`trained in ${Date.now() - t1} ms, loss ${losses[0]?.toFixed(4)} -> ${losses.at(-1)?.toFixed(4)}`);
+  // The threshold that maximises F1 on the calibration split.
+  const cs = scores(net, calibration);
+  let threshold = 0.5;
+  let best = -1;
+  for (let t = 0.2; t <= 0.8 + 1e-9; t += 0.02) {
+    const c = confusion(cs, calibration.y, t);
+    const f1 = (2 * c.precision * c.recall) / Math.max(1e-9, c.precision + c.recall);
+    if (f1 > best) {
+      best = f1;
+      threshold = Math.round(t * 100) / 100;
+    }
+  }
+  const c = confusion(scores(net, test), test.y, threshold);
+  const metrics = {
+    split: "test",
+    candidates: test.rows,
+    truths: test.truths,
+    finderRecall: round(test.found / Math.max(1, test.truths)),
+    classifierPrecision: round(c.precision),
+    classifierRecall: round(c.recall),
+    recall: round(c.tp / Math.max(1, test.truths)),
+    threshold,
+  };
+  log(`held-out: ${JSON.stringify(metrics)}`);
+  const graph = denseNetNodes(net, "patches", "score", "mlp");
+  const bytes = encodeOnnxModel({
+    name: SPLATTER_MODEL,
+    nodes: graph.nodes,
+    initializers: graph.initializers,
+    inputs: [{ name: "patches", shape: ["batch", FEATURES] }],
+    outputs: [{ name: "score", shape: ["batch", 1] }],
+    producerVersion: version,
+  });
+  const manifest: ModelManifest = {
+    name: SPLATTER_MODEL,
+    version,
+    kind: "patch-classifier",
+    file: "model.onnx",
+    sha256: sha256(bytes),
+    seed: options.seed,
+    description:
+      "Splatter or not for each candidate the plain-code finder returns on a full-resolution frame: a 48 x 48 px patch (as 24 x 24 means, relative to the local background) and six shape values.",
+    input: { channel: "imageEvent", contract: { title: "Image event", version: "1.0.0" } },
+    onnx: { input: "patches", output: "score" },
+    features: [],
+    patch: {
+      cell: CELL,
+      size: PATCH,
+      grid: GRID,
+      shapeFeatures: SHAPE_FEATURES,
+      features: FEATURES,
+      candidateThreshold: CANDIDATE_THRESHOLD,
+    },
+    threshold,
+    metrics,
+    data: {
+      tiles: { train: tiles, calibration: Math.ceil(tiles / 4), test: Math.ceil(tiles / 4) },
+      tile: TILE,
+      clutter: 8,
+    },
+  };
+  const dir = join(options.outDir, SPLATTER_MODEL, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "model.onnx"), bytes);
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, dir };
+}
+
+function oversample(split: Split, times: number): Split {
+  const rows: number[] = [];
+  for (let i = 0; i < split.rows; i++) for (let k = 0; k < (split.y[i] === 1 ? times : 1); k++) rows.push(i);
+  const x = new Float64Array(rows.length * FEATURES);
+  rows.forEach((r, i) => {
+    x.set(split.x.subarray(r * FEATURES, (r + 1) * FEATURES), i * FEATURES);
+  });
+  return { ...split, x, y: Float64Array.from(rows, (r) => split.y[r]!), rows: rows.length };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { renderFrame } from "@uns/simulator";
+import { afterAll, describe, expect, it } from "vitest";
+import { decideSplatter } from "../src/splatter/gate.js";
+import { resolveImagePath } from "../src/splatter/image-source.js";
+import { parseZoneMap } from "../src/splatter/zones.js";
+
+const dir = mkdtempSync(join(tmpdir(), "uns-splatter-unit-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const MAP = `
+name: splatter-zones
+version: 1.0.0
+gate: splatter-inspection
+cameras:
+  cam-01:
+    width: 100
+    height: 100
+    mmPerPixel: 0.1
+    zones:
+      - { id: z1, name: flange, mustBeClean: true, x: 0, y: 0, width: 50, height: 100 }
+      - { id: z2, name: floor, mustBeClean: false, x: 50, y: 0, width: 50, height: 100 }
+`;
+
+describe("zone map", () => {
+  it("lists every problem of a broken map", () => {
+    const broken = MAP.replace("mustBeClean: false", "mustBeClean: maybe").replace(
+      "x: 50, y: 0, width: 50",
+      "x: 50, y: 0, width: 80",
+    );
+    expect(() => parseZoneMap(broken, "zones.yaml")).toThrow(
+      /zones\[1\]\.mustBeClean must be true or false; .*zones\[1\] reaches outside the 100 x 100 frame/,
+    );
+  });
+});
+
+describe("image root", () => {
+  const root = join(dir, "images");
+  mkdirSync(root);
+  writeFileSync(join(dir, "secret.jpg"), "x");
+  writeFileSync(join(root, "ok.jpg"), "x");
+  symlinkSync(join(dir, "secret.jpg"), join(root, "link.jpg"));
+
+  it("reads below the root, refuses symlinks leading out of it and other schemes", async () => {
+    expect(await resolveImagePath(pathToFileURL(join(root, "ok.jpg")).href, root)).toBe(join(root, "ok.jpg"));
+    expect(await resolveImagePath(pathToFileURL(join(root, "link.jpg")).href, root)).toMatchObject({
+      code: "UNS_ERR_IMAGE_PATH",
+      message: expect.stringMatching(/resolves to .*secret\.jpg, outside the image root/),
+    });
+    expect(await resolveImagePath("https://example.com/a.jpg", root)).toMatchObject({
+      code: "UNS_ERR_IMAGE_PATH",
+    });
+    expect(await resolveImagePath(pathToFileURL(root).href, root)).toMatchObject({
+      code: "UNS_ERR_IMAGE_PATH",
+    });
+  });
+});
+
+describe("splatter gate decision", () => {
+  const map = parseZoneMap(MAP, "zones.yaml");
+  const base = { camera: "cam-01", bodyId: "BODY-000001", model: { name: "m", version: "1.0.0" } };
+  it("grinds only must-be-clean zones, and never passes an image nobody scored", () => {
+    const box = (x: number) => ({ score: 0.9, x, y: 10, width: 6, height: 6 });
+    expect(
+      decideSplatter(map, "BODY-000001", [{ ...base, eventId: "e1", detections: [box(70)] }], new Date())
+        .decision,
+    ).toBe("continue");
+    const d = decideSplatter(
+      map,
+      "BODY-000001",
+      [{ ...base, eventId: "e1", detections: [box(10), box(70)] }],
+      new Date(),
+    );
+    expect(d).toMatchObject({
+      decision: "correct",
+      evidence: [{ kind: "splatter-detection", ref: "e1", value: 0.9 }],
+    });
+    expect(d.evidence).toHaveLength(1);
+    const failed = decideSplatter(
+      map,
+      "BODY-000001",
+      [
+        {
+          ...base,
+          eventId: "e2",
+          detections: [],
+          status: "failed",
+          error: { code: "UNS_ERR_IMAGE_DECODE", message: "truncated" },
+        },
+      ],
+      new Date(),
+    );
+    expect(failed).toMatchObject({ decision: "correct", evidence: [{ kind: "image-event", ref: "e2" }] });
+  });
+});
+
+describe("simulated frames", () => {
+  it("are reproducible from the seed, and splatter has its physical size through mm per pixel", () => {
+    const a = renderFrame({ seed: "s1", width: 400, height: 300, splatter: 4 });
+    const b = renderFrame({ seed: "s1", width: 400, height: 300, splatter: 4 });
+    expect(Buffer.from(a.pixels).equals(Buffer.from(b.pixels))).toBe(true);
+    expect(a.truth).toEqual(b.truth);
+    expect(
+      Buffer.from(renderFrame({ seed: "s2", width: 400, height: 300 }).pixels).equals(Buffer.from(a.pixels)),
+    ).toBe(false);
+    const fine = renderFrame({ seed: "s1", width: 800, height: 600, splatter: 4, mmPerPixel: 0.05 });
+    for (const [i, s] of a.truth.splatter.entries()) {
+      expect(fine.truth.splatter[i]!.diameterMm).toBe(s.diameterMm);
+      // Twice the pixels per mm: about twice the box (plus the fixed 1 px margin).
+      expect(fine.truth.splatter[i]!.width).toBeGreaterThan(s.width * 1.6);
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { ErrorReply } from "@uns/api-contract";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { createError } from "../errors.js";
+
+/**
+ * Inference processors and their models, relayed from the processors' own control interface
+ * (`processors.url`, apps/processors/src/runtime/control-server.ts): the processors are separate
+ * MQTT clients, possibly on another host, and keep their own registry. Nothing is cached here, so
+ * the answer is what the processors say now; when they do not answer, 503.
+ */
+// What the processors answer is their own document (apps/processors/README.md), relayed as is.
+const relayed = {
+  description: "As the processors answer it (apps/processors/src/runtime/control-server.ts)",
+};
+const replies = {
+  200: relayed,
+  400: ErrorReply,
+  404: ErrorReply,
+  409: ErrorReply,
+  500: ErrorReply,
+  503: ErrorReply,
+};
+
+export function registerProcessorRoutes(app: FastifyInstance, url: string): void {
+  async function relay(reply: FastifyReply, path: string, init?: { method: "POST"; body: unknown }) {
+    if (!url)
+      throw createError("UNS_ERR_API_UNAVAILABLE", "no processors are configured (processors.url is empty)", {
+        statusCode: 503,
+      });
+    let res: Response;
+    try {
+      res = await fetch(`${url.replace(/\/$/, "")}${path}`, {
+        method: init?.method ?? "GET",
+        headers: init ? { "content-type": "application/json" } : undefined,
+        body: init ? JSON.stringify(init.body ?? {}) : undefined,
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (cause) {
+      throw createError(
+        "UNS_ERR_API_UNAVAILABLE",
+        `the processors at ${url} do not answer: ${(cause as Error).message}`,
+        {
+          statusCode: 503,
+          cause,
+        },
+      );
+    }
+    return reply
+      .status(res.status)
+      .header("content-type", "application/json")
+      .send(await res.text());
+  }
+
+  app.get(
+    "/api/v1/processors",
+    {
+      schema: {
+        operationId: "listProcessors",
+        tags: ["processors"],
+        response: replies,
+        summary:
+          "Inference processors: up, connected, received, published, invalid, errors, queue, lag, rate, drift",
+      },
+    },
+    (_req, reply) => relay(reply, "/processors"),
+  );
+  app.get(
+    "/api/v1/models",
+    {
+      schema: {
+        operationId: "listModels",
+        tags: ["processors"],
+        response: replies,
+        summary:
+          "Models and their versions with training and held-out metrics, live / canary / shadow, history of changes, online accuracy",
+      },
+    },
+    (_req, reply) => relay(reply, "/models"),
+  );
+  app.post<{
+    Params: { name: string; action: "deploy" | "promote" | "rollback" };
+    Body: Record<string, unknown>;
+  }>(
+    "/api/v1/models/:name/:action",
+    {
+      schema: {
+        operationId: "changeModel",
+        tags: ["processors"],
+        response: replies,
+        summary: "Deploy a version (live, canary with a share, shadow), promote the canary, or roll back",
+        params: {
+          type: "object",
+          required: ["name", "action"],
+          properties: {
+            name: { type: "string", pattern: "^[a-z0-9][a-z0-9_.-]{0,63}$" },
+            action: { type: "string", enum: ["deploy", "promote", "rollback"] },
+          },
+        },
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            version: { type: "string", maxLength: 64 },
+            mode: { type: "string", enum: ["live", "canary", "shadow"] },
+            share: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
+            reason: { type: "string", maxLength: 500 },
+          },
+        },
+      },
+    },
+    (req, reply) =>
+      relay(reply, `/models/${encodeURIComponent(req.params.name)}/${req.params.action}`, {
+        method: "POST",
+        body: req.body,
+      }),
+  );
+}
