@@ -229,6 +229,23 @@ export const settings = {
     min: 0,
     doc: "Rebirth requests per edge node, at most one per this interval (ms).",
   },
+  "cluster.redisUrl": {
+    kind: "string",
+    default: "",
+    doc: "Clustered mode: Redis URL (`redis://host:6379`) shared by every node for message fan-out, retained messages, sessions and QoS 1/2 queues (mqtt.persistence is then ignored); empty = a single node. See README, Running a cluster.",
+  },
+  "cluster.nodeId": {
+    kind: "string",
+    default: "",
+    doc: "This node's name in the cluster (health, /metrics, logs); empty = `<hostname>-<pid>`. Must differ between nodes.",
+  },
+  "cluster.heartbeatMs": {
+    kind: "integer",
+    default: 1000,
+    min: 100,
+    max: 60000,
+    doc: "How often a node tells the others it is alive (ms). A node silent for 3 heartbeats is gone: its clients' wills are published, its Sparkplug primary host lease is taken over, and a node that cannot reach Redis for 2 heartbeats refuses publishes.",
+  },
   "processors.url": {
     kind: "string",
     default: "http://127.0.0.1:8091",
@@ -354,6 +371,7 @@ export interface Config {
     retentionDays: number;
   };
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
+  cluster: { redisUrl: string; nodeId: string; heartbeatMs: number };
   processors: { url: string };
   console: { timeZone: string };
   auth: {

@@ -104,6 +104,11 @@ export const serverErrorCodes = {
     message: "The change would leave no user with admin access.",
     fix: "Give another user an admin role first.",
   },
+  UNS_ERR_CLUSTER_REDIS: {
+    message:
+      "This node cannot reach the cluster's Redis (cluster.redisUrl). At start the node does not start; while running it refuses new connections (CONNACK 0x03, server unavailable) and publishes (the publisher is disconnected) and /api/v1/health answers 503, until Redis answers again.",
+    fix: "Check that Redis runs and that UNS_CLUSTER_REDIS_URL points at it; clients reconnect to another node meanwhile.",
+  },
   UNS_ERR_ALERT_RULES: {
     message: "The alert rules file (topics/alerts.yaml) has errors; the last good rules stay in use.",
     fix: "Fix the rules at the file and line given (GET /api/v1/alerts/rules lists the problems).",

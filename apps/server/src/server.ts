@@ -13,6 +13,7 @@ import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
+import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./cluster/cluster-node.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
@@ -85,16 +86,22 @@ export async function createUnsServer(
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
   let api: Awaited<ReturnType<typeof buildApi>> | null = null;
   let quality: QualityService | null = null;
+  let cluster: ClusterNode | null = null;
 
   const reloadHooks: (() => void)[] = [];
   try {
+    // Clustered mode (cluster/): Redis first, so the broker starts on the shared emitter and persistence.
+    cluster = config.cluster.redisUrl ? await createClusterNode(config, logger, live) : null;
+    const theCluster = cluster;
     const governance = await createGovernance({
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
       limits: contractLoadLimits(config),
       // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
+      // In a cluster the reload is also announced to the other nodes.
       onReload: (r) => {
+        theCluster?.onReload(r);
         store
           ?.appendAudit({
             actor: "files",
@@ -172,6 +179,8 @@ export async function createUnsServer(
       rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
       topicsDir: config.topicsDir,
       logger,
+      leased: theCluster !== null,
+      forwardRebirth: (r) => theCluster?.forwardRebirth(r),
       record: (o) => record(o, null),
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
@@ -187,15 +196,19 @@ export async function createUnsServer(
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
-    persistence = await createBrokerPersistence(config.mqtt.persistence, config.dataDir);
+    persistence =
+      theCluster?.persistence ?? (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
+    const authorizePublish = config.store.ackAfterDurable
+      ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
+      : pipeline.authorizePublish;
     broker = await createBroker({
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
       tcpNoDelay: config.mqtt.tcpNoDelay,
-      authorizePublish: config.store.ackAfterDurable
-        ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
-        : pipeline.authorizePublish,
+      authorizePublish: theCluster ? theCluster.guardPublish(authorizePublish) : authorizePublish,
+      aedesOptions: theCluster?.aedesOptions,
+      refuseConnection: theCluster?.refuseConnection,
       logger,
       maxPacketBytes: config.mqtt.maxPacketBytes,
       clientQueueMaxMessages: config.mqtt.clientQueueMaxMessages,
@@ -212,6 +225,12 @@ export async function createUnsServer(
     const theBroker = broker;
     sink.attach(broker.broker);
     sparkplug.attach(broker.broker, pipeline.observeInternal);
+    theCluster?.attach({
+      governance,
+      sparkplug,
+      broker: broker.broker,
+      clients: () => theBroker.connectedClients(),
+    });
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
     );
@@ -225,9 +244,12 @@ export async function createUnsServer(
       const workersUp = p.alive === p.size;
       const brokerUp = !theBroker.broker.closed;
       const gov = governance.status();
+      const clusterHealth = theCluster?.health();
       return {
-        status: workersUp && brokerUp && db.up && gov.ok ? "ok" : "degraded",
+        status:
+          workersUp && brokerUp && db.up && gov.ok && (clusterHealth?.redis.up ?? true) ? "ok" : "degraded",
         governance: gov,
+        ...(clusterHealth ? { cluster: clusterHealth } : {}),
         broker: { up: brokerUp, clients: theBroker.connectedClients() },
         database: db,
         workers: {
@@ -262,6 +284,7 @@ export async function createUnsServer(
           (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerProcessorRoutes(app, config.processors.url),
+          (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),
         ],
         auth,
         topicsDir: config.topicsDir,
@@ -269,6 +292,7 @@ export async function createUnsServer(
       },
       { checkResponses: options.checkResponses },
     );
+    theCluster?.registerMetrics(metrics.registry);
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
@@ -336,6 +360,7 @@ export async function createUnsServer(
         );
         const addr = api!.server.address();
         const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
+        theCluster?.listening(mqttPort, httpPort);
         logger.info(
           {
             mqttPort,
@@ -343,6 +368,7 @@ export async function createUnsServer(
             httpPort,
             database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
             workers: config.workers.size,
+            ...(theCluster ? { nodeId: theCluster.nodeId, cluster: "redis" } : {}),
           },
           `UNS server ready: ${[
             mqttPort !== null ? `mqtt://${config.mqtt.host}:${mqttPort}` : null,
@@ -366,6 +392,7 @@ export async function createUnsServer(
           await theBroker.close();
           await thePersistence.close();
           await tlsClosed;
+          await theCluster?.close();
           await api!.close();
           await waitForIdle(pool);
           await pool.close();
@@ -382,6 +409,7 @@ export async function createUnsServer(
     await quality?.stop().catch(() => undefined);
     await store?.close();
     await persistence?.close();
+    await cluster?.close();
     throw err;
   }
 }

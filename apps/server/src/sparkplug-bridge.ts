@@ -32,6 +32,12 @@ export interface SparkplugBridgeOptions {
   logger: Logger;
   /** Record an outcome that is not tied to a PUBLISH (a seq gap found later by the timer). */
   record: (o: Outcome) => void;
+  /**
+   * Clustered mode: this node is the primary host only while it holds the cluster's lease
+   * (`setPrimary`); until then it publishes no STATE and hands rebirth requests to `forwardRebirth`.
+   */
+  leased?: boolean;
+  forwardRebirth?: (r: Omit<NonNullable<SparkplugResult["rebirth"]>, "command">) => void;
 }
 
 /** Passes a mirror message through the dispatcher (governed like any topic) before delivery. */
@@ -71,6 +77,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
   });
   const host = options.hostId ? createHostApplication({ hostId: options.hostId }) : null;
   let mapper = loadMapper(options.topicsDir);
+  let primary = !options.leased;
   let broker: Aedes | null = null;
   let observe: ObserveMirror = () => {};
   let timer: NodeJS.Timeout | null = null;
@@ -103,6 +110,11 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
   function rebirth(r: NonNullable<SparkplugResult["rebirth"]>): void {
     // Only the primary host asks for rebirths; a passive observer must not command edge nodes.
     if (!host) return;
+    if (!primary) {
+      const { command: _, ...request } = r;
+      options.forwardRebirth?.(request);
+      return;
+    }
     publish(r.command);
     rebirthsSent.push({
       group: r.group,
@@ -168,11 +180,19 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
           }),
         );
       });
-      if (host) {
-        const birth = host.birth();
-        publish(birth);
-      }
+      if (host && primary) publish(host.birth());
       schedule();
+    },
+    /** Clustered mode: this node became (or stopped being) the cluster's primary host. */
+    setPrimary(on: boolean): void {
+      if (on === primary) return;
+      primary = on;
+      // A new primary says it is online; the old one's retained STATE is superseded by this one.
+      if (on && host && broker) publish(host.birth());
+    },
+    /** A rebirth found on another node, asked for by this one as the primary host. */
+    requestRebirth(r: Omit<NonNullable<SparkplugResult["rebirth"]>, "command">): void {
+      if (host) rebirth({ ...r, command: host.rebirthCommand(r.group, r.edgeNode) });
     },
     reloadMapping(): void {
       try {
@@ -206,7 +226,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
       });
       if (result.certificate) publish(result.certificate);
       if (result.rebirth) rebirth(result.rebirth);
-      if (result.republishState && host) publish(host.birth());
+      if (result.republishState && host && primary) publish(host.birth());
       mirror(result.mirror);
       const errors = result.violations.filter((v) => v.severity === "error");
       const base = {
@@ -235,6 +255,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
         { config: { role: "read" }, schema: routeSchema(operations.sparkplug) },
         async () => ({
           hostId: options.hostId || null,
+          primary: host !== null && primary,
           ...tracker.snapshot(),
           rebirths: [...rebirthsSent].reverse(),
         }),
@@ -243,7 +264,7 @@ export function createSparkplugBridge(options: SparkplugBridgeOptions) {
     /** Clean stop: the primary host says it goes offline. */
     stop(): void {
       if (timer) clearTimeout(timer);
-      if (host) publish(host.death());
+      if (host && primary) publish(host.death());
     },
   };
 }

@@ -10,6 +10,7 @@
  * import { operations, routeSchema } from "@uns/api-contract";
  * app.get(operations.totals.url, { schema: routeSchema(operations.totals) }, handler);
  */
+export { ClusterHealth, ClusterMember, ClusterResponse } from "./cluster.js";
 export {
   Counts,
   ErrorReply,

@@ -1,4 +1,5 @@
 import type { TSchema } from "typebox";
+import { ClusterResponse } from "./cluster.js";
 import { ErrorReply } from "./common.js";
 import {
   PublishersQuery,
@@ -191,6 +192,16 @@ export const operations = {
     summary:
       "Sparkplug B groups, edge nodes and devices with state, metrics and history; hosts; rebirths asked for",
     response: { 200: SparkplugResponse, ...errors(500) },
+  }),
+  cluster: op({
+    method: "GET",
+    url: "/api/v1/cluster",
+    operationId: "getCluster",
+    tags: ["cluster"],
+    summary:
+      "The cluster: this node, whether it reaches Redis, every live node with its clients and counts, and the cluster-wide live totals",
+    description: "404 when the server runs as a single node (cluster.redisUrl empty).",
+    response: { 200: ClusterResponse, 404: ErrorReply, 500: ErrorReply },
   }),
 } as const;
 

@@ -126,6 +126,9 @@ export const SparkplugResponse = Type.Object(
     hostId: Nullable(
       Type.String({ description: "The server's own primary host id; null when it only observes" }),
     ),
+    primary: Type.Boolean({
+      description: "Whether this node acts as the primary host now (in a cluster: holds the lease)",
+    }),
     groups: Type.Array(
       Type.Object({ group: Type.String(), edgeNodes: Type.Array(SparkplugEdgeNode) }, strict),
     ),

@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { ClusterHealth } from "./cluster.js";
 import { GovernanceStatus } from "./governance.js";
 
 /** Schemas of health and the console's settings. */
@@ -9,6 +10,7 @@ export const HealthReport = Type.Object(
   {
     status: Type.Enum(["ok", "degraded"]),
     governance: GovernanceStatus,
+    cluster: Type.Optional(ClusterHealth),
     broker: Type.Object({ up: Type.Boolean(), clients: Type.Integer() }, strict),
     // Open: the store reports more about its durability than the API promises.
     database: Type.Object(

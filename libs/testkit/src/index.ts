@@ -6,3 +6,10 @@ export {
   startPostgres,
   type TestDatabase,
 } from "./postgres.js";
+export {
+  type RedisServer,
+  type StartRedisOptions,
+  startRedis,
+  startTcpProxy,
+  type TcpProxy,
+} from "./redis.js";

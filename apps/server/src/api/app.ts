@@ -94,6 +94,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
         { name: "violations", description: "Violations in full" },
         { name: "governance", description: "Contracts, the topic tree and users" },
         { name: "sparkplug", description: "Sparkplug B state" },
+        { name: "cluster", description: "Clustered mode: the nodes sharing one Redis" },
         { name: "stream", description: "Live events" },
       ],
     },
@@ -124,7 +125,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions = {}):
       const h = services.health();
       // 503 when a part is down; governance problems (a held channel, a failed reload) make the
       // status "degraded" but the broker still serves, so orchestrators must not restart it.
-      const down = !h.broker.up || !h.database.up || !h.workers.up;
+      // A cluster node that cannot reach Redis refuses clients, so load balancers must skip it.
+      const down = !h.broker.up || !h.database.up || !h.workers.up || h.cluster?.redis.up === false;
       return reply.status(down ? 503 : 200).send(h);
     },
   );

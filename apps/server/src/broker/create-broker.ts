@@ -37,6 +37,10 @@ export interface BrokerOptions {
   checkLogin?: MqttLoginCheck;
   /** The user a verified client certificate names, or null (tls.ts). */
   certificateUser?: (client: Client) => string | null;
+  /** Clustered mode: aedes' id, shared emitter and heartbeat (see cluster/). */
+  aedesOptions?: Record<string, unknown>;
+  /** A reason to refuse every CONNECT with 0x03 (server unavailable) right now, or null. */
+  refuseConnection?: () => string | null;
 }
 
 /**
@@ -52,7 +56,7 @@ const NO_DEDUPE: Record<string, number> = new Proxy(Object.create(null), {
   set: () => true,
 });
 
-function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
   const err = new Error(message) as AuthenticateError;
   err.returnCode = returnCode;
   return err;
@@ -72,6 +76,7 @@ export async function createBroker(options: BrokerOptions) {
     keepaliveLimit: options.keepaliveLimitSeconds,
     drainTimeout: options.slowClientTimeoutMs,
     ...(options.persistence ? { persistence: options.persistence as never } : {}),
+    ...options.aedesOptions,
     preConnect(client, packet, callback) {
       (client as unknown as { duplicates: Record<string, number> }).duplicates = NO_DEDUPE;
       installClientDelivery(
@@ -108,6 +113,11 @@ export async function createBroker(options: BrokerOptions) {
           authError(2, "identifier rejected: an empty client id requires CleanSession=1 [MQTT-3.1.3-8]"),
           false,
         );
+        return;
+      }
+      const refusal = options.refuseConnection?.();
+      if (refusal) {
+        callback(authError(3, refusal), false);
         return;
       }
       const access = options.governance().access;

@@ -5,7 +5,8 @@ import { ClassicLevel } from "classic-level";
 
 const require = createRequire(import.meta.url);
 
-export type PersistenceKind = "memory" | "level";
+/** `redis` only in clustered mode (cluster/), never by mqtt.persistence. */
+export type PersistenceKind = "memory" | "level" | "redis";
 
 /** What aedes keeps between restarts: retained messages, sessions, subscriptions, QoS 1/2 queues, wills. */
 export interface BrokerPersistence {
