@@ -360,7 +360,8 @@ export async function createUnsServer(
         );
         const addr = api!.server.address();
         const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
-        theCluster?.listening(mqttPort, httpPort);
+        // With the plain port off (mqtt.plain: false) the node announces its TLS port.
+        theCluster?.listening(mqttPort ?? mqttTlsPort ?? 0, httpPort);
         logger.info(
           {
             mqttPort,
