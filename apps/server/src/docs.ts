@@ -23,6 +23,10 @@ export function renderErrorsDoc(): string {
     '(`{"error": {"code", "message"}}`) and at start. Payload problems are not errors but',
     "violations, recorded in the compliance store with their kind (`schema`, `not-json`,",
     "`topic-parameter`, `unsupported-format`, `too-large`, `acl`, `topic`, `sparkplug`).",
+    "",
+    "The inference processors (`apps/processors`, a separate process) list their own codes",
+    "(`UNS_ERR_PROC_*`, `UNS_ERR_MODEL_*`, `UNS_ERR_IMAGE_*`, ...) in",
+    "[apps/processors/docs/reference.md](../apps/processors/docs/reference.md).",
   ];
   for (const [title, registry] of sections) {
     parts.push("", `## ${title}`, "", "| code | what it means | how to fix it |", "|---|---|---|");
