@@ -2,7 +2,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlServer, startControlServer } from "../src/runtime/control-server.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
-import { freePort, quietLogger, startPlant, type TestPlant, until } from "./helper.js";
+import { freePort, PASSWORD, quietLogger, startPlant, type TestPlant, until } from "./helper.js";
 import { makeSpots, publishSpots } from "./spots.js";
 
 // The UNS server's API relays the processors' control interface: both real, over real sockets.
@@ -15,7 +15,11 @@ let device: MqttClient;
 async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(plant.httpUrl + path, {
     method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? undefined : { "content-type": "application/json" },
+    // Every API route needs a login: the admin user over HTTP Basic.
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };

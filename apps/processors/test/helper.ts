@@ -26,15 +26,22 @@ export interface TestPlant {
 
 /**
  * The real UNS server in-process on free loopback ports, with the repository's own contracts and
- * topic tree (copied to a temporary folder), and users device / processor / viewer.
+ * topic tree (copied to a temporary folder), and users device / processor / viewer / admin.
  */
 export async function startPlant(serverOverrides: Record<string, unknown> = {}): Promise<TestPlant> {
   const dir = mkdtempSync(join(tmpdir(), "uns-proc-test-"));
   cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
   cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
   cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-  for (const role of ["device", "processor", "viewer"])
-    await addUser(join(dir, "topics"), role, PASSWORD, [role]);
+  // The shipped roles bind a device to its own cell; the test's "device" publishes for every cell,
+  // as the plant simulator does, so it has the gateway role. "admin" reads and drives the API.
+  for (const [name, role] of [
+    ["device", "gateway"],
+    ["processor", "processor"],
+    ["viewer", "viewer"],
+    ["admin", "admin"],
+  ])
+    await addUser(join(dir, "topics"), name, PASSWORD, [role]);
   const config = loadServerConfig({
     env: {},
     overrides: {
