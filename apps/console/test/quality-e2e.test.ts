@@ -12,7 +12,14 @@ import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, launchBrowser, PASSWORD, type RunningServer, startServer } from "./harness";
+import {
+  eventually,
+  launchBrowser,
+  logInContext,
+  PASSWORD,
+  type RunningServer,
+  startServer,
+} from "./harness";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const REPO = here("../../../");
@@ -71,8 +78,14 @@ beforeAll(async () => {
   for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml", "alerts.yaml"])
     cpSync(join(REPO, "topics", f), join(plantDir, "topics", f));
   writeFileSync(join(plantDir, "topics", "alerts.yaml"), "rules: []\n");
-  for (const role of ["device", "viewer", "admin", "processor"])
-    await addUser(join(plantDir, "topics"), role, PASSWORD, [role]);
+  // "device" plays the plant simulator, which publishes for every line: the gateway role.
+  for (const [name, role] of [
+    ["device", "gateway"],
+    ["viewer", "viewer"],
+    ["admin", "admin"],
+    ["processor", "processor"],
+  ])
+    await addUser(join(plantDir, "topics"), name, PASSWORD, [role]);
   server = await startServer({
     UNS_CONTRACTS_DIR: join(plantDir, "asyncapi"),
     UNS_TOPICS_DIR: join(plantDir, "topics"),
@@ -106,6 +119,7 @@ beforeAll(async () => {
     viewport: { width: 1440, height: 900 },
     baseURL: server.httpUrl,
   });
+  await logInContext(context, "admin");
   page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on("response", async (r) => {
