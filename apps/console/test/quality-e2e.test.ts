@@ -171,7 +171,7 @@ describe("quality console", { timeout: 120_000 }, () => {
     await row.click();
     await page.getByRole("button", { name: "Acknowledge" }).click();
     await waitFor(async () =>
-      /ack by anonymous/.test((await page.getByTestId("alert-history").textContent()) ?? ""),
+      /ack by admin/.test((await page.getByTestId("alert-history").textContent()) ?? ""),
     );
     await page.getByLabel("Assign to").fill("jonas");
     await page.getByRole("button", { name: "Assign", exact: true }).click();
@@ -188,7 +188,7 @@ describe("quality console", { timeout: 120_000 }, () => {
       .toMatch(/return by system/);
     const history = await page.getByTestId("alert-history").textContent();
     expect(history).toMatch(
-      /raise by system.*ack by anonymous.*assign by anonymous.*comment by anonymous.*return by system.*cleared/s,
+      /raise by system.*ack by admin.*assign by admin.*comment by admin.*return by system.*cleared/s,
     );
     await shot("quality-alert");
   });

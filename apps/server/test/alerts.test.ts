@@ -76,18 +76,19 @@ describe("alerts", () => {
     const id = first.id as number;
 
     // Acknowledge, then an action decided on the old version is refused with a conflict.
-    const ack = await act(id, { action: "ack", version: 1, actor: "maria" });
+    const ack = await act(id, { action: "ack", version: 1, actor: "viewer" });
     expect(ack.status).toBe(200);
-    expect(ack.body.alert).toMatchObject({ state: "active-acknowledged", ackedBy: "maria", version: 2 });
+    expect(ack.body.alert).toMatchObject({ state: "active-acknowledged", ackedBy: "viewer", version: 2 });
     const stale = await act(id, { action: "assign", version: 1, assignee: "jonas", actor: "peter" });
     expect(stale.status).toBe(409);
     expect(stale.body.error?.code).toBe("UNS_ERR_ALERT_CONFLICT");
     expect(stale.body.error?.message).toMatch(/version 2 .*version 1/);
 
     expect(
-      (await act(id, { action: "assign", version: 2, assignee: "jonas", actor: "maria" })).body.alert,
+      (await act(id, { action: "assign", version: 2, assignee: "jonas", actor: "viewer" })).body.alert,
     ).toMatchObject({ assignee: "jonas", version: 3 });
     expect(
+      // The body's `actor` is ignored: the logged-in user (here "viewer") is who acts.
       (await act(id, { action: "comment", version: 3, comment: "tip dresser checked", actor: "jonas" }))
         .status,
     ).toBe(200);
@@ -109,9 +110,9 @@ describe("alerts", () => {
     expect(cleared.alert.clearedBy).toBe("system");
     expect(cleared.actions.map((a) => [a.action, a.actor, a.fromState, a.toState])).toEqual([
       ["raise", "system", null, "active-unacknowledged"],
-      ["ack", "maria", "active-unacknowledged", "active-acknowledged"],
-      ["assign", "maria", "active-acknowledged", "active-acknowledged"],
-      ["comment", "jonas", "active-acknowledged", "active-acknowledged"],
+      ["ack", "viewer", "active-unacknowledged", "active-acknowledged"],
+      ["assign", "viewer", "active-acknowledged", "active-acknowledged"],
+      ["comment", "viewer", "active-acknowledged", "active-acknowledged"],
       ["return", "system", "active-acknowledged", "cleared"],
     ]);
     expect(cleared.actions[3]!.comment).toBe("tip dresser checked");
@@ -145,8 +146,8 @@ describe("alerts", () => {
       (d) => d.alert.state === "returned-unacknowledged",
     );
     expect((await alertsOf("?state=open")).length).toBe(1);
-    const cleared = await act(a!.id, { action: "clear", version: rtn.alert.version, actor: "maria" });
-    expect(cleared.body.alert).toMatchObject({ state: "cleared", clearedBy: "maria" });
+    const cleared = await act(a!.id, { action: "clear", version: rtn.alert.version, actor: "viewer" });
+    expect(cleared.body.alert).toMatchObject({ state: "cleared", clearedBy: "viewer" });
     expect(await alertsOf("?state=open")).toEqual([]);
   });
 

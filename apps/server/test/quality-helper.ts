@@ -1,8 +1,9 @@
 import { appendFileSync, cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { addUser } from "@uns/contracts";
 import type { SettingKey } from "../src/config.js";
-import { startTestServer, type TestServer } from "./helper.js";
+import { PASSWORD, startTestServer, type TestServer } from "./helper.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const LINE1 = "acme/neckarsulm/body-shop/line-01";
@@ -18,7 +19,7 @@ export async function startPlantServer(
 ): Promise<TestServer> {
   return startTestServer(
     { "quality.flushIntervalMs": 200, "alerts.evaluateIntervalMs": 100, ...overrides },
-    (dir) => {
+    async (dir) => {
       rmSync(join(dir, "asyncapi"), { recursive: true, force: true });
       cpSync(join(REPO, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
       for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"])
@@ -29,6 +30,9 @@ export async function startPlantServer(
         '  restricted:\n    subscribe: ["acme/+/+/+/state"]\n',
       );
       writeFileSync(join(dir, "topics", "alerts.yaml"), rules);
+      // The shipped roles bind a device to its own cell; the test's "device" speaks for every
+      // line and cell, as a PLC gateway does.
+      await addUser(join(dir, "topics"), "device", PASSWORD, ["gateway"], { replace: true });
     },
   );
 }
@@ -67,10 +71,7 @@ export async function post<T = unknown>(
   path: string,
   body: unknown,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(s.httpUrl + path, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
+  // As "viewer": acting on alerts needs the read role only (operators are not admins).
+  const res = await s.request<T>("POST", path, body, "viewer");
+  return { status: res.status, body: res.body };
 }

@@ -9,10 +9,14 @@ export interface AlertRouteServices {
   quality: QualityService;
 }
 
-/** Who acts: the logged-in user when there is one, else the `actor` given, else "anonymous". */
+/**
+ * Who acts: the logged-in user. A name sent in the body (`actor`) is only used by a caller the
+ * login plugin did not identify, which the role check does not let through; it cannot be used
+ * to act in someone else's name.
+ */
 function actorOf(req: FastifyRequest, given: string | undefined): string {
   const caller = (req as unknown as { caller?: { username?: string } | null }).caller;
-  return caller?.username ?? given ?? "anonymous";
+  return caller ? (caller.username ?? "anonymous") : (given ?? "anonymous");
 }
 
 /**
