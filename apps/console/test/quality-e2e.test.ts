@@ -84,7 +84,7 @@ beforeAll(async () => {
     ["viewer", "viewer"],
     ["admin", "admin"],
     ["processor", "processor"],
-  ])
+  ] as const)
     await addUser(join(plantDir, "topics"), name, PASSWORD, [role]);
   server = await startServer({
     UNS_CONTRACTS_DIR: join(plantDir, "asyncapi"),

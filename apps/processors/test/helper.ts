@@ -40,7 +40,7 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
     ["processor", "processor"],
     ["viewer", "viewer"],
     ["admin", "admin"],
-  ])
+  ] as const)
     await addUser(join(dir, "topics"), name, PASSWORD, [role]);
   const config = loadServerConfig({
     env: {},
