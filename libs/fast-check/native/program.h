@@ -43,7 +43,7 @@ struct Node {
   std::vector<Literal> enumValues;
   std::vector<int32_t> allOf, anyOf, oneOf;
   int32_t notNode = -2;  // -2: no `not`
-  bool hasCombinators() const { return !allOf.empty() || !anyOf.empty() || !oneOf.empty() || notNode != -2; }
+  bool combinators = false;  // any of allOf, anyOf, oneOf, not
 };
 
 // A DFA over ASCII code points plus one symbol (128) for every non-ASCII code point.
@@ -188,6 +188,7 @@ inline bool readProgram(const uint8_t* bytes, size_t len, Program& prog) {
       }
     }
     nd.notNode = r.i32();
+    nd.combinators = !nd.allOf.empty() || !nd.anyOf.empty() || !nd.oneOf.empty() || nd.notNode != -2;
     if (!r.ok()) return false;
     if (nd.pattern >= static_cast<int32_t>(patternCount) || nd.pattern < -1) return false;
     if (!nodeRef(nd.items, false) || !nodeRef(nd.additional, true)) return false;

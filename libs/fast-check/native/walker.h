@@ -84,7 +84,7 @@ class Walker {
     } else {
       r = own(nd);
     }
-    if (fail_ || !nd.hasCombinators()) return r;
+    if (fail_ || !nd.combinators) return r;
     // Combinators judge the same value again, from its first byte.
     size_t end = p_;
     auto again = [&](int32_t sub) {
@@ -163,83 +163,121 @@ class Walker {
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-  // Scans one JSON number (RFC 8259 section 6) and returns its value as JSON.parse would.
-  bool scanNumber(double& out) {
-    size_t b = p_;
-    bool neg = false;
-    if (s_[p_] == '-') {
-      neg = true;
-      p_++;
+  struct NumScan {
+    bool neg = false, frac = false, exp = false;
+    size_t begin = 0, intBegin = 0, intEnd = 0, fracBegin = 0, fracEnd = 0;
+    int expValue = 0;
+  };
+
+  // Index of the first byte at or after p that is not an ASCII digit. Eight bytes at a time:
+  // t = byte ^ '0' is 0..9 exactly for digits; (low 7 bits + 0x76) sets bit 7 for 10 and up.
+  static size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
+    while (p + 8 <= n) {
+      uint64_t v;
+      std::memcpy(&v, s + p, 8);
+      uint64_t t = v ^ 0x3030303030303030ull;
+      uint64_t nonDigit = (((t & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+      if (nonDigit) return p + (__builtin_ctzll(nonDigit) >> 3);  // little-endian: first byte lowest
+      p += 8;
     }
-    if (p_ >= n_) return false;
-    uint64_t mant = 0;
-    int digits = 0;  // significant digits kept in mant
-    int exp10 = 0;
-    bool exact = true;
-    auto digit = [&](uint8_t ch) { return ch >= '0' && ch <= '9'; };
-    if (s_[p_] == '0') {
-      p_++;
-    } else if (digit(s_[p_])) {
-      while (p_ < n_ && digit(s_[p_])) {
-        if (digits < 19) {
-          mant = mant * 10 + (s_[p_] - '0');
-          if (mant) digits++;
-        } else {
-          exact = false;
-        }
-        p_++;
-      }
+    while (p < n && static_cast<unsigned>(s[p] - '0') < 10) p++;
+    return p;
+  }
+
+  // Scans one JSON number (RFC 8259 section 6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  // It only records where the parts are: most numbers never need their value (see number()).
+  bool scanNumber(NumScan& ns) {
+    const uint8_t* s = s_;
+    size_t p = p_;
+    const size_t n = n_;
+    ns.begin = p;
+    if (s[p] == '-') {
+      ns.neg = true;
+      if (++p >= n) return false;
+    }
+    ns.intBegin = p;
+    if (s[p] == '0') {
+      p++;
+    } else if (static_cast<unsigned>(s[p] - '1') < 9) {
+      p = digitsEnd(s, p + 1, n);
     } else {
       return false;
     }
-    if (p_ < n_ && s_[p_] == '.') {
-      p_++;
-      if (p_ >= n_ || !digit(s_[p_])) return false;
-      while (p_ < n_ && digit(s_[p_])) {
-        if (digits < 19) {
-          mant = mant * 10 + (s_[p_] - '0');
-          if (mant) digits++;
-          exp10--;
-        } else {
-          exact = false;
-        }
-        p_++;
-      }
+    ns.intEnd = p;
+    if (p < n && s[p] == '.') {
+      ns.frac = true;
+      ns.fracBegin = ++p;
+      p = digitsEnd(s, p, n);
+      if (p == ns.fracBegin) return false;
+      ns.fracEnd = p;
     }
-    if (p_ < n_ && (s_[p_] == 'e' || s_[p_] == 'E')) {
-      p_++;
+    if (p < n && (s[p] == 'e' || s[p] == 'E')) {
+      ns.exp = true;
       bool eneg = false;
-      if (p_ < n_ && (s_[p_] == '+' || s_[p_] == '-')) eneg = s_[p_++] == '-';
-      if (p_ >= n_ || !digit(s_[p_])) return false;
+      if (++p < n && (s[p] == '+' || s[p] == '-')) eneg = s[p++] == '-';
+      size_t e0 = p;
+      p = digitsEnd(s, p, n);
+      if (p == e0) return false;
       int e = 0;
-      while (p_ < n_ && digit(s_[p_])) {
-        if (e < 100000) e = e * 10 + (s_[p_] - '0');
-        p_++;
-      }
-      exp10 += eneg ? -e : e;
+      for (size_t i = e0; i < p && e < 100000; i++) e = e * 10 + (s[i] - '0');
+      ns.expValue = eneg ? -e : e;
     }
-    // Clinger's fast path: an exact integer below 2^53 times or over an exact power of ten is
-    // one correctly rounded IEEE operation, as JSON.parse's result is. Everything else: strtod
-    // (glibc's is correctly rounded too).
-    if (exact && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
-      double v = static_cast<double>(mant);
-      v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
-      out = neg ? -v : v;
-      return true;
-    }
-    std::string tok(reinterpret_cast<const char*>(s_ + b), p_ - b);
-    out = std::strtod(tok.c_str(), nullptr);  // overflow gives +-inf, as JSON.parse's Infinity
+    p_ = p;
     return true;
   }
 
-  int number(const Node& nd) {
-    double x;
-    if (!scanNumber(x)) return bad();
-    // ajv: integer is `!(x % 1) && !isNaN(x)`, so Infinity counts as an integer there too.
-    double rem = std::fmod(x, 1.0);
-    bool isInt = (rem == 0 || std::isnan(rem)) && !std::isnan(x);
-    if (!(nd.types & T_NUM) && !((nd.types & T_INT) && isInt)) return INVALID;
+  // The number's value as JSON.parse gives it.
+  double valueOf(const NumScan& ns) {
+    // Clinger's fast path: an exact integer below 2^53 times or over an exact power of ten is
+    // one correctly rounded IEEE operation. Everything else: strtod (glibc's is correctly rounded
+    // too; overflow gives +-inf like JSON.parse's Infinity).
+    uint64_t mant = 0;
+    int digits = 0;
+    for (size_t i = ns.intBegin; i < ns.intEnd; i++) mant = mant * 10 + (s_[i] - '0');
+    if (mant) digits = static_cast<int>(ns.intEnd - ns.intBegin);
+    int exp10 = ns.expValue;
+    if (ns.frac) {
+      for (size_t i = ns.fracBegin; i < ns.fracEnd && digits <= 19; i++) {
+        mant = mant * 10 + (s_[i] - '0');
+        if (mant) digits++;  // leading zeros of 0.000x are not significant
+      }
+      exp10 -= static_cast<int>(ns.fracEnd - ns.fracBegin);
+    }
+    if (digits <= 19 && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+      double v = static_cast<double>(mant);
+      v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+      return ns.neg ? -v : v;
+    }
+    std::string tok(reinterpret_cast<const char*>(s_ + ns.begin), p_ - ns.begin);
+    return std::strtod(tok.c_str(), nullptr);
+  }
+
+  // Bounds decided from the integer part alone, without the (slow) division: a decimal with
+  // integer part I lies in [I, I + 1], and I, I + 1 below 2^53 are exact doubles.
+  bool boundsByIntPart(const Node& nd, const NumScan& ns) const {
+    const uint8_t* s = s_;
+    if (ns.exp || ns.intEnd - ns.intBegin > 15) return false;
+    uint64_t ip = 0;
+    for (size_t k = ns.intBegin; k < ns.intEnd; k++) ip = ip * 10 + (s[k] - '0');
+    double i = static_cast<double>(ip);
+    double lo = ns.neg ? -(i + (ns.frac ? 1 : 0)) : i;
+    double hi = ns.neg ? -i : i + (ns.frac ? 1 : 0);
     uint32_t f = nd.numFlags;
+    return (!(f & N_MIN) || lo >= nd.min) && (!(f & N_MAX) || hi <= nd.max) &&
+           (!(f & N_XMIN) || lo > nd.xmin) && (!(f & N_XMAX) || hi < nd.xmax);
+  }
+
+  int number(const Node& nd) {
+    NumScan ns;
+    if (!scanNumber(ns)) return bad();
+    uint32_t f = nd.numFlags;
+    if (!(nd.types & (T_NUM | T_INT))) return INVALID;
+    bool needInt = !(nd.types & T_NUM);
+    if (!needInt && !nd.hasEnum && !(f & N_MULT) && (f == 0 || boundsByIntPart(nd, ns))) return VALID;
+    double x = valueOf(ns);
+    // ajv: integer is `!(x % 1) && !isNaN(x)`; x % 1 is NaN for +-Infinity, so Infinity counts
+    // as an integer there too. (fmod is slow, hence trunc.)
+    if (needInt && !(std::isinf(x) || x == std::trunc(x))) return INVALID;
     if (f) {
       if ((f & N_MIN) && x < nd.min) return INVALID;
       if ((f & N_MAX) && x > nd.max) return INVALID;
@@ -502,8 +540,16 @@ class Walker {
     if (p_ < n_ && s_[p_] == ']') {
       p_++;
     } else {
+      // Arrays of plain numbers (curves) are most of a weld spot: no detour through value().
+      const Node* leaf = typeOk && nd.items >= 0 ? &prog_.nodes[nd.items] : nullptr;
+      if (leaf && (leaf->alwaysFalse || leaf->combinators)) leaf = nullptr;
       for (;;) {
-        int v = typeOk ? value(nd.items) : skip();
+        int v;
+        if (leaf && p_ < n_ && (s_[p_] == '-' || static_cast<unsigned>(s_[p_] - '0') < 10)) {
+          v = number(*leaf);
+        } else {
+          v = typeOk ? value(nd.items) : skip();
+        }
         if (fail_) return INVALID;
         r = both(r, v);
         count++;

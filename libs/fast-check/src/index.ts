@@ -9,10 +9,10 @@
  * if (check?.(payload, 64) === FAST_VALID) { ... } else { ...ajv... }
  */
 import { loadNative } from "./native.js";
-import { compileSchema } from "./program.js";
+import { type CompileOptions, compileSchema } from "./program.js";
 
 export { compilePattern, type Dfa } from "./regex-dfa.js";
-export { type Compiled, compileSchema } from "./program.js";
+export { type CompileOptions, type Compiled, compileSchema } from "./program.js";
 
 /** A compiled schema: the raw native verdict (0 valid, 1 invalid, 2 unsure, 3 not strict JSON). */
 export type FastCheck = (payload: Uint8Array, maxDepth: number) => number;
@@ -21,10 +21,12 @@ export interface FastChecker {
   /** Whether the native checker is in use, and why not. */
   readonly status: { native: true; path: string } | { native: false; reason: string };
   /** A checker for `schema`, or undefined when the schema (or the machine) needs ajv alone. */
-  compile(schema: unknown): FastCheck | undefined;
+  compile(schema: unknown, options?: CompileOptions): FastCheck | undefined;
 }
 
+/** Raw verdicts of a FastCheck: valid; invalid (strict JSON, fails the schema); 2 unsure and 3 not strict JSON follow. */
 export const FAST_VALID = 0;
+export const FAST_INVALID = 1;
 
 export interface FastCheckerOptions {
   /** "off": never use the native checker (validation.fastPath in the server's config). */
@@ -41,8 +43,8 @@ export function createFastChecker(options: FastCheckerOptions = {}): FastChecker
   const binding = loaded.binding;
   return {
     status: { native: true, path: loaded.path },
-    compile(schema) {
-      const c = compileSchema(schema);
+    compile(schema, compileOptions) {
+      const c = compileSchema(schema, compileOptions);
       if ("unsupported" in c) return undefined;
       const program = binding.compile(c.program);
       return (payload, maxDepth) => binding.check(program, payload, maxDepth);

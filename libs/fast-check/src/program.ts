@@ -75,6 +75,18 @@ interface Node {
 
 class Unsupported extends Error {}
 
+export interface CompileOptions {
+  /**
+   * Does the validator this program stands in for know keyword `name`? ajv (strict: false)
+   * ignores keywords it does not know, so the program may too; without this option every
+   * keyword outside the supported list makes the schema unsupported.
+   */
+  isKeyword?: (name: string) => boolean;
+}
+
+/** Keywords that change ajv's verdict even where ajv lacks a definition for them in some dialects. */
+const ALWAYS_KNOWN = new Set(["nullable", "discriminator", "$ref", "$dynamicRef", "$recursiveRef"]);
+
 function count(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
     throw new Unsupported(`${what} is not a small non-negative integer`);
@@ -98,7 +110,7 @@ function isPlainString(s: string): boolean {
  * // { program: Uint8Array [...] }
  * compileSchema({ type: "string", format: "uri" }) // { unsupported: "format uri" }
  */
-export function compileSchema(schema: unknown): Compiled {
+export function compileSchema(schema: unknown, options: CompileOptions = {}): Compiled {
   const nodes: Node[] = [];
   const patterns: Dfa[] = [];
   const patternIds = new Map<string, number>();
@@ -245,6 +257,7 @@ export function compileSchema(schema: unknown): Compiled {
           node.not = visit(v, at(k));
           break;
         default:
+          if (options.isKeyword && !ALWAYS_KNOWN.has(k) && !options.isKeyword(k)) break; // ignored by ajv too
           throw new Unsupported(`${at(k)}: keyword not supported by the fast path`);
       }
     }
