@@ -534,7 +534,8 @@ class Walker {
     p_++;
     if (++depth_ > maxDepth_) return bad();
     bool typeOk = nd.types & T_ARR;
-    int r = typeOk ? VALID : INVALID;
+    // enum/const hold primitives only (src/program.ts), which an array never equals.
+    int r = typeOk && !nd.hasEnum ? VALID : INVALID;
     int64_t count = 0;
     ws();
     if (p_ < n_ && s_[p_] == ']') {
@@ -601,7 +602,7 @@ class Walker {
       bigSets_.resize(d + 1);
     }
     bool typeOk = nd.types & T_OBJ;
-    int r = typeOk ? VALID : INVALID;
+    int r = typeOk && !nd.hasEnum ? VALID : INVALID;
     seen_[d].assign(nd.props.size(), 0);
     size_t count = 0;
     ws();
