@@ -48,7 +48,12 @@ export function randomValue(r: Rng, depth = 0): unknown {
   return o;
 }
 
-const dfaCache = new Map<string, (Dfa & { live: Uint8Array }) | null>();
+interface Walkable extends Dfa {
+  live: Uint8Array;
+  /** Per state, the printable ASCII characters that keep a match possible (filled lazily). */
+  moves: (number[] | undefined)[];
+}
+const dfaCache = new Map<string, Walkable | null>();
 
 /** States from which an accepting state can still be reached. */
 function liveStates(dfa: Dfa): Uint8Array {
@@ -69,29 +74,39 @@ function liveStates(dfa: Dfa): Uint8Array {
   }
   return live;
 }
-/** A random string the pattern's DFA accepts (a walk towards acceptance), or undefined. */
+
+/** A random string the pattern's DFA accepts (a walk through live states), or undefined. */
 function fromPattern(r: Rng, pattern: string, minLen: number, maxLen: number): string | undefined {
   let dfa = dfaCache.get(pattern);
   if (dfa === undefined) {
     const c = compilePattern(pattern);
-    dfa = "dfa" in c ? { ...c.dfa, live: liveStates(c.dfa) } : null;
+    dfa = "dfa" in c ? { ...c.dfa, live: liveStates(c.dfa), moves: [] } : null;
     dfaCache.set(pattern, dfa);
   }
   if (!dfa) return undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    let st = dfa.start;
+  const d = dfa;
+  const movesOf = (st: number) => {
+    let m = d.moves[st];
+    if (!m) {
+      m = [];
+      for (let c = 0x20; c < 0x7f; c++) if (d.live[d.table[st * 129 + c]!]) m.push(c);
+      d.moves[st] = m;
+    }
+    return m;
+  };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let st = d.start;
     let out = "";
-    const target = int(r, minLen, Math.min(maxLen, minLen + 40));
+    const target = int(r, minLen, Math.min(maxLen, minLen + 20));
     for (let i = 0; i < target + 80; i++) {
-      if (dfa.accept[st] && out.length >= target && r() < 0.7) break;
-      const live: number[] = [];
-      for (let c = 0x20; c < 0x7f; c++) if (dfa.live[dfa.table[st * 129 + c]!]) live.push(c);
+      if (d.accept[st] && out.length >= target) break;
+      const live = movesOf(st);
       if (live.length === 0) break;
       const c = pick(r, live);
-      st = dfa.table[st * 129 + c]!;
+      st = d.table[st * 129 + c]!;
       out += String.fromCharCode(c);
     }
-    if (dfa.accept[st] && out.length >= minLen && out.length <= maxLen) return out;
+    if (d.accept[st] && out.length >= minLen && out.length <= maxLen) return out;
   }
   return undefined;
 }
@@ -144,7 +159,9 @@ export function generate(r: Rng, schema: Schema, depth = 0): unknown {
       if (s.format === "date-time") return dateTime(r);
       if (s.format === "date") return dateTime(r).slice(0, 10);
       if (s.format === "time") return dateTime(r).slice(11);
-      if (typeof s.pattern === "string") return fromPattern(r, s.pattern, min, max) ?? randomString(r, min, max);
+      if (typeof s.pattern === "string") {
+        return fromPattern(r, s.pattern, min, num(s.maxLength) ?? 200) ?? randomString(r, min, max);
+      }
       return randomString(r, min, max);
     }
     case "array": {

@@ -442,7 +442,9 @@ class Walker {
   }
 
   static int matchPattern(const Pattern& pt, const StrInfo& info) {
-    if (info.loneSurrogate || (info.nonAscii && pt.asciiOnly)) return UNSURE;
+    // re2js (ajv's engine here) reads a non-ASCII code point as one character, as the DFA's
+    // symbol 128 does; a lone surrogate is rare enough to leave to ajv.
+    if (info.loneSurrogate) return UNSURE;
     uint32_t st = pt.start;
     const auto* t = pt.table.data();
     for (unsigned char ch : info.text) {
@@ -509,10 +511,31 @@ class Walker {
     int utcHr = hr - tzH * sign - (utcMin < 0 ? 1 : 0);
     return (utcHr == 23 || utcHr == -1) && (utcMin == 59 || utcMin == -1) && sec < 61;
   }
+  // JavaScript's \s beyond ASCII (ECMA-262 WhiteSpace and LineTerminator).
+  static bool jsSpace(uint32_t cp) {
+    return cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+  }
   static int matchFormat(int format, const StrInfo& info) {
-    // Non-ASCII could be a Unicode space (the date-time separator /t|\s/i): left to ajv.
-    if (info.nonAscii || info.loneSurrogate) return UNSURE;
     std::string_view s = info.text;
+    if (info.nonAscii || info.loneSurrogate) {
+      // The date and time regexes are ASCII only, so a non-ASCII character fails them, unless
+      // it is the one Unicode space date-time splits at (/t|\s/i): that case is left to ajv.
+      if (format != F_DATE_TIME) return INVALID;
+      for (size_t i = 0; i < s.size();) {
+        uint8_t c = static_cast<uint8_t>(s[i]);
+        if (c < 0x80) {
+          i++;
+          continue;
+        }
+        size_t k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+        uint32_t cp = c & (0x3f >> k);
+        for (size_t j = 1; j <= k && i + j < s.size(); j++) cp = (cp << 6) | (s[i + j] & 0x3f);
+        if (jsSpace(cp)) return UNSURE;
+        i += k + 1;
+      }
+      return INVALID;
+    }
     if (format == F_DATE) return isDate(s) ? VALID : INVALID;
     if (format == F_TIME) return isTime(s) ? VALID : INVALID;
     // date-time: str.split(/t|\s/i) must give exactly two parts

@@ -8,8 +8,9 @@
  * it: such a schema is checked by ajv alone.
  *
  * The alphabet is the 128 ASCII code points plus one symbol (128) for every other code point:
- * exact when no atom accepts a non-ASCII code point; otherwise the DFA is marked `asciiOnly`
- * and strings with non-ASCII characters are left to ajv.
+ * re2js reads a non-ASCII code point (an astral one too) as one character, which `.`, `\D`,
+ * `\W` and negated classes match and every other atom here does not. `asciiOnly` marks DFAs
+ * where symbol 128 matters (informational; the differential test covers both kinds).
  */
 
 export interface Dfa {
