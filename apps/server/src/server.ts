@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fastPathStatus } from "@uns/contracts";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { registerAlertRoutes } from "./api/alert-routes.js";
@@ -79,8 +80,13 @@ export async function createUnsServer(
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
     workerUrl: options.validationWorker,
+    fastPath: config.validation.fastPath,
     logger,
   });
+  // Said once at start: which payload checker the workers use (issue 14).
+  const fast = fastPathStatus(config.validation.fastPath);
+  if (fast.native) logger.info({ fastPath: fast.path }, "payload validation: native fast path, then ajv");
+  else logger.info({ reason: fast.reason }, "payload validation: ajv only (no native fast path)");
   let store: Store | null = null;
   let persistence: BrokerPersistence | null = null;
   let broker: Awaited<ReturnType<typeof createBroker>> | null = null;

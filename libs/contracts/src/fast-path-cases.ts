@@ -26,7 +26,26 @@ const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo +
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 /** Characters with interesting lengths: ASCII, 2-byte, 3-byte, astral (2 UTF-16 units), combining. */
-const CHARS = ["a", "Z", "0", "-", "_", ".", " ", "é", "ß", "€", "中", "😀", "𝄞", "\u0301", '"', "\\", "/", "\n"];
+const CHARS = [
+  "a",
+  "Z",
+  "0",
+  "-",
+  "_",
+  ".",
+  " ",
+  "é",
+  "ß",
+  "€",
+  "中",
+  "😀",
+  "𝄞",
+  "\u0301",
+  '"',
+  "\\",
+  "/",
+  "\n",
+];
 
 function randomString(r: Rng, min = 0, max = min + 8): string {
   const n = int(r, min, Math.min(max, min + 12));
@@ -128,7 +147,8 @@ export function generate(r: Rng, schema: Schema, depth = 0): unknown {
   if (Array.isArray(s.enum)) return pick(r, s.enum);
   if (Array.isArray(s.anyOf)) return generate(r, pick(r, s.anyOf as Schema[]), depth + 1);
   if (Array.isArray(s.oneOf)) return generate(r, pick(r, s.oneOf as Schema[]), depth + 1);
-  if (Array.isArray(s.allOf)) return generate(r, { ...(s.allOf[0] as object), ...s, allOf: undefined }, depth + 1);
+  if (Array.isArray(s.allOf))
+    return generate(r, { ...(s.allOf[0] as object), ...s, allOf: undefined }, depth + 1);
   let types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === "string" ? [s.type] : [];
   if (types.length === 0) {
     if (s.properties || s.required) types = ["object"];
@@ -193,7 +213,22 @@ function num(v: unknown): number | undefined {
   return typeof v === "number" ? v : undefined;
 }
 
-const EDGE_NUMBERS = [0, -0, 1, -1, 0.5, 1e-7, 2 ** 53, 2 ** 53 + 2, 1e21, -1e21, 4294967295, 4294967296, 255, 256];
+const EDGE_NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  1e-7,
+  2 ** 53,
+  2 ** 53 + 2,
+  1e21,
+  -1e21,
+  4294967295,
+  4294967296,
+  255,
+  256,
+];
 
 /** A random path into `v`: a random descent that stops at each level with some chance. */
 function randomPath(r: Rng, v: unknown): (string | number)[] {
@@ -282,11 +317,24 @@ export function mutateText(r: Rng, text: string): Uint8Array {
       return enc.encode(`${text.slice(0, i)}"${m[1]}":0,${text.slice(i)}`);
     }
     case 2: // a name or value character as a \u escape (same value)
-      return enc.encode(text.replace(/"([a-z])/, (_, c: string) => `"\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+      return enc.encode(
+        text.replace(/"([a-z])/, (_, c: string) => `"\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+      );
     case 3: // a number in another spelling (same value), or the integer 1 as 1.0
-      return enc.encode(text.replace(/([:,[])(\d+)([,\]}])/, (_, a, d, b) => `${a}${pick(r, [`${d}.0`, `${d}e0`, `${d}0E-1`, `${d}.000`])}${b}`));
+      return enc.encode(
+        text.replace(
+          /([:,[])(\d+)([,\]}])/,
+          (_, a, d, b) => `${a}${pick(r, [`${d}.0`, `${d}e0`, `${d}0E-1`, `${d}.000`])}${b}`,
+        ),
+      );
     case 4:
-      return enc.encode(text.replace(/([:,[])(-?\d+(?:\.\d+)?)/, (_, a) => `${a}${pick(r, ["1e400", "-1e400", "-0", "-0.0", "1E+2", "0.1e1", "01", "1.", ".5", "+1", "-", "9007199254740993", "1e-400"])}`));
+      return enc.encode(
+        text.replace(
+          /([:,[])(-?\d+(?:\.\d+)?)/,
+          (_, a) =>
+            `${a}${pick(r, ["1e400", "-1e400", "-0", "-0.0", "1E+2", "0.1e1", "01", "1.", ".5", "+1", "-", "9007199254740993", "1e-400"])}`,
+        ),
+      );
     case 5:
       return enc.encode(text.slice(0, at));
     case 6: {
@@ -295,10 +343,18 @@ export function mutateText(r: Rng, text: string): Uint8Array {
       return b;
     }
     case 7:
-      return enc.encode(`${text.slice(0, at)}${pick(r, [" ", "\n", "\t", "\r", "\u00a0", ",", "]", "}", ":", "\u0000"])}${text.slice(at)}`);
+      return enc.encode(
+        `${text.slice(0, at)}${pick(r, [" ", "\n", "\t", "\r", "\u00a0", ",", "]", "}", ":", "\u0000"])}${text.slice(at)}`,
+      );
     case 8: // strings: lone surrogates, escaped pairs, raw control characters, broken UTF-8
       return Buffer.concat([
-        Buffer.from(text.replace(/"([^"\\]{0,3})"/, (_, s) => `"${s}${pick(r, ["\\ud83d", "\\ud83d\\ude00", "\\udc00", "\\u00e9", "\\n", "\\/", "\\x", "\t"])}"`)),
+        Buffer.from(
+          text.replace(
+            /"([^"\\]{0,3})"/,
+            (_, s) =>
+              `"${s}${pick(r, ["\\ud83d", "\\ud83d\\ude00", "\\udc00", "\\u00e9", "\\n", "\\/", "\\x", "\t"])}"`,
+          ),
+        ),
         Buffer.from(r() < 0.2 ? [0xff] : []),
       ]);
     case 9: {
@@ -310,9 +366,19 @@ export function mutateText(r: Rng, text: string): Uint8Array {
     case 11:
       return enc.encode(` ${text}\n`);
     case 12: // a value -> another JSON literal
-      return enc.encode(text.replace(/:(\d+(?:\.\d+)?|"[^"]*"|true|false|null)/, `:${pick(r, ["null", "true", "false", '""', "[]", "{}", "0", '"0"'])}`));
+      return enc.encode(
+        text.replace(
+          /:(\d+(?:\.\d+)?|"[^"]*"|true|false|null)/,
+          `:${pick(r, ["null", "true", "false", '""', "[]", "{}", "0", '"0"'])}`,
+        ),
+      );
     case 13: // an escaped name that equals another one (a duplicate only after decoding)
-      return enc.encode(text.replace(/,"([a-z])([^"]*)":/, (_, c: string, rest: string) => `,"\\u00${c.charCodeAt(0).toString(16)}${rest}":`));
+      return enc.encode(
+        text.replace(
+          /,"([a-z])([^"]*)":/,
+          (_, c: string, rest: string) => `,"\\u00${c.charCodeAt(0).toString(16)}${rest}":`,
+        ),
+      );
     default:
       return enc.encode(text);
   }
@@ -322,5 +388,7 @@ export function mutateText(r: Rng, text: string): Uint8Array {
 export function serialize(r: Rng, v: unknown): string {
   const t = r() < 0.2 ? JSON.stringify(v, null, 2) : JSON.stringify(v);
   if (t === undefined) return "null";
-  return r() < 0.15 ? t.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : t;
+  return r() < 0.15
+    ? t.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    : t;
 }

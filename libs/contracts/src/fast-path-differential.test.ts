@@ -10,12 +10,11 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fastPathStatus } from "./validator.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelSpec, ContractSet, JSONSchema } from "./contract-set.js";
 import { createRng, generate, mutateText, mutateValue, serialize } from "./fast-path-cases.js";
 import { loadContracts } from "./load-contracts.js";
-import { createValidator, parsePayload } from "./validator.js";
+import { createValidator, fastPathStatus, parsePayload } from "./validator.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const corpus = join(repo, "libs/contracts/test-fixtures/corpus");
@@ -58,7 +57,12 @@ const SYNTHETIC: Record<string, JSONSchema> = {
     additionalProperties: { type: "string", maxLength: 3 },
   },
   anyOf: { anyOf: [{ type: "integer" }, { type: "string", maxLength: 2 }] },
-  oneOf: { oneOf: [{ type: "number", minimum: 0 }, { type: "integer", maximum: 10 }] },
+  oneOf: {
+    oneOf: [
+      { type: "number", minimum: 0 },
+      { type: "integer", maximum: 10 },
+    ],
+  },
   not: { not: { type: "object" }, type: ["array", "object", "string", "null"] },
   allOf: {
     allOf: [{ required: ["a"] }, { properties: { a: { type: "boolean" }, b: { type: "null" } } }],
@@ -71,7 +75,10 @@ const SYNTHETIC: Record<string, JSONSchema> = {
     items: {
       type: "object",
       required: ["k"],
-      properties: { k: { type: ["string", "null"] }, v: { type: "array", items: { type: "number", minimum: 0 } } },
+      properties: {
+        k: { type: ["string", "null"] },
+        v: { type: "array", items: { type: "number", minimum: 0 } },
+      },
       additionalProperties: false,
       minProperties: 1,
       maxProperties: 2,
@@ -212,7 +219,9 @@ describe.skipIf(!native)("fast path vs ajv (differential)", () => {
             const a = i % 4 === 0 || !checks ? ajv.validate(c.id, "t", buf) : null;
             const f = a ? fast.validate(c.id, "t", buf) : null;
             if (a && JSON.stringify(a) !== JSON.stringify(f)) {
-              t.disagreements.push(`${label}#${c.id} validate: ${JSON.stringify(f)} vs ajv ${JSON.stringify(a)} on ${buf.toString("base64")}`);
+              t.disagreements.push(
+                `${label}#${c.id} validate: ${JSON.stringify(f)} vs ajv ${JSON.stringify(a)} on ${buf.toString("base64")}`,
+              );
             }
             if (!checks) {
               t.ajvOnlyCases++;
@@ -230,7 +239,9 @@ describe.skipIf(!native)("fast path vs ajv (differential)", () => {
             t.cases++;
             if (raw === 2) t.unsure++;
             else if (raw !== expected) {
-              t.disagreements.push(`${label}#${c.id}/${m.name}: native ${raw}, ajv ${expected} on ${buf.toString("base64")}`);
+              t.disagreements.push(
+                `${label}#${c.id}/${m.name}: native ${raw}, ajv ${expected} on ${buf.toString("base64")}`,
+              );
             }
             if (expected === 0) t.valid++;
             else if (expected === 1) t.invalid++;

@@ -1,8 +1,14 @@
+import {
+  createFastChecker,
+  FAST_INVALID,
+  FAST_VALID,
+  type FastCheck,
+  type FastChecker,
+} from "@uns/fast-check";
 import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { createFastChecker, FAST_INVALID, FAST_VALID, type FastCheck, type FastChecker } from "@uns/fast-check";
 import { createBoundedCache } from "./bounded-cache.js";
 import { extractParameters, type ParsedAddress, parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";

@@ -31,7 +31,9 @@ function headerDirs() {
 }
 
 function skip(reason) {
-  process.stdout.write(`@uns/fast-check: native checker not built (${reason}); validation will use ajv only\n`);
+  process.stdout.write(
+    `@uns/fast-check: native checker not built (${reason}); validation will use ajv only\n`,
+  );
   process.exit(0);
 }
 

@@ -11,8 +11,8 @@
 import { loadNative } from "./native.js";
 import { type CompileOptions, compileSchema } from "./program.js";
 
+export { type Compiled, type CompileOptions, compileSchema } from "./program.js";
 export { compilePattern, type Dfa } from "./regex-dfa.js";
-export { type CompileOptions, type Compiled, compileSchema } from "./program.js";
 
 /** A compiled schema: the raw native verdict (0 valid, 1 invalid, 2 unsure, 3 not strict JSON). */
 export type FastCheck = (payload: Uint8Array, maxDepth: number) => number;

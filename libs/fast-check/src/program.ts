@@ -141,7 +141,8 @@ export function compileSchema(schema: unknown, options: CompileOptions = {}): Co
     const id = nodes.length;
     nodes.push(node);
     if (s === false) return id;
-    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Unsupported(`${path}: not a schema`);
+    if (typeof s !== "object" || s === null || Array.isArray(s))
+      throw new Unsupported(`${path}: not a schema`);
     const o = s as Record<string, unknown>;
     const at = (k: string) => `${path}/${k}`;
     const required = new Set<string>();
@@ -233,7 +234,12 @@ export function compileSchema(schema: unknown, options: CompileOptions = {}): Co
             throw new Unsupported(`${at(k)}: not an object`);
           }
           for (const [name, sub] of Object.entries(v)) {
-            node.props.push({ name, node: visit(sub, `${at(k)}/${name}`), inProperties: true, required: false });
+            node.props.push({
+              name,
+              node: visit(sub, `${at(k)}/${name}`),
+              inProperties: true,
+              required: false,
+            });
           }
           break;
         case "additionalProperties":
@@ -343,7 +349,7 @@ function write(nodes: Node[], patterns: Dfa[], root: number): Uint8Array {
     u32(p.start);
     chunks.push(Buffer.from(p.accept));
     const t = Buffer.alloc(p.table.length * 2);
-    p.table.forEach((v, i) => t.writeUInt16LE(v, i * 2));
+    for (let i = 0; i < p.table.length; i++) t.writeUInt16LE(p.table[i]!, i * 2);
     chunks.push(t);
   }
   for (const n of nodes) {

@@ -64,7 +64,7 @@ const PUNCT = /^[!-/:-@[-`{-~]$/;
 class Unsupported extends Error {}
 
 /** `\x` outside or inside a class: a set, or one code point. */
-function escape(ch: string): CharSet | number {
+function escapeOf(ch: string): CharSet | number {
   if (ch === "d") return digits();
   if (ch === "D") return negate(digits());
   if (ch === "w") return word();
@@ -92,7 +92,7 @@ function parseClass(src: string, at: number): { set: CharSet; end: number } {
       const e = src[i + 1];
       if (e === undefined) throw new Unsupported("trailing backslash");
       i += 2;
-      return escape(e);
+      return escapeOf(e);
     }
     if (ch === "[" || (ch === "]" && first)) throw new Unsupported("[ or leading ] in a class");
     const code = ch.charCodeAt(0);
@@ -149,7 +149,7 @@ function parse(src: string): { atoms: Atom[]; anchoredStart: boolean; anchoredEn
     } else if (ch === "\\") {
       const e = src[i + 1];
       if (e === undefined) throw new Unsupported("trailing backslash");
-      const r = escape(e);
+      const r = escapeOf(e);
       set = typeof r === "number" ? emptySet() : r;
       if (typeof r === "number") set[r] = true;
       i += 2;
@@ -271,6 +271,8 @@ function build(source: string): Dfa {
     accept[id] = s.includes(n) ? 1 : 0;
   });
   const table = new Uint16Array(states.length * SYMBOLS);
-  rows.forEach((row, id) => table.set(row, id * SYMBOLS));
+  rows.forEach((row, id) => {
+    table.set(row, id * SYMBOLS);
+  });
   return { asciiOnly, start, accept, table };
 }
