@@ -171,7 +171,7 @@ class Walker {
 
   // Index of the first byte at or after p that is not an ASCII digit. Eight bytes at a time:
   // t = byte ^ '0' is 0..9 exactly for digits; (low 7 bits + 0x76) sets bit 7 for 10 and up.
-  static size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
+  __attribute__((always_inline)) static size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
     while (p + 8 <= n) {
       uint64_t v;
       std::memcpy(&v, s + p, 8);
@@ -186,7 +186,7 @@ class Walker {
 
   // Scans one JSON number (RFC 8259 section 6): -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
   // It only records where the parts are: most numbers never need their value (see number()).
-  bool scanNumber(NumScan& ns) {
+  __attribute__((always_inline)) bool scanNumber(NumScan& ns) {
     const uint8_t* s = s_;
     size_t p = p_;
     const size_t n = n_;
@@ -254,7 +254,7 @@ class Walker {
 
   // Bounds decided from the integer part alone, without the (slow) division: a decimal with
   // integer part I lies in [I, I + 1], and I, I + 1 below 2^53 are exact doubles.
-  bool boundsByIntPart(const Node& nd, const NumScan& ns) const {
+  __attribute__((always_inline)) bool boundsByIntPart(const Node& nd, const NumScan& ns) const {
     const uint8_t* s = s_;
     if (ns.exp || ns.intEnd - ns.intBegin > 15) return false;
     uint64_t ip = 0;
