@@ -1,8 +1,17 @@
 import "./route-role.js";
+import {
+  AlertActionBody,
+  AlertActionResponse,
+  AlertDetailResponse,
+  AlertListQuery,
+  AlertListResponse,
+  AlertParams,
+  AlertRulesResponse,
+} from "@uns/api-contract";
 import type { Store } from "@uns/store";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
-import { AlertActionBody, AlertListQuery, AlertParams, route } from "./quality-schemas.js";
+import { route } from "./route-schema.js";
 
 export interface AlertRouteServices {
   store: Store;
@@ -31,6 +40,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "listAlerts",
+        reply: AlertListResponse,
         errors: [400, 500],
         summary: "Alerts, newest first (rules and device alarms)",
         tags: ["alerts"],
@@ -59,6 +69,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "getAlertRules",
+        reply: AlertRulesResponse,
         errors: [500],
         summary: "The alert rules in use and the problems of the rules file",
         tags: ["alerts"],
@@ -76,6 +87,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "getAlert",
+        reply: AlertDetailResponse,
         errors: [400, 404, 500],
         summary: "One alert with its full history",
         tags: ["alerts"],
@@ -98,6 +110,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "actOnAlert",
+        reply: AlertActionResponse,
         errors: [400, 404, 409, 500],
         summary:
           "Acknowledge, assign, comment, shelve, unshelve or clear an alert (409 when it changed meanwhile)",

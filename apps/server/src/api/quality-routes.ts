@@ -1,20 +1,31 @@
 import "./route-role.js";
+import {
+  BodyParams,
+  BodyResponse,
+  CellsResponse,
+  CellTrendQuery,
+  CellTrendResponse,
+  DecisionQuery,
+  DecisionsResponse,
+  DefectQuery,
+  DefectsResponse,
+  GatesResponse,
+  LineQuery,
+  OeeQuery,
+  OeeResponse,
+  OeeShiftsResponse,
+  OeeTrendResponse,
+  QualityLinesResponse,
+  ScopeQuery,
+  TimelineResponse,
+  TrendQuery,
+} from "@uns/api-contract";
 import { type OeeGroup, oeeFigures as oeeFiguresOf, type Store } from "@uns/store";
 import type { FastifyInstance } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
 import { depthOf } from "../quality/topic-place.js";
 import { timeWindow } from "./compliance-routes.js";
-import {
-  BodyParams,
-  CellTrendQuery,
-  DecisionQuery,
-  DefectQuery,
-  LineQuery,
-  OeeQuery,
-  route,
-  ScopeQuery,
-  TrendQuery,
-} from "./quality-schemas.js";
+import { route } from "./route-schema.js";
 
 export interface QualityRouteServices {
   store: Store;
@@ -55,6 +66,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOee",
+        reply: OeeResponse,
         summary: "OEE of a scope and of its children (sites, areas or lines) over a window",
         tags: ["quality"],
         querystring: OeeQuery,
@@ -80,6 +92,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOeeTrend",
+        reply: OeeTrendResponse,
         summary: "OEE trend of a scope, downsampled in the database",
         tags: ["quality"],
         querystring: TrendQuery,
@@ -100,6 +113,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOeeByShift",
+        reply: OeeShiftsResponse,
         summary: "OEE per shift of a scope",
         tags: ["quality"],
         querystring: ScopeQuery,
@@ -118,6 +132,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getLineTimeline",
+        reply: TimelineResponse,
         summary: "State timeline of a line (unknown where state messages are missing)",
         tags: ["quality"],
         querystring: LineQuery,
@@ -140,6 +155,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getCellQuality",
+        reply: CellsResponse,
         summary: "Weld quality per cell: spots scored, nok, anomaly, nugget diameter, expulsion, tip wear",
         tags: ["quality"],
         querystring: ScopeQuery,
@@ -158,6 +174,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getCellTrend",
+        reply: CellTrendResponse,
         summary: "Weld quality trend of one cell (tip-wear drift, anomaly rate)",
         tags: ["quality"],
         querystring: CellTrendQuery,
@@ -185,6 +202,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getDefects",
+        reply: DefectsResponse,
         summary: "Defects by type (Pareto), optionally by camera/cell",
         tags: ["quality"],
         querystring: DefectQuery,
@@ -210,6 +228,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getGates",
+        reply: GatesResponse,
         summary: "Check-gate decisions per gate (continue, correct, scrap)",
         tags: ["quality"],
         querystring: ScopeQuery,
@@ -230,6 +249,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getGateDecisions",
+        reply: DecisionsResponse,
         summary: "The bodies behind the gate decisions, newest first",
         tags: ["quality"],
         querystring: DecisionQuery,
@@ -257,6 +277,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getBody",
+        reply: BodyResponse,
         errors: [400, 404, 500],
         summary: "Everything known about a body: spot results, splatter images, gate decisions",
         tags: ["quality"],
@@ -283,6 +304,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getQualityLines",
+        reply: QualityLinesResponse,
         summary: "Lines the server has seen and their current state",
         tags: ["quality"],
       }),
