@@ -108,7 +108,7 @@ export type StateInterval = Static<typeof StateInterval>;
 /** A line's state now, as the KPI engine holds it ("unknown" once its state messages stop). */
 export const LineStateNow = Type.Object(
   {
-    state: Type.String(),
+    state: Nullable(Type.String({ description: "null until the line's first state message" })),
     reason: Nullable(Type.String()),
     clockSkewMs: Type.Number({
       description: "Device clock minus server clock (ms), from the last state message",
@@ -204,7 +204,7 @@ export const BodyEvent = Type.Object(
     cell: Type.String(),
     kind: Type.Union([Type.Literal("weld-quality"), Type.Literal("splatter"), Type.Literal("gate")]),
     ref: Type.String({ description: "The message it came from (spot, image or decision id)" }),
-    data: Type.Unknown({ description: "The message's own fields" }),
+    data: Type.Record(Type.String(), Type.Unknown(), { description: "The message's own fields" }),
   },
   strict,
 );
@@ -236,7 +236,7 @@ export type BodyResponse = Static<typeof BodyResponse>;
 export const QualityLine = Type.Object(
   {
     line: Type.String(),
-    state: Type.String(),
+    state: Nullable(Type.String()),
     reason: Nullable(Type.String()),
     clockSkewMs: Type.Number(),
   },

@@ -447,9 +447,10 @@ const bodyRow = (r: BodySqlRow): BodyEvent => ({
   bodyId: r.body_id,
   line: r.line,
   cell: r.cell,
-  kind: r.kind,
+  // Only writeQuality fills the table, with BodyEventRow's kinds.
+  kind: r.kind as BodyEvent["kind"],
   ref: r.ref,
-  data: typeof r.data === "string" ? JSON.parse(r.data) : r.data,
+  data: (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
 });
 
 export async function gateDecisions(db: Db, q: GateDecisionQuery): Promise<BodyEvent[]> {

@@ -9,7 +9,7 @@ import {
   AlertRulesResponse,
 } from "@uns/api-contract";
 import type { Store } from "@uns/store";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
 import { route } from "./route-schema.js";
 
@@ -47,7 +47,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         querystring: AlertListQuery,
       }),
     },
-    async (req) => {
+    async (req): Promise<AlertListResponse> => {
       const q = req.query;
       let alerts = await s.store.listAlerts({
         limit: q.limit ?? 200,
@@ -75,7 +75,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         tags: ["alerts"],
       }),
     },
-    async () => {
+    async (): Promise<AlertRulesResponse> => {
       const r = s.quality.alerts.rules();
       return { loadedAt: r.loadedAt, rules: r.rules, problems: r.problems, stats: s.quality.alerts.stats() };
     },
@@ -94,7 +94,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         params: AlertParams,
       }),
     },
-    async (req, reply) => {
+    async (req, reply): Promise<AlertDetailResponse | FastifyReply> => {
       const a = await s.store.getAlert(req.params.id);
       if (!a)
         return reply
@@ -119,7 +119,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         body: AlertActionBody,
       }),
     },
-    async (req) => {
+    async (req): Promise<AlertActionResponse> => {
       const b = req.body;
       const alert = await s.quality.alerts.act(req.params.id, {
         action: b.action,

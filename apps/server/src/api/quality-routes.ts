@@ -21,7 +21,7 @@ import {
   TrendQuery,
 } from "@uns/api-contract";
 import { type OeeGroup, oeeFigures as oeeFiguresOf, type Store } from "@uns/store";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
 import { depthOf } from "../quality/topic-place.js";
 import { timeWindow } from "./compliance-routes.js";
@@ -72,7 +72,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: OeeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const scope = req.query.scope ?? "";
@@ -98,7 +98,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: TrendQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeTrendResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const bucketSeconds = req.query.bucketSeconds ?? autoBucket(w.from, w.to);
@@ -119,7 +119,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeShiftsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return { shifts: await s.store.oeeByShift({ ...w, scope: req.query.scope ?? "" }) };
@@ -138,7 +138,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: LineQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<TimelineResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -161,7 +161,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<CellsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return { cells: await s.store.cellQuality({ ...w, scope: req.query.scope ?? "" }) };
@@ -180,7 +180,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: CellTrendQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<CellTrendResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const bucketSeconds = req.query.bucketSeconds ?? autoBucket(w.from, w.to);
@@ -208,7 +208,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: DefectQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<DefectsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -234,7 +234,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<GatesResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -255,7 +255,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         querystring: DecisionQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<DecisionsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const q = req.query;
@@ -284,7 +284,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         params: BodyParams,
       }),
     },
-    async (req, reply) =>
+    async (req, reply): Promise<BodyResponse | FastifyReply> =>
       answer(async () => {
         const events = await s.store.bodyTrace(req.params.bodyId);
         if (events.length === 0)
@@ -309,8 +309,12 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
         tags: ["quality"],
       }),
     },
-    async () => ({
-      lines: s.quality.kpi.lines().map((line) => ({ line, ...s.quality.kpi.lineState(line) })),
+    async (): Promise<QualityLinesResponse> => ({
+      // lines() names only lines with a state, so flatMap drops nothing.
+      lines: s.quality.kpi.lines().flatMap((line) => {
+        const now = s.quality.kpi.lineState(line);
+        return now ? [{ line, ...now }] : [];
+      }),
     }),
   );
 }
