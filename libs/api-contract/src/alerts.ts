@@ -1,16 +1,11 @@
 import { type Static, Type } from "typebox";
-import { Nullable } from "./common.js";
+import { Nullable, Scope } from "./common.js";
 
 /**
  * Schemas of the alert operations (/api/v1/alerts/...): alerts raised by rules (topics/alerts.yaml)
  * and by device alarms, their ISA-18.2 style states, and people's actions on them.
  */
 const strict = { additionalProperties: false } as const;
-
-const Scope = Type.String({
-  maxLength: 512,
-  description: "Path of the enterprise, site, area or line (acme/neckarsulm/body-shop/line-01)",
-});
 
 export const AlertState = Type.Union([
   Type.Literal("active-unacknowledged"),

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Nullable } from "./common.js";
+import { Nullable, Scope } from "./common.js";
 
 /**
  * Schemas of the quality operations (/api/v1/quality/...): OEE (ISO 22400-2) per scope, its
@@ -14,11 +14,6 @@ export const Window = {
   ),
   to: Type.Optional(Type.String({ format: "date-time", description: "End (ISO 8601); default: now" })),
 };
-const Scope = Type.String({
-  maxLength: 512,
-  description:
-    "Path of the enterprise, site, area or line (acme/neckarsulm/body-shop/line-01); empty = everything",
-});
 const Bucket = Type.Integer({
   minimum: 60,
   maximum: 86400 * 31,

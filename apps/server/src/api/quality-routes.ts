@@ -20,7 +20,7 @@ import {
   TimelineResponse,
   TrendQuery,
 } from "@uns/api-contract";
-import { type OeeGroup, oeeFigures as oeeFiguresOf, type Store } from "@uns/store";
+import { type Store, sumOee } from "@uns/store";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
 import { depthOf } from "../quality/topic-place.js";
@@ -81,7 +81,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
           s.store.oeeBreakdown({ ...w, scope, depth }),
           s.store.oeeBreakdown({ ...w, scope, depth: Math.max(1, depthOf(scope)) }),
         ]);
-        const t = scope === "" ? sumGroups(total) : (total.find((g) => g.path === scope) ?? sumGroups([]));
+        const t = scope === "" ? sumOee(total) : (total.find((g) => g.path === scope) ?? sumOee([]));
         return { from: w.from.toISOString(), to: w.to.toISOString(), scope, depth, total: t, groups };
       }),
   );
@@ -317,23 +317,4 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       }),
     }),
   );
-}
-
-function sumGroups(groups: OeeGroup[]) {
-  const keys = [
-    "runningMs",
-    "downMs",
-    "plannedStopMs",
-    "unknownMs",
-    "produced",
-    "good",
-    "bad",
-    "idealMs",
-    "counterResets",
-  ] as const;
-  const sums = Object.fromEntries(keys.map((k) => [k, groups.reduce((a, g) => a + g[k], 0)])) as Record<
-    (typeof keys)[number],
-    number
-  >;
-  return oeeFiguresOf(sums);
 }
