@@ -317,28 +317,42 @@ function intersect(a: unknown[] | null, b: unknown[]): unknown[] {
  * allOf anyOf oneOf u32 + i32 each, not i32. str = u32 byte length + UTF-8.
  */
 function write(nodes: Node[], patterns: Dfa[], root: number): Uint8Array {
-  const chunks: Buffer[] = [];
+  let buf = Buffer.alloc(4096);
+  let at = 0;
+  const room = (k: number) => {
+    if (at + k <= buf.length) return;
+    const bigger = Buffer.alloc(Math.max(buf.length * 2, at + k));
+    buf.copy(bigger, 0, 0, at);
+    buf = bigger;
+  };
   const u32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    chunks.push(b);
+    room(4);
+    at = buf.writeUInt32LE(v >>> 0, at);
   };
   const i32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(v);
-    chunks.push(b);
+    room(4);
+    at = buf.writeInt32LE(v, at);
   };
   const f64 = (v: number) => {
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(v);
-    chunks.push(b);
+    room(8);
+    at = buf.writeDoubleLE(v, at);
   };
-  const u8 = (v: number) => chunks.push(Buffer.from([v]));
+  const u8 = (v: number) => {
+    room(1);
+    at = buf.writeUInt8(v, at);
+  };
+  const bytes = (b: Uint8Array) => {
+    room(b.length);
+    buf.set(b, at);
+    at += b.length;
+  };
   const str = (s: string) => {
     const b = Buffer.from(s, "utf8");
     u32(b.length);
-    chunks.push(b);
+    bytes(b);
   };
+  // The u16 table is copied as it is in memory: little-endian, as on every platform we build for.
+  const table = (t: Uint16Array) => bytes(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
   u32(0x314b4346);
   u32(nodes.length);
   u32(patterns.length);
@@ -347,10 +361,8 @@ function write(nodes: Node[], patterns: Dfa[], root: number): Uint8Array {
     u32(p.asciiOnly ? 1 : 0);
     u32(p.accept.length);
     u32(p.start);
-    chunks.push(Buffer.from(p.accept));
-    const t = Buffer.alloc(p.table.length * 2);
-    for (let i = 0; i < p.table.length; i++) t.writeUInt16LE(p.table[i]!, i * 2);
-    chunks.push(t);
+    bytes(p.accept);
+    table(p.table);
   }
   for (const n of nodes) {
     u32(n.types);
@@ -387,5 +399,5 @@ function write(nodes: Node[], patterns: Dfa[], root: number): Uint8Array {
     }
     i32(n.not);
   }
-  return Buffer.concat(chunks);
+  return buf.subarray(0, at);
 }

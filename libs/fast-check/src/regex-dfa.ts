@@ -195,13 +195,22 @@ function parse(src: string): { atoms: Atom[]; anchoredStart: boolean; anchoredEn
  * compilePattern("^(a|b)$") // { unsupported: "( here" }
  */
 export function compilePattern(source: string): { dfa: Dfa } | { unsupported: string } {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  let result: { dfa: Dfa } | { unsupported: string };
   try {
-    return { dfa: build(source) };
+    result = { dfa: build(source) };
   } catch (e) {
-    if (e instanceof Unsupported) return { unsupported: e.message };
-    throw e;
+    if (!(e instanceof Unsupported)) throw e;
+    result = { unsupported: e.message };
   }
+  // Contracts repeat a few patterns across many schemas; bounded so hostile sets cannot grow it.
+  if (cache.size >= 1000) cache.clear();
+  cache.set(source, result);
+  return result;
 }
+
+const cache = new Map<string, { dfa: Dfa } | { unsupported: string }>();
 
 function build(source: string): Dfa {
   const { atoms, anchoredStart, anchoredEnd } = parse(source);
@@ -227,10 +236,33 @@ function build(source: string): Dfa {
   }
   const n = sets.length;
   const asciiOnly = sets.some((s) => s[OTHER]);
-  const closure = (from: Set<number>): number[] => {
-    const out = new Set(from);
-    for (let i = 0; i <= n; i++) if (out.has(i) && i < n && kind[i] !== "req") out.add(i + 1);
-    return [...out].sort((a, b) => a - b);
+  // Symbols no atom tells apart share their transitions: compute one per class (a handful)
+  // instead of 129 per state.
+  const distinct = [...new Set(sets)];
+  const classOf = new Array<number>(SYMBOLS);
+  const classes: number[] = []; // a representative symbol per class
+  const bySignature = new Map<string, number>();
+  for (let sym = 0; sym < SYMBOLS; sym++) {
+    const sig = distinct.map((set) => (set[sym] ? "1" : "0")).join("");
+    let c = bySignature.get(sig);
+    if (c === undefined) {
+      c = classes.length;
+      classes.push(sym);
+      bySignature.set(sig, c);
+    }
+    classOf[sym] = c;
+  }
+  const mark = new Uint8Array(n + 1);
+  const closure = (from: Iterable<number>): number[] => {
+    mark.fill(0);
+    for (const i of from) mark[i] = 1;
+    const out: number[] = [];
+    for (let i = 0; i <= n; i++) {
+      if (!mark[i]) continue;
+      out.push(i);
+      if (i < n && kind[i] !== "req") mark[i + 1] = 1;
+    }
+    return out;
   };
   const ids = new Map<string, number>();
   const states: number[][] = [];
@@ -246,25 +278,21 @@ function build(source: string): Dfa {
     }
     return id;
   };
-  const start = intern(closure(new Set([0])));
+  const start = intern(closure([0]));
   const rows: number[][] = [];
   for (let id = 0; id < states.length; id++) {
     const s = states[id]!;
-    const row = new Array<number>(SYMBOLS);
     const isMatch = !anchoredEnd && s.includes(n);
-    for (let sym = 0; sym < SYMBOLS; sym++) {
-      if (isMatch) {
-        row[sym] = id;
-        continue;
-      }
-      const next = new Set<number>();
+    const perClass = classes.map((sym) => {
+      if (isMatch) return id;
+      const next: number[] = [];
       for (const i of s) {
-        if (i < n && sets[i]![sym]) next.add(kind[i] === "star" ? i : i + 1);
+        if (i < n && sets[i]![sym]) next.push(kind[i] === "star" ? i : i + 1);
       }
-      if (!anchoredStart) next.add(0);
-      row[sym] = intern(closure(next));
-    }
-    rows[id] = row;
+      if (!anchoredStart) next.push(0);
+      return intern(closure(next));
+    });
+    rows[id] = classOf.map((c) => perClass[c]!);
   }
   const accept = new Uint8Array(states.length);
   states.forEach((s, id) => {
