@@ -9,6 +9,7 @@ import type { AuthContext } from "./api/auth/plugin.js";
 import { createSessionStore } from "./api/auth/sessions.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
+import { registerWorkbenchRoutes } from "./api/workbench-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
@@ -25,6 +26,7 @@ import { createGaugeRefresher, createMetrics } from "./metrics.js";
 import { createQualityService, type QualityService } from "./quality/quality-service.js";
 import { createSparkplugBridge } from "./sparkplug-bridge.js";
 import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
+import { createTopicBrowser } from "./topic-browser/topic-browser.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -56,6 +58,7 @@ export async function createUnsServer(
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
+  const topicBrowser = createTopicBrowser(config.browser);
   const tls = loadTlsMaterial(config);
   // One set of guessing limits for HTTP and MQTT: a password guessed on one is not free on the other.
   const auth: AuthContext = {
@@ -172,6 +175,7 @@ export async function createUnsServer(
     const record = (o: Outcome, latencyMs: number | null) => {
       sink.record(o, latencyMs);
       theQuality.observe(o);
+      topicBrowser.observeOutcome(o.topic, o.outcome);
     };
     const sparkplug = createSparkplugBridge({
       hostId: config.sparkplug.hostId,
@@ -224,6 +228,8 @@ export async function createUnsServer(
     const thePersistence = persistence;
     const theBroker = broker;
     sink.attach(broker.broker);
+    // The live topic browser sees what subscribers get (after the dispatcher's decision).
+    broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
     sparkplug.attach(broker.broker, pipeline.observeInternal);
     theCluster?.attach({
       governance,
@@ -285,6 +291,15 @@ export async function createUnsServer(
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerProcessorRoutes(app, config.processors.url),
           (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),
+          (app) =>
+            registerWorkbenchRoutes(app, {
+              browser: topicBrowser,
+              governance,
+              broker: theBroker.broker,
+              store: theStore,
+              submit: (c, t, p) => pool.submit(c, t, p),
+              observeInternal: (i, p) => pipeline.observeInternal(i, p),
+            }),
         ],
         auth,
         topicsDir: config.topicsDir,
@@ -321,6 +336,7 @@ export async function createUnsServer(
       broker: theBroker,
       sparkplug,
       quality: theQuality,
+      topicBrowser,
       api,
       health,
       async start(): Promise<StartedServer> {
