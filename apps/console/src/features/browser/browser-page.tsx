@@ -23,7 +23,10 @@ export function BrowserPage() {
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set(selected ? ancestorsOf(selected) : []));
   const id = useId();
   // biome-ignore lint/correctness/useExhaustiveDependencies: feed.version says the index changed in place
-  const rows = useMemo(() => feed.index.flatten(expanded, deferred), [feed.index, feed.version, expanded, deferred]);
+  const rows = useMemo(
+    () => feed.index.flatten(expanded, deferred),
+    [feed.index, feed.version, expanded, deferred],
+  );
 
   const toggle = (path: string, open?: boolean) =>
     setExpanded((s) => {
@@ -63,7 +66,9 @@ export function BrowserPage() {
           </div>
           {rows.length === 0 ? (
             <Empty title={deferred ? "No topic matches" : "No topics yet"}>
-              {deferred ? "Try part of a level name." : "Topics appear here as soon as something is published."}
+              {deferred
+                ? "Try part of a level name."
+                : "Topics appear here as soon as something is published."}
             </Empty>
           ) : (
             <VirtualTree
@@ -80,12 +85,16 @@ export function BrowserPage() {
         </Section>
         <div className="tree-detail">
           {selected && feed.index.row(selected) ? (
-            <TopicDetail topic={selected} field={field} onField={(f) => update({ field: f }, { replace: true })} />
+            <TopicDetail
+              topic={selected}
+              field={field}
+              onField={(f) => update({ field: f }, { replace: true })}
+            />
           ) : (
             <Section title="Details" id="live-topic">
               <p className="muted">
-                Choose a topic with a value to see its last value, recent messages with what changed, and a chart of
-                any numeric field.
+                Choose a topic with a value to see its last value, recent messages with what changed, and a
+                chart of any numeric field.
               </p>
             </Section>
           )}

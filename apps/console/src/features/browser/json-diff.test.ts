@@ -18,11 +18,16 @@ describe("diff between consecutive messages", () => {
   });
   it("is empty for equal values and a whole-value change for different types", () => {
     expect(jsonDiff({ a: [1] }, { a: [1] }).entries).toEqual([]);
-    expect(jsonDiff("x", { a: 1 }).entries).toEqual([{ path: "/", change: "changed", before: "x", after: { a: 1 } }]);
+    expect(jsonDiff("x", { a: 1 }).entries).toEqual([
+      { path: "/", change: "changed", before: "x", after: { a: 1 } },
+    ]);
   });
   it("caps a long array's changes", () => {
     const a = Array.from({ length: 1000 }, (_, i) => i);
-    const d = jsonDiff(a, a.map((x) => x + 1));
+    const d = jsonDiff(
+      a,
+      a.map((x) => x + 1),
+    );
     expect(d.entries).toHaveLength(200);
     expect(d.capped).toBe(true);
   });

@@ -15,7 +15,7 @@ const MAX_ENTRIES = 200;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-const escape = (k: string) => k.replace(/~/g, "~0").replace(/\//g, "~1");
+const escapeKey = (k: string) => k.replace(/~/g, "~0").replace(/\//g, "~1");
 
 export function jsonDiff(before: unknown, after: unknown): { entries: DiffEntry[]; capped: boolean } {
   const entries: DiffEntry[] = [];
@@ -37,15 +37,16 @@ export function jsonDiff(before: unknown, after: unknown): { entries: DiffEntry[
     }
     if (isObject(a) && isObject(b)) {
       for (const k of Object.keys(a))
-        if (!(k in b)) push({ path: `${path}/${escape(k)}`, change: "removed", before: a[k] });
+        if (!(k in b)) push({ path: `${path}/${escapeKey(k)}`, change: "removed", before: a[k] });
       for (const k of Object.keys(b)) {
-        const p = `${path}/${escape(k)}`;
+        const p = `${path}/${escapeKey(k)}`;
         if (!(k in a)) push({ path: p, change: "added", after: b[k] });
         else walk(a[k], b[k], p);
       }
       return;
     }
-    if (a !== b && JSON.stringify(a) !== JSON.stringify(b)) push({ path: path || "/", change: "changed", before: a, after: b });
+    if (a !== b && JSON.stringify(a) !== JSON.stringify(b))
+      push({ path: path || "/", change: "changed", before: a, after: b });
   };
   walk(before, after, "");
   return { entries, capped };
@@ -59,8 +60,14 @@ export function pickNumber(value: unknown, path: string): number | null {
   const p = path.trim();
   if (!p) return null;
   const parts = p.startsWith("/")
-    ? p.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    : p.replace(/\[(\d+)\]/g, ".$1").split(".").filter((s) => s !== "");
+    ? p
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    : p
+        .replace(/\[(\d+)\]/g, ".$1")
+        .split(".")
+        .filter((s) => s !== "");
   let v: unknown = value;
   for (const k of parts) {
     if (Array.isArray(v)) v = v[Number(k)];
@@ -79,7 +86,8 @@ export function numericPaths(value: unknown, limit = 50): string[] {
   const walk = (v: unknown, path: string, depth: number) => {
     if (out.length >= limit || depth > 4) return;
     if (typeof v === "number") out.push(path);
-    else if (isObject(v)) for (const [k, c] of Object.entries(v)) walk(c, path ? `${path}.${k}` : k, depth + 1);
+    else if (isObject(v))
+      for (const [k, c] of Object.entries(v)) walk(c, path ? `${path}.${k}` : k, depth + 1);
   };
   walk(value, "", 0);
   return out;

@@ -72,7 +72,8 @@ export function createTopicIndex() {
     n.invalid = invalid;
   }
 
-  const sorted = (n: BrowserNode) => [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = (n: BrowserNode) =>
+    [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   return {
     /** Applies a reply of GET /browser/topics; a full reply replaces everything. */

@@ -52,7 +52,12 @@ export function FieldChart({
   const numbers = points.filter((p) => p.v !== null).length;
   return (
     <div className="trend" data-testid="field-chart" data-points={numbers}>
-      <div ref={ref} className="trend-canvas" role="img" aria-label={`${field} over time, ${numbers} values`} />
+      <div
+        ref={ref}
+        className="trend-canvas"
+        role="img"
+        aria-label={`${field} over time, ${numbers} values`}
+      />
     </div>
   );
 }

@@ -13,7 +13,7 @@ import { PayloadBlock } from "./payload-block";
 /** Messages kept in the page for the chart, beyond the server's ring (per topic shown). */
 const CHART_MESSAGES = 2000;
 
-const valueOf = (m: BrowserMessage): unknown =>
+const messageValue = (m: BrowserMessage): unknown =>
   m.payload.format === "json" || m.payload.format === "sparkplug" ? m.payload.value : undefined;
 
 /**
@@ -52,9 +52,9 @@ function Facts({ t }: { t: BrowserTopic }) {
       </dd>
       <dt>Compliance</dt>
       <dd>
-        <RateBadge rate={rate} /> {formatCount(t.outcomes.valid)} valid, {formatCount(t.outcomes.invalid)} invalid,{" "}
-        {formatCount(t.outcomes.unvalidated)} unvalidated, {formatCount(t.outcomes.ungoverned)} ungoverned{" "}
-        <span className="muted small">since the server started</span>
+        <RateBadge rate={rate} /> {formatCount(t.outcomes.valid)} valid, {formatCount(t.outcomes.invalid)}{" "}
+        invalid, {formatCount(t.outcomes.unvalidated)} unvalidated, {formatCount(t.outcomes.ungoverned)}{" "}
+        ungoverned <span className="muted small">since the server started</span>
       </dd>
       <dt>Rate now</dt>
       <dd data-testid="rate-now">{formatRate(t.ratePerSecond)} (last 5 s)</dd>
@@ -74,10 +74,11 @@ function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: s
     <ol className="messages" data-testid="recent-messages" reversed>
       {newestFirst.map((m, i) => {
         const prev = newestFirst[i + 1];
-        const a = prev ? valueOf(prev) : undefined;
-        const b = valueOf(m);
+        const a = prev ? messageValue(prev) : undefined;
+        const b = messageValue(m);
         const diff = prev && a !== undefined && b !== undefined ? jsonDiff(a, b) : null;
         return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: messages of one millisecond share `at`; the list only grows at its head
           <li key={`${m.at}-${i}`}>
             <details open={i === 0}>
               <summary>
@@ -88,7 +89,9 @@ function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: s
                 </span>{" "}
                 {diff ? (
                   <span className="small" data-testid="diff-summary">
-                    {diff.entries.length === 0 ? "same as before" : `${diff.entries.length}${diff.capped ? "+" : ""} changed`}
+                    {diff.entries.length === 0
+                      ? "same as before"
+                      : `${diff.entries.length}${diff.capped ? "+" : ""} changed`}
                   </span>
                 ) : null}
               </summary>
@@ -100,8 +103,12 @@ function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: s
                       <tr key={d.path} className={`diff-${d.change}`}>
                         <td className="mono">{d.path}</td>
                         <td>{d.change}</td>
-                        <td className="mono">{d.before === undefined ? "" : JSON.stringify(d.before)?.slice(0, 60)}</td>
-                        <td className="mono">{d.after === undefined ? "" : JSON.stringify(d.after)?.slice(0, 60)}</td>
+                        <td className="mono">
+                          {d.before === undefined ? "" : JSON.stringify(d.before)?.slice(0, 60)}
+                        </td>
+                        <td className="mono">
+                          {d.after === undefined ? "" : JSON.stringify(d.after)?.slice(0, 60)}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
@@ -131,19 +138,21 @@ export function TopicDetail({
   const gathered = useGathered(topic, q.data?.messages);
   const id = useId();
   const last = gathered[gathered.length - 1];
-  const offered = useMemo(() => (last ? numericPaths(valueOf(last)) : []), [last]);
+  const offered = useMemo(() => (last ? numericPaths(messageValue(last)) : []), [last]);
   const chosen = field || offered[0] || "";
   const [draft, setDraft] = useState(chosen);
   useEffect(() => setDraft(chosen), [chosen]);
   const points = useMemo(
-    () => gathered.map((m) => ({ t: Date.parse(m.at), v: pickNumber(valueOf(m), chosen) })),
+    () => gathered.map((m) => ({ t: Date.parse(m.at), v: pickNumber(messageValue(m), chosen) })),
     [gathered, chosen],
   );
 
   if (q.isPending) return <Loading label="Loading the topic" />;
   if (q.isError) {
     if (q.error instanceof ApiError && q.error.status === 404)
-      return <Empty title="No message on this topic since the server started">Choose a topic with a value.</Empty>;
+      return (
+        <Empty title="No message on this topic since the server started">Choose a topic with a value.</Empty>
+      );
     return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
   }
   const t = q.data.topic;
@@ -152,7 +161,11 @@ export function TopicDetail({
       <Facts t={t} />
       <h3>Last value</h3>
       <div data-testid="last-value">
-        {last ? <PayloadBlock p={last.payload} label={`Last value on ${topic}`} idPrefix="lv" /> : <p className="muted">No value kept.</p>}
+        {last ? (
+          <PayloadBlock p={last.payload} label={`Last value on ${topic}`} idPrefix="lv" />
+        ) : (
+          <p className="muted">No value kept.</p>
+        )}
       </div>
       <h3>Chart of a field</h3>
       <form

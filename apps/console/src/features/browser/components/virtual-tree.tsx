@@ -115,7 +115,11 @@ export function VirtualTree({
               aria-selected={selected === n.path}
               tabIndex={i === focus ? 0 : -1}
               className={`tree-row vtree-row${selected === n.path ? " is-selected" : ""}`}
-              style={{ top: i * ROW_HEIGHT, height: ROW_HEIGHT, paddingLeft: `${(n.depth - 1) * 1.1 + 0.25}rem` }}
+              style={{
+                top: i * ROW_HEIGHT,
+                height: ROW_HEIGHT,
+                paddingLeft: `${(n.depth - 1) * 1.1 + 0.25}rem`,
+              }}
               onFocus={() => setFocus(i)}
               onKeyDown={(e) => onKeyDown(e, i)}
               onClick={() => onSelect(n.path)}
@@ -133,7 +137,11 @@ export function VirtualTree({
               <span className="tree-name mono">{n.name}</span>
               {own ? (
                 <>
-                  {own.retained ? <span className="tag" title="retained message held">R</span> : null}
+                  {own.retained ? (
+                    <span className="tag" title="retained message held">
+                      R
+                    </span>
+                  ) : null}
                   <span className="vtree-value mono small" data-testid="row-value">
                     {own.preview}
                   </span>

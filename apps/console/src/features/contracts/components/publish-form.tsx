@@ -21,7 +21,8 @@ function exampleText(c: ChannelSpec, name: string): string {
   const m = c.messages.find((x) => x.name === name);
   const ex = m?.examples[0];
   // AsyncAPI 2 examples are `{payload, headers}`; 3.0 message examples the same; a bare value is allowed too.
-  const payload = ex && typeof ex === "object" && "payload" in (ex as object) ? (ex as { payload: unknown }).payload : ex;
+  const payload =
+    ex && typeof ex === "object" && "payload" in (ex as object) ? (ex as { payload: unknown }).payload : ex;
   return payload === undefined ? "{\n  \n}" : JSON.stringify(payload, null, 2);
 }
 
@@ -34,7 +35,12 @@ function VerdictView({ r }: { r: Result }) {
     );
   const v = r.verdict;
   return (
-    <div className={v.outcome === "valid" ? "ok" : "bad"} role="status" data-testid="verdict" data-outcome={v.outcome}>
+    <div
+      className={v.outcome === "valid" ? "ok" : "bad"}
+      role="status"
+      data-testid="verdict"
+      data-outcome={v.outcome}
+    >
       <strong>{OUTCOME_TEXT[v.outcome]}</strong>
       {v.message ? (
         <>
@@ -48,7 +54,11 @@ function VerdictView({ r }: { r: Result }) {
           <PolicyBadge policy={v.policy} />
         </>
       ) : null}
-      {r.published ? <span data-testid="published"> — published</span> : <span className="muted"> — not published</span>}
+      {r.published ? (
+        <span data-testid="published"> — published</span>
+      ) : (
+        <span className="muted"> — not published</span>
+      )}
       {v.reason ? <p>{v.reason}</p> : null}
       {v.errors.length ? (
         <table className="small" data-testid="verdict-errors">
@@ -103,7 +113,8 @@ export function PublishForm({ channel: c }: { channel: ChannelSpec }) {
     setBusy(true);
     const body = { topic, payload, channel: c.id, qos, retain };
     try {
-      if (what === "validate") setResult({ kind: "verdict", verdict: await validatePayload(body), published: false });
+      if (what === "validate")
+        setResult({ kind: "verdict", verdict: await validatePayload(body), published: false });
       else {
         const r = await publishPayload(body);
         setResult({ kind: "verdict", verdict: r.verdict, published: r.published });

@@ -37,7 +37,15 @@ function LastMessageView({ topic }: { topic: string }) {
 }
 
 /** A node of the tree: what governs it, its compliance, rate and last message. */
-export function NodeDetail({ node, filters, seconds }: { node: TopicNode; filters: Filters; seconds: number }) {
+export function NodeDetail({
+  node,
+  filters,
+  seconds,
+}: {
+  node: TopicNode;
+  filters: Filters;
+  seconds: number;
+}) {
   const g = node.gov;
   const rate = complianceRate(node.counts);
   return (
