@@ -47,7 +47,9 @@ export const BrowserTopic = Type.Object(
     topic: Type.String(),
     seq: Type.Integer({ description: "Change counter: the topic changed at this sequence number" }),
     messages: Type.Integer({ description: "Messages delivered since the server started" }),
-    ratePerSecond: Type.Number({ description: "Messages per second over the last 5 seconds" }),
+    ratePerSecond: Type.Number({
+      description: "Messages per second over the 5 seconds before its last change (0 once lastAt is 5 s old)",
+    }),
     lastAt: Nullable(Type.String()),
     retained: Type.Boolean({ description: "The broker holds a retained message for the topic" }),
     size: Type.Integer({ description: "Bytes of the last message" }),
@@ -66,7 +68,7 @@ export const BrowserTopicsQuery = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          "Only topics changed after this sequence number (and those active in the last 6 s, whose rate moves)",
+          "Only topics changed after this sequence number; a topic whose lastAt is older than 5 s before `at` has a rate of 0 now",
       }),
     ),
     prefix: Type.Optional(Text(1024, "Topic subtree (plain prefix)")),

@@ -181,15 +181,18 @@ export function createTopicBrowser(options: TopicBrowserOptions) {
       e.lastOutcome = outcome;
       e.seq = ++seq;
     },
-    /** Topics changed after `since` plus those whose rate still moves; all when `since` is absent or stale. */
+    /**
+     * Topics changed after `since`; all when `since` is absent or older than an eviction. A topic
+     * that went quiet is not sent again: its rate falls to 0 where `lastAt` is older than the
+     * rate window, which the reader works out from `at` (so 50,000 quiet topics cost nothing).
+     */
     changed(since: number | undefined, prefix: string | undefined, limit: number) {
       const t = now();
       const full = since === undefined || since < evictedAtSeq || since > seq;
-      const activeAfter = t - (RATE_SECONDS + 1) * 1000;
       const out: TopicEntry[] = [];
       for (const e of topics.values()) {
         if (prefix && !e.topic.startsWith(prefix)) continue;
-        if (!full && e.seq <= (since as number) && (e.lastAt ?? 0) < activeAfter) continue;
+        if (!full && e.seq <= (since as number)) continue;
         out.push(e);
         if (out.length >= limit) break;
       }

@@ -34,7 +34,8 @@ export function useTopicFeed(): {
         const r = await getJson<BrowserTopicsResponse>(`/browser/topics${qs({ since })}`, controller.signal);
         if (stopped) return;
         since = r.seq;
-        if (r.full || r.topics.length > 0) indexRef.current.apply(r.topics, r.full);
+        // Applied even when nothing changed: quiet topics' rates fall to 0 as the server's time moves on.
+        indexRef.current.apply(r.topics, r.full, Date.parse(r.at));
         setState((s) => ({ version: s.version + 1, error: null, total: r.total, evicted: r.evicted }));
       } catch (error) {
         if (stopped) return;

@@ -74,6 +74,7 @@ export function BrowserPage() {
             <VirtualTree
               rows={rows}
               selected={selected}
+              now={feed.index.at}
               onToggle={toggle}
               onSelect={(p) => {
                 update({ node: p }, { replace: true });

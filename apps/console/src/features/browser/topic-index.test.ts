@@ -51,3 +51,12 @@ describe("the live topic tree", () => {
     expect(ancestorsOf("a/b/c")).toEqual(["a", "a/b"]);
   });
 });
+
+describe("rate now", () => {
+  it("is the rate sent, until the topic has been quiet for the 5 s window", async () => {
+    const { rateNow } = await import("./topic-index");
+    const r = row("a", { ratePerSecond: 3, lastAt: "2026-12-01T10:00:00.000Z" });
+    expect(rateNow(r, Date.parse("2026-12-01T10:00:04.000Z"))).toBe(3);
+    expect(rateNow(r, Date.parse("2026-12-01T10:00:06.000Z"))).toBe(0);
+  });
+});

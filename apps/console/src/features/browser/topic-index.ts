@@ -36,10 +36,19 @@ const newNode = (name: string, path: string, depth: number): BrowserNode => ({
   invalid: 0,
 });
 
+/** The server's rate window: a topic silent for longer publishes at 0/s now. */
+const RATE_WINDOW_MS = 5000;
+
+/** A row's rate at the server's time `now`: the rate it was sent with, unless it has gone quiet since. */
+export function rateNow(row: BrowserTopic, now: number): number {
+  return row.lastAt && now - Date.parse(row.lastAt) > RATE_WINDOW_MS ? 0 : row.ratePerSecond;
+}
+
 export function createTopicIndex() {
   let root = newNode("", "", 0);
   const rows = new Map<string, BrowserTopic>();
   let dirty = true;
+  let serverNow = 0;
 
   function insert(t: BrowserTopic): void {
     let n = root;
@@ -59,7 +68,7 @@ export function createTopicIndex() {
   /** Subtree counts and rates, post-order; done once per change, not per render. */
   function aggregate(n: BrowserNode): void {
     let topics = n.row ? 1 : 0;
-    let rate = n.row?.ratePerSecond ?? 0;
+    let rate = n.row ? rateNow(n.row, serverNow) : 0;
     let invalid = n.row?.outcomes.invalid ?? 0;
     for (const c of n.children.values()) {
       aggregate(c);
@@ -76,8 +85,9 @@ export function createTopicIndex() {
     [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   return {
-    /** Applies a reply of GET /browser/topics; a full reply replaces everything. */
-    apply(topics: readonly BrowserTopic[], full: boolean): void {
+    /** Applies a reply of GET /browser/topics (`at` its time); a full reply replaces everything. */
+    apply(topics: readonly BrowserTopic[], full: boolean, at: number = Date.now()): void {
+      serverNow = at;
       if (full) {
         root = newNode("", "", 0);
         rows.clear();
@@ -100,6 +110,10 @@ export function createTopicIndex() {
     },
     row(topic: string): BrowserTopic | undefined {
       return rows.get(topic);
+    },
+    /** The server's time of the last reply applied (rates are "now" as of then). */
+    get at(): number {
+      return serverNow;
     },
     /**
      * The rows to show: expanded nodes' children in name order; with a filter, every topic whose

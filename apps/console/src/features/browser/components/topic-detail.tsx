@@ -71,7 +71,7 @@ function Facts({ t }: { t: BrowserTopic }) {
 function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: string }) {
   const newestFirst = [...messages].reverse();
   return (
-    <ol className="messages" data-testid="recent-messages" reversed>
+    <ul className="messages" data-testid="recent-messages">
       {newestFirst.map((m, i) => {
         const prev = newestFirst[i + 1];
         const a = prev ? messageValue(prev) : undefined;
@@ -119,7 +119,7 @@ function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: s
           </li>
         );
       })}
-    </ol>
+    </ul>
   );
 }
 

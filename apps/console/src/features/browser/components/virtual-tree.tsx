@@ -1,5 +1,5 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { ancestorsOf, type FlatRow } from "../topic-index";
+import { ancestorsOf, type FlatRow, rateNow } from "../topic-index";
 import { formatRate } from "./format-rate";
 
 export const ROW_HEIGHT = 28;
@@ -16,12 +16,15 @@ export function VirtualTree({
   onSelect,
   onToggle,
   height = 560,
+  now,
 }: {
   rows: FlatRow[];
   selected: string | null;
   onSelect: (path: string) => void;
   onToggle: (path: string, open?: boolean) => void;
   height?: number;
+  /** The server's time of the data (rates are "now" as of then). */
+  now: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -147,11 +150,13 @@ export function VirtualTree({
                   </span>
                 </>
               ) : (
-                <span className="muted small">{n.topics} topics</span>
+                <span className="muted small">
+                  {n.topics} topic{n.topics === 1 ? "" : "s"}
+                </span>
               )}
               <span className="tree-stats small">
                 {n.invalid > 0 ? <span className="bad">{n.invalid} invalid </span> : null}
-                <span className="muted">{formatRate(own ? own.ratePerSecond : n.rate)}</span>
+                <span className="muted">{formatRate(own ? rateNow(own, now) : n.rate)}</span>
               </span>
             </div>
           );

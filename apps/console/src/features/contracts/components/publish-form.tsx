@@ -78,7 +78,9 @@ function VerdictView({ r }: { r: Result }) {
                 <td className="mono">{e.keyword}</td>
                 <td>
                   {e.message}
-                  {e.params ? <span className="muted mono small"> {JSON.stringify(e.params)}</span> : null}
+                  {e.params && Object.keys(e.params).length ? (
+                    <span className="muted mono small"> {JSON.stringify(e.params)}</span>
+                  ) : null}
                 </td>
               </tr>
             ))}
