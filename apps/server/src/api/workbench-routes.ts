@@ -67,9 +67,35 @@ function publish(broker: Aedes, packet: PublishPacket): Promise<void> {
  * admin; publishing needs admin or a role topics/access.yaml lets publish to that topic.
  */
 export function registerWorkbenchRoutes(app: ApiApp, s: WorkbenchServices): void {
+  // The full list repeats for 50,000 topics what rarely changes: what governs a topic (until the
+  // next reload) and the one-line preview of a message (until the next message). Both are kept.
+  let govSnap: unknown = null;
+  let govCache = new Map<string, Omit<ReturnType<typeof governedBy>, "reason">>();
+  const governed = (topic: string) => {
+    if (govSnap !== s.governance.current) {
+      govSnap = s.governance.current;
+      govCache = new Map();
+    }
+    let g = govCache.get(topic);
+    if (!g) {
+      const { reason: _r, ...rest } = governedBy(s.governance.current, topic);
+      g = rest;
+      if (govCache.size < 200_000) govCache.set(topic, g);
+    }
+    return g;
+  };
+  const previews = new WeakMap<object, string>();
+  const preview = (topic: string, m: { bytes: Buffer; size: number }) => {
+    let p = previews.get(m);
+    if (p === undefined) {
+      p = payloadPreview(topic, m.bytes, m.size);
+      previews.set(m, p);
+    }
+    return p;
+  };
   const row = (e: TopicEntry, now: number): BrowserTopic => {
     const last = e.ring[e.ring.length - 1];
-    const { reason: _r, ...gov } = governedBy(s.governance.current, e.topic);
+    const gov = governed(e.topic);
     return {
       topic: e.topic,
       seq: e.seq,
@@ -78,7 +104,7 @@ export function registerWorkbenchRoutes(app: ApiApp, s: WorkbenchServices): void
       lastAt: e.lastAt === null ? null : new Date(e.lastAt).toISOString(),
       retained: e.retained,
       size: last?.size ?? 0,
-      preview: last ? payloadPreview(e.topic, last.bytes, last.size) : "",
+      preview: last ? preview(e.topic, last) : "",
       outcomes: { ...e.outcomes },
       lastOutcome: e.lastOutcome,
       ...gov,

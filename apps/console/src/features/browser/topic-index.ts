@@ -17,6 +17,8 @@ export interface BrowserNode {
   topics: number;
   rate: number;
   invalid: number;
+  /** Children in name order, kept until a child is added. */
+  sorted: BrowserNode[] | null;
 }
 
 export interface FlatRow {
@@ -34,6 +36,7 @@ const newNode = (name: string, path: string, depth: number): BrowserNode => ({
   topics: 0,
   rate: 0,
   invalid: 0,
+  sorted: null,
 });
 
 /** The server's rate window: a topic silent for longer publishes at 0/s now. */
@@ -59,6 +62,7 @@ export function createTopicIndex() {
       if (!c) {
         c = newNode(name, n.path === "" && n.depth === 0 ? name : `${n.path}/${name}`, n.depth + 1);
         n.children.set(name, c);
+        n.sorted = null;
       }
       n = c;
     }
