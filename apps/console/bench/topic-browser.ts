@@ -134,7 +134,10 @@ try {
   );
   await probe.endAsync();
 
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, baseURL: server.httpUrl });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 1000 },
+    baseURL: server.httpUrl,
+  });
   await logInContext(context, "admin");
   const page = await context.newPage();
 
@@ -150,25 +153,37 @@ try {
   let bytes = 0;
   for (let i = 0; i < RUNS; i++) {
     const a = performance.now();
-    const res = await fetch(`${server.httpUrl}/api/v1/browser/topics`, { headers: { authorization: basicAuth("admin") } });
+    const res = await fetch(`${server.httpUrl}/api/v1/browser/topics`, {
+      headers: { authorization: basicAuth("admin") },
+    });
     bytes = (await res.arrayBuffer()).byteLength;
     api.push(performance.now() - a);
   }
 
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   const ratio = (a: number, b: number) => `${(a / Math.max(b, 1)).toFixed(1)}x`;
-  console.log(`\nLive topic browser, headless Chromium, medians of ${RUNS} runs (${TOPICS} topics published in ${ms(published)})`);
+  console.log(
+    `\nLive topic browser, headless Chromium, medians of ${RUNS} runs (${TOPICS} topics published in ${ms(published)})`,
+  );
   console.log(`| | ${BASE + 1} topics (baseline) | ${TOPICS + 1} topics | ratio |`);
   console.log("|---|---|---|---|");
   console.log(`| tree rows with every node open | ${base.rows} | ${big.rows} | |`);
-  console.log(`| open the page until every row is in the tree | ${ms(base.load)} | ${ms(big.load)} | ${ratio(big.load, base.load)} |`);
-  console.log(`|   of which the list's HTTP fetch | ${ms(base.fetch)} | ${ms(big.fetch)} | ${ratio(big.fetch, base.fetch)} |`);
-  console.log(`|   of which render after the data | ${ms(base.render)} | ${ms(big.render)} | ${ratio(big.render, base.render)} |`);
+  console.log(
+    `| open the page until every row is in the tree | ${ms(base.load)} | ${ms(big.load)} | ${ratio(big.load, base.load)} |`,
+  );
+  console.log(
+    `|   of which the list's HTTP fetch | ${ms(base.fetch)} | ${ms(big.fetch)} | ${ratio(big.fetch, base.fetch)} |`,
+  );
+  console.log(
+    `|   of which render after the data | ${ms(base.render)} | ${ms(big.render)} | ${ratio(big.render, base.render)} |`,
+  );
   for (const f of FILTERS)
     console.log(
       `| filter "${f}" until the rows follow | ${ms(base.filters[f]!)} | ${ms(big.filters[f]!)} | ${ratio(big.filters[f]!, base.filters[f]!)} |`,
     );
-  console.log(`| the full list's reply, fetched from Node | | ${ms(median(api))} (${(bytes / 1e6).toFixed(1)} MB) | |`);
+  console.log(
+    `| the full list's reply, fetched from Node | | ${ms(median(api))} (${(bytes / 1e6).toFixed(1)} MB) | |`,
+  );
   console.log(`DOM rows at any time: at most a screenful plus overscan (virtualised)`);
   await context.close();
 } finally {

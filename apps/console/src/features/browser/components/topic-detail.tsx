@@ -79,7 +79,7 @@ function MessageList({ messages, topic }: { messages: BrowserMessage[]; topic: s
         const diff = prev && a !== undefined && b !== undefined ? jsonDiff(a, b) : null;
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: messages of one millisecond share `at`; the list only grows at its head
-          <li key={`${m.at}-${i}`}>
+          <li key={`${m.at}-${i}`} className="msg">
             <details open={i === 0}>
               <summary>
                 <Time value={m.at} /> <span className="mono small">{m.clientId ?? "(server)"}</span>{" "}
