@@ -176,6 +176,12 @@ export const settings = {
     min: 1,
     doc: "Payloads larger than this are not parsed and are recorded as invalid (kind too-large).",
   },
+  "validation.fastPath": {
+    kind: "enum",
+    default: "auto",
+    values: ["auto", "off"],
+    doc: "`auto`: payloads are first judged by the native checker compiled from each payload schema it fully supports (@uns/fast-check, built at install when a C++ compiler is present); what it does not call valid is re-checked by ajv, whose verdict and errors stand. `off`: ajv only. The server logs at start which path it uses.",
+  },
   "store.batchMaxRows": {
     kind: "integer",
     default: 2000,
@@ -386,7 +392,7 @@ export interface Config {
     allowedRefHosts: string;
   };
   workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
-  validation: { maxPayloadBytes: number };
+  validation: { maxPayloadBytes: number; fastPath: "auto" | "off" };
   store: {
     batchMaxRows: number;
     flushIntervalMs: number;

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fastPathStatus } from "@uns/contracts";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi } from "./api/app.js";
@@ -63,8 +64,13 @@ export async function createUnsServer(
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
     workerUrl: options.validationWorker,
+    fastPath: config.validation.fastPath,
     logger,
   });
+  // Said once at start: which payload checker the workers use (issue 14).
+  const fast = fastPathStatus(config.validation.fastPath);
+  if (fast.native) logger.info({ fastPath: fast.path }, "payload validation: native fast path, then ajv");
+  else logger.info({ reason: fast.reason }, "payload validation: ajv only (no native fast path)");
   // Built so far, for the cleanup when a later part fails to start.
   let store: Store | null = null;
   let persistence: BrokerPersistence | null = null;
