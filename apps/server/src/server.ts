@@ -3,6 +3,8 @@ import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { registerAlertRoutes } from "./api/alert-routes.js";
+import { registerClientRoutes } from "./api/client-routes.js";
+import { registerExportRoutes } from "./api/export-routes.js";
 import { buildApi, type HealthReport } from "./api/app.js";
 import { createLoginLimiter } from "./api/auth/login-limiter.js";
 import type { AuthContext } from "./api/auth/plugin.js";
@@ -13,6 +15,7 @@ import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
+import { createClientRegistry } from "./clients/client-registry.js";
 import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./cluster/cluster-node.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
@@ -224,6 +227,9 @@ export async function createUnsServer(
     const thePersistence = persistence;
     const theBroker = broker;
     sink.attach(broker.broker);
+    // The Clients page: connections and their history, from aedes' events (clients/).
+    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
+    clients.attach(broker.broker);
     sparkplug.attach(broker.broker, pipeline.observeInternal);
     theCluster?.attach({
       governance,
@@ -283,6 +289,8 @@ export async function createUnsServer(
           (app) => sparkplug.routes(app),
           (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
+          (app) => registerClientRoutes(app, { store: theStore, clients }),
+          (app) => registerExportRoutes(app, { store: theStore, clients }),
           (app) => registerProcessorRoutes(app, config.processors.url),
           (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),
         ],
@@ -391,6 +399,7 @@ export async function createUnsServer(
             mqttTls?.listening ? mqttTls.close(() => resolve()) : resolve(),
           );
           await theBroker.close();
+          clients.stop();
           await thePersistence.close();
           await tlsClosed;
           await theCluster?.close();

@@ -86,3 +86,15 @@ export interface RatesEvent {
   totals: import("./common.js").Counts;
   violationsNotStreamed: number;
 }
+export {
+  ClientEvent,
+  ClientHistoryQuery,
+  ClientHistoryResponse,
+  ClientParams,
+  ClientsQuery,
+  ClientsResponse,
+  ConnectedClient,
+  clientOperations,
+  ExportQuery,
+  type ExportTable,
+} from "./clients.js";
