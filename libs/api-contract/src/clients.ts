@@ -41,7 +41,9 @@ export const ConnectedClient = Type.Object(
     keepaliveSeconds: Type.Integer({ description: "The keep-alive the client asked for (0 = none)" }),
     cleanSession: Type.Boolean(),
     connectedAt: Type.String({ description: "ISO 8601" }),
-    will: Nullable(Type.Object({ topic: Type.String(), qos: Type.Integer(), retain: Type.Boolean() }, strict)),
+    will: Nullable(
+      Type.Object({ topic: Type.String(), qos: Type.Integer(), retain: Type.Boolean() }, strict),
+    ),
     subscriptions: Type.Array(Type.Object({ topic: Type.String(), qos: Type.Integer() }, strict)),
     messagesIn: Type.Integer({ description: "PUBLISHes accepted from the client since it connected" }),
     messagesOut: Type.Integer({ description: "Messages delivered to it since it connected" }),
@@ -94,7 +96,9 @@ export const ClientHistoryQuery = Type.Object(
     event: Type.Optional(
       Type.Union([Type.Literal("connect"), Type.Literal("disconnect"), Type.Literal("refused")]),
     ),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: "seq of the last entry of the previous page" })),
+    before: Type.Optional(
+      Type.Integer({ minimum: 1, description: "seq of the last entry of the previous page" }),
+    ),
     limit: Type.Optional(Limit(1000, 200)),
   },
   strict,
@@ -114,7 +118,10 @@ export type ClientHistoryResponse = Static<typeof ClientHistoryResponse>;
 export const ClientParams = Type.Object({ clientId: Text(256, "MQTT client id") }, strict);
 export type ClientParams = Static<typeof ClientParams>;
 
-export const DisconnectResponse = Type.Object({ disconnected: Type.Literal(true), clientId: Type.String() }, strict);
+export const DisconnectResponse = Type.Object(
+  { disconnected: Type.Literal(true), clientId: Type.String() },
+  strict,
+);
 
 export const ExportFormat = Type.Union([Type.Literal("csv"), Type.Literal("json")], {
   description: "csv (RFC 4180, a header row) or json (an array, streamed)",
@@ -132,9 +139,12 @@ export const ExportQuery = Type.Object(
     ...FilterQuery,
     kind: Type.Optional(Text(64, "violations: kind")),
     by: Type.Optional(
-      Type.Union(["channel", "topic", "client", "level"].map((b) => Type.Literal(b)), {
-        description: "compliance: group by (default channel)",
-      }),
+      Type.Union(
+        ["channel", "topic", "client", "level"].map((b) => Type.Literal(b)),
+        {
+          description: "compliance: group by (default channel)",
+        },
+      ),
     ),
     depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
     q: ClientsQuery.properties.q,

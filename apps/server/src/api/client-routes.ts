@@ -1,5 +1,10 @@
 import "./route-role.js";
-import { type ClientHistoryQuery, type ClientParams, type ClientsQuery, clientOperations } from "@uns/api-contract";
+import {
+  type ClientHistoryQuery,
+  type ClientParams,
+  type ClientsQuery,
+  clientOperations,
+} from "@uns/api-contract";
 import type { Store } from "@uns/store";
 import type { FastifyInstance } from "fastify";
 import type { ClientRegistry, ConnectedClient } from "../clients/client-registry.js";

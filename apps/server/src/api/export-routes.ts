@@ -127,7 +127,9 @@ function cellOf(column: string, v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (column === "errors" && Array.isArray(v))
     return v
-      .map((e: { instancePath?: string; message?: string }) => `${e.instancePath || "(payload)"} ${e.message}`)
+      .map(
+        (e: { instancePath?: string; message?: string }) => `${e.instancePath || "(payload)"} ${e.message}`,
+      )
       .join("; ");
   if (column === "subscriptions" && Array.isArray(v))
     return v.map((x: { topic: string; qos: number }) => `${x.topic} (QoS ${x.qos})`).join("; ");

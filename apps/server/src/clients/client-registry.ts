@@ -174,7 +174,9 @@ export function createClientRegistry(options: ClientRegistryOptions) {
             : 0,
         cleanSession: client.clean !== false,
         connectedAt: now(),
-        will: client.will ? { topic: client.will.topic, qos: client.will.qos, retain: client.will.retain } : null,
+        will: client.will
+          ? { topic: client.will.topic, qos: client.will.qos, retain: client.will.retain }
+          : null,
         subscriptions: new Map(),
         messagesIn: 0,
         messagesOut: 0,

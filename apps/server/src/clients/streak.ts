@@ -9,7 +9,9 @@
  * nonCompliantSince([{ t: "10:00", valid: 5, invalid: 0 }, { t: "10:01", valid: 0, invalid: 2 }])
  * // "10:01"
  */
-export function nonCompliantSince(points: readonly { t: string; valid: number; invalid: number }[]): string | null {
+export function nonCompliantSince(
+  points: readonly { t: string; valid: number; invalid: number }[],
+): string | null {
   let since: string | null = null;
   for (let i = points.length - 1; i >= 0; i--) {
     const p = points[i]!;
