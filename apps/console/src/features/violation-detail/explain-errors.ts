@@ -76,7 +76,7 @@ const sizeOf = (v: Found): number | null =>
     ? [...v].length
     : Array.isArray(v)
       ? v.length
-      : v !== null && typeof v === "object" && v !== ABSENT
+      : v !== null && typeof v === "object"
         ? Object.keys(v as object).length
         : null;
 
