@@ -64,11 +64,14 @@ export const ClientsResponse = Type.Object(
 );
 export type ClientsResponse = Static<typeof ClientsResponse>;
 
-export const DisconnectReason = Type.Union(
-  ["clean", "keepalive-timeout", "client-error", "connection-lost", "taken-over", "admin"].map((r) =>
-    Type.Literal(r),
-  ),
-);
+export const DisconnectReason = Type.Union([
+  Type.Literal("clean"),
+  Type.Literal("keepalive-timeout"),
+  Type.Literal("client-error"),
+  Type.Literal("connection-lost"),
+  Type.Literal("taken-over"),
+  Type.Literal("admin"),
+]);
 
 export const ClientEvent = Type.Object(
   {
@@ -126,9 +129,12 @@ export const DisconnectResponse = Type.Object(
 export const ExportFormat = Type.Union([Type.Literal("csv"), Type.Literal("json")], {
   description: "csv (RFC 4180, a header row) or json (an array, streamed)",
 });
-export const ExportTable = Type.Union(
-  ["violations", "publishers", "clients", "compliance"].map((t) => Type.Literal(t)),
-);
+export const ExportTable = Type.Union([
+  Type.Literal("violations"),
+  Type.Literal("publishers"),
+  Type.Literal("clients"),
+  Type.Literal("compliance"),
+]);
 export type ExportTable = "violations" | "publishers" | "clients" | "compliance";
 
 export const ExportParams = Type.Object({ table: ExportTable }, strict);
