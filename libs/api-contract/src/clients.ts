@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { ErrorReply, FilterQuery, Limit, Nullable, Text, WindowQuery } from "./common.js";
+import { SummaryBy } from "./compliance.js";
 
 /**
  * Schemas of the Clients page (connected MQTT clients, their connect / disconnect history, an
@@ -144,14 +145,7 @@ export const ExportQuery = Type.Object(
     ...WindowQuery,
     ...FilterQuery,
     kind: Type.Optional(Text(64, "violations: kind")),
-    by: Type.Optional(
-      Type.Union(
-        ["channel", "topic", "client", "level"].map((b) => Type.Literal(b)),
-        {
-          description: "compliance: group by (default channel)",
-        },
-      ),
-    ),
+    by: Type.Optional({ ...SummaryBy, description: "compliance: group by (default channel)" }),
     depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
     q: ClientsQuery.properties.q,
     limit: Type.Optional(Limit(1_000_000, 100_000)),
