@@ -69,7 +69,9 @@ afterAll(async () => {
 describe("Clients page", () => {
   it("shows a client on connect and the reason when it goes, Will included", async () => {
     await page.goto("/clients");
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Clients");
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent(), { timeout: 10_000 })
+      .toBe("Clients");
     const press = await server.connect("device", "press-e2e-1", {
       keepalive: 20,
       will: {
@@ -93,13 +95,17 @@ describe("Clients page", () => {
         timeout: 10_000,
       })
       .toMatch(/connection lost.*Will sent to acme\/plant-a\/body-shop\/line-01\/cell-01\/state/);
-    await expect.poll(() => row.count()).toBe(0);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(0);
 
     const clean = await server.connect("device", "press-e2e-2");
-    await expect.poll(() => page.locator('tr[data-client="press-e2e-2"]').count()).toBe(1);
+    await expect
+      .poll(() => page.locator('tr[data-client="press-e2e-2"]').count(), { timeout: 10_000 })
+      .toBe(1);
     await clean.endAsync();
     await expect
-      .poll(() => history.locator("tr", { hasText: "press-e2e-2" }).first().textContent())
+      .poll(() => history.locator("tr", { hasText: "press-e2e-2" }).first().textContent(), {
+        timeout: 10_000,
+      })
       .toMatch(/clean \(the client sent DISCONNECT\)/);
   });
 
@@ -121,7 +127,7 @@ describe("why it failed", () => {
     await publish(CELL1, JSON.stringify(weldSpot({ currentKA: 45.5 })), "robot-why-1");
     await page.goto(`/violations/${await violationOf("robot-why-1")}`);
     const table = page.getByTestId("errors-table");
-    await expect.poll(() => table.textContent()).toContain("/currentKA");
+    await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain("/currentKA");
     const row = table.locator("tbody tr").first();
     expect(await row.locator("td").nth(2).textContent()).toBe("at most 30");
     expect(await row.locator("td").nth(3).textContent()).toBe("45.5");
@@ -138,7 +144,7 @@ describe("why it failed", () => {
     await publish(CELL2, JSON.stringify({ ...weldSpot(), curve }), "robot-why-2");
     await page.goto(`/violations/${await violationOf("robot-why-2")}`);
     const rows = page.getByTestId("errors-table").locator("tbody tr");
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     expect(await rows.first().textContent()).toContain("/curve/370-399");
     expect(await rows.first().textContent()).toContain("30 values of type string");
 
@@ -174,7 +180,7 @@ describe("why it failed", () => {
     await publish(CELL1, '{"spotId": "s-1", "currentKA": 9.5,, "x": 1}', "robot-why-3");
     await page.goto(`/violations/${await violationOf("robot-why-3")}`);
     const mark = page.locator('[data-testid="raw-payload"] mark');
-    await expect.poll(() => mark.textContent()).toBe(",");
+    await expect.poll(() => mark.textContent(), { timeout: 10_000 }).toBe(",");
     expect(await page.getByTestId("errors-table").textContent()).toMatch(/stops being JSON at byte 35/);
     await shot("violation-not-json");
   });
@@ -190,7 +196,9 @@ describe("exports", () => {
       (p) => p.items.length === 3,
     );
     await page.goto("/violations?client=robot-export-1");
-    await expect.poll(() => page.getByTestId("violations-table").locator("tbody tr").count()).toBe(3);
+    await expect
+      .poll(() => page.getByTestId("violations-table").locator("tbody tr").count(), { timeout: 10_000 })
+      .toBe(3);
     await shot("violations-export");
     const [download] = await Promise.all([
       page.waitForEvent("download"),

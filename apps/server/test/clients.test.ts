@@ -200,6 +200,14 @@ describe("exports", () => {
     ).toBe(true);
   });
 
+  it("answers ajv's params in a violation's errors (they were serialised as {})", async () => {
+    const page = await s.api<{ items: { id: string }[] }>("/api/v1/violations?limit=1");
+    const v = await s.api<{ violation: { errors: { keyword: string; params?: { limit?: number } }[] } }>(
+      `/api/v1/violations/${page.body.items[0]!.id}`,
+    );
+    expect(v.body.violation.errors[0]).toMatchObject({ keyword: "maximum", params: { limit: 30 } });
+  });
+
   it("pages through more rows than one store page, and as JSON", async () => {
     const r = await s.request<unknown[]>("GET", "/api/v1/exports/violations?format=json&limit=2");
     expect(r.status).toBe(200);
