@@ -66,7 +66,9 @@ export async function runSparkplugEdgeNode(o: EdgeNodeOptions): Promise<EdgeNode
     reconnectPeriod: 0,
     will: {
       topic: topic(group, "NDEATH", node),
-      payload: Buffer.from(encodeSparkplug({ timestamp: Date.now(), metrics: [bd] })),
+      payload: Buffer.from(
+        encodeSparkplug({ timestamp: Date.now(), metrics: [{ ...bd, timestamp: Date.now() }] }),
+      ),
       qos: 1,
       retain: false,
     },
@@ -112,11 +114,13 @@ export async function runSparkplugEdgeNode(o: EdgeNodeOptions): Promise<EdgeNode
 
   while (!o.signal.aborted && (o.rounds === undefined || round < o.rounds)) {
     await new Promise<void>((r) => {
-      const timer = setTimeout(r, intervalMs);
-      o.signal.addEventListener("abort", () => {
+      const done = () => {
         clearTimeout(timer);
+        o.signal.removeEventListener("abort", done);
         r();
-      });
+      };
+      const timer = setTimeout(done, intervalMs);
+      o.signal.addEventListener("abort", done, { once: true });
     });
     if (o.signal.aborted) break;
     if (rebirthWanted) {
@@ -133,7 +137,7 @@ export async function runSparkplugEdgeNode(o: EdgeNodeOptions): Promise<EdgeNode
   // A planned stop: the NDEATH now, since a DISCONNECT discards the Will [MQTT-3.1.2-10].
   await client.publishAsync(
     topic(group, "NDEATH", node),
-    Buffer.from(encodeSparkplug({ timestamp: Date.now(), metrics: [bd] })),
+    Buffer.from(encodeSparkplug({ timestamp: Date.now(), metrics: [{ ...bd, timestamp: Date.now() }] })),
     { qos: 1 },
   );
   await client.endAsync();

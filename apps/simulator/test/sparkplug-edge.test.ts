@@ -25,7 +25,12 @@ afterAll(async () => {
   await new Promise<void>((resolve) => broker.close(() => resolve()));
 });
 
-type Seen = { type: string; seq: number | undefined; metrics: Record<string, unknown> };
+type Seen = {
+  type: string;
+  seq: number | undefined;
+  metrics: Record<string, unknown>;
+  timestamps: unknown[];
+};
 
 describe("Sparkplug edge node of the demo", () => {
   it("births, sends data with increasing seq, rebirths on NCMD and dies with the bdSeq of its birth", async () => {
@@ -35,17 +40,21 @@ describe("Sparkplug edge node of the demo", () => {
       if (topic.includes("/NCMD/")) return; // its own command
       const r = decodeSparkplug(payload);
       if (!r.ok) throw new Error(`${topic} does not decode`);
-      const p = r.payload as unknown as { seq?: number; metrics?: { name?: string; value: unknown }[] };
+      const p = r.payload as unknown as {
+        seq?: number;
+        metrics?: { name?: string; value: unknown; timestamp?: unknown }[];
+      };
       seen.push({
         type: topic.split("/")[2]! + (topic.split("/")[4] ? `:${topic.split("/")[4]}` : ""),
         seq: p.seq === undefined ? undefined : Number(p.seq),
         metrics: Object.fromEntries((p.metrics ?? []).map((m) => [m.name, m.value])),
+        timestamps: (p.metrics ?? []).map((m) => m.timestamp),
       });
       if (
         seen.filter((s) => s.type.startsWith("NDATA")).length === 2 &&
         !seen.some((s) => s.type === "sent-ncmd")
       ) {
-        seen.push({ type: "sent-ncmd", seq: undefined, metrics: {} });
+        seen.push({ type: "sent-ncmd", seq: undefined, metrics: {}, timestamps: [] });
         const rebirth = { name: "Node Control/Rebirth", type: "Boolean", value: true };
         void host.publishAsync(
           "spBv1.0/Plant1/NCMD/Welder01",
