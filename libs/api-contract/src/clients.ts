@@ -185,6 +185,13 @@ export const clientOperations = {
     summary: "A table as CSV or JSON with the console's filters, streamed",
     params: ExportParams,
     querystring: ExportQuery,
-    response: errors(400, 401, 500),
+    response: {
+      // Streamed, so never through the JSON serializer: this only documents the reply.
+      200: Type.Unsafe<string>({
+        type: "string",
+        description: "text/csv (a header row, then one row each) or application/json (an array)",
+      }),
+      ...errors(400, 401, 500),
+    },
   },
 } as const;

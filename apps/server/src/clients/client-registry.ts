@@ -108,10 +108,11 @@ const protocolName = (v: number | undefined) => (v === 3 ? "MQTT 3.1" : v === 5 
 
 /**
  * Who is connected and what happened to connections, from aedes' events only (the broker's
- * handlers are not touched): `clientReady`, `clientDisconnect`, `keepaliveTimeout`, `clientError`,
+ * handlers are not touched): `client`, `clientDisconnect`, `keepaliveTimeout`, `clientError`,
  * `connectionError`, `connackSent` (refused CONNECTs), `subscribe` / `unsubscribe`, `publish`.
- * Messages out are counted by wrapping the client's delivery functions when it becomes ready,
- * before its subscriptions capture them: one increment per delivered message.
+ * Messages out are counted by wrapping the client's delivery functions when it is registered,
+ * before its new subscriptions capture them: one increment per delivered message (subscriptions
+ * restored from a persistent session were made earlier and are not counted).
  */
 export function createClientRegistry(options: ClientRegistryOptions) {
   const now = options.now ?? Date.now;
@@ -155,7 +156,10 @@ export function createClientRegistry(options: ClientRegistryOptions) {
   }
 
   function attach(broker: Aedes): void {
-    broker.on("clientReady", (client: AedesClient) => {
+    // `client` (registerClient), not `clientReady`: the socket may close between CONNACK and
+    // clientReady, and then clientDisconnect comes first and a clientReady entry never leaves.
+    // `client` and `clientDisconnect` are always paired (both need the client registered).
+    broker.on("client", (client: AedesClient) => {
       // A second connection with the same id closes the first [MQTT-3.1.4-2]: say so on the old one.
       for (const other of live.values())
         if (other.clientId === client.id && other.client !== client) other.reason ??= "taken-over";
