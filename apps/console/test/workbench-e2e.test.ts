@@ -136,18 +136,16 @@ describe("why it failed", () => {
   });
 
   it("collapses an array error into one row and shows the failing value in the payload", async () => {
-    // 400 points (40 packed lines); the last 30 are text: one row, and far down the payload.
-    const curve: (number | string)[] = Array.from(
-      { length: 400 },
-      (_, i) => Math.round(Math.sin(i / 9) * 100) / 10,
-    );
-    for (let i = 370; i < 400; i++) curve[i] = "n/a";
+    // 400 long numbers, packed 10 to a line (wider than the payload box without wrapping); the
+    // last 30 are null: one row, far down the payload, at the end of long lines.
+    const curve: (number | null)[] = Array.from({ length: 400 }, (_, i) => 1000 + i + Math.sin(i) / 7);
+    for (let i = 370; i < 400; i++) curve[i] = null;
     await publish(CELL2, JSON.stringify({ ...weldSpot(), curve }), "robot-why-2");
     await page.goto(`/violations/${await violationOf("robot-why-2")}`);
     const rows = page.getByTestId("errors-table").locator("tbody tr");
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     expect(await rows.first().textContent()).toContain("/curve/370-399");
-    expect(await rows.first().textContent()).toContain("30 values of type string");
+    expect(await rows.first().textContent()).toContain("30 values of type null");
 
     await page.getByRole("link", { name: "Show error 1 in the payload" }).click();
     const target = page.locator("#payload-err-1");
