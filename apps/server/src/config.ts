@@ -262,6 +262,13 @@ export const settings = {
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
   },
+  "console.clientHistorySize": {
+    kind: "integer",
+    default: 2000,
+    min: 10,
+    max: 1_000_000,
+    doc: "Connects, disconnects and refused CONNECTs kept in memory for the console's Clients page (entries; the oldest go first).",
+  },
   "auth.sessionMinutes": {
     kind: "integer",
     default: 480,
@@ -404,7 +411,7 @@ export interface Config {
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   cluster: { redisUrl: string; nodeId: string; heartbeatMs: number };
   processors: { url: string };
-  console: { timeZone: string };
+  console: { timeZone: string; clientHistorySize: number };
   auth: {
     sessionMinutes: number;
     minPasswordLength: number;

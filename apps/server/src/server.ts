@@ -3,11 +3,14 @@ import { fastPathStatus } from "@uns/contracts";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi } from "./api/app.js";
+import { registerClientRoutes } from "./api/client-routes.js";
+import { registerExportRoutes } from "./api/export-routes.js";
 import { registerWorkbenchRoutes } from "./api/workbench-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
+import { createClientRegistry } from "./clients/client-registry.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
@@ -184,6 +187,9 @@ export async function createUnsServer(
       certificateUser,
     });
     sink.attach(broker.broker);
+    // The Clients page: connections and their history, from aedes' events (clients/).
+    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
+    clients.attach(broker.broker);
     // The live topic browser sees what subscribers get (after the dispatcher's decision).
     broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
     sparkplug.attach(broker.broker, pipeline.observeInternal);
@@ -221,6 +227,8 @@ export async function createUnsServer(
           alerts.routes({ store: theStore, quality: theQuality.service }),
           processors.routes,
           theCluster.routes,
+          (app) => registerClientRoutes(app, { store: theStore, clients }),
+          (app) => registerExportRoutes(app, { store: theStore, clients }),
           (app) =>
             registerWorkbenchRoutes(app, {
               browser: topicBrowser,
@@ -268,6 +276,7 @@ export async function createUnsServer(
           sparkplug.stop();
           const tlsClosed = listeners.stopAccepting();
           await broker.close();
+          clients.stop();
           await thePersistence.close();
           await tlsClosed;
           await theCluster.stop();
