@@ -13,8 +13,13 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "uns-proc-bench-"));
 cpSync(join(root, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
 cpSync(join(root, "topics"), join(dir, "topics"), { recursive: true });
-for (const role of ["device", "processor", "viewer"])
-  await addUser(join(dir, "topics"), role, "bench-password", [role]);
+// "device" publishes for every cell (as the plant simulator does), so it has the gateway role.
+for (const [name, role] of [
+  ["device", "gateway"],
+  ["processor", "processor"],
+  ["viewer", "viewer"],
+])
+  await addUser(join(dir, "topics"), name, "bench-password", [role]);
 const config = loadConfig({
   env: {},
   overrides: {
