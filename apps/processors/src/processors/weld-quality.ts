@@ -12,7 +12,7 @@ import {
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
-import type { ScoreResponse } from "../runtime/scoring-protocol.js";
+import { packPayloads, type ScoreResponse } from "../runtime/scoring-protocol.js";
 import { channelTopics } from "./topics.js";
 import { createVersionStats, type VersionStats } from "./version-stats.js";
 
@@ -211,12 +211,10 @@ export function createWeldQualityProcessor(deps: {
     regression.retain(keys);
     anomaly.retain(keys);
     inFlight++;
-    const lengths = batch.map((q) => q.payload.length);
     const scored = pool.score({
       channel: "weldSpot",
       topics: batch.map((q) => q.topic),
-      payloads: Buffer.concat(batch.map((q) => q.payload)).toString("latin1"),
-      lengths,
+      ...packPayloads(batch.map((q) => q.payload)),
       models: keys,
       use,
       monitor: monitoredInputs(),
