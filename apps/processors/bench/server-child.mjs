@@ -31,6 +31,8 @@ const config = loadConfig({
     contractsDir: join(dir, "asyncapi"),
     topicsDir: join(dir, "topics"),
     "workers.size": 1,
+    // On a shared machine parsing the contracts can take longer than the default 30 s.
+    "contracts.loadTimeoutMs": 120_000,
     // BENCH_PERSISTENCE=memory: sessions and QoS 1 queues in memory instead of LevelDB, to see
     // how much of the end-to-end figure is the server storing every QoS 1 message on disk.
     "mqtt.persistence": process.env.BENCH_PERSISTENCE === "memory" ? "memory" : "level",
