@@ -153,6 +153,8 @@ describe("model lifecycle", { timeout: 180_000 }, () => {
     const last = runtime.registry.get(REG)!.history.at(-1)!;
     expect(last.action).toBe("rollback-canary");
     expect(last.reason).toMatch(/^automatic: disagreement/);
+    // Nobody asked for it: the processors did it.
+    expect(last.by).toBe("processors");
     expect(versionsOf(await send(40)).every((v) => v === "1.0.0")).toBe(true);
   });
 
