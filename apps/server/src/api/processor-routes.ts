@@ -1,5 +1,5 @@
 import { ErrorReply } from "@uns/api-contract";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createError } from "../errors.js";
 
 /**
@@ -20,6 +20,12 @@ const replies = {
   500: ErrorReply,
   503: ErrorReply,
 };
+
+/** The logged-in user who asks for a model change, recorded by the processors as `by`. */
+function actorOf(req: FastifyRequest): string {
+  const caller = (req as unknown as { caller?: { username?: string } | null }).caller;
+  return caller?.username ?? "anonymous";
+}
 
 export function registerProcessorRoutes(app: FastifyInstance, url: string): void {
   async function relay(reply: FastifyReply, path: string, init?: { method: "POST"; body: unknown }) {
@@ -51,9 +57,11 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
       .send(await res.text());
   }
 
+  // Reading needs the read role (the console's Models page for viewers); changes stay admin.
   app.get(
     "/api/v1/processors",
     {
+      config: { role: "read" },
       schema: {
         operationId: "listProcessors",
         tags: ["processors"],
@@ -67,6 +75,7 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
   app.get(
     "/api/v1/models",
     {
+      config: { role: "read" },
       schema: {
         operationId: "listModels",
         tags: ["processors"],
@@ -83,6 +92,7 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
   }>(
     "/api/v1/models/:name/:action",
     {
+      config: { role: "admin" },
       schema: {
         operationId: "changeModel",
         tags: ["processors"],
@@ -111,7 +121,8 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
     (req, reply) =>
       relay(reply, `/models/${encodeURIComponent(req.params.name)}/${req.params.action}`, {
         method: "POST",
-        body: req.body,
+        // Who did it comes from the login, never from the body (the schema has no actor).
+        body: { ...req.body, actor: actorOf(req) },
       }),
   );
 }
