@@ -147,7 +147,7 @@ export async function createUnsServer(
       record: (o) => record(o, null),
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
-    const processors = createProcessorsRelayPart(config);
+    const processors = createProcessorsRelayPart(config, theStore);
 
     const pipeline = createPublishPipeline({
       governance: () => governance.current,
