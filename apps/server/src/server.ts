@@ -9,6 +9,7 @@ import type { AuthContext } from "./api/auth/plugin.js";
 import { createSessionStore } from "./api/auth/sessions.js";
 import { registerProcessorRoutes } from "./api/processor-routes.js";
 import { registerQualityRoutes } from "./api/quality-routes.js";
+import { registerSplatterRoutes } from "./api/splatter-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
@@ -282,6 +283,12 @@ export async function createUnsServer(
         extraRoutes: [
           (app) => sparkplug.routes(app),
           (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
+          (app) =>
+            registerSplatterRoutes(app, {
+              store: theStore,
+              imageRoot: config.quality.imageRoot,
+              previewWidth: config.quality.previewWidth,
+            }),
           (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
           (app) => registerProcessorRoutes(app, config.processors.url),
           (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),

@@ -27,6 +27,7 @@ export const paths = {
   alerts: (extra: Record<string, string> = {}) => withQuery("/alerts", new URLSearchParams(extra).toString()),
   body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
   models: () => "/models",
+  splatter: () => "/splatter",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */
