@@ -5,9 +5,9 @@ import { pathToFileURL } from "node:url";
 import { renderFrame } from "@uns/simulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { findCandidates, matches } from "../src/splatter/candidates.js";
-import { FEATURES } from "../src/splatter/patch-features.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
+import { FEATURES } from "../src/splatter/patch-features.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
 
 const dir = mkdtempSync(join(tmpdir(), "uns-splatter-unit-"));
