@@ -2,15 +2,19 @@ import "./route-role.js";
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ErrorReply } from "@uns/api-contract";
+import {
+  ErrorReply,
+  SplatterCamerasQuery,
+  SplatterCamerasResponse,
+  SplatterPreviewQuery,
+} from "@uns/api-contract";
 import type { Store } from "@uns/store";
 import type { FastifyInstance } from "fastify";
 import sharp from "sharp";
-import { type Static, Type } from "typebox";
 import { createError } from "../errors.js";
 import { timeWindow } from "./compliance-routes.js";
 import { autoBucket } from "./quality-routes.js";
-import { route, Window } from "./quality-schemas.js";
+import { route } from "./route-schema.js";
 
 /**
  * The splatter stations in the console: a downscaled preview of an inspected image (the console
@@ -23,32 +27,6 @@ export interface SplatterRouteServices {
   imageRoot: string;
   previewWidth: number;
 }
-
-const strict = { additionalProperties: false } as const;
-const PreviewQuery = Type.Object(
-  {
-    uri: Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description:
-        "The image's reference from its splatterDetections (file: URI or path below the image root)",
-    }),
-    width: Type.Optional(
-      Type.Integer({ minimum: 64, maximum: 4096, description: "Width in px (default 960)" }),
-    ),
-  },
-  strict,
-);
-type PreviewQuery = Static<typeof PreviewQuery>;
-const RateQuery = Type.Object(
-  {
-    ...Window,
-    scope: Type.Optional(Type.String({ maxLength: 512 })),
-    bucketSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400, multipleOf: 60 })),
-  },
-  strict,
-);
-type RateQuery = Static<typeof RateQuery>;
 
 const bad = (message: string) => createError("UNS_ERR_API_VALIDATION", message, { statusCode: 400 });
 
@@ -88,7 +66,7 @@ export async function previewPath(uri: string, root: string): Promise<string> {
 }
 
 export function registerSplatterRoutes(app: FastifyInstance, s: SplatterRouteServices): void {
-  app.get<{ Querystring: PreviewQuery }>(
+  app.get<{ Querystring: SplatterPreviewQuery }>(
     "/api/v1/quality/splatter/preview",
     {
       config: { role: "read" },
@@ -96,7 +74,7 @@ export function registerSplatterRoutes(app: FastifyInstance, s: SplatterRouteSer
         operationId: "getSplatterPreview",
         summary: "A downscaled JPEG of an inspected image (from the image store), for the console",
         tags: ["quality"],
-        querystring: PreviewQuery,
+        querystring: SplatterPreviewQuery,
         response: { 400: ErrorReply, 404: ErrorReply, 422: ErrorReply, 500: ErrorReply },
       },
     },
@@ -125,7 +103,7 @@ export function registerSplatterRoutes(app: FastifyInstance, s: SplatterRouteSer
     },
   );
 
-  app.get<{ Querystring: RateQuery }>(
+  app.get<{ Querystring: SplatterCamerasQuery }>(
     "/api/v1/quality/splatter/cameras",
     {
       config: { role: "read" },
@@ -134,7 +112,8 @@ export function registerSplatterRoutes(app: FastifyInstance, s: SplatterRouteSer
         summary:
           "Splatter detection rate per camera and cell (images with splatter / images scored), over time",
         tags: ["quality"],
-        querystring: RateQuery,
+        querystring: SplatterCamerasQuery,
+        reply: SplatterCamerasResponse,
       }),
     },
     async (req) => {

@@ -1,20 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
+import type { SplatterCameraRate, SplatterCamerasResponse } from "@uns/api-contract";
 import { getJson } from "../../lib/api";
 import "../../lib/quality.css";
 import { pct, RangePicker, useRange } from "../../lib/quality-ui";
 import { Empty, PageHeader, QueryView, Section } from "../../lib/ui";
 
 /** The splatter stations: per camera the share of images with splatter, over the window and per bucket. */
-interface CameraRate {
-  line: string;
-  cell: string;
-  camera: string;
-  images: number;
-  withSplatter: number;
-  detections: number;
-  rate: number | null;
-  points: { t: string; images: number; withSplatter: number; rate: number | null }[];
-}
+type CameraRate = SplatterCameraRate;
 
 /** Bars of the rate per bucket (height = rate, empty buckets blank); the numbers are in the titles. */
 function Sparkline({ points }: { points: CameraRate["points"] }) {
@@ -52,7 +44,7 @@ export function SplatterPage() {
   const q = useQuery({
     queryKey: ["splatter-cameras", from, to],
     queryFn: ({ signal }) =>
-      getJson<{ bucketSeconds: number; cameras: CameraRate[] }>(
+      getJson<SplatterCamerasResponse>(
         `/quality/splatter/cameras?${new URLSearchParams({ from, to })}`,
         signal,
       ),
