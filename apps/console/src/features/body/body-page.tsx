@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import type { BodyEvent, BodyResponse } from "@uns/api-contract";
+import type { BodyResponse } from "@uns/api-contract";
 import { useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
