@@ -75,7 +75,16 @@ export function registerSplatterRoutes(app: FastifyInstance, s: SplatterRouteSer
         summary: "A downscaled JPEG of an inspected image (from the image store), for the console",
         tags: ["quality"],
         querystring: SplatterPreviewQuery,
-        response: { 400: ErrorReply, 404: ErrorReply, 422: ErrorReply, 500: ErrorReply },
+        response: {
+          200: {
+            description: "The preview, JPEG, at most quality.previewWidth px wide",
+            content: { "image/jpeg": { schema: { type: "string", format: "binary" } } },
+          },
+          400: ErrorReply,
+          404: ErrorReply,
+          422: ErrorReply,
+          500: ErrorReply,
+        },
       },
     },
     async (req, reply) => {
