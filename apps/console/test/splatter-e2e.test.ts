@@ -103,7 +103,7 @@ beforeAll(async () => {
     UNS_QUALITY_FLUSH_INTERVAL_MS: "300",
     UNS_QUALITY_IMAGE_ROOT: images,
     // Two cores shared by many jobs: the contract loader gets more than its default 30 s.
-    UNS_CONTRACTS_LOAD_TIMEOUT_MS: "300000",
+    UNS_CONTRACTS_LOAD_TIMEOUT_MS: "600000",
   });
   browser = await launchBrowser();
   const context = await browser.newContext({
@@ -117,7 +117,7 @@ beforeAll(async () => {
     if (r.url().includes("/api/") && r.status() >= 400)
       pageErrors.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
   });
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   await browser?.close();
