@@ -14,7 +14,15 @@ import { type WrittenFrame, writeFrame } from "@uns/simulator";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basicAuth, launchBrowser, logInContext, PASSWORD, type RunningServer, startServer } from "./harness";
+import {
+  basicAuth,
+  eventually,
+  launchBrowser,
+  logInContext,
+  PASSWORD,
+  type RunningServer,
+  startServer,
+} from "./harness";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const REPO = here("../../../");
@@ -167,6 +175,12 @@ describe("splatter in the console", { timeout: 120_000 }, () => {
       ...result("cell-090-cam-01-000002", []),
       bodyId: "NSU01-0099091",
     });
+    // The results reach the store with the quality side's next flush.
+    await eventually(
+      () => server.api<{ events: { kind: string }[] }>(`/api/v1/quality/bodies/${BODY}`).catch(() => null),
+      (r) => r?.events.some((e) => e.kind === "splatter") === true,
+      60_000,
+    );
     await page.goto(`/body?id=${BODY}`);
     const figure = page.getByTestId("splatter-image");
     const preview = page.waitForResponse((r) => r.url().includes("/quality/splatter/preview"));
