@@ -53,7 +53,15 @@ function result(eventId: string, detections: { x: number; y: number; width: numb
     camera: "cam-01",
     bodyId: BODY,
     image: { uri: frame.event.image.uri, width: 5472, height: 3648 },
-    detections: detections.map((d) => ({ label: "splatter", score: 0.97, ...d })),
+    // Only the contract's fields: the truth boxes also carry diameterMm.
+    detections: detections.map((d) => ({
+      label: "splatter",
+      score: 0.97,
+      x: d.x,
+      y: d.y,
+      width: d.width,
+      height: d.height,
+    })),
     model: { name: "splatter-patch-classifier", version: "2.0.0" },
     time: new Date().toISOString(),
     status: "scored",
