@@ -28,6 +28,8 @@ export const paths = {
   body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
   models: () => "/models",
   splatter: () => "/splatter",
+  browser: (node = "") => withQuery("/browser", node ? `node=${encodeURIComponent(node)}` : ""),
+  retained: () => "/retained",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */
