@@ -84,7 +84,7 @@ export function SplatterImage({ data, refId }: { data: SplatterImageData; refId:
                   {z.grind ? " — grind" : ""}
                 </title>
               </rect>
-              <text x={z.box.x + stroke * 6} y={z.box.y + stroke * 22} style={{ fontSize: stroke * 18 }}>
+              <text x={z.box.x + stroke * 6} y={z.box.y + stroke * 12} style={{ fontSize: stroke * 9 }}>
                 {z.name}
                 {z.grind ? " · grind" : ""}
               </text>
