@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderFrame } from "@uns/simulator";
 import { afterAll, describe, expect, it } from "vitest";
+import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
+import { FEATURES } from "../src/splatter/patch-features.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
 
 const dir = mkdtempSync(join(tmpdir(), "uns-splatter-unit-"));
@@ -112,5 +114,38 @@ describe("simulated frames", () => {
       // Twice the pixels per mm: about twice the box (plus the fixed 1 px margin).
       expect(fine.truth.splatter[i]!.width).toBeGreaterThan(s.width * 1.6);
     }
+  });
+});
+
+describe("candidate finder", () => {
+  /** A flat grey panel with a weld spot (dark annulus, 60 px) and a bead touching its rim. */
+  function panel() {
+    const w = 400;
+    const h = 300;
+    const p = new Uint8Array(w * h).fill(120);
+    const disc = (cx: number, cy: number, r: number, v: number) => {
+      for (let y = Math.floor(cy - r); y <= cy + r; y++)
+        for (let x = Math.floor(cx - r); x <= cx + r; x++)
+          if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) p[y * w + x] = v;
+    };
+    disc(150, 150, 30, 60);
+    disc(150, 150, 18, 150);
+    // The bead: a dark oxide blob with a bright highlight, its edge on the spot's rim.
+    disc(188, 150, 8, 35);
+    disc(186, 148, 3, 250);
+    return { p, w, h, bead: { x: 180, y: 142, width: 17, height: 17 } };
+  }
+
+  it("splits a bead out of the weld spot it touches instead of dropping both as too large", () => {
+    const { p, w, h, bead } = panel();
+    const set = findCandidates(p, w, h, { threshold: 26 });
+    expect(set.features.length).toBe(set.candidates.length * FEATURES);
+    const hit = set.candidates.filter((c) => matches(c, bead));
+    expect(hit.length).toBeGreaterThanOrEqual(1);
+    // The spot alone (no bead) is not turned into a bead-sized candidate where the bead was.
+    const clean = panel();
+    for (let y = 140; y < 160; y++) for (let x = 180; x < 197; x++) clean.p[y * w + x] = 120;
+    const none = findCandidates(clean.p, w, h, { threshold: 26 });
+    expect(none.candidates.filter((c) => matches(c, bead))).toEqual([]);
   });
 });

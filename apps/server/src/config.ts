@@ -319,6 +319,18 @@ export const settings = {
     min: 100,
     doc: "How often the per-minute KPI rows of the current minutes are written to the store (ms).",
   },
+  "quality.imageRoot": {
+    kind: "path",
+    default: "./data/images",
+    doc: "The splatter stations' image store (the processors' `splatter.imageRoot`): the console's previews are read from below it, nothing else.",
+  },
+  "quality.previewWidth": {
+    kind: "integer",
+    default: 1280,
+    min: 64,
+    max: 4096,
+    doc: "Widest image preview the API serves (px); a request for more gets this width.",
+  },
   "alerts.rulesFile": {
     kind: "string",
     default: "",
@@ -419,7 +431,13 @@ export interface Config {
     freeAttemptsPerAddress: number;
     maxDelaySeconds: number;
   };
-  quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
+  quality: {
+    staleAfterSeconds: number;
+    minNuggetDiameterUm: number;
+    flushIntervalMs: number;
+    imageRoot: string;
+    previewWidth: number;
+  };
   alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
   browser: { maxTopics: number; messagesPerTopic: number; payloadCapBytes: number; maxBytes: number };
   log: { level: string };

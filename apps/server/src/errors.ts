@@ -46,6 +46,12 @@ export const serverErrorCodes = {
     fix: "See the message for the parameter and what is accepted; the OpenAPI document lists every parameter.",
   },
   UNS_ERR_API_NOT_FOUND: { status: 404, message: "No such resource.", fix: "Check the id or path." },
+  UNS_ERR_API_IMAGE_UNREADABLE: {
+    status: 422,
+    message:
+      "The image a preview asks for is in the image store but cannot be decoded (not an image, truncated, or over 64 MP).",
+    fix: "Check the file the message names; the splatter processor reports the same image as failed.",
+  },
   UNS_ERR_API_INTERNAL: {
     status: 500,
     message: "The server failed to answer the request.",

@@ -2,7 +2,9 @@
 /**
  * `pnpm demo`: the UNS server with its defaults plus a simulated welding plant, so the console
  * fills with live, mostly valid traffic and a few violations, and the inference processors (weld
- * quality, check gate) scoring every spot with the models in models/. The server and the
+ * quality, check gate) scoring every spot with the models in models/, and the weld splatter
+ * station (8 cameras of 20 MP, a body every 30 s) scored by the splatter processor: about one
+ * image-second of CPU per body on two cores (UNS_DEMO_SPLATTER=0 leaves it out). The server and the
  * processors run as their own processes (apps do not import each other); the simulator publishes
  * as user `simulator` (role gateway: it speaks for every cell), the processors as user `processor` (role processor), a Sparkplug B edge node as
  * `Welder01` (role edge-node), whose
@@ -10,7 +12,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEVICE_CHANNELS } from "./channels.js";
+import { runSplatterStation } from "./frames/station.js";
 import { runSimulation } from "./run-simulation.js";
 import { runSparkplugEdgeNode } from "./sparkplug-edge.js";
 
@@ -19,6 +24,9 @@ const processorsMain = fileURLToPath(new URL("../../processors/dist/main.js", im
 const mqttPort = process.env.UNS_MQTT_PORT ?? "1883";
 const httpPort = process.env.UNS_HTTP_PORT ?? "8080";
 const password = randomBytes(12).toString("base64url");
+const splatter = process.env.UNS_DEMO_SPLATTER !== "0";
+// The image store the station writes to and the processor (and the console's previews) read from.
+const imageRoot = resolve(process.env.UNS_PROC_SPLATTER_IMAGE_ROOT ?? "data/images");
 const processorPassword = randomBytes(12).toString("base64url");
 const edgePassword = randomBytes(12).toString("base64url");
 // The Sparkplug edge node's user name is its edge node id (role edge-node, topics/access.yaml).
@@ -39,7 +47,7 @@ for (const [user, role, secret] of [
 
 const server: ChildProcess = spawn(process.execPath, [`${serverDist}main.js`], {
   stdio: "inherit",
-  env: process.env,
+  env: { UNS_QUALITY_IMAGE_ROOT: imageRoot, ...process.env },
 });
 const abort = new AbortController();
 let stopping = false;
@@ -79,6 +87,7 @@ processors = spawn(process.execPath, [processorsMain], {
     UNS_PROC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
     UNS_PROC_MQTT_USERNAME: "processor",
     UNS_PROC_MQTT_PASSWORD: processorPassword,
+    ...(splatter ? { UNS_PROC_SPLATTER_ENABLED: "true", UNS_PROC_SPLATTER_IMAGE_ROOT: imageRoot } : {}),
   },
 });
 processors.on("exit", (code) => {
@@ -96,7 +105,23 @@ void runSparkplugEdgeNode({
 }).catch((err: Error) => {
   if (!stopping) console.error(`demo: Sparkplug edge node stopped: ${err.message}`);
 });
+
+if (splatter)
+  runSplatterStation({
+    url: `mqtt://127.0.0.1:${mqttPort}`,
+    username: "simulator",
+    password,
+    root: imageRoot,
+    cell: "acme/neckarsulm/body-shop/line-01/cell-090",
+    signal: abort.signal,
+    log: (line) => console.log(`demo: ${line}`),
+  }).catch((err: Error) => {
+    if (!stopping) console.error(`demo: splatter station stopped: ${err.message}`);
+  });
 await runSimulation({
+  // The station above announces the inspection cell's full-size frames; the plant's small panel
+  // images would only be refused by the splatter processor (wrong size, unknown camera).
+  ...(splatter ? { channels: DEVICE_CHANNELS.filter((c) => c !== "imageEvent") } : {}),
   url: `mqtt://127.0.0.1:${mqttPort}`,
   username: "simulator",
   password,

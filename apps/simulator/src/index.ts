@@ -14,6 +14,7 @@ export {
   renderFrame,
   type SplatterTruth,
 } from "./frames/render.js";
+export { runSplatterStation, type StationOptions } from "./frames/station.js";
 export { encodeFrame, type WriteFrameOptions, type WrittenFrame, writeFrame } from "./frames/store.js";
 export { createImageStore, type ImageStore } from "./image-store.js";
 export type {

@@ -111,6 +111,12 @@ export {
   SparkplugResponse,
   type SparkplugValue,
 } from "./sparkplug.js";
+export {
+  SplatterCameraRate,
+  SplatterCamerasQuery,
+  SplatterCamerasResponse,
+  SplatterPreviewQuery,
+} from "./splatter.js";
 export { HealthReport, PublicConfig } from "./system.js";
 export {
   KindsQuery,

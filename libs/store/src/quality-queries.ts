@@ -16,6 +16,8 @@ import type {
   OeeSeriesQuery,
   OeeShift,
   QualityBatch,
+  SplatterCameraRate,
+  SplatterRateQuery,
   StateInterval,
   TallyGroup,
   TallyQuery,
@@ -443,6 +445,72 @@ export async function tallies(db: Db, q: TallyQuery): Promise<TallyGroup[]> {
     cell: by === "cell" ? r.extra : null,
     count: Number(r.count),
   }));
+}
+
+/**
+ * Per camera of the splatter stations in scope: images scored (`inspection` / `splatter-image`),
+ * images with splatter (`inspection` / `splatter-hit`) and boxes (`defect` / `splatter`), over
+ * the window and per bucket.
+ */
+export async function splatterRates(db: Db, q: SplatterRateQuery): Promise<SplatterCameraRate[]> {
+  checkWindow(q);
+  const { first, bucketMs, count } = buckets(q, q.bucketSeconds);
+  const rows = await db.rows<{
+    line: string;
+    cell: string;
+    camera: string;
+    t: number;
+    name: string;
+    count: number;
+  }>(sql`
+    select line, cell, source as camera, ${epochMs(sql`b`)} as t, name, sum(count)::float8 as count
+    from (select ${binOf(q.bucketSeconds)} as b, * from quality_tallies
+      where ((kind = 'inspection' and name in ('splatter-image', 'splatter-hit')) or (kind = 'defect' and name = 'splatter'))
+        and ${scopeWhere(q.scope)} and minute >= ${ts(new Date(first))} and minute < ${ts(q.to)}) k
+    group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4`);
+  const cams = new Map<string, SplatterCameraRate & { byT: Map<number, { images: number; hits: number }> }>();
+  for (const r of rows) {
+    const key = `${r.line}\u0000${r.cell}\u0000${r.camera}`;
+    let c = cams.get(key);
+    if (!c) {
+      c = {
+        line: r.line,
+        cell: r.cell,
+        camera: r.camera,
+        images: 0,
+        withSplatter: 0,
+        detections: 0,
+        rate: null,
+        points: [],
+        byT: new Map(),
+      };
+      cams.set(key, c);
+    }
+    const n = Number(r.count);
+    const t = Number(r.t);
+    const p = c.byT.get(t) ?? { images: 0, hits: 0 };
+    c.byT.set(t, p);
+    if (r.name === "splatter-image") {
+      c.images += n;
+      p.images += n;
+    } else if (r.name === "splatter-hit") {
+      c.withSplatter += n;
+      p.hits += n;
+    } else c.detections += n;
+  }
+  return [...cams.values()].map(({ byT, ...c }) => {
+    for (let i = 0; i < count; i++) {
+      const t = first + i * bucketMs;
+      const p = byT.get(t);
+      c.points.push({
+        t: iso(t),
+        images: p?.images ?? 0,
+        withSplatter: p?.hits ?? 0,
+        rate: p ? ratio(p.hits, p.images) : null,
+      });
+    }
+    return { ...c, rate: ratio(c.withSplatter, c.images) };
+  });
 }
 
 interface BodySqlRow {

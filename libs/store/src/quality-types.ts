@@ -37,7 +37,8 @@ export interface CellMinuteRow {
 export interface TallyRow {
   line: string;
   cell: string;
-  kind: "defect" | "gate";
+  /** `inspection`: images inspected (name `splatter-image`, source = camera). */
+  kind: "defect" | "gate" | "inspection";
   name: string;
   source: string;
   minute: number;
@@ -174,6 +175,25 @@ export interface TallyGroup {
   count: number;
 }
 
+export interface SplatterRateQuery extends KpiWindow {
+  scope: string;
+  bucketSeconds: number;
+}
+
+/** One camera of a splatter station: images scored, how many had splatter, boxes found. */
+export interface SplatterCameraRate {
+  line: string;
+  cell: string;
+  camera: string;
+  images: number;
+  /** Images with at least one detection. */
+  withSplatter: number;
+  detections: number;
+  /** withSplatter / images, null without images. */
+  rate: number | null;
+  points: { t: string; images: number; withSplatter: number; rate: number | null }[];
+}
+
 export interface GateDecisionQuery extends KpiWindow {
   scope: string;
   gate?: string;
@@ -267,6 +287,8 @@ export interface QualityStore {
   cellQuality(q: CellQualityQuery): Promise<CellQualityRow[]>;
   cellTrend(q: CellTrendQuery): Promise<CellTrendPoint[]>;
   tallies(q: TallyQuery): Promise<TallyGroup[]>;
+  /** Splatter detection rate per camera (and cell), in total and per bucket. */
+  splatterRates(q: SplatterRateQuery): Promise<SplatterCameraRate[]>;
   gateDecisions(q: GateDecisionQuery): Promise<BodyEvent[]>;
   bodyTrace(bodyId: string): Promise<BodyEvent[]>;
   /** Insert (id 0) or update an alert with its action, in one transaction; returns the id. */
@@ -285,6 +307,7 @@ export const qualityStoreMethods = [
   "cellQuality",
   "cellTrend",
   "tallies",
+  "splatterRates",
   "gateDecisions",
   "bodyTrace",
   "saveAlert",

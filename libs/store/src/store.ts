@@ -624,6 +624,7 @@ class StoreImpl implements Store {
   cellQuality: Store["cellQuality"] = (a) => this.query(() => kq.cellQuality(this.db, a));
   cellTrend: Store["cellTrend"] = (a) => this.query(() => kq.cellTrend(this.db, a));
   tallies: Store["tallies"] = (a) => this.query(() => kq.tallies(this.db, a));
+  splatterRates: Store["splatterRates"] = (a) => this.query(() => kq.splatterRates(this.db, a));
   gateDecisions: Store["gateDecisions"] = (a) => this.query(() => kq.gateDecisions(this.db, a));
   bodyTrace: Store["bodyTrace"] = (id) => this.query(() => kq.bodyTrace(this.db, id));
   saveAlert: Store["saveAlert"] = (w) => this.query(() => aq.saveAlert(this.db, w));

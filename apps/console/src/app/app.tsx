@@ -48,6 +48,9 @@ const AlertsPage = lazy(() =>
   import("../features/alerts/alerts-page").then((m) => ({ default: m.AlertsPage })),
 );
 const BodyPage = lazy(() => import("../features/body/body-page").then((m) => ({ default: m.BodyPage })));
+const SplatterPage = lazy(() =>
+  import("../features/splatter/splatter-page").then((m) => ({ default: m.SplatterPage })),
+);
 const ModelsPage = lazy(() =>
   import("../features/models/models-page").then((m) => ({ default: m.ModelsPage })),
 );
@@ -85,6 +88,7 @@ function Pages() {
         <Route path="/line" component={LinePage} />
         <Route path="/alerts" component={AlertsPage} />
         <Route path="/body" component={BodyPage} />
+        <Route path="/splatter" component={SplatterPage} />
         <Route path="/models" component={ModelsPage} />
         <Route>
           <Empty title="No such page">Pick a page from the navigation above.</Empty>

@@ -24,6 +24,7 @@ const NAV = [
   },
   { label: "Alerts", to: () => paths.alerts(), match: (l: string) => l.startsWith("/alerts") },
   { label: "Body", to: () => paths.body(), match: (l: string) => l.startsWith("/body") },
+  { label: "Splatter", to: () => paths.splatter(), match: (l: string) => l.startsWith("/splatter") },
   { label: "Models", to: paths.models, match: (l: string) => l.startsWith("/models") },
 ];
 const ADMIN_NAV = [

@@ -27,6 +27,7 @@ export const paths = {
   alerts: (extra: Record<string, string> = {}) => withQuery("/alerts", new URLSearchParams(extra).toString()),
   body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
   models: () => "/models",
+  splatter: () => "/splatter",
   browser: (node = "") => withQuery("/browser", node ? `node=${encodeURIComponent(node)}` : ""),
   retained: () => "/retained",
 };

@@ -6,11 +6,20 @@
  * 2. The background of a cell is the mean of the cell means around it (7 x 7 cells, 28 px, from
  *    an integral image), so lighting gradients and broad reflections cancel out.
  * 3. A cell is hot when its min or max departs from the background by more than `threshold`;
- *    8-connected hot cells form a component. Components larger than a splatter bead can be (weld
- *    spots, sealant beads, panel edges) are dropped here.
- * 4. Each remaining component is refined at full resolution (its box) and described by a small
- *    patch plus a few shape values: the input of the patch classifier (ONNX).
+ *    8-connected hot cells form a component.
+ * 4. A component larger than a splatter bead can be (a weld spot, a sealant bead, a panel edge,
+ *    or a bead touching one of them) is not dropped whole: its cells are thresholded again at
+ *    rising levels (x1.6, x2.4, x3.4) and re-connected, so the strongly contrasted core of a bead
+ *    (a dark oxide blob with a bright highlight) separates from the softer structure it touched.
+ *    Only what is still too large at the last level is dropped. Before this step, beads touching
+ *    a weld spot or a sealant line were never looked at (most of the misses).
+ * 5. Each remaining component is refined at full resolution (its box) and described by patches
+ *    plus a few shape values (`patch-features.ts`): the input of the patch classifier (ONNX).
  */
+import { describe, FEATURES } from "./patch-features.js";
+
+export { FEATURES, GRID, PATCH, SHAPE_FEATURES } from "./patch-features.js";
+
 export interface Candidate {
   /** Box in image coordinates (px). */
   x: number;
@@ -29,11 +38,8 @@ export interface CandidateOptions {
 }
 
 export const CELL = 4;
-/** Side of the patch around a candidate (px) and of the classifier's input grid after 2 x 2 means. */
-export const PATCH = 48;
-export const GRID = PATCH / 2;
-export const SHAPE_FEATURES = 6;
-export const FEATURES = GRID * GRID + SHAPE_FEATURES;
+/** Threshold multipliers at which oversized components are split again. */
+export const SPLIT_LEVELS = [1.6, 2.4, 3.4] as const;
 
 export interface CandidateSet {
   candidates: Candidate[];
@@ -85,32 +91,34 @@ export function findCandidates(
       if (cmax[k]! - m > threshold || m - cmin[k]! > threshold) hot[k] = 1;
     }
   }
-  // Connected components (8-neighbourhood), iterative flood fill.
-  const found: { box: Candidate; contrast: number; bg: number }[] = [];
+  const dep = (k: number) => Math.max(cmax[k]! - bg[k]!, bg[k]! - cmin[k]!);
+  const found: Found[] = [];
   const stack = new Int32Array(cw * ch);
-  for (let start = 0; start < hot.length; start++) {
-    if (hot[start] !== 1) continue;
-    hot[start] = 2;
+  const members = new Int32Array(cw * ch);
+  // Cells allowed in the current split: stamped with the split's number, so no clearing is needed.
+  const allowed = new Int32Array(cw * ch);
+  let stamp = 0;
+  /**
+   * Flood fill from `start` over cells for which `take(n)` holds (it must also mark them taken);
+   * writes the component into `members` from `at`; returns its end and box.
+   */
+  const fill = (start: number, at: number, take: (n: number) => boolean) => {
     let top = 0;
     stack[top++] = start;
+    let end = at;
     let minX = cw;
     let minY = ch;
     let maxX = -1;
     let maxY = -1;
-    let cells = 0;
-    let contrast = 0;
-    let bgSum = 0;
     while (top > 0) {
       const k = stack[--top]!;
+      members[end++] = k;
       const cx = k % cw;
       const cy = (k - cx) / cw;
-      cells++;
       if (cx < minX) minX = cx;
       if (cx > maxX) maxX = cx;
       if (cy < minY) minY = cy;
       if (cy > maxY) maxY = cy;
-      contrast = Math.max(contrast, cmax[k]! - bg[k]!, bg[k]! - cmin[k]!);
-      bgSum += bg[k]!;
       for (let dy = -1; dy <= 1; dy++) {
         const ny = cy + dy;
         if (ny < 0 || ny >= ch) continue;
@@ -118,32 +126,93 @@ export function findCandidates(
           const nx = cx + dx;
           if (nx < 0 || nx >= cw) continue;
           const n = ny * cw + nx;
-          if (hot[n] === 1) {
-            hot[n] = 2;
-            stack[top++] = n;
-          }
+          if (take(n)) stack[top++] = n;
         }
       }
     }
-    if (maxX - minX + 1 > maxCells || maxY - minY + 1 > maxCells) continue;
+    return { end, minX, minY, maxX, maxY };
+  };
+  const keep = (from: number, to: number, b: ReturnType<typeof fill>, level: number) => {
+    let contrast = 0;
+    let bgSum = 0;
+    for (let i = from; i < to; i++) {
+      const k = members[i]!;
+      contrast = Math.max(contrast, dep(k));
+      bgSum += bg[k]!;
+    }
     found.push({
       box: {
-        x: minX * CELL,
-        y: minY * CELL,
-        width: (maxX - minX + 1) * CELL,
-        height: (maxY - minY + 1) * CELL,
+        x: b.minX * CELL,
+        y: b.minY * CELL,
+        width: (b.maxX - b.minX + 1) * CELL,
+        height: (b.maxY - b.minY + 1) * CELL,
       },
       contrast,
-      bg: bgSum / cells,
+      bg: bgSum / (to - from),
+      level,
     });
+  };
+  const fits = (b: ReturnType<typeof fill>) =>
+    b.maxX - b.minX + 1 <= maxCells && b.maxY - b.minY + 1 <= maxCells;
+  /** Splits the oversized component in members[from..to) at SPLIT_LEVELS[level - 1]. */
+  const split = (from: number, to: number, level: number): void => {
+    // Past the last level, or a component so vast (a frame of noise) that its sub-components
+    // would not fit the scratch list, it is no bead: dropped.
+    if (level > SPLIT_LEVELS.length || to + (to - from) > members.length) return;
+    const t = threshold * SPLIT_LEVELS[level - 1]!;
+    const s = ++stamp;
+    // The sub-components are written after `to` (members has room: they are a subset).
+    for (let i = from; i < to; i++) if (dep(members[i]!) > t) allowed[members[i]!] = s;
+    let at = to;
+    for (let i = from; i < to; i++) {
+      const k = members[i]!;
+      if (allowed[k] !== s) continue;
+      allowed[k] = -s;
+      const b = fill(k, at, (n) => {
+        if (allowed[n] !== s) return false;
+        allowed[n] = -s;
+        return true;
+      });
+      if (fits(b)) keep(at, b.end, b, level);
+      else split(at, b.end, level + 1);
+      at = b.end;
+    }
+  };
+  for (let start = 0; start < hot.length; start++) {
+    if (hot[start] !== 1) continue;
+    hot[start] = 2;
+    const b = fill(start, 0, (n) => {
+      if (hot[n] !== 1) return false;
+      hot[n] = 2;
+      return true;
+    });
+    if (fits(b)) keep(0, b.end, b, 0);
+    else split(0, b.end, 1);
   }
   found.sort((a, b) => b.contrast - a.contrast);
   const kept = found.slice(0, maxCandidates);
   const features = new Float32Array(kept.length * FEATURES);
   const candidates = kept.map((f, i) =>
-    describe(p, w, h, f.box, f.bg, threshold, features.subarray(i * FEATURES, (i + 1) * FEATURES)),
+    describe(
+      p,
+      w,
+      h,
+      f.box,
+      f.bg,
+      f.level === 0 ? threshold : threshold * SPLIT_LEVELS[f.level - 1]!,
+      f.level,
+      features.subarray(i * FEATURES, (i + 1) * FEATURES),
+    ),
   );
   return { candidates, features };
+}
+
+interface Found {
+  box: Candidate;
+  contrast: number;
+  bg: number;
+  /** 0: found whole; n: split out of a larger component at SPLIT_LEVELS[n - 1]. */
+  level: number;
 }
 
 /**
@@ -204,72 +273,6 @@ function cellStats(
       csum[k] = csum[k]! + v;
     }
   }
-}
-
-/**
- * Refines a component's box at full resolution (pixels departing from the background by more than
- * 60 % of the threshold) and writes the classifier inputs: the 48 x 48 patch around it as 24 x 24
- * means relative to the background, then box width and height, dark and bright contrast, the
- * share of the box that departs, and the number of departing pixels.
- */
-function describe(
-  p: Uint8Array,
-  w: number,
-  h: number,
-  box: Candidate,
-  bg: number,
-  threshold: number,
-  out: Float32Array,
-): Candidate {
-  const x0 = Math.max(0, box.x - 4);
-  const y0 = Math.max(0, box.y - 4);
-  const x1 = Math.min(w, box.x + box.width + 4);
-  const y1 = Math.min(h, box.y + box.height + 4);
-  const cut = threshold * 0.6;
-  let minX = w;
-  let minY = h;
-  let maxX = -1;
-  let maxY = -1;
-  let lo = 255;
-  let hi = 0;
-  let count = 0;
-  for (let y = y0; y < y1; y++)
-    for (let x = x0; x < x1; x++) {
-      const v = p[y * w + x]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (Math.abs(v - bg) > cut) {
-        count++;
-        if (x < minX) minX = x;
-        if (x > maxX) maxX = x;
-        if (y < minY) minY = y;
-        if (y > maxY) maxY = y;
-      }
-    }
-  const refined = maxX < 0 ? box : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
-  const cx = Math.round(refined.x + refined.width / 2);
-  const cy = Math.round(refined.y + refined.height / 2);
-  const px0 = cx - PATCH / 2;
-  const py0 = cy - PATCH / 2;
-  for (let gy = 0; gy < GRID; gy++)
-    for (let gx = 0; gx < GRID; gx++) {
-      let s = 0;
-      for (let dy = 0; dy < 2; dy++)
-        for (let dx = 0; dx < 2; dx++) {
-          const x = Math.min(w - 1, Math.max(0, px0 + gx * 2 + dx));
-          const y = Math.min(h - 1, Math.max(0, py0 + gy * 2 + dy));
-          s += p[y * w + x]!;
-        }
-      out[gy * GRID + gx] = (s / 4 - bg) / 64;
-    }
-  const o = GRID * GRID;
-  out[o] = refined.width / 32;
-  out[o + 1] = refined.height / 32;
-  out[o + 2] = (bg - lo) / 64;
-  out[o + 3] = (hi - bg) / 64;
-  out[o + 4] = count / (refined.width * refined.height);
-  out[o + 5] = Math.sqrt(count) / 16;
-  return refined;
 }
 
 /** Intersection over union of two boxes. */

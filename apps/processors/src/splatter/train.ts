@@ -12,11 +12,13 @@ import {
   seedFrom,
   trainDenseNet,
 } from "../train/dense-net.js";
-import { CELL, FEATURES, findCandidates, GRID, matches, PATCH, SHAPE_FEATURES } from "./candidates.js";
+import { CELL, findCandidates, matches, SPLIT_LEVELS } from "./candidates.js";
+import { CENTRE, FEATURES, GRID, PATCH, SHAPE_FEATURES } from "./patch-features.js";
 
 /**
  * Trains the splatter patch classifier (`splatter-patch-classifier`): simulated tiles (a 1368 x
- * 912 sixteenth of a frame, same camera and physics, denser clutter so each tile teaches more),
+ * 912 sixteenth of a frame, same camera and physics, 2, 4 or 8 times a frame's clutter so each
+ * tile teaches more and beads touching weld spots and sealant are common),
  * written as JPEG and decoded again like a camera image, run through the candidate finder; each
  * candidate is labelled splatter when it matches a true box. A small MLP learns the label from
  * the candidate's patch and shape values. Three disjoint seeds: train, calibration (the score
@@ -34,6 +36,7 @@ export interface SplatterTrainOptions {
 export const SPLATTER_MODEL = "splatter-patch-classifier";
 export const CANDIDATE_THRESHOLD = 26;
 const TILE = { width: 1368, height: 912 };
+const CLUTTER = [2, 4, 8] as const;
 
 interface Split {
   x: Float64Array;
@@ -51,7 +54,12 @@ async function makeSplit(seed: string, tiles: number): Promise<Split> {
   let found = 0;
   const rng = createPrng(seedFrom(seed));
   for (let i = 0; i < tiles; i++) {
-    const frame = renderFrame({ seed: `${seed}/${i}`, ...TILE, clutter: 8, splatter: Math.floor(rng() * 9) });
+    const frame = renderFrame({
+      seed: `${seed}/${i}`,
+      ...TILE,
+      clutter: CLUTTER[i % CLUTTER.length]!,
+      splatter: Math.floor(rng() * 9),
+    });
     const jpeg = await encodeFrame(frame, "jpeg");
     const { data } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
@@ -91,8 +99,8 @@ export async function trainSplatter(
   options: SplatterTrainOptions,
 ): Promise<{ manifest: ModelManifest; dir: string }> {
   const log = options.log ?? (() => {});
-  const version = options.version ?? "1.0.0";
-  const tiles = options.tiles ?? 160;
+  const version = options.version ?? "2.0.0";
+  const tiles = options.tiles ?? 480;
   const t0 = Date.now();
   const train = await makeSplit(`${options.seed}/splatter/train`, tiles);
   const calibration = await makeSplit(`${options.seed}/splatter/calibration`, Math.ceil(tiles / 4));
@@ -105,7 +113,7 @@ export async function trainSplatter(
   const net = createDenseNet(
     FEATURES,
     [
-      { units: 24, activation: "relu" },
+      { units: 32, activation: "relu" },
       { units: 1, activation: "linear" },
     ],
     random,
@@ -114,7 +122,7 @@ export async function trainSplatter(
   // Splatter is the rare class: each positive row is seen three times per epoch.
   const balanced = oversample(train, 3);
   const losses = trainDenseNet(net, balanced.x, balanced.y, balanced.rows, {
-    epochs: options.epochs ?? 40,
+    epochs: options.epochs ?? 30,
     batchSize: 64,
     learningRate: 0.002,
     weightDecay: 1e-5,
@@ -162,7 +170,7 @@ export async function trainSplatter(
     sha256: sha256(bytes),
     seed: options.seed,
     description:
-      "Splatter or not for each candidate the plain-code finder returns on a full-resolution frame: a 48 x 48 px patch (as 24 x 24 means, relative to the local background) and six shape values.",
+      "Splatter or not for each candidate the plain-code finder returns on a full-resolution frame (oversized components split again at rising thresholds): a 48 x 48 px patch as 24 x 24 means, the central 16 x 16 px at full resolution (both relative to the local background) and seven shape values.",
     input: { channel: "imageEvent", contract: { title: "Image event", version: "1.0.0" } },
     onnx: { input: "patches", output: "score" },
     features: [],
@@ -179,7 +187,9 @@ export async function trainSplatter(
     data: {
       tiles: { train: tiles, calibration: Math.ceil(tiles / 4), test: Math.ceil(tiles / 4) },
       tile: TILE,
-      clutter: 8,
+      clutter: CLUTTER,
+      centre: CENTRE,
+      splitLevels: SPLIT_LEVELS,
     },
   };
   const dir = join(options.outDir, SPLATTER_MODEL, version);

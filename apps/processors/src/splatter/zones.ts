@@ -39,6 +39,8 @@ export interface ZoneSummary {
   detections: number;
   /** Must be clean and has splatter: the station grinds it. */
   grind: boolean;
+  /** Where the zone lies in the image (px). */
+  box: { x: number; y: number; width: number; height: number };
 }
 
 const ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -80,9 +82,12 @@ export function parseZoneMap(text: string, file: string): ZoneMap {
         problems.push(`${zw}.id must be an id like z12`);
       if (typeof z?.name !== "string" || z.name === "") problems.push(`${zw}.name must be a name`);
       if (typeof z?.mustBeClean !== "boolean") problems.push(`${zw}.mustBeClean must be true or false`);
-      for (const k of ["x", "y", "width", "height"])
+      for (const k of ["x", "y"])
         if (typeof z?.[k] !== "number" || (z[k] as number) < 0)
           problems.push(`${zw}.${k} must be a number >= 0 (px)`);
+      for (const k of ["width", "height"])
+        if (typeof z?.[k] !== "number" || !((z[k] as number) > 0))
+          problems.push(`${zw}.${k} must be a number > 0 (px)`);
       if (
         typeof z?.x === "number" &&
         typeof z.width === "number" &&
@@ -145,6 +150,7 @@ export function summariseZones(
       mustBeClean: z.mustBeClean,
       detections: n,
       grind: z.mustBeClean && n > 0,
+      box: { x: z.x, y: z.y, width: z.width, height: z.height },
     };
   });
 }

@@ -2,6 +2,7 @@ import type { Store } from "@uns/store";
 import type { Logger } from "pino";
 import type { ApiApp } from "../api/app.js";
 import { registerQualityRoutes } from "../api/quality-routes.js";
+import { registerSplatterRoutes } from "../api/splatter-routes.js";
 import type { Config } from "../config.js";
 import type { Outcome } from "../dispatcher/publish-pipeline.js";
 import { createQualityService } from "../quality/quality-service.js";
@@ -30,7 +31,14 @@ export function createQualityPart(o: {
   return {
     service,
     observe: (outcome: Outcome) => service.observe(outcome),
-    routes: (app: ApiApp) => registerQualityRoutes(app, { store: o.store, quality: service }),
+    routes: (app: ApiApp) => {
+      registerQualityRoutes(app, { store: o.store, quality: service });
+      registerSplatterRoutes(app, {
+        store: o.store,
+        imageRoot: config.quality.imageRoot,
+        previewWidth: config.quality.previewWidth,
+      });
+    },
     start: () => service.start(),
     stop: () => service.stop(),
   };

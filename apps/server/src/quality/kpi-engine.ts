@@ -329,6 +329,13 @@ export function createKpiEngine(options: KpiEngineOptions) {
     const camera = String(p.camera ?? "");
     if (detections.length > 0)
       tally({ line, cell, kind: "defect", name: "splatter", source: camera }, now, detections.length);
+    // The detection rate per camera needs the images looked at, not only the boxes found; an
+    // image that was not scored (late, failed) was not looked at.
+    if (p.status === undefined || p.status === "scored") {
+      tally({ line, cell, kind: "inspection", name: "splatter-image", source: camera }, now);
+      if (detections.length > 0)
+        tally({ line, cell, kind: "inspection", name: "splatter-hit", source: camera }, now);
+    }
     cellTrack(line, cell).lastResultAt = now;
     if (typeof p.bodyId === "string")
       bodyEvents.push({
@@ -338,7 +345,13 @@ export function createKpiEngine(options: KpiEngineOptions) {
         cell,
         kind: "splatter",
         ref: String(p.eventId ?? ""),
-        data: { camera, image: p.image, detections },
+        data: {
+          camera,
+          image: p.image,
+          detections,
+          ...(Array.isArray(p.zones) ? { zones: p.zones } : {}),
+          ...(typeof p.status === "string" ? { status: p.status } : {}),
+        },
       });
   }
 

@@ -1,57 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
-import type { BodyEvent, BodyResponse } from "@uns/api-contract";
+import type { BodyResponse } from "@uns/api-contract";
 import { useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
 import { paths } from "../../lib/links";
 import "../../lib/quality.css";
+import { SplatterImage, type SplatterImageData } from "../../lib/splatter-image";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
-
-interface Box {
-  label: string;
-  score: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** The image's frame with the detected splatter boxes; the picture itself when the browser can load it. */
-function SplatterImage({ e }: { e: BodyEvent }) {
-  const img = (e.data.image ?? {}) as { uri?: string; width?: number; height?: number };
-  const boxes = (e.data.detections ?? []) as Box[];
-  const w = img.width ?? 640;
-  const h = img.height ?? 400;
-  const loadable = typeof img.uri === "string" && /^https?:|^\//.test(img.uri);
-  return (
-    <figure>
-      <svg
-        className="splatter"
-        viewBox={`0 0 ${w} ${h}`}
-        width={Math.min(w, 480)}
-        role="img"
-        aria-label={`${boxes.length} splatter boxes`}
-      >
-        {loadable ? (
-          <image href={img.uri} width={w} height={h} />
-        ) : (
-          <rect x={0} y={0} width={w} height={h} style={{ fill: "none", stroke: "none" }} />
-        )}
-        {boxes.map((b) => (
-          <rect key={`${b.x}/${b.y}`} x={b.x} y={b.y} width={b.width} height={b.height}>
-            <title>
-              {b.label} {(b.score * 100).toFixed(0)} %
-            </title>
-          </rect>
-        ))}
-      </svg>
-      <figcaption className="muted small">
-        {String(e.data.camera)} · {e.ref} · {boxes.length} box(es) · <span className="mono">{img.uri}</span>
-      </figcaption>
-    </figure>
-  );
-}
 
 /** A body traced from its gate decisions to the evidence: every spot's predicted quality, splatter images. */
 export function BodyPage() {
@@ -177,7 +133,7 @@ export function BodyPage() {
                   {images.length === 0 ? <Empty title="No splatter inspection for this body" /> : null}
                   {images.map((e) => (
                     <div key={e.ref} id={`ev-${e.ref}`}>
-                      <SplatterImage e={e} />
+                      <SplatterImage data={e.data as SplatterImageData} refId={e.ref} />
                     </div>
                   ))}
                 </Section>

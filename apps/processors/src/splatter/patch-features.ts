@@ -1,0 +1,84 @@
+import type { Candidate } from "./candidates.js";
+
+/**
+ * The classifier's view of a candidate: a 48 x 48 px patch around it as 24 x 24 means (the
+ * context: a weld spot's annulus, a sealant line, an edge), the central 16 x 16 px at full
+ * resolution (the detail that tells a 0.4 mm bead with its highlight from dust or a scratch,
+ * which 2 x 2 means blur away), all relative to the local background, and seven shape values.
+ */
+export const PATCH = 48;
+export const GRID = PATCH / 2;
+export const CENTRE = 16;
+export const SHAPE_FEATURES = 7;
+export const FEATURES = GRID * GRID + CENTRE * CENTRE + SHAPE_FEATURES;
+
+/**
+ * Refines a component's box at full resolution (pixels departing from the background by more than
+ * 60 % of the threshold it was found at) and writes the classifier inputs: the context grid, the
+ * centre patch, then box width and height, dark and bright contrast, the share of the box that
+ * departs, the number of departing pixels and the split level (0 when found whole).
+ */
+export function describe(
+  p: Uint8Array,
+  w: number,
+  h: number,
+  box: Candidate,
+  bg: number,
+  threshold: number,
+  level: number,
+  out: Float32Array,
+): Candidate {
+  const x0 = Math.max(0, box.x - 4);
+  const y0 = Math.max(0, box.y - 4);
+  const x1 = Math.min(w, box.x + box.width + 4);
+  const y1 = Math.min(h, box.y + box.height + 4);
+  const cut = threshold * 0.6;
+  let minX = w;
+  let minY = h;
+  let maxX = -1;
+  let maxY = -1;
+  let lo = 255;
+  let hi = 0;
+  let count = 0;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const v = p[y * w + x]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      if (Math.abs(v - bg) > cut) {
+        count++;
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+  const refined = maxX < 0 ? box : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+  const cx = Math.round(refined.x + refined.width / 2);
+  const cy = Math.round(refined.y + refined.height / 2);
+  const px0 = cx - PATCH / 2;
+  const py0 = cy - PATCH / 2;
+  const at = (x: number, y: number) =>
+    p[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))]!;
+  for (let gy = 0; gy < GRID; gy++)
+    for (let gx = 0; gx < GRID; gx++) {
+      const x = px0 + gx * 2;
+      const y = py0 + gy * 2;
+      const s = at(x, y) + at(x + 1, y) + at(x, y + 1) + at(x + 1, y + 1);
+      out[gy * GRID + gx] = (s / 4 - bg) / 64;
+    }
+  const c0 = GRID * GRID;
+  const qx = cx - CENTRE / 2;
+  const qy = cy - CENTRE / 2;
+  for (let y = 0; y < CENTRE; y++)
+    for (let x = 0; x < CENTRE; x++) out[c0 + y * CENTRE + x] = (at(qx + x, qy + y) - bg) / 64;
+  const o = c0 + CENTRE * CENTRE;
+  out[o] = refined.width / 32;
+  out[o + 1] = refined.height / 32;
+  out[o + 2] = (bg - lo) / 64;
+  out[o + 3] = (hi - bg) / 64;
+  out[o + 4] = count / (refined.width * refined.height);
+  out[o + 5] = Math.sqrt(count) / 16;
+  out[o + 6] = level / 3;
+  return refined;
+}
