@@ -194,6 +194,27 @@ export const settings = {
     default: false,
     doc: "Group commit: a QoS 1/2 PUBACK waits until the message's outcome is fsynced in the outcome log (monitor messages then wait for their verdict too). Nothing acknowledged is lost on kill -9, at the cost of PUBACK latency (see docs/benchmark.md).",
   },
+  "store.pgliteSharedBuffersMb": {
+    kind: "integer",
+    default: 16,
+    min: 1,
+    max: 1024,
+    doc: "Embedded database (PGlite) only: PostgreSQL shared_buffers (MiB). PGlite's shared memory is zeroed WebAssembly heap, resident from the start, so this much RSS is spent whether used or not (PostgreSQL's default, 128, costs about 150 MB). wal_buffers follows it (1/32).",
+  },
+  "store.pgliteWorkMemMb": {
+    kind: "integer",
+    default: 2,
+    min: 1,
+    max: 1024,
+    doc: "Embedded database only: PostgreSQL work_mem (MiB), per sort or hash step of a query.",
+  },
+  "store.pgliteMaintenanceWorkMemMb": {
+    kind: "integer",
+    default: 16,
+    min: 1,
+    max: 2048,
+    doc: "Embedded database only: PostgreSQL maintenance_work_mem (MiB), for vacuum after retention deletes and index builds.",
+  },
   "store.spoolMaxBytes": {
     kind: "integer",
     default: 512 * 1024 * 1024,
@@ -366,6 +387,9 @@ export interface Config {
     batchMaxRows: number;
     flushIntervalMs: number;
     ackAfterDurable: boolean;
+    pgliteSharedBuffersMb: number;
+    pgliteWorkMemMb: number;
+    pgliteMaintenanceWorkMemMb: number;
     spoolMaxBytes: number;
     payloadCapBytes: number;
     retentionDays: number;
