@@ -62,6 +62,8 @@ const USAGE = `usage: node apps/server/bench/dist/run.js [options]
                           (default all; the -durable ones, store.ackAfterDurable, run at QoS 1 only)
   --idle N                idle MQTT connections to measure on bare, mosquitto and uns-monitor
                           (default 10000; 0 = skip)
+  --idle-only             only the idle-connection measurement (on the --brokers among bare,
+                          mosquitto, uns-monitor)
   --no-install            do not apt-get install mosquitto when it is missing (it is then skipped)
   --window N              QoS 1: messages in flight per publisher without PUBACK (default 20, like mosquitto's max_inflight_messages)
   --max-in-flight N       sent but not yet delivered, at most, in max-throughput mode (default 2000)
@@ -97,6 +99,7 @@ const { values: flags } = parseArgs({
     brokers: { type: "string", default: BROKERS.join(",") },
     idle: { type: "string" },
     "no-install": { type: "boolean", default: false },
+    "idle-only": { type: "boolean", default: false },
     window: { type: "string", default: "20" },
     "max-in-flight": { type: "string", default: "2000" },
     workers: { type: "string" },
@@ -526,7 +529,7 @@ if (opts.brokers.some(isUns)) {
   );
 }
 const noisy = (r: RunResult) => otherPct(r) > opts.maxOtherLoad;
-for (const publishers of opts.publishers) {
+for (const publishers of flags["idle-only"] ? [] : opts.publishers) {
   for (const qos of opts.qos) {
     const w: WorkloadResult = { publishers, qos, summaries: {}, runs: [], discarded: [] };
     workloads.push(w);
@@ -579,7 +582,7 @@ const idle: Partial<Record<string, IdleResult>> = {};
 if (opts.idle > 0) {
   process.stdout.write(`\n${opts.idle} idle connections (fresh broker each):\n`);
   for (const kind of ["bare", "mosquitto", "uns-monitor"] as BrokerKind[]) {
-    if (kind === "mosquitto" && !opts.brokers.includes("mosquitto")) continue;
+    if (!opts.brokers.includes(kind)) continue;
     try {
       idle[kind] = await runIdle(kind);
       process.stdout.write(`${idleLines({ [kind]: idle[kind] })}\n`);
