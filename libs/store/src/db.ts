@@ -51,7 +51,11 @@ export interface PgliteMemory {
   maintenanceWorkMemMb: number;
 }
 
-export const defaultPgliteMemory: PgliteMemory = { sharedBuffersMb: 16, workMemMb: 2, maintenanceWorkMemMb: 16 };
+export const defaultPgliteMemory: PgliteMemory = {
+  sharedBuffersMb: 16,
+  workMemMb: 2,
+  maintenanceWorkMemMb: 16,
+};
 
 export async function openDb(o: OpenDbOptions): Promise<Db> {
   return o.databaseUrl ? openPg(o.databaseUrl, o) : openPglite(o.pgliteDir, o.pglite ?? defaultPgliteMemory);
