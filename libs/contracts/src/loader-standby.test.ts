@@ -8,9 +8,9 @@ import { closeLoaderStandby, loadContractsIsolated } from "./isolated-loader.js"
 /** Threads of this process (Linux): a loader left waiting is one more. */
 const threads = () => readdirSync("/proc/self/task").length;
 
-async function settle(expected: number): Promise<number> {
+async function settle(done: (n: number) => boolean): Promise<number> {
   // A terminated worker's thread goes away shortly after terminate() resolves.
-  for (let i = 0; i < 100 && threads() !== expected; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !done(threads()); i++) await new Promise((r) => setTimeout(r, 50));
   return threads();
 }
 
@@ -33,15 +33,17 @@ describe.runIf(process.platform === "linux")("contract loader standby (contracts
     const before = threads();
     const r = await loadContractsIsolated(dir, { standby: false, timeoutMs: 120_000 });
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    expect(await settle(before)).toBe(before);
+    expect(await settle((n) => n === before)).toBe(before);
   }, 240_000);
 
   it("keeps one loader thread waiting when standby is on (the default)", async () => {
     const before = threads();
     await loadContractsIsolated(dir, { timeoutMs: 120_000 });
-    // The finished loader ends; its replacement waits: one thread more than before.
-    expect(await settle(before + 1)).toBe(before + 1);
+    // The finished loader ends; its replacement waits. One thread more than before from dist/;
+    // two under the tests, where the worker boots through tsx, whose module.register() starts a
+    // loader-hooks thread of its own.
+    expect(await settle((n) => n > before)).toBeGreaterThan(before);
     closeLoaderStandby();
-    expect(await settle(before)).toBe(before);
+    expect(await settle((n) => n === before)).toBe(before);
   }, 240_000);
 });
