@@ -5,7 +5,8 @@
 //  2. spots/s one weld quality processor keeps up with against the UNS server (own process),
 //     publishing as fast as the server takes them for a bounded time;
 //  3. publish-to-result latency at a fixed 500 spots/s.
-// Every phase is bounded in time (about 45 s in all).
+// Every phase is bounded in time (about 45 s in all). BENCH_PHASES=1 runs the scoring cost only;
+// BENCH_PERSISTENCE=memory runs phases 2 and 3 against a server with in-memory sessions.
 import { fork } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,7 @@ import { loadConfig } from "../dist/config.js";
 import { readModel } from "../dist/model/manifest.js";
 import { createProcessorsRuntime } from "../dist/runtime/runtime.js";
 import { createScoringPool } from "../dist/runtime/scoring-pool.js";
+import { packPayloads } from "../dist/runtime/scoring-protocol.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -64,8 +66,7 @@ for (const size of [1, 16, 64, 256]) {
     const r = await pool.score({
       channel: "weldSpot",
       topics: batch.map((s) => s.topic),
-      payloads: Buffer.concat(buffers).toString("latin1"),
-      lengths: buffers.map((b) => b.length),
+      ...packPayloads(buffers),
       models: keys,
       use: batch.map(() => [0, 1]),
       monitor: null,
@@ -83,6 +84,7 @@ for (const size of [1, 16, 64, 256]) {
   );
 }
 await pool.close();
+if (process.env.BENCH_PHASES === "1") process.exit(0);
 
 // --- 2 and 3 against the server ---
 const child = fork(fileURLToPath(new URL("./server-child.mjs", import.meta.url)), [], {
@@ -90,6 +92,7 @@ const child = fork(fileURLToPath(new URL("./server-child.mjs", import.meta.url))
 });
 const { port, dir } = await new Promise((resolve) => child.once("message", resolve));
 const url = `mqtt://127.0.0.1:${port}`;
+console.log(`\nserver: mqtt.persistence ${process.env.BENCH_PERSISTENCE === "memory" ? "memory" : "level"}`);
 const config = loadConfig({
   env: {},
   overrides: {

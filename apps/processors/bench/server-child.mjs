@@ -13,8 +13,13 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "uns-proc-bench-"));
 cpSync(join(root, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
 cpSync(join(root, "topics"), join(dir, "topics"), { recursive: true });
-for (const role of ["device", "processor", "viewer"])
-  await addUser(join(dir, "topics"), role, "bench-password", [role]);
+// "device" publishes for every cell (as the plant simulator does), so it has the gateway role.
+for (const [name, role] of [
+  ["device", "gateway"],
+  ["processor", "processor"],
+  ["viewer", "viewer"],
+])
+  await addUser(join(dir, "topics"), name, "bench-password", [role]);
 const config = loadConfig({
   env: {},
   overrides: {
@@ -26,6 +31,11 @@ const config = loadConfig({
     contractsDir: join(dir, "asyncapi"),
     topicsDir: join(dir, "topics"),
     "workers.size": 1,
+    // On a shared machine parsing the contracts can take longer than the default 30 s.
+    "contracts.loadTimeoutMs": 120_000,
+    // BENCH_PERSISTENCE=memory: sessions and QoS 1 queues in memory instead of LevelDB, to see
+    // how much of the end-to-end figure is the server storing every QoS 1 message on disk.
+    "mqtt.persistence": process.env.BENCH_PERSISTENCE === "memory" ? "memory" : "level",
   },
 });
 const server = await createUnsServer(config, { logger: pino({ level: "warn" }) });

@@ -12,12 +12,12 @@ let control: ControlServer | null;
 let device: MqttClient;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
-async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function api(path: string, body?: unknown, user = "admin"): Promise<{ status: number; body: any }> {
   const res = await fetch(plant.httpUrl + path, {
     method: body === undefined ? "GET" : "POST",
-    // Every API route needs a login: the admin user over HTTP Basic.
+    // Every API route needs a login: the admin user (unless told otherwise) over HTTP Basic.
     headers: {
-      authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`,
+      authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString("base64")}`,
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -71,7 +71,24 @@ describe("processors in the server's API", { timeout: 180_000 }, () => {
     });
     expect(shadow.status).toBe(200);
     expect(shadow.body.serving.shadow).toBe("1.0.0");
-    expect(shadow.body.history.at(-1)).toMatchObject({ action: "deploy-shadow", reason: "api test" });
+    // Who did it is the logged-in user, whatever the body says.
+    expect(shadow.body.history.at(-1)).toMatchObject({
+      action: "deploy-shadow",
+      reason: "api test",
+      by: "admin",
+    });
+    const impersonating = await api("/api/v1/models/rsw-nugget-regression/deploy", {
+      version: "1.0.0",
+      mode: "shadow",
+      actor: "someone-else",
+    });
+    expect(impersonating.status).toBe(400);
+
+    // A viewer sees models and processors, and may not change them.
+    expect((await api("/api/v1/models", undefined, "viewer")).status).toBe(200);
+    expect((await api("/api/v1/processors", undefined, "viewer")).status).toBe(200);
+    const denied = await api("/api/v1/models/rsw-nugget-regression/promote", {}, "viewer");
+    expect(denied.status).toBe(403);
 
     const rollback = await api("/api/v1/models/rsw-nugget-regression/rollback", {});
     expect(rollback.status).toBe(409);

@@ -21,6 +21,8 @@ export interface TestPlant {
   mqttUrl: string;
   connect(user: "device" | "processor" | "viewer", clientId?: string): Promise<MqttClient>;
   processorsConfig(overrides?: Partial<Record<SettingKey, unknown>>): ProcessorsConfig;
+  /** Stops the server and starts it again on the same ports and data (sessions kept on disk). */
+  restart(between?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,25 +44,27 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
     ["admin", "admin"],
   ] as const)
     await addUser(join(dir, "topics"), name, PASSWORD, [role]);
-  const config = loadServerConfig({
-    env: {},
-    overrides: {
-      "mqtt.host": "127.0.0.1",
-      "mqtt.port": 0,
-      "http.host": "127.0.0.1",
-      "http.port": 0,
-      dataDir: join(dir, "data"),
-      contractsDir: join(dir, "asyncapi"),
-      topicsDir: join(dir, "topics"),
-      "workers.size": 1,
-      "store.flushIntervalMs": 50,
-      "processors.url": "",
-      ...serverOverrides,
-    },
-  });
-  const server = await createUnsServer(config, {
-    logger: pino({ level: process.env.UNS_TEST_LOG ?? "silent" }),
-  });
+  const serverConfig = (ports: { mqtt: number; http: number }) =>
+    loadServerConfig({
+      env: {},
+      overrides: {
+        "mqtt.host": "127.0.0.1",
+        "mqtt.port": ports.mqtt,
+        "http.host": "127.0.0.1",
+        "http.port": ports.http,
+        dataDir: join(dir, "data"),
+        contractsDir: join(dir, "asyncapi"),
+        topicsDir: join(dir, "topics"),
+        "workers.size": 1,
+        "store.flushIntervalMs": 50,
+        "processors.url": "",
+        // The machine these tests run on is shared: parsing the contracts can take a while.
+        "contracts.loadTimeoutMs": 120_000,
+        ...serverOverrides,
+      },
+    });
+  const logger = pino({ level: process.env.UNS_TEST_LOG ?? "silent" });
+  let server = await createUnsServer(serverConfig({ mqtt: 0, http: 0 }), { logger });
   const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const clients: MqttClient[] = [];
@@ -96,6 +100,12 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
           ...overrides,
         },
       });
+    },
+    async restart(between) {
+      await server.stop();
+      await between?.();
+      server = await createUnsServer(serverConfig({ mqtt: mqttPort, http: httpPort }), { logger });
+      await server.start();
     },
     async close() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));

@@ -37,6 +37,8 @@ async function send(count: number): Promise<SimSpot[]> {
   await runtime.weldQuality!.idle();
   return spots;
 }
+/** Result messages received so far, duplicates included. */
+const resultMessages = () => [...results.values()].reduce((n, list) => n + list.length, 0);
 const versionsOf = (spots: SimSpot[]) => spots.map((s) => results.get(s.key)![0]!.version);
 
 beforeAll(async () => {
@@ -151,6 +153,8 @@ describe("model lifecycle", { timeout: 180_000 }, () => {
     const last = runtime.registry.get(REG)!.history.at(-1)!;
     expect(last.action).toBe("rollback-canary");
     expect(last.reason).toMatch(/^automatic: disagreement/);
+    // Nobody asked for it: the processors did it.
+    expect(last.by).toBe("processors");
     expect(versionsOf(await send(40)).every((v) => v === "1.0.0")).toBe(true);
   });
 
@@ -186,17 +190,32 @@ describe("model lifecycle", { timeout: 180_000 }, () => {
 
   it("swaps the live model under load: none lost, none scored twice, every result has a version", async () => {
     const slot = runtime.weldQuality!.regression;
+    expect(slot.live()?.manifest.version).toBe("1.0.0");
     const spots = makeSpots(1000, "swap");
-    const publishing = publishSpots(device, spots, false);
-    await until(() => spots.filter((s) => results.has(s.key)).length > 200, 30_000, "first results");
-    await slot.deploy("1.1.0", "live", { reason: "swap under load" });
-    await publishing;
+    const publishedBefore = runtime.weldQuality!.status().published;
+    const messagesBefore = resultMessages();
+    // Three phases so the cut is certain to fall inside the stream whatever the machine's pace
+    // (it once landed after the last spot on a loaded machine): spots before the deploy, spots
+    // published while the new version loads, warms and swaps in, and spots after it is live.
+    const before = spots.slice(0, 500);
+    const during = spots.slice(500, 900);
+    const after = spots.slice(900);
+    const publishingBefore = publishSpots(device, before, false);
+    await until(() => before.filter((s) => results.has(s.key)).length > 200, 60_000, "first results");
+    const swapped = slot.deploy("1.1.0", "live", { reason: "swap under load" });
+    await Promise.all([publishingBefore, publishSpots(device, during, false), swapped]);
+    await publishSpots(device, after, false);
     await until(() => spots.every((s) => results.has(s.key)), 60_000, "1000 results");
     await runtime.weldQuality!.idle();
-    await new Promise((r) => setTimeout(r, 300));
+    // Every result the processor had acknowledged is in: a spot scored twice would be a second
+    // message here (waiting on the count, not on a sleep).
+    const published = runtime.weldQuality!.status().published - publishedBefore;
+    expect(published).toBe(1000);
+    await until(() => resultMessages() - messagesBefore >= published, 30_000, "every published result");
     const versions = versionsOf(spots);
     for (const s of spots) expect(results.get(s.key)).toHaveLength(1);
     expect(new Set(versions)).toEqual(new Set(["1.0.0", "1.1.0"]));
+    expect(versions.slice(900).every((v) => v === "1.1.0")).toBe(true);
     // Arrival order is kept, so the swap is one cut: all 1.0.0, then all 1.1.0, per cell.
     const byCell = new Map<string, string[]>();
     spots.forEach((s, i) => {

@@ -6,7 +6,7 @@ import ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyScaling, compileExtractor, flatScaling, inputWidth } from "../src/model/features.js";
 import { readModel } from "../src/model/manifest.js";
-import { generateSpots } from "../src/train/dataset.js";
+import { generateSpots, OVERDUE_DRESSING } from "../src/train/dataset.js";
 import { type TrainOptions, train } from "../src/train/train.js";
 
 const dirs: string[] = [];
@@ -55,8 +55,12 @@ describe("training", () => {
     const root = new URL("../../../models/", import.meta.url).pathname;
     const reg = readModel(join(root, "rsw-nugget-regression/1.0.0/manifest.json"));
     const ae = readModel(join(root, "rsw-curve-autoencoder/1.0.0/manifest.json"));
-    // Fresh spots from a seed no split used.
-    const spots = generateSpots({ seed: "unseen-by-training", spots: 600 });
+    // Fresh spots from seeds no split used: the default plant and one with overdue tip dressing,
+    // whose worn caps are a fault the models must see too.
+    const spots = [
+      ...generateSpots({ seed: "unseen-by-training", spots: 600 }),
+      ...generateSpots({ seed: "unseen-by-training/overdue", spots: 300, ...OVERDUE_DRESSING }),
+    ];
     const run = async (model: typeof reg) => {
       const session = await ort.InferenceSession.create(model.bytes);
       const width = inputWidth(model.manifest.features);
@@ -81,5 +85,13 @@ describe("training", () => {
     const pos = faulty.filter((s) => s.f);
     expect(pos.length).toBeGreaterThan(5);
     expect(pos.filter((s) => s.flagged).length / pos.length).toBeGreaterThanOrEqual(0.9);
+    const good = faulty.filter((s, i) => !s.f && spots[i]!.truth.quality === "ok");
+    expect(good.filter((s) => s.flagged).length / good.length).toBeLessThanOrEqual(0.02);
+    const worn = faulty.filter((_s, i) => spots[i]!.truth.fault === "worn-tips");
+    expect(worn.length).toBeGreaterThan(50);
+    expect(worn.filter((s) => s.flagged).length / worn.length).toBeGreaterThanOrEqual(0.9);
+    expect(ae.manifest.metrics?.heldOut).toMatchObject({
+      recallByFault: { "worn-tips": expect.any(Number) },
+    });
   });
 });

@@ -35,10 +35,11 @@ export interface ModelSlot {
   deploy(
     version: string,
     mode: "live" | "canary" | "shadow",
-    options?: { share?: number; reason?: string },
+    options?: { share?: number; reason?: string; by?: string },
   ): Promise<void>;
-  promote(reason: string): void;
-  rollback(reason: string): void;
+  /** `by`: who asked (an API user); the processors themselves when not given. */
+  promote(reason: string, by?: string): void;
+  rollback(reason: string, by?: string): void;
   route(hash: number): Route | null;
   /** Versions in a role, plus those still used by batches in flight, must stay loaded. */
   release(keys: readonly string[]): void;
@@ -123,12 +124,19 @@ export function createModelSlot(options: {
     if (inRole(key) || (inFlight.get(key) ?? 0) > 0 || previousLive?.key === key) return;
     if (loaded.delete(key)) pool.unload(key);
   };
-  const note = (action: string, version: string | null, reason: string) => {
-    registry.change(name, action, version, reason, (r) => {
-      r.live = live?.manifest.version ?? null;
-      r.canary = canary ? { version: canary.version.manifest.version, share: canary.share } : null;
-      r.shadow = shadow?.manifest.version ?? null;
-    });
+  const note = (action: string, version: string | null, reason: string, by?: string) => {
+    registry.change(
+      name,
+      action,
+      version,
+      reason,
+      (r) => {
+        r.live = live?.manifest.version ?? null;
+        r.canary = canary ? { version: canary.version.manifest.version, share: canary.share } : null;
+        r.shadow = shadow?.manifest.version ?? null;
+      },
+      by,
+    );
     options.onChange?.({ action, name, version, reason });
   };
 
@@ -190,23 +198,23 @@ export function createModelSlot(options: {
       } else {
         shadow = v;
       }
-      note(`deploy-${mode}`, version, reason);
+      note(`deploy-${mode}`, version, reason, opts.by);
       for (const o of old) unloadIfIdle(o.key);
     },
-    promote(reason) {
+    promote(reason, by) {
       if (!canary) throw processorError("UNS_ERR_MODEL_UNKNOWN", `model ${name} has no canary to promote`);
       if (live) previousLive = live;
       const old = live;
       live = canary.version;
       canary = null;
-      note("promote", live.manifest.version, reason);
+      note("promote", live.manifest.version, reason, by);
       if (old) unloadIfIdle(old.key);
     },
-    rollback(reason) {
+    rollback(reason, by) {
       if (canary) {
         const dropped = canary.version;
         canary = null;
-        note("rollback-canary", dropped.manifest.version, reason);
+        note("rollback-canary", dropped.manifest.version, reason, by);
         unloadIfIdle(dropped.key);
         return;
       }
@@ -218,7 +226,7 @@ export function createModelSlot(options: {
       const dropped = live;
       live = previousLive;
       previousLive = null;
-      note("rollback-live", live.manifest.version, reason);
+      note("rollback-live", live.manifest.version, reason, by);
       if (dropped) unloadIfIdle(dropped.key);
     },
     route(hash) {

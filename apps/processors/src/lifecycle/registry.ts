@@ -22,7 +22,15 @@ export interface ModelRecord {
   live: string | null;
   canary: { version: string; share: number } | null;
   shadow: string | null;
-  history: { at: string; action: string; version: string | null; previous: string | null; reason: string }[];
+  history: {
+    at: string;
+    action: string;
+    version: string | null;
+    previous: string | null;
+    reason: string;
+    /** Who made the change: the API user, or `processors` for a start or an automatic rollback. */
+    by: string;
+  }[];
 }
 
 export interface Registry {
@@ -36,6 +44,7 @@ export interface Registry {
     version: string | null,
     reason: string,
     change: (r: ModelRecord) => void,
+    by?: string,
   ): void;
 }
 
@@ -73,11 +82,11 @@ export function createRegistry(file: string | null, now: () => Date = () => new 
       save();
       return v;
     },
-    change(name, action, version, reason, change) {
+    change(name, action, version, reason, change, by = "processors") {
       const r = record(name);
       const previous = r.live;
       change(r);
-      r.history.push({ at: now().toISOString(), action, version, previous, reason });
+      r.history.push({ at: now().toISOString(), action, version, previous, reason, by });
       if (r.history.length > 200) r.history.splice(0, r.history.length - 200);
       save();
     },

@@ -12,7 +12,7 @@ import {
 import type { Registry } from "../lifecycle/registry.js";
 import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
-import type { ScoreResponse } from "../runtime/scoring-protocol.js";
+import { packPayloads, type ScoreResponse } from "../runtime/scoring-protocol.js";
 import { channelTopics } from "./topics.js";
 import { createVersionStats, type VersionStats } from "./version-stats.js";
 
@@ -36,7 +36,7 @@ export interface WeldQualityProcessor {
   readonly regression: ModelSlot;
   readonly anomaly: ModelSlot;
   status(): WeldQualityStatus;
-  /** Resolves when the queue is empty and no batch is in flight. */
+  /** Resolves when the queue is empty, no batch is in flight and every result sent is acknowledged. */
   idle(): Promise<void>;
 }
 
@@ -110,6 +110,8 @@ export function createWeldQualityProcessor(deps: {
   let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // Results sent and not yet acknowledged by the server.
+  const unacked = new Set<Promise<void>>();
   let idleWaiters: (() => void)[] = [];
   const counts = { received: 0, invalid: 0, scored: 0, published: 0, refusedResults: 0, modelErrors: 0 };
   let lastInvalid: string | null = null;
@@ -212,12 +214,10 @@ export function createWeldQualityProcessor(deps: {
     regression.retain(keys);
     anomaly.retain(keys);
     inFlight++;
-    const lengths = batch.map((q) => q.payload.length);
     const scored = pool.score({
       channel: "weldSpot",
       topics: batch.map((q) => q.topic),
-      payloads: Buffer.concat(batch.map((q) => q.payload)).toString("latin1"),
-      lengths,
+      ...packPayloads(batch.map((q) => q.payload)),
       models: keys,
       use,
       monitor: monitoredInputs(),
@@ -245,7 +245,6 @@ export function createWeldQualityProcessor(deps: {
     answer: ScoreResponse,
   ): Promise<void> {
     const validator = deps.validator();
-    const acks: Promise<void>[] = [];
     let batchMs = 0;
     let batchSpots = 0;
     for (const m of models) {
@@ -366,14 +365,24 @@ export function createWeldQualityProcessor(deps: {
       } else {
         predictions.set(key, prediction);
       }
-      acks.push(
-        link!.client.publishAsync(output.topic(params), JSON.stringify(result), { qos: 1 }).then(() => {
-          counts.published++;
-          lags[lagCount++ % lags.length] = performance.now() - q.at;
-        }),
-      );
+      // Not awaited here: results go out in call order on the one connection (so each cell's
+      // order holds), while waiting for each batch's PUBACKs before sending the next one made
+      // every batch wait a server round trip. The acknowledgements are counted as they come.
+      const ack = link!.client
+        .publishAsync(output.topic(params), JSON.stringify(result), { qos: 1 })
+        .then(
+          () => {
+            counts.published++;
+            lags[lagCount++ % lags.length] = performance.now() - q.at;
+          },
+          (err: Error) => logger.error(`${id}: result not acknowledged: ${err.message}`),
+        )
+        .finally(() => unacked.delete(ack));
+      unacked.add(ack);
     }
-    await Promise.all(acks);
+    // Bounded: a server that stops acknowledging holds the processor back instead of its memory.
+    while (unacked.size > config["weldQuality.batchSize"] * config["weldQuality.maxInFlightBatches"])
+      await Promise.race(unacked);
     rateWindow.push(Date.now(), batch.length);
     checkCanaries();
   }
@@ -465,6 +474,7 @@ export function createWeldQualityProcessor(deps: {
             await new Promise<void>((resolve) => idleWaiters.push(resolve));
           }
           await chain;
+          await Promise.all([...unacked]);
         })(),
         config.shutdownTimeoutMs,
       );
@@ -477,8 +487,9 @@ export function createWeldQualityProcessor(deps: {
       connected = false;
     },
     idle() {
-      if (queue.length === 0 && inFlight === 0) return chain;
-      return new Promise<void>((resolve) => idleWaiters.push(resolve)).then(() => chain);
+      const acked = () => chain.then(() => Promise.all([...unacked])).then(() => {});
+      if (queue.length === 0 && inFlight === 0) return acked();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve)).then(acked);
     },
     status() {
       const n = Math.min(lagCount, lags.length);

@@ -10,9 +10,12 @@ import type { ProcessorsRuntime } from "./runtime.js";
  *
  *   GET  /processors                      status of every processor (up, lag, rate, errors, drift)
  *   GET  /models                          registry: versions with metrics, live / canary / shadow, history, online stats
- *   POST /models/<name>/deploy            {"version", "mode": "live"|"canary"|"shadow", "share"?, "reason"?}
- *   POST /models/<name>/promote           {"reason"?}
- *   POST /models/<name>/rollback          {"reason"?}
+ *   POST /models/<name>/deploy            {"version", "mode": "live"|"canary"|"shadow", "share"?, "reason"?, "actor"?}
+ *   POST /models/<name>/promote           {"reason"?, "actor"?}
+ *   POST /models/<name>/rollback          {"reason"?, "actor"?}
+ *
+ * `actor` is who asked, kept in the registry's history (`by`); the UNS server's relay sets it to
+ * the logged-in user and does not let the caller choose it.
  *
  * Errors answer {"error": {"code", "message"}} with 400 (bad request), 404 (unknown model) or 409.
  */
@@ -84,6 +87,7 @@ export async function startControlServer(
           });
         const body = await readJson(req);
         const reason = typeof body.reason === "string" && body.reason ? body.reason : `api ${parts[2]}`;
+        const by = typeof body.actor === "string" && body.actor ? body.actor.slice(0, 100) : "api";
         if (parts[2] === "deploy") {
           const mode = body.mode ?? "live";
           if (typeof body.version !== "string" || !["live", "canary", "shadow"].includes(mode as string))
@@ -96,9 +100,10 @@ export async function startControlServer(
           await slot.deploy(body.version, mode as "live", {
             share: typeof body.share === "number" ? body.share : undefined,
             reason,
+            by,
           });
-        } else if (parts[2] === "promote") slot.promote(reason);
-        else if (parts[2] === "rollback") slot.rollback(reason);
+        } else if (parts[2] === "promote") slot.promote(reason, by);
+        else if (parts[2] === "rollback") slot.rollback(reason, by);
         else
           return send(res, 404, {
             error: { code: "UNS_ERR_MODEL_UNKNOWN", message: `unknown action ${parts[2]}` },

@@ -89,7 +89,9 @@ export function createScoringPool(size: number): ScoringPool {
   function request(slot: Slot, msg: WorkerRequest & { id: number }): Promise<WorkerResponse> {
     return new Promise((resolve) => {
       slot.pending.set(msg.id, resolve);
-      slot.worker.postMessage(msg);
+      // A batch's payload bytes move to the worker (packPayloads gives them their own buffer).
+      if (msg.type === "score") slot.worker.postMessage(msg, [msg.payloads.buffer as ArrayBuffer]);
+      else slot.worker.postMessage(msg);
     });
   }
 

@@ -23,16 +23,16 @@ export interface ContractsRequest {
 }
 
 /**
- * A batch of raw payloads of one input channel. `payloads` is every payload concatenated as one
- * latin1 string (lossless, one char per byte: cheaper to clone than many buffers); `lengths` cuts
- * it. `models` are the keys to run; `use[i]` the indices into `models` for spot i.
+ * A batch of raw payloads of one input channel. `payloads` is every payload concatenated in one
+ * byte array of its own, transferred to the worker rather than copied (`packPayloads`); `lengths`
+ * cuts it. `models` are the keys to run; `use[i]` the indices into `models` for spot i.
  */
 export interface ScoreRequest {
   type: "score";
   id: number;
   channel: string;
   topics: string[];
-  payloads: string;
+  payloads: Uint8Array;
   lengths: number[];
   models: string[];
   use: number[][];
@@ -70,3 +70,23 @@ export interface LoadResponse {
 
 export type WorkerRequest = LoadRequest | UnloadRequest | ContractsRequest | ScoreRequest | { type: "crash" };
 export type WorkerResponse = LoadResponse | ScoreResponse;
+
+/**
+ * Concatenates payloads into one fresh ArrayBuffer (never Node's shared Buffer pool), so that it
+ * can be transferred to a worker: a batch of 256 spots is ~800 KB, and a transfer moves it in
+ * constant time where a structured clone copies it (and the former latin1 string had to be
+ * re-encoded on both sides).
+ */
+export function packPayloads(payloads: readonly Uint8Array[]): { payloads: Uint8Array; lengths: number[] } {
+  let total = 0;
+  for (const p of payloads) total += p.length;
+  const out = new Uint8Array(new ArrayBuffer(total));
+  let offset = 0;
+  const lengths = new Array<number>(payloads.length);
+  for (let i = 0; i < payloads.length; i++) {
+    out.set(payloads[i]!, offset);
+    offset += payloads[i]!.length;
+    lengths[i] = payloads[i]!.length;
+  }
+  return { payloads: out, lengths };
+}

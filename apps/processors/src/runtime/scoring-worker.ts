@@ -32,6 +32,8 @@ interface Session {
 }
 
 const port = parentPort!;
+// Not fatal, like Buffer#toString: a payload that is not UTF-8 fails as JSON or against the contract.
+const utf8 = new TextDecoder("utf-8");
 const sessions = new Map<string, Session>();
 let validator: Validator | null = null;
 
@@ -113,7 +115,7 @@ async function score(msg: ScoreRequest): Promise<WorkerResponse> {
   const values: unknown[] = new Array(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
-    const text = Buffer.from(msg.payloads.slice(offset, offset + msg.lengths[i]!), "latin1").toString("utf8");
+    const text = utf8.decode(msg.payloads.subarray(offset, offset + msg.lengths[i]!));
     offset += msg.lengths[i]!;
     let value: unknown;
     try {

@@ -11,7 +11,13 @@ import {
 } from "../model/features.js";
 import { type ModelManifest, sha256 } from "../model/manifest.js";
 import { encodeOnnxModel, type OnnxGraph } from "../onnx/onnx-writer.js";
-import { generateSpots, type LabelledSpot, PLANT_FAULTS, TRAINING_FAULTS } from "./dataset.js";
+import {
+  generateSpots,
+  type LabelledSpot,
+  OVERDUE_DRESSING,
+  PLANT_FAULTS,
+  TRAINING_FAULTS,
+} from "./dataset.js";
 import { createDenseNet, createPrng, denseNetNodes, seedFrom, trainDenseNet } from "./dense-net.js";
 import { detection, meanAbsoluteError, quantile, round } from "./metrics.js";
 
@@ -102,10 +108,16 @@ export function train(options: TrainOptions): TrainResult {
   const t0 = Date.now();
   // Each split mixes several simulator seeds: a seed fixes every gun's starting electrode state,
   // and a model calibrated on one plant state must hold on others.
-  const split = (name: string, spots: number) =>
-    Array.from({ length: SEEDS_PER_SPLIT }, (_, i) =>
-      generateSpots({ seed: `${options.seed}/${name}/${i}`, spots: Math.ceil(spots / SEEDS_PER_SPLIT) }),
-    ).flat();
+  // One more part per split comes from a plant with overdue dressing: worn tips (see dataset.ts).
+  const split = (name: string, spots: number) => {
+    const per = Math.ceil(spots / (SEEDS_PER_SPLIT + 1));
+    return [
+      ...Array.from({ length: SEEDS_PER_SPLIT }, (_, i) =>
+        generateSpots({ seed: `${options.seed}/${name}/${i}`, spots: per }),
+      ),
+      generateSpots({ seed: `${options.seed}/${name}/overdue`, spots: per, ...OVERDUE_DRESSING }),
+    ].flat();
+  };
   const trainSet = split("train", options.trainSpots);
   const calSet = split("calibration", options.heldOutSpots);
   const testSet = split("test", options.heldOutSpots);
@@ -113,6 +125,11 @@ export function train(options: TrainOptions): TrainResult {
   const data = {
     generator: "@uns/simulator createTraffic, default plant",
     faultRates: TRAINING_FAULTS,
+    overdueDressing: {
+      ...OVERDUE_DRESSING,
+      seeds: `${options.seed}/<split>/overdue`,
+      share: round(1 / (SEEDS_PER_SPLIT + 1), 3),
+    },
     splits: {
       train: { seeds: `${options.seed}/train/0..${SEEDS_PER_SPLIT - 1}`, spots: trainSet.length },
       calibration: { seeds: `${options.seed}/calibration/0..${SEEDS_PER_SPLIT - 1}`, spots: calSet.length },

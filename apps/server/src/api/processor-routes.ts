@@ -1,6 +1,8 @@
 import { ErrorReply } from "@uns/api-contract";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Store } from "@uns/store";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createError } from "../errors.js";
+import { audit } from "./auth/audit.js";
 
 /**
  * Inference processors and their models, relayed from the processors' own control interface
@@ -21,8 +23,18 @@ const replies = {
   503: ErrorReply,
 };
 
-export function registerProcessorRoutes(app: FastifyInstance, url: string): void {
-  async function relay(reply: FastifyReply, path: string, init?: { method: "POST"; body: unknown }) {
+/** The logged-in user who asks for a model change, recorded by the processors as `by`. */
+function actorOf(req: FastifyRequest): string {
+  const caller = (req as unknown as { caller?: { username?: string } | null }).caller;
+  return caller?.username ?? "anonymous";
+}
+
+export function registerProcessorRoutes(app: FastifyInstance, url: string, store: Store): void {
+  async function relay(
+    reply: FastifyReply,
+    path: string,
+    init?: { method: "POST"; body: unknown },
+  ): Promise<{ status: number; text: string }> {
     if (!url)
       throw createError("UNS_ERR_API_UNAVAILABLE", "no processors are configured (processors.url is empty)", {
         statusCode: 503,
@@ -45,15 +57,16 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
         },
       );
     }
-    return reply
-      .status(res.status)
-      .header("content-type", "application/json")
-      .send(await res.text());
+    const text = await res.text();
+    reply.status(res.status).header("content-type", "application/json").send(text);
+    return { status: res.status, text };
   }
 
+  // Reading needs the read role (the console's Models page for viewers); changes stay admin.
   app.get(
     "/api/v1/processors",
     {
+      config: { role: "read" },
       schema: {
         operationId: "listProcessors",
         tags: ["processors"],
@@ -67,6 +80,7 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
   app.get(
     "/api/v1/models",
     {
+      config: { role: "read" },
       schema: {
         operationId: "listModels",
         tags: ["processors"],
@@ -83,6 +97,7 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
   }>(
     "/api/v1/models/:name/:action",
     {
+      config: { role: "admin" },
       schema: {
         operationId: "changeModel",
         tags: ["processors"],
@@ -108,10 +123,26 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string): void
         },
       },
     },
-    (req, reply) =>
-      relay(reply, `/models/${encodeURIComponent(req.params.name)}/${req.params.action}`, {
-        method: "POST",
-        body: req.body,
-      }),
+    async (req, reply) => {
+      const { name, action } = req.params;
+      // Who did it comes from the login, never from the body (the schema has no actor).
+      const target = `/models/${encodeURIComponent(name)}/${action}`;
+      let answer: { status: number; text: string } | null = null;
+      try {
+        answer = await relay(reply, target, { method: "POST", body: { ...req.body, actor: actorOf(req) } });
+      } finally {
+        // The processors keep the registry; the server's audit log records every change asked of it
+        // (accepted, refused by the processors, or not delivered), so model changes sit beside the
+        // other admin actions in the store.
+        const status = answer?.status ?? 503;
+        await audit(store, req, {
+          action: `model.${action}`,
+          target: name,
+          outcome: status < 300 ? "ok" : status < 500 ? "refused" : "failed",
+          details: { ...req.body, status },
+        });
+      }
+      return reply;
+    },
   );
 }

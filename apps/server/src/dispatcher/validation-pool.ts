@@ -11,6 +11,8 @@ export interface ValidationPoolOptions {
   batchSize: number;
   /** A batch not answered within this many ms marks its worker hung: it is replaced. */
   batchTimeoutMs: number;
+  /** validation.fastPath, handed to every worker (default "auto"). */
+  fastPath?: "auto" | "off";
   /** The worker script; default the shipped validation worker. Tests pass fixture workers. */
   workerUrl?: URL;
   logger: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
@@ -85,7 +87,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
   const queued = () => queue.length - queueHead;
 
   function spawn(index: number): void {
-    const worker = startWorker(file);
+    const worker = startWorker(file, { workerData: { fastPath: options.fastPath ?? "auto" } });
     const slot: Slot = slots[index] ?? {
       worker,
       busy: null,

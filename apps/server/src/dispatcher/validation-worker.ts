@@ -4,7 +4,7 @@
  * JSON.parse dominates the cost of a 4 KB payload, which is why it happens here and never on
  * the broker's event loop.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { type ContractSet, createValidator, type ValidationResult } from "@uns/contracts";
 import type { BatchRequest, WorkerInbound, WorkerOutbound } from "./protocol.js";
 
@@ -12,6 +12,8 @@ if (!parentPort) throw new Error("validation-worker must run in a worker thread"
 const port = parentPort;
 
 let validator: ReturnType<typeof createValidator> | null = null;
+// validation.fastPath from the pool: "auto" puts the native checker before ajv (@uns/fast-check).
+const fastPath: "auto" | "off" = (workerData as { fastPath?: "auto" | "off" } | null)?.fastPath ?? "auto";
 
 function validateBatch(batch: BatchRequest): ValidationResult[] {
   const bytes = Buffer.from(batch.bytes, "latin1");
@@ -38,7 +40,9 @@ function unvalidated(reason: string): ValidationResult {
 
 port.on("message", (msg: WorkerInbound) => {
   if (msg.type === "contracts") {
-    validator = createValidator("json" in msg ? (JSON.parse(msg.json) as ContractSet) : msg.set);
+    validator = createValidator("json" in msg ? (JSON.parse(msg.json) as ContractSet) : msg.set, {
+      fastPath,
+    });
     return;
   }
   const start = performance.now();

@@ -1,15 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { getJson } from "../../lib/api";
+import { useMe } from "../../lib/auth";
 import { formatCount } from "../../lib/format";
 import { useLiveInterval } from "../../lib/live";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
+import { CanaryButton, ModelActions, useModelChange } from "./model-actions";
 
 /**
  * Models: the inference processors (up, lag, rate, errors, drift) and every model with its
  * versions, training / held-out metrics, live / canary / shadow, online accuracy from the delayed
  * ground truth, and the history of changes. Read from /api/v1/processors and /api/v1/models, which
- * the server relays from the processors. Deploy, promote and roll back with the API
- * (POST /api/v1/models/<name>/deploy | promote | rollback).
+ * the server relays from the processors. Admins start a canary, promote it and roll back from
+ * here (model-actions.tsx), as with the API (POST /api/v1/models/<name>/deploy | promote | rollback).
  */
 interface ProcessorStatus {
   id: string;
@@ -58,7 +61,7 @@ interface ModelRecord {
     canary: { version: string; share: number } | null;
     shadow: string | null;
   } | null;
-  history: { at: string; action: string; version: string | null; reason: string }[];
+  history: { at: string; action: string; version: string | null; reason: string; by?: string }[];
   online: OnlineStats[];
 }
 
@@ -118,10 +121,24 @@ function ProcessorsTable({ list }: { list: ProcessorStatus[] }) {
   );
 }
 
-function ModelSection({ model }: { model: ModelRecord }) {
+function ModelSection({ model, admin }: { model: ModelRecord; admin: boolean }) {
   const versions = Object.values(model.versions).sort((a, b) => b.registeredAt.localeCompare(a.registeredAt));
+  const change = useModelChange(model.name);
+  const [reason, setReason] = useState("");
+  const live = model.serving?.live ?? null;
+  const canary = model.serving?.canary?.version ?? null;
   return (
     <Section title={model.name}>
+      {admin && model.serving ? (
+        <ModelActions
+          name={model.name}
+          live={live}
+          canary={canary}
+          change={change}
+          reason={reason}
+          onReason={setReason}
+        />
+      ) : null}
       <div className="table-wrap">
         <table data-testid={`model-${model.name}`}>
           <thead>
@@ -134,6 +151,7 @@ function ModelSection({ model }: { model: ModelRecord }) {
               <th>ms / spot</th>
               <th>disagreement with live</th>
               <th>online accuracy</th>
+              {admin ? <th>actions</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -155,6 +173,19 @@ function ModelSection({ model }: { model: ModelRecord }) {
                         : `recall ${num(o.accuracy.recall)}, false alarms ${num(o.accuracy.falseAlarmRate)} over ${o.accuracy.truths}`
                       : "–"}
                   </td>
+                  {admin ? (
+                    <td>
+                      {model.serving && v.version !== live && v.version !== canary ? (
+                        <CanaryButton
+                          name={model.name}
+                          version={v.version}
+                          live={live}
+                          change={change}
+                          reason={reason}
+                        />
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
@@ -169,7 +200,8 @@ function ModelSection({ model }: { model: ModelRecord }) {
             .reverse()
             .map((h) => (
               <li key={`${h.at}-${h.action}`}>
-                <Time value={h.at} /> {h.action} {h.version ?? ""}: {h.reason}
+                <Time value={h.at} /> {h.action} {h.version ?? ""}
+                {h.by ? ` by ${h.by}` : ""}: {h.reason}
               </li>
             ))}
         </ul>
@@ -179,6 +211,7 @@ function ModelSection({ model }: { model: ModelRecord }) {
 }
 
 export function ModelsPage() {
+  const admin = useMe().api === "admin";
   const interval = useLiveInterval(5_000);
   const processors = useQuery({
     queryKey: ["processors"],
@@ -210,7 +243,7 @@ export function ModelsPage() {
         {(list) => (
           <>
             {list.map((m) => (
-              <ModelSection key={m.name} model={m} />
+              <ModelSection key={m.name} model={m} admin={admin} />
             ))}
           </>
         )}

@@ -1,0 +1,210 @@
+/**
+ * The Models page end to end: the server (from its sources) relaying to the real processors
+ * (compiled, their own process, real worker threads and onnxruntime) over real sockets, and
+ * Debian's Chromium. An admin starts a canary, promotes it and rolls back through the page's
+ * buttons and their confirmation dialogs; a viewer sees the page without the buttons.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addUser } from "@uns/contracts";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  basicAuth,
+  eventually,
+  launchBrowser,
+  logInContext,
+  PASSWORD,
+  type RunningServer,
+  startServer,
+} from "./harness";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const REPO = here("../../../");
+const PROCESSORS = here("../../processors/dist/main.js");
+const SHOTS = here("../test-results/screenshots/");
+const REG = "rsw-nugget-regression";
+
+let dir: string;
+let server: RunningServer;
+let processors: ChildProcess | null = null;
+const processorLog: string[] = [];
+let browser: Browser;
+let page: Page;
+
+interface Model {
+  name: string;
+  serving: { live: string | null; canary: { version: string; share: number } | null };
+  history: { action: string; version: string | null; reason: string; by: string }[];
+}
+const models = async () => {
+  const res = await fetch(`${server.httpUrl}/api/v1/models`, {
+    headers: { authorization: basicAuth("admin") },
+  });
+  return (await res.json()) as Model[];
+};
+const regression = async () => (await models()).find((m) => m.name === REG)!;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  if (!existsSync(PROCESSORS)) throw new Error(`${PROCESSORS} is missing: run pnpm build first`);
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), "uns-models-e2e-"));
+  cpSync(join(REPO, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+  mkdirSync(join(dir, "topics"));
+  for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"])
+    cpSync(join(REPO, "topics", f), join(dir, "topics", f));
+  for (const [name, role] of [
+    ["viewer", "viewer"],
+    ["admin", "admin"],
+    ["processor", "processor"],
+  ] as const)
+    await addUser(join(dir, "topics"), name, PASSWORD, [role]);
+  // The committed models, and a second regression version (same graph) to canary.
+  cpSync(join(REPO, "models"), join(dir, "models"), { recursive: true });
+  const v2 = join(dir, "models", REG, "1.1.0");
+  cpSync(join(dir, "models", REG, "1.0.0"), v2, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(v2, "manifest.json"), "utf8"));
+  writeFileSync(join(v2, "manifest.json"), JSON.stringify({ ...manifest, version: "1.1.0" }));
+
+  // The processors' control port is chosen first: the server is told where to relay.
+  const controlPort = await freePort();
+  server = await startServer({
+    UNS_CONTRACTS_DIR: join(dir, "asyncapi"),
+    UNS_TOPICS_DIR: join(dir, "topics"),
+    UNS_WORKERS_SIZE: "1",
+    UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}`,
+  });
+  processors = spawn(process.execPath, [PROCESSORS], {
+    env: {
+      ...process.env,
+      UNS_PROC_MQTT_URL: server.mqttUrl,
+      UNS_PROC_MQTT_USERNAME: "processor",
+      UNS_PROC_MQTT_PASSWORD: PASSWORD,
+      UNS_PROC_HTTP_PORT: String(controlPort),
+      UNS_PROC_CONTRACTS_DIR: join(dir, "asyncapi"),
+      UNS_PROC_MODELS_DIR: join(dir, "models"),
+      UNS_PROC_DATA_DIR: join(dir, "processors"),
+      UNS_PROC_CHECK_GATE_ENABLED: "false",
+      UNS_PROC_WORKERS_SIZE: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [processors.stdout!, processors.stderr!])
+    stream.on("data", (c: Buffer) => processorLog.push(c.toString()));
+  // Started with the newest version (1.1.0); the test begins from 1.0.0 live, as a plant would.
+  await eventually(
+    () => regression().catch(() => undefined),
+    (m) => m?.serving.live === "1.1.0",
+    120_000,
+  ).catch((err) => {
+    throw new Error(`${(err as Error).message}\nprocessors: ${processorLog.join("").slice(-2000)}`);
+  });
+  const res = await fetch(`${server.httpUrl}/api/v1/models/${REG}/deploy`, {
+    method: "POST",
+    headers: { authorization: basicAuth("admin"), "content-type": "application/json" },
+    body: JSON.stringify({ version: "1.0.0", mode: "live", reason: "test starts from 1.0.0" }),
+  });
+  expect(res.status).toBe(200);
+
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (processors && processors.exitCode === null) {
+    const exited = new Promise((resolve) => processors!.once("exit", resolve));
+    processors.kill("SIGTERM");
+    await exited;
+  }
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+async function openAs(user: "admin" | "viewer"): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    baseURL: server.httpUrl,
+  });
+  await logInContext(context, user);
+  const p = await context.newPage();
+  await p.goto("/models");
+  await p.getByTestId(`model-${REG}`).waitFor({ timeout: 30_000 });
+  return p;
+}
+
+const row = (version: string) => page.getByTestId(`model-${REG}`).locator("tr", { hasText: version }).first();
+
+describe("Models page", { timeout: 180_000 }, () => {
+  it("starts a canary, promotes it and rolls back, each after a confirmation, recorded with who did it", async () => {
+    page = await openAs("admin");
+    const actions = page.getByTestId(`model-actions-${REG}`);
+    const dialogs: string[] = [];
+    let answer = true;
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+
+    // A dismissed confirmation changes nothing.
+    answer = false;
+    const before = (await regression()).history.length;
+    await actions.getByRole("button", { name: "Roll back" }).click();
+    expect(dialogs.at(-1)).toMatch(/Roll rsw-nugget-regression back from 1\.0\.0/);
+    expect((await regression()).history.length).toBe(before);
+    answer = true;
+
+    // Canary 1.1.0 with 25 % of spots.
+    await actions.getByRole("textbox").fill("console e2e");
+    await row("1.1.0").getByLabel("canary share for 1.1.0").selectOption("25");
+    await row("1.1.0").getByRole("button", { name: "Canary" }).click();
+    expect(dialogs.at(-1)).toMatch(/Send 25 % of spots to rsw-nugget-regression 1\.1\.0 as a canary/);
+    await row("1.1.0").getByText("canary 25 %").waitFor();
+    let m = await regression();
+    expect(m.serving.canary).toEqual({ version: "1.1.0", share: 0.25 });
+    expect(m.history.at(-1)).toMatchObject({
+      action: "deploy-canary",
+      version: "1.1.0",
+      reason: "console e2e",
+      by: "admin",
+    });
+
+    // Promote it.
+    await actions.getByRole("button", { name: "Promote canary" }).click();
+    expect(dialogs.at(-1)).toMatch(/Promote canary rsw-nugget-regression 1\.1\.0 to live/);
+    await eventually(regression, (r) => r.serving.live === "1.1.0" && r.serving.canary === null);
+    await expect.poll(() => row("1.1.0").locator("td").nth(1).textContent()).toBe("live");
+    await page.screenshot({ path: `${SHOTS}models-promoted.png`, fullPage: true });
+
+    // Roll back to 1.0.0.
+    await actions.getByRole("button", { name: "Roll back" }).click();
+    expect(dialogs.at(-1)).toMatch(/Roll rsw-nugget-regression back from 1\.1\.0/);
+    m = await eventually(regression, (r) => r.serving.live === "1.0.0");
+    expect(m.history.at(-1)).toMatchObject({ action: "rollback-live", version: "1.0.0", by: "admin" });
+    await expect.poll(() => row("1.0.0").locator("td").nth(1).textContent()).toBe("live");
+    // The history on the page says who did it.
+    const section = page.getByRole("region", { name: REG });
+    await section.getByText(/^History/).click();
+    await section.getByText(/rollback-live 1\.0\.0 by admin: console e2e/).waitFor();
+    expect(dialogs).toHaveLength(4);
+  });
+
+  it("shows a viewer the models without the buttons", async () => {
+    const viewer = await openAs("viewer");
+    await expect.poll(() => viewer.getByTestId(`model-${REG}`).locator("tr").count()).toBeGreaterThan(2);
+    expect(await viewer.getByRole("button", { name: "Roll back" }).count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: "Canary" }).count()).toBe(0);
+    await viewer.context().close();
+  });
+});
