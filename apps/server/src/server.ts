@@ -126,6 +126,11 @@ export async function createUnsServer(
       spoolMaxBytes: config.store.spoolMaxBytes,
       payloadCapBytes: config.store.payloadCapBytes,
       retentionDays: config.store.retentionDays,
+      pglite: {
+        sharedBuffersMb: config.store.pgliteSharedBuffersMb,
+        workMemMb: config.store.pgliteWorkMemMb,
+        maintenanceWorkMemMb: config.store.pgliteMaintenanceWorkMemMb,
+      },
       logger,
     });
     store = theStore;

@@ -97,6 +97,7 @@ export async function openStore(
     pgliteDir: join(o.dataDir, "pglite"),
     poolSize: o.poolSize,
     logger: o.logger,
+    pglite: o.pglite,
   });
   const store = new StoreImpl(o, db, spool, internal.onSettled);
   try {

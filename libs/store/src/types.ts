@@ -70,6 +70,8 @@ export interface StoreOptions {
   retryMaxMs?: number;
   /** pg pool size (default 4). */
   poolSize?: number;
+  /** The embedded database's memory settings (default 16 MiB shared_buffers, 2 work_mem, 16 maintenance). */
+  pglite?: { sharedBuffersMb: number; workMemMb: number; maintenanceWorkMemMb: number };
   logger?: StoreLogger;
 }
 
