@@ -17,6 +17,7 @@ import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./c
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
+import { VERDICT_CODES } from "./dispatcher/protocol.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
@@ -78,6 +79,8 @@ export async function createUnsServer(
     queueLength: config.workers.queueLength,
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
+    batchWindowMs: config.workers.batchWindowMs,
+    payloadCapBytes: config.store.payloadCapBytes,
     workerUrl: options.validationWorker,
     logger,
   });
@@ -192,6 +195,15 @@ export async function createUnsServer(
       maxPayloadBytes: config.validation.maxPayloadBytes,
       verdictBeforeAck: config.store.ackAfterDurable,
       record,
+      recordTally: (t) => {
+        sink.recordTally(t);
+        const c = t.channelSeconds;
+        for (let i = 0; i + 3 < c.length; i += 4)
+          theQuality.observeCounts(c[i] as string, c[i + 1] as number, c[i + 2] as number, c[i + 3] as number);
+      },
+      observes: (channel) => theQuality.readsPayloadsOf(channel),
+      onJudged: (channel, topic, payload, time, verdict) =>
+        theQuality.observeJudged(channel, topic, payload, VERDICT_CODES[verdict] ?? "unvalidated", time),
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });

@@ -249,6 +249,15 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
   const timer = setInterval(cut, flushIntervalMs);
   timer.unref();
   let cutScheduled = false;
+  function cutIfFull(): void {
+    if (acc.rows >= batchMaxRows && !cutScheduled) {
+      cutScheduled = true;
+      setImmediate(() => {
+        cutScheduled = false;
+        cut();
+      });
+    }
+  }
 
   const query =
     <K extends keyof Store>(method: K) =>
@@ -268,16 +277,20 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
           return;
         }
         acc.add(o, Date.now());
-        if (acc.rows >= batchMaxRows && !cutScheduled) {
-          cutScheduled = true;
-          setImmediate(() => {
-            cutScheduled = false;
-            cut();
-          });
-        }
+        cutIfFull();
       } catch (err) {
         if (recordErrors++ % 1000 === 0)
           logger.error({ reason: errorMessage(err) }, "store: an outcome could not be recorded");
+      }
+    },
+    recordAggregate(batch: Batch): void {
+      try {
+        if (closing) throw new Error("recordAggregate() after close()");
+        acc.merge(batch, Date.now());
+        cutIfFull();
+      } catch (err) {
+        if (recordErrors++ % 1000 === 0)
+          logger.error({ reason: errorMessage(err) }, "store: aggregated outcomes could not be recorded");
       }
     },
     async flush(): Promise<void> {
