@@ -367,7 +367,13 @@ export interface Config {
     loadTimeoutMs: number;
     allowedRefHosts: string;
   };
-  workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number; batchWindowMs: number };
+  workers: {
+    size: number;
+    queueLength: number;
+    batchSize: number;
+    batchTimeoutMs: number;
+    batchWindowMs: number;
+  };
   validation: { maxPayloadBytes: number };
   store: {
     batchMaxRows: number;

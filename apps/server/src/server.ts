@@ -16,8 +16,8 @@ import { type BrokerPersistence, createBrokerPersistence } from "./broker/persis
 import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./cluster/cluster-node.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
-import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { VERDICT_CODES } from "./dispatcher/protocol.js";
+import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
@@ -199,7 +199,12 @@ export async function createUnsServer(
         sink.recordTally(t);
         const c = t.channelSeconds;
         for (let i = 0; i + 3 < c.length; i += 4)
-          theQuality.observeCounts(c[i] as string, c[i + 1] as number, c[i + 2] as number, c[i + 3] as number);
+          theQuality.observeCounts(
+            c[i] as string,
+            c[i + 1] as number,
+            c[i + 2] as number,
+            c[i + 3] as number,
+          );
       },
       observes: (channel) => theQuality.readsPayloadsOf(channel),
       onJudged: (channel, topic, payload, time, verdict) =>
