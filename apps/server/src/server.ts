@@ -1,48 +1,42 @@
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
-import { registerAlertRoutes } from "./api/alert-routes.js";
-import { buildApi, type HealthReport } from "./api/app.js";
-import { createLoginLimiter } from "./api/auth/login-limiter.js";
-import type { AuthContext } from "./api/auth/plugin.js";
-import { createSessionStore } from "./api/auth/sessions.js";
-import { registerProcessorRoutes } from "./api/processor-routes.js";
-import { registerQualityRoutes } from "./api/quality-routes.js";
+import { buildApi } from "./api/app.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
-import { type ClusterNode, createClusterNode, singleNodeClusterRoute } from "./cluster/cluster-node.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { VERDICT_CODES } from "./dispatcher/protocol.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
-import { createError } from "./errors.js";
 import { createGovernance } from "./governance.js";
 import { createLiveStats } from "./live-stats.js";
 import { createGaugeRefresher, createMetrics } from "./metrics.js";
-import { createQualityService, type QualityService } from "./quality/quality-service.js";
-import { createSparkplugBridge } from "./sparkplug-bridge.js";
-import { certificateUser, createMqttTlsServer, loadTlsMaterial, watchTlsMaterial } from "./tls.js";
+import { createAlertsPart } from "./parts/alerts.js";
+import { createAuthPart } from "./parts/auth.js";
+import { type ClusterPart, createClusterPart } from "./parts/cluster.js";
+import { createHealth } from "./parts/health.js";
+import { createInternalPublisher } from "./parts/internal-publish.js";
+import { createListeners, type StartedServer } from "./parts/listeners.js";
+import { createProcessorsRelayPart } from "./parts/processors-relay.js";
+import { createQualityPart } from "./parts/quality.js";
+import { createSparkplugPart } from "./parts/sparkplug.js";
+import { certificateUser, loadTlsMaterial } from "./tls.js";
+
+export type { StartedServer } from "./parts/listeners.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-export interface StartedServer {
-  /** Plain MQTT port, null when mqtt.plain is off. */
-  mqttPort: number | null;
-  /** MQTT over TLS port, null without a certificate. */
-  mqttTlsPort: number | null;
-  httpPort: number;
-}
-
 /**
- * The whole product in one process: governance (tree, access, contracts; hot reload), the
- * compliance store, the validation pool, the broker, and the HTTP side. `server.ts` wires;
- * `main.ts` only starts and stops it.
+ * The whole product in one process, as a list of parts (parts/ and the modules they name):
+ * cluster, governance (tree, access, contracts; hot reload), validation pool, compliance store,
+ * quality and alerts, Sparkplug, dispatcher, broker, API, listeners. They are built in that
+ * order, each from the ones before it, and stopped in the order of `stop()`. `server.ts` only
+ * wires; `main.ts` only starts and stops it.
  */
 export async function createUnsServer(
   config: Readonly<Config>,
@@ -58,21 +52,8 @@ export async function createUnsServer(
   const metrics = createMetrics();
   const live = createLiveStats();
   const tls = loadTlsMaterial(config);
-  // One set of guessing limits for HTTP and MQTT: a password guessed on one is not free on the other.
-  const auth: AuthContext = {
-    sessions: createSessionStore({ ttlMs: config.auth.sessionMinutes * 60_000 }),
-    limiter: createLoginLimiter({
-      userFreeAttempts: config.auth.freeAttempts,
-      addressFreeAttempts: config.auth.freeAttemptsPerAddress,
-      baseDelayMs: 1000,
-      maxDelayMs: config.auth.maxDelaySeconds * 1000,
-      forgetAfterMs: 3600_000,
-    }),
-    failures: metrics.authFailures,
-    sessionTtlMs: config.auth.sessionMinutes * 60_000,
-    minPasswordLength: config.auth.minPasswordLength,
-    secureCookies: tls !== null,
-  };
+  const auth = createAuthPart(config, metrics, tls !== null);
+  const internal = createInternalPublisher();
 
   const pool = createValidationPool({
     size: config.workers.size,
@@ -84,18 +65,16 @@ export async function createUnsServer(
     workerUrl: options.validationWorker,
     logger,
   });
+  // Built so far, for the cleanup when a later part fails to start.
   let store: Store | null = null;
   let persistence: BrokerPersistence | null = null;
-  let broker: Awaited<ReturnType<typeof createBroker>> | null = null;
-  let api: Awaited<ReturnType<typeof buildApi>> | null = null;
-  let quality: QualityService | null = null;
-  let cluster: ClusterNode | null = null;
+  let quality: ReturnType<typeof createQualityPart> | null = null;
+  let cluster: ClusterPart | null = null;
 
   const reloadHooks: (() => void)[] = [];
   try {
-    // Clustered mode (cluster/): Redis first, so the broker starts on the shared emitter and persistence.
-    cluster = config.cluster.redisUrl ? await createClusterNode(config, logger, live) : null;
-    const theCluster = cluster;
+    const theCluster = await createClusterPart(config, logger, live);
+    cluster = theCluster;
     const governance = await createGovernance({
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
@@ -104,7 +83,7 @@ export async function createUnsServer(
       // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
       // In a cluster the reload is also announced to the other nodes.
       onReload: (r) => {
-        theCluster?.onReload(r);
+        theCluster.node?.onReload(r);
         store
           ?.appendAudit({
             actor: "files",
@@ -130,7 +109,7 @@ export async function createUnsServer(
     await pool.ready();
 
     // The store runs in its own thread: database writes must never stall the broker.
-    store = await createThreadedStore({
+    const theStore = await createThreadedStore({
       databaseUrl: config.databaseUrl || undefined,
       dataDir: config.dataDir,
       batchMaxRows: config.store.batchMaxRows,
@@ -140,53 +119,25 @@ export async function createUnsServer(
       retentionDays: config.store.retentionDays,
       logger,
     });
-    const theStore = store;
+    store = theStore;
     await theStore.recordContracts(governance.current.documents);
 
     const sink = createOutcomeSink({ metrics, live, store: theStore });
-
-    // KPIs and alerts from the messages as they pass (see quality/ and alerts/).
-    const alertsIdentity = { username: null, clientId: "$uns/alerts", roles: ["admin"] };
-    const theQuality = createQualityService({
-      store: theStore,
-      logger,
-      staleAfterMs: config.quality.staleAfterSeconds * 1000,
-      minNuggetDiameterMm: config.quality.minNuggetDiameterUm / 1000,
-      flushIntervalMs: config.quality.flushIntervalMs,
-      evaluateIntervalMs: config.alerts.evaluateIntervalMs,
-      rulesFile: config.alerts.rulesFile
-        ? resolve(config.alerts.rulesFile)
-        : join(config.topicsDir, "alerts.yaml"),
-      webhookUrl: config.alerts.webhookUrl,
-      publish: (topic, payload) => {
-        const packet = {
-          cmd: "publish" as const,
-          topic,
-          payload,
-          qos: 0 as const,
-          retain: false,
-          dup: false,
-        };
-        pipeline.observeInternal(alertsIdentity, packet);
-        broker?.broker.publish(packet, () => {});
-      },
-    });
+    const alerts = createAlertsPart(config, internal);
+    const theQuality = createQualityPart({ config, store: theStore, logger, alerts });
     quality = theQuality;
     const record = (o: Outcome, latencyMs: number | null) => {
       sink.record(o, latencyMs);
       theQuality.observe(o);
     };
-    const sparkplug = createSparkplugBridge({
-      hostId: config.sparkplug.hostId,
-      reorderWindowMs: config.sparkplug.reorderWindowMs,
-      rebirthMinIntervalMs: config.sparkplug.rebirthMinIntervalMs,
-      topicsDir: config.topicsDir,
+    const sparkplug = createSparkplugPart({
+      config,
       logger,
-      leased: theCluster !== null,
-      forwardRebirth: (r) => theCluster?.forwardRebirth(r),
+      cluster: theCluster,
       record: (o) => record(o, null),
     });
     reloadHooks.push(() => sparkplug.reloadMapping());
+    const processors = createProcessorsRelayPart(config);
 
     const pipeline = createPublishPipeline({
       governance: () => governance.current,
@@ -213,40 +164,40 @@ export async function createUnsServer(
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
-    persistence =
-      theCluster?.persistence ?? (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
-    const authorizePublish = config.store.ackAfterDurable
-      ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
-      : pipeline.authorizePublish;
-    broker = await createBroker({
+    const thePersistence =
+      theCluster.node?.persistence ??
+      (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
+    persistence = thePersistence;
+    const broker = await createBroker({
       governance: () => governance.current,
       allowAnonymous: config.mqtt.allowAnonymous,
       keepaliveLimitSeconds: config.mqtt.keepaliveLimitSeconds,
       tcpNoDelay: config.mqtt.tcpNoDelay,
-      authorizePublish: theCluster ? theCluster.guardPublish(authorizePublish) : authorizePublish,
-      aedesOptions: theCluster?.aedesOptions,
-      refuseConnection: theCluster?.refuseConnection,
+      ...theCluster.brokerOptions(
+        config.store.ackAfterDurable
+          ? ackAfterDurable(pipeline.authorizePublish, () => theStore.whenDurable())
+          : pipeline.authorizePublish,
+      ),
       logger,
       maxPacketBytes: config.mqtt.maxPacketBytes,
       clientQueueMaxMessages: config.mqtt.clientQueueMaxMessages,
       clientQueueMaxBytes: config.mqtt.clientQueueMaxBytes,
       slowClientTimeoutMs: config.mqtt.slowClientTimeoutMs,
-      persistence: persistence.persistence,
+      persistence: thePersistence.persistence,
       onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
       onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
       onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
       checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
       certificateUser,
     });
-    const thePersistence = persistence;
-    const theBroker = broker;
     sink.attach(broker.broker);
     sparkplug.attach(broker.broker, pipeline.observeInternal);
-    theCluster?.attach({
+    internal.attach(pipeline.observeInternal, broker.broker);
+    theCluster.node?.attach({
       governance,
       sparkplug,
       broker: broker.broker,
-      clients: () => theBroker.connectedClients(),
+      clients: () => broker.connectedClients(),
     });
     broker.broker.on("clientError", (client, err) =>
       logger.debug({ clientId: client.id, err: err.message }, "client error"),
@@ -255,40 +206,13 @@ export async function createUnsServer(
       logger.debug({ clientId: client?.id, err: err.message }, "connection error"),
     );
 
-    const health = (): HealthReport => {
-      const db = theStore.health();
-      const p = pool.stats();
-      const workersUp = p.alive === p.size;
-      const brokerUp = !theBroker.broker.closed;
-      const gov = governance.status();
-      const clusterHealth = theCluster?.health();
-      return {
-        status:
-          workersUp && brokerUp && db.up && gov.ok && (clusterHealth?.redis.up ?? true) ? "ok" : "degraded",
-        governance: gov,
-        ...(clusterHealth ? { cluster: clusterHealth } : {}),
-        broker: { up: brokerUp, clients: theBroker.connectedClients() },
-        database: db,
-        workers: {
-          up: workersUp,
-          alive: p.alive,
-          size: p.size,
-          queued: p.queued,
-          inFlight: p.inFlight,
-          capacity: p.capacity,
-          restarts: p.restarts,
-          hung: p.hung,
-        },
-      };
-    };
-
+    const health = createHealth({ store: theStore, pool, broker, governance, cluster: theCluster });
     const refreshGauges = createGaugeRefresher(metrics, {
       pool: () => pool.stats(),
       store: () => theStore.health(),
-      clients: () => theBroker.connectedClients(),
+      clients: () => broker.connectedClients(),
     });
-
-    api = await buildApi(
+    const api = await buildApi(
       {
         store: theStore,
         governance,
@@ -298,10 +222,10 @@ export async function createUnsServer(
         publicConfig: { timeZone: config.console.timeZone, mqttWebSocketPath: "/mqtt", version: VERSION },
         extraRoutes: [
           (app) => sparkplug.routes(app),
-          (app) => registerQualityRoutes(app, { store: theStore, quality: theQuality }),
-          (app) => registerAlertRoutes(app, { store: theStore, quality: theQuality }),
-          (app) => registerProcessorRoutes(app, config.processors.url),
-          (app) => (theCluster ? theCluster.routes(app) : singleNodeClusterRoute(app)),
+          theQuality.routes,
+          alerts.routes({ store: theStore, quality: theQuality.service }),
+          processors.routes,
+          theCluster.routes,
         ],
         auth,
         topicsDir: config.topicsDir,
@@ -309,25 +233,16 @@ export async function createUnsServer(
       },
       { checkResponses: options.checkResponses },
     );
-    theCluster?.registerMetrics(metrics.registry);
+    theCluster.node?.registerMetrics(metrics.registry);
     api.addHook("onRequest", async (req) => {
       if (req.url === "/metrics") refreshGauges();
     });
     broker.attachWebSocket(api.server);
     await theQuality.start();
+    const listeners = createListeners({ config, logger, tls, broker, api, cluster: theCluster });
 
-    const mqttTls = tls
-      ? createMqttTlsServer(tls, (socket) => theBroker.broker.handle(socket as never))
-      : null;
-    const unwatchTls = tls
-      ? watchTlsMaterial(
-          config,
-          () => [mqttTls!, api!.server as unknown as import("node:tls").Server],
-          logger,
-        )
-      : () => {};
     let stopping: Promise<void> | null = null;
-    const server = {
+    return {
       config,
       logger,
       governance,
@@ -335,83 +250,23 @@ export async function createUnsServer(
       live,
       metrics,
       store: theStore,
-      broker: theBroker,
+      broker,
       sparkplug,
-      quality: theQuality,
+      quality: theQuality.service,
       api,
       health,
-      async start(): Promise<StartedServer> {
-        const listening = async <T>(
-          what: string,
-          host: string,
-          port: number,
-          fn: () => Promise<T>,
-        ): Promise<T> => {
-          try {
-            return await fn();
-          } catch (cause) {
-            throw createError(
-              "UNS_ERR_LISTEN",
-              `cannot open ${what} on ${host}:${port}: ${(cause as Error).message}`,
-              { cause },
-            );
-          }
-        };
-        const mqttPort = config.mqtt.plain
-          ? await listening("MQTT", config.mqtt.host, config.mqtt.port, () =>
-              theBroker.listen(config.mqtt.host, config.mqtt.port),
-            )
-          : null;
-        const mqttTlsPort = mqttTls
-          ? await listening("MQTT over TLS", config.mqtt.host, config.mqtt.tlsPort, async () => {
-              await new Promise<void>((resolve, reject) => {
-                mqttTls.once("error", reject);
-                mqttTls.listen(config.mqtt.tlsPort, config.mqtt.host, () => resolve());
-              });
-              const a = mqttTls.address();
-              return typeof a === "object" && a ? a.port : config.mqtt.tlsPort;
-            })
-          : null;
-        await listening("HTTP", config.http.host, config.http.port, () =>
-          api!.listen({ host: config.http.host, port: config.http.port }),
-        );
-        const addr = api!.server.address();
-        const httpPort = typeof addr === "object" && addr ? addr.port : config.http.port;
-        // With the plain port off (mqtt.plain: false) the node announces its TLS port.
-        theCluster?.listening(mqttPort ?? mqttTlsPort ?? 0, httpPort);
-        logger.info(
-          {
-            mqttPort,
-            mqttTlsPort,
-            httpPort,
-            database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})`,
-            workers: config.workers.size,
-            ...(theCluster ? { nodeId: theCluster.nodeId, cluster: "redis" } : {}),
-          },
-          `UNS server ready: ${[
-            mqttPort !== null ? `mqtt://${config.mqtt.host}:${mqttPort}` : null,
-            mqttTlsPort !== null ? `mqtts://${config.mqtt.host}:${mqttTlsPort}` : null,
-            `${tls ? "https" : "http"}://${config.http.host}:${httpPort}`,
-          ]
-            .filter(Boolean)
-            .join("  ")}  (console /, API /api/v1, MQTT over ${tls ? "secure " : ""}WebSocket /mqtt)`,
-        );
-        return { mqttPort, mqttTlsPort, httpPort };
-      },
+      start: (): Promise<StartedServer> => listeners.start(),
       /** Stop accepting, let in-flight validations finish, flush results, close. */
       stop(): Promise<void> {
         stopping ??= (async () => {
           governance.close();
           sparkplug.stop();
-          unwatchTls();
-          const tlsClosed = new Promise<void>((resolve) =>
-            mqttTls?.listening ? mqttTls.close(() => resolve()) : resolve(),
-          );
-          await theBroker.close();
+          const tlsClosed = listeners.stopAccepting();
+          await broker.close();
           await thePersistence.close();
           await tlsClosed;
-          await theCluster?.close();
-          await api!.close();
+          await theCluster.stop();
+          await api.close();
           await waitForIdle(pool);
           await pool.close();
           await theQuality.stop();
@@ -421,13 +276,12 @@ export async function createUnsServer(
         return stopping;
       },
     };
-    return server;
   } catch (err) {
     await pool.close();
     await quality?.stop().catch(() => undefined);
     await store?.close();
     await persistence?.close();
-    await cluster?.close();
+    await cluster?.stop();
     throw err;
   }
 }

@@ -53,6 +53,13 @@ export const FilterQuery = {
 /** A bounded positive integer parameter (`limit=1e309` is out of range, not Infinity). */
 export const Limit = (maximum: number, dflt: number) => Type.Integer({ minimum: 1, maximum, default: dflt });
 
+/** A place in the plant (quality and alert filters); a prefix takes in everything below it. */
+export const Scope = Type.String({
+  maxLength: 512,
+  description:
+    "Path of the enterprise, site, area or line (acme/neckarsulm/body-shop/line-01); empty = everything",
+});
+
 export const Outcome = Type.Union([
   Type.Literal("valid"),
   Type.Literal("invalid"),

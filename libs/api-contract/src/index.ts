@@ -10,6 +10,19 @@
  * import { operations, routeSchema } from "@uns/api-contract";
  * app.get(operations.totals.url, { schema: routeSchema(operations.totals) }, handler);
  */
+export {
+  Alert,
+  AlertAction,
+  AlertActionBody,
+  AlertActionResponse,
+  AlertDetailResponse,
+  AlertListQuery,
+  AlertListResponse,
+  AlertParams,
+  AlertRule,
+  AlertRulesResponse,
+  AlertState,
+} from "./alerts.js";
 export { ClusterHealth, ClusterMember, ClusterResponse } from "./cluster.js";
 export {
   Counts,
@@ -56,6 +69,38 @@ export {
   UsersResponse,
 } from "./governance.js";
 export { type Operation, type OperationName, operations, routeSchema } from "./operations.js";
+export {
+  BodyEvent,
+  BodyParams,
+  BodyResponse,
+  CellQuality,
+  CellsResponse,
+  CellTrendPoint,
+  CellTrendQuery,
+  CellTrendResponse,
+  DecisionQuery,
+  DecisionsResponse,
+  DefectQuery,
+  DefectsResponse,
+  GatesResponse,
+  LineQuery,
+  LineStateNow,
+  OeeFigures,
+  OeeGroup,
+  OeePoint,
+  OeeQuery,
+  OeeResponse,
+  OeeShift,
+  OeeShiftsResponse,
+  OeeTrendResponse,
+  QualityLine,
+  QualityLinesResponse,
+  ScopeQuery,
+  StateInterval,
+  Tally,
+  TimelineResponse,
+  TrendQuery,
+} from "./quality.js";
 export {
   SparkplugBirth,
   SparkplugDeath,

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Document, isMap, isScalar } from "yaml";
-import { createBoundedCache } from "./bounded-cache.js";
 import {
   createDiagnosticSink,
   type Diagnostic,
@@ -12,6 +11,7 @@ import {
   summarizeDiagnostics,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
+import { createLru } from "./lru.js";
 import {
   filterCovers,
   filterMatches,
@@ -408,7 +408,9 @@ function createAccess(
       },
     ]),
   );
-  const cache = createBoundedCache<string, boolean>(options.cacheEntries ?? 50_000);
+  // Hot path: read with peek (no reordering on a hit), so the cap evicts the oldest entry;
+  // the working set of a plant is far below it, and a miss only costs a recomputation.
+  const cache = createLru<string, boolean>(options.cacheEntries ?? 50_000);
 
   function key(kind: string, identity: Identity, subject: string): string {
     const user = identity.username === null ? "\u0000" : `u${identity.username}`;
@@ -473,7 +475,7 @@ function createAccess(
     },
     canPublish(identity, topic) {
       const k = key("p", identity, topic);
-      const hit = cache.get(k);
+      const hit = cache.peek(k);
       if (hit !== undefined) return hit;
       const allowed = isValidTopicName(topic) && decide("publish", identity, topic.split("/"));
       cache.set(k, allowed);
@@ -481,7 +483,7 @@ function createAccess(
     },
     canSubscribe(identity, filter) {
       const k = key("s", identity, filter);
-      const hit = cache.get(k);
+      const hit = cache.peek(k);
       if (hit !== undefined) return hit;
       const inner = unshareFilter(filter);
       const allowed =

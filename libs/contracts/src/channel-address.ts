@@ -1,5 +1,5 @@
-import { createBoundedCache } from "./bounded-cache.js";
 import type { ChannelSpec, ChannelSummary, ContractSet } from "./contract-set.js";
+import { createLru } from "./lru.js";
 import { isValidFilter } from "./mqtt-filter.js";
 
 /**
@@ -158,7 +158,11 @@ export function createChannelMatcher<C extends Addressed = ChannelSpec>(
     }
   }
 
-  const cache = createBoundedCache<string, C | null>(options.cacheEntries ?? 50_000);
+  // Hot path: read with peek (no reordering on a hit), so the cap evicts the oldest entry;
+
+  // the working set of a plant is far below it, and a miss only costs a recomputation.
+
+  const cache = createLru<string, C | null>(options.cacheEntries ?? 50_000);
 
   function fits(entry: Entry<C>, levels: string[]): boolean {
     return extractParameters(entry.address, levels) !== null;
@@ -189,7 +193,7 @@ export function createChannelMatcher<C extends Addressed = ChannelSpec>(
 
   return {
     match(topic) {
-      const hit = cache.get(topic);
+      const hit = cache.peek(topic);
       if (hit !== undefined) return hit;
       const found = search(root, topic.split("/"), 0);
       cache.set(topic, found);

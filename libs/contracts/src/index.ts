@@ -62,6 +62,7 @@ export {
   type LoadLimits,
   loadContracts,
 } from "./load-contracts.js";
+export { createLru, type Lru } from "./lru.js";
 export {
   filterCovers,
   filterMatches,

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createBoundedCache } from "./bounded-cache.js";
 import {
   createDiagnosticSink,
   type Diagnostic,
@@ -12,6 +11,7 @@ import {
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
 import { compileLinearRegex, type LinearRegex } from "./linear-regex.js";
+import { createLru } from "./lru.js";
 
 export type Policy = "monitor" | "enforce";
 export type OutsideMode = "deny" | "allow";
@@ -618,7 +618,9 @@ function createTopicTree(
   diagnostics: Diagnostic[],
   options: TopicTreeOptions,
 ): TopicTree {
-  const cache = createBoundedCache<string, TopicClass>(options.cacheEntries ?? 50_000);
+  // Hot path: read with peek (no reordering on a hit), so the cap evicts the oldest entry;
+  // the working set of a plant is far below it, and a miss only costs a recomputation.
+  const cache = createLru<string, TopicClass>(options.cacheEntries ?? 50_000);
   const { naming, levelRegex, root } = tree;
   const reservedDollar: TopicClass = Object.freeze({ kind: "reserved", namespace: "$" });
   const reservedSparkplug: TopicClass = Object.freeze({ kind: "reserved", namespace: "sparkplug" });
@@ -826,7 +828,7 @@ function createTopicTree(
     policy: tree.policy,
     diagnostics: Object.freeze([...diagnostics]),
     classify(topic) {
-      const hit = cache.get(topic);
+      const hit = cache.peek(topic);
       if (hit) return hit;
       const result = classifyUncached(topic);
       cache.set(topic, result);

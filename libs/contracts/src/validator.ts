@@ -2,11 +2,11 @@ import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunctio
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { createBoundedCache } from "./bounded-cache.js";
 import { extractParameters, type ParsedAddress, parseAddress } from "./channel-address.js";
 import type { ChannelSpec, ContractSet, JSONSchema, MessageSpec } from "./contract-set.js";
 import { findDuplicateKey, hasUtf8Bom } from "./json-strict.js";
 import { ajvRegExpEngine } from "./linear-regex.js";
+import { createLru } from "./lru.js";
 import { classifySchemaFormat, dialectOf } from "./schema-convert.js";
 
 /** One problem with a payload or topic, in ajv's shape (docs/design.md, Validation). */
@@ -98,9 +98,9 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
   const compiled = new Map<string, CompiledChannel>();
   const instances = new Map<string, Ajv>();
   // Topics repeat far more than payloads do, so the topic parameter verdict is memoised.
-  const topicVerdicts = createBoundedCache<string, ValidationResult | null>(
-    options.topicCacheEntries ?? 50_000,
-  );
+  // Hot path: read with peek (no reordering on a hit), so the cap evicts the oldest entry;
+  // the working set of a plant is far below it, and a miss only costs a recomputation.
+  const topicVerdicts = createLru<string, ValidationResult | null>(options.topicCacheEntries ?? 50_000);
 
   function ajvFor(dialect: Dialect, coerce = false): Ajv {
     const key = `${dialect}${coerce ? "+coerce" : ""}`;
@@ -226,7 +226,7 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
   function checkTopic(ch: CompiledChannel, topic: string): ValidationResult | undefined {
     if (ch.address === null || ch.address.parameters.length === 0) return undefined;
     const key = `${ch.spec.id}\u0000${topic}`;
-    const cached = topicVerdicts.get(key);
+    const cached = topicVerdicts.peek(key);
     if (cached !== undefined) return cached ?? undefined;
     const verdict = checkTopicUncached(ch, ch.address, topic);
     topicVerdicts.set(key, verdict ?? null);

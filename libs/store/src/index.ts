@@ -1,6 +1,6 @@
 export type { Batch } from "./batch.js";
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export { oeeFigures } from "./quality-queries.js";
+export { type OeeSums, oeeFigures, oeeSumKeys, sumOee } from "./quality-queries.js";
 export type {
   AlertActionRecord,
   AlertQuery,

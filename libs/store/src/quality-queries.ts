@@ -48,18 +48,22 @@ function scopeWhere(scope: string, column = sql`line`): SQL {
   return sql`(${column} = ${s} or ${column} like ${likePrefix(`${s}/`)})`;
 }
 
+/** The summed parts of OEE: what rolls up by adding (the ratios do not, see oeeFigures). */
+export const oeeSumKeys = [
+  "runningMs",
+  "downMs",
+  "plannedStopMs",
+  "unknownMs",
+  "produced",
+  "good",
+  "bad",
+  "idealMs",
+  "counterResets",
+] as const;
+export type OeeSums = Record<(typeof oeeSumKeys)[number], number>;
+
 /** ISO 22400-2 ratios from summed times and counts. */
-export function oeeFigures(s: {
-  runningMs: number;
-  downMs: number;
-  plannedStopMs: number;
-  unknownMs: number;
-  produced: number;
-  good: number;
-  bad: number;
-  idealMs: number;
-  counterResets: number;
-}): OeeFigures {
+export function oeeFigures(s: OeeSums): OeeFigures {
   const busy = s.runningMs + s.downMs; // planned busy time: planned stops and unknown time excluded
   const availability = busy > 0 ? s.runningMs / busy : null;
   const performance = s.runningMs > 0 ? s.idealMs / s.runningMs : null;
@@ -98,6 +102,15 @@ interface OeeSqlRow {
   bad: number;
   ideal_ms: number;
   counter_resets: number;
+}
+
+/**
+ * The figures of several scopes together: their times and counts summed, the ratios computed
+ * again from the sums (averaging the groups' percentages would weigh a small line like a big one).
+ */
+export function sumOee(groups: readonly OeeSums[]): OeeFigures {
+  const sums = Object.fromEntries(oeeSumKeys.map((k) => [k, groups.reduce((a, g) => a + g[k], 0)]));
+  return oeeFigures(sums as OeeSums);
 }
 
 function fromSql(r: OeeSqlRow | undefined): OeeFigures {
@@ -447,9 +460,10 @@ const bodyRow = (r: BodySqlRow): BodyEvent => ({
   bodyId: r.body_id,
   line: r.line,
   cell: r.cell,
-  kind: r.kind,
+  // Only writeQuality fills the table, with BodyEventRow's kinds.
+  kind: r.kind as BodyEvent["kind"],
   ref: r.ref,
-  data: typeof r.data === "string" ? JSON.parse(r.data) : r.data,
+  data: (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
 });
 
 export async function gateDecisions(db: Db, q: GateDecisionQuery): Promise<BodyEvent[]> {

@@ -186,9 +186,10 @@ export interface BodyEvent {
   bodyId: string;
   line: string;
   cell: string;
-  kind: string;
+  kind: BodyEventRow["kind"];
   ref: string;
-  data: unknown;
+  /** The message's own fields (an object: see the KPI engine's body events). */
+  data: Record<string, unknown>;
 }
 
 export interface StateInterval {

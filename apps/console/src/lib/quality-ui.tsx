@@ -2,8 +2,8 @@ import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./quality.css";
+import type { OeeFigures, OeePoint } from "@uns/api-contract";
 import { formatTime } from "./format";
-import type { OeeFigures, OeePoint } from "./quality-types";
 import { useUrlState } from "./url-state";
 
 /** Shared pieces of the plant, line, alerts and body pages. */

@@ -10,6 +10,7 @@ import {
   type QualityResult,
   readRules,
 } from "./check-gate-rules.js";
+import { readInput } from "./read-input.js";
 import { channelTopics } from "./topics.js";
 import type { Logger } from "./weld-quality.js";
 
@@ -108,14 +109,8 @@ export function createCheckGateProcessor(deps: {
     const params = input.parameters(topic);
     if (!params) return;
     counts.received++;
-    let value: unknown;
-    try {
-      value = JSON.parse(payload.toString("utf8"));
-    } catch {
-      counts.invalid++;
-      return;
-    }
-    if (deps.validator().validateValue("weldQuality", value).outcome !== "valid") {
+    const value = readInput(deps.validator(), "weldQuality", payload);
+    if (value === null) {
       counts.invalid++;
       return;
     }

@@ -1,4 +1,4 @@
-import type { ContractSet, Validator } from "@uns/contracts";
+import { type ContractSet, createLru, type Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
 import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
@@ -133,8 +133,10 @@ export function createWeldQualityProcessor(deps: {
   const rateWindow: number[] = [];
   // Predictions waiting for their ground truth, by controller/seq (bounded; oldest dropped first).
   type Prediction = { reg: VersionStats; ae: VersionStats; nugget: number; flagged: boolean };
-  const predictions = new Map<string, Prediction>();
-  const early = new Map<string, { nugget: number; fault: string }>();
+  // A prediction waits for its truth, or a truth for its prediction; a partner that never comes
+  // must not grow them without bound, so the oldest goes past the cap.
+  const predictions = createLru<string, Prediction>(50_000);
+  const early = createLru<string, { nugget: number; fault: string }>(10_000);
 
   function onMessage(topic: string, payload: Buffer): void {
     if (input.parameters(topic)) {
@@ -157,7 +159,6 @@ export function createWeldQualityProcessor(deps: {
     if (!p) {
       // The truth came before the spot was scored: keep it until the prediction is made.
       early.set(key, { nugget: t.nuggetDiameter, fault: t.fault });
-      if (early.size > 10_000) early.delete(early.keys().next().value!);
       return;
     }
     predictions.delete(key);
@@ -364,7 +365,6 @@ export function createWeldQualityProcessor(deps: {
         join(prediction, truthFirst);
       } else {
         predictions.set(key, prediction);
-        if (predictions.size > 50_000) predictions.delete(predictions.keys().next().value!);
       }
       acks.push(
         link!.client.publishAsync(output.topic(params), JSON.stringify(result), { qos: 1 }).then(() => {

@@ -1,4 +1,5 @@
 import type { Validator } from "@uns/contracts";
+import { readInput } from "../processors/read-input.js";
 import type { Logger } from "../processors/weld-quality.js";
 import { readZoneMap, type ZoneMap, type ZoneSummary } from "./zones.js";
 
@@ -149,14 +150,8 @@ export function createSplatterGate(deps: {
   return {
     onResult(params, payload) {
       counts.received++;
-      let value: unknown;
-      try {
-        value = JSON.parse(payload.toString("utf8"));
-      } catch {
-        counts.invalid++;
-        return;
-      }
-      if (deps.validator().validateValue("splatterDetections", value).outcome !== "valid") {
+      const value = readInput(deps.validator(), "splatterDetections", payload);
+      if (value === null) {
         counts.invalid++;
         return;
       }

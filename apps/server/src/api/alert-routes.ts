@@ -1,8 +1,17 @@
 import "./route-role.js";
+import {
+  AlertActionBody,
+  AlertActionResponse,
+  AlertDetailResponse,
+  AlertListQuery,
+  AlertListResponse,
+  AlertParams,
+  AlertRulesResponse,
+} from "@uns/api-contract";
 import type { Store } from "@uns/store";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
-import { AlertActionBody, AlertListQuery, AlertParams, route } from "./quality-schemas.js";
+import { route } from "./route-schema.js";
 
 export interface AlertRouteServices {
   store: Store;
@@ -31,13 +40,14 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "listAlerts",
+        reply: AlertListResponse,
         errors: [400, 500],
         summary: "Alerts, newest first (rules and device alarms)",
         tags: ["alerts"],
         querystring: AlertListQuery,
       }),
     },
-    async (req) => {
+    async (req): Promise<AlertListResponse> => {
       const q = req.query;
       let alerts = await s.store.listAlerts({
         limit: q.limit ?? 200,
@@ -59,12 +69,13 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "getAlertRules",
+        reply: AlertRulesResponse,
         errors: [500],
         summary: "The alert rules in use and the problems of the rules file",
         tags: ["alerts"],
       }),
     },
-    async () => {
+    async (): Promise<AlertRulesResponse> => {
       const r = s.quality.alerts.rules();
       return { loadedAt: r.loadedAt, rules: r.rules, problems: r.problems, stats: s.quality.alerts.stats() };
     },
@@ -76,13 +87,14 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "getAlert",
+        reply: AlertDetailResponse,
         errors: [400, 404, 500],
         summary: "One alert with its full history",
         tags: ["alerts"],
         params: AlertParams,
       }),
     },
-    async (req, reply) => {
+    async (req, reply): Promise<AlertDetailResponse | FastifyReply> => {
       const a = await s.store.getAlert(req.params.id);
       if (!a)
         return reply
@@ -98,6 +110,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
       config: { role: "read" },
       schema: route({
         operationId: "actOnAlert",
+        reply: AlertActionResponse,
         errors: [400, 404, 409, 500],
         summary:
           "Acknowledge, assign, comment, shelve, unshelve or clear an alert (409 when it changed meanwhile)",
@@ -106,7 +119,7 @@ export function registerAlertRoutes(app: FastifyInstance, s: AlertRouteServices)
         body: AlertActionBody,
       }),
     },
-    async (req) => {
+    async (req): Promise<AlertActionResponse> => {
       const b = req.body;
       const alert = await s.quality.alerts.act(req.params.id, {
         action: b.action,

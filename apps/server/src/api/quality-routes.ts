@@ -1,20 +1,31 @@
 import "./route-role.js";
-import { type OeeGroup, oeeFigures as oeeFiguresOf, type Store } from "@uns/store";
-import type { FastifyInstance } from "fastify";
+import {
+  BodyParams,
+  BodyResponse,
+  CellsResponse,
+  CellTrendQuery,
+  CellTrendResponse,
+  DecisionQuery,
+  DecisionsResponse,
+  DefectQuery,
+  DefectsResponse,
+  GatesResponse,
+  LineQuery,
+  OeeQuery,
+  OeeResponse,
+  OeeShiftsResponse,
+  OeeTrendResponse,
+  QualityLinesResponse,
+  ScopeQuery,
+  TimelineResponse,
+  TrendQuery,
+} from "@uns/api-contract";
+import { type Store, sumOee } from "@uns/store";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { QualityService } from "../quality/quality-service.js";
 import { depthOf } from "../quality/topic-place.js";
 import { timeWindow } from "./compliance-routes.js";
-import {
-  BodyParams,
-  CellTrendQuery,
-  DecisionQuery,
-  DefectQuery,
-  LineQuery,
-  OeeQuery,
-  route,
-  ScopeQuery,
-  TrendQuery,
-} from "./quality-schemas.js";
+import { route } from "./route-schema.js";
 
 export interface QualityRouteServices {
   store: Store;
@@ -55,12 +66,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOee",
+        reply: OeeResponse,
         summary: "OEE of a scope and of its children (sites, areas or lines) over a window",
         tags: ["quality"],
         querystring: OeeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const scope = req.query.scope ?? "";
@@ -69,7 +81,7 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
           s.store.oeeBreakdown({ ...w, scope, depth }),
           s.store.oeeBreakdown({ ...w, scope, depth: Math.max(1, depthOf(scope)) }),
         ]);
-        const t = scope === "" ? sumGroups(total) : (total.find((g) => g.path === scope) ?? sumGroups([]));
+        const t = scope === "" ? sumOee(total) : (total.find((g) => g.path === scope) ?? sumOee([]));
         return { from: w.from.toISOString(), to: w.to.toISOString(), scope, depth, total: t, groups };
       }),
   );
@@ -80,12 +92,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOeeTrend",
+        reply: OeeTrendResponse,
         summary: "OEE trend of a scope, downsampled in the database",
         tags: ["quality"],
         querystring: TrendQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeTrendResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const bucketSeconds = req.query.bucketSeconds ?? autoBucket(w.from, w.to);
@@ -100,12 +113,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getOeeByShift",
+        reply: OeeShiftsResponse,
         summary: "OEE per shift of a scope",
         tags: ["quality"],
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<OeeShiftsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return { shifts: await s.store.oeeByShift({ ...w, scope: req.query.scope ?? "" }) };
@@ -118,12 +132,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getLineTimeline",
+        reply: TimelineResponse,
         summary: "State timeline of a line (unknown where state messages are missing)",
         tags: ["quality"],
         querystring: LineQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<TimelineResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -140,12 +155,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getCellQuality",
+        reply: CellsResponse,
         summary: "Weld quality per cell: spots scored, nok, anomaly, nugget diameter, expulsion, tip wear",
         tags: ["quality"],
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<CellsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return { cells: await s.store.cellQuality({ ...w, scope: req.query.scope ?? "" }) };
@@ -158,12 +174,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getCellTrend",
+        reply: CellTrendResponse,
         summary: "Weld quality trend of one cell (tip-wear drift, anomaly rate)",
         tags: ["quality"],
         querystring: CellTrendQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<CellTrendResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const bucketSeconds = req.query.bucketSeconds ?? autoBucket(w.from, w.to);
@@ -185,12 +202,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getDefects",
+        reply: DefectsResponse,
         summary: "Defects by type (Pareto), optionally by camera/cell",
         tags: ["quality"],
         querystring: DefectQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<DefectsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -210,12 +228,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getGates",
+        reply: GatesResponse,
         summary: "Check-gate decisions per gate (continue, correct, scrap)",
         tags: ["quality"],
         querystring: ScopeQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<GatesResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         return {
@@ -230,12 +249,13 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getGateDecisions",
+        reply: DecisionsResponse,
         summary: "The bodies behind the gate decisions, newest first",
         tags: ["quality"],
         querystring: DecisionQuery,
       }),
     },
-    async (req) =>
+    async (req): Promise<DecisionsResponse> =>
       answer(async () => {
         const w = timeWindow(req.query);
         const q = req.query;
@@ -257,13 +277,14 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getBody",
+        reply: BodyResponse,
         errors: [400, 404, 500],
         summary: "Everything known about a body: spot results, splatter images, gate decisions",
         tags: ["quality"],
         params: BodyParams,
       }),
     },
-    async (req, reply) =>
+    async (req, reply): Promise<BodyResponse | FastifyReply> =>
       answer(async () => {
         const events = await s.store.bodyTrace(req.params.bodyId);
         if (events.length === 0)
@@ -283,31 +304,17 @@ export function registerQualityRoutes(app: FastifyInstance, s: QualityRouteServi
       config: read,
       schema: route({
         operationId: "getQualityLines",
+        reply: QualityLinesResponse,
         summary: "Lines the server has seen and their current state",
         tags: ["quality"],
       }),
     },
-    async () => ({
-      lines: s.quality.kpi.lines().map((line) => ({ line, ...s.quality.kpi.lineState(line) })),
+    async (): Promise<QualityLinesResponse> => ({
+      // lines() names only lines with a state, so flatMap drops nothing.
+      lines: s.quality.kpi.lines().flatMap((line) => {
+        const now = s.quality.kpi.lineState(line);
+        return now ? [{ line, ...now }] : [];
+      }),
     }),
   );
-}
-
-function sumGroups(groups: OeeGroup[]) {
-  const keys = [
-    "runningMs",
-    "downMs",
-    "plannedStopMs",
-    "unknownMs",
-    "produced",
-    "good",
-    "bad",
-    "idealMs",
-    "counterResets",
-  ] as const;
-  const sums = Object.fromEntries(keys.map((k) => [k, groups.reduce((a, g) => a + g[k], 0)])) as Record<
-    (typeof keys)[number],
-    number
-  >;
-  return oeeFiguresOf(sums);
 }

@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Alert, AlertDetailResponse, AlertListResponse } from "@uns/api-contract";
 import { useState } from "react";
 import { Link } from "wouter";
 import { ApiError, getJson, qs, sendJson } from "../../lib/api";
 import { paths } from "../../lib/links";
-import type { Alert, AlertAction } from "../../lib/quality-types";
 import "../../lib/quality.css";
 import { Empty, ErrorState, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
@@ -35,7 +35,7 @@ function AlertDetail({ id }: { id: number }) {
   const [comment, setComment] = useState("");
   const q = useQuery({
     queryKey: ["alert", id],
-    queryFn: ({ signal }) => getJson<{ alert: Alert; actions: AlertAction[] }>(`/alerts/${id}`, signal),
+    queryFn: ({ signal }) => getJson<AlertDetailResponse>(`/alerts/${id}`, signal),
     refetchInterval: 5_000,
   });
   const act = useMutation({
@@ -212,7 +212,7 @@ export function AlertsPage() {
   const q = useQuery({
     queryKey: ["alerts", state, severity, scope, shelved],
     queryFn: ({ signal }) =>
-      getJson<{ alerts: Alert[] }>(
+      getJson<AlertListResponse>(
         `/alerts${qs({ state, severity, scope, shelved: shelved ? undefined : "false" })}`,
         signal,
       ),

@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
+import type { BodyEvent, BodyResponse } from "@uns/api-contract";
 import { useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
 import { paths } from "../../lib/links";
-import type { BodyEvent } from "../../lib/quality-types";
 import "../../lib/quality.css";
 import { Empty, PageHeader, QueryView, Section, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
@@ -60,8 +60,7 @@ export function BodyPage() {
   const [input, setInput] = useState(id);
   const q = useQuery({
     queryKey: ["body", id],
-    queryFn: ({ signal }) =>
-      getJson<{ events: BodyEvent[] }>(`/quality/bodies/${encodeURIComponent(id)}`, signal),
+    queryFn: ({ signal }) => getJson<BodyResponse>(`/quality/bodies/${encodeURIComponent(id)}`, signal),
     enabled: id !== "",
   });
   return (

@@ -1,18 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
+import type {
+  AlertListResponse,
+  CellsResponse,
+  DecisionsResponse,
+  DefectsResponse,
+  GatesResponse,
+  OeeResponse,
+  OeeShiftsResponse,
+  OeeTrendResponse,
+  StateInterval,
+  Tally,
+  TimelineResponse,
+} from "@uns/api-contract";
 import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
 import { useConfig } from "../../lib/config";
 import { paths } from "../../lib/links";
-import type {
-  Alert,
-  BodyEvent,
-  CellQuality,
-  OeeReply,
-  OeeShift,
-  StateInterval,
-  Tally,
-  TrendReply,
-} from "../../lib/quality-types";
 import {
   figuresFlag,
   formatDuration,
@@ -106,57 +109,52 @@ export function LinePage() {
   const opts = { refetchInterval: 10_000, enabled: line !== "" };
   const oee = useQuery({
     queryKey: ["oee", line, w.from],
-    queryFn: ({ signal }) => getJson<OeeReply>(`/quality/oee${qs({ scope: line, ...win })}`, signal),
+    queryFn: ({ signal }) => getJson<OeeResponse>(`/quality/oee${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
   const trend = useQuery({
     queryKey: ["trend", line, w.from],
-    queryFn: ({ signal }) => getJson<TrendReply>(`/quality/oee/trend${qs({ scope: line, ...win })}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<OeeTrendResponse>(`/quality/oee/trend${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
   const shifts = useQuery({
     queryKey: ["shifts", line, w.from],
     queryFn: ({ signal }) =>
-      getJson<{ shifts: OeeShift[] }>(`/quality/oee/shifts${qs({ scope: line, ...win })}`, signal),
+      getJson<OeeShiftsResponse>(`/quality/oee/shifts${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
   const timeline = useQuery({
     queryKey: ["timeline", line, w.from],
-    queryFn: ({ signal }) =>
-      getJson<{ intervals: StateInterval[] }>(`/quality/timeline${qs({ line, ...win })}`, signal),
+    queryFn: ({ signal }) => getJson<TimelineResponse>(`/quality/timeline${qs({ line, ...win })}`, signal),
     ...opts,
   });
   const cells = useQuery({
     queryKey: ["cells", line, w.from],
-    queryFn: ({ signal }) =>
-      getJson<{ cells: CellQuality[] }>(`/quality/cells${qs({ scope: line, ...win })}`, signal),
+    queryFn: ({ signal }) => getJson<CellsResponse>(`/quality/cells${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
   const defects = useQuery({
     queryKey: ["defects", line, w.from, by],
     queryFn: ({ signal }) =>
-      getJson<{ defects: Tally[] }>(`/quality/defects${qs({ scope: line, by, ...win })}`, signal),
+      getJson<DefectsResponse>(`/quality/defects${qs({ scope: line, by, ...win })}`, signal),
     ...opts,
   });
   const gates = useQuery({
     queryKey: ["gates", line, w.from],
-    queryFn: ({ signal }) =>
-      getJson<{ gates: Tally[] }>(`/quality/gates${qs({ scope: line, ...win })}`, signal),
+    queryFn: ({ signal }) => getJson<GatesResponse>(`/quality/gates${qs({ scope: line, ...win })}`, signal),
     ...opts,
   });
   const decisions = useQuery({
     queryKey: ["decisions", line, w.from],
     queryFn: ({ signal }) =>
-      getJson<{ decisions: BodyEvent[] }>(
-        `/quality/gates/decisions${qs({ scope: line, limit: 20, ...win })}`,
-        signal,
-      ),
+      getJson<DecisionsResponse>(`/quality/gates/decisions${qs({ scope: line, limit: 20, ...win })}`, signal),
     ...opts,
   });
   const alerts = useQuery({
     queryKey: ["alerts", "open", line],
     queryFn: ({ signal }) =>
-      getJson<{ alerts: Alert[] }>(`/alerts${qs({ state: "open", scope: line })}`, signal),
+      getJson<AlertListResponse>(`/alerts${qs({ state: "open", scope: line })}`, signal),
     ...opts,
   });
   if (!line) return <Empty title="No line chosen">Open a line from the plant page.</Empty>;

@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
+import type { OeeFigures, OeeResponse } from "@uns/api-contract";
 import { useEffect } from "react";
 import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
 import { paths } from "../../lib/links";
-import type { OeeFigures, OeeReply } from "../../lib/quality-types";
 import {
   figuresFlag,
   formatDuration,
@@ -46,7 +46,7 @@ export function PlantPage() {
   const q = useQuery({
     queryKey: ["oee", scope, w.from, w.to],
     queryFn: ({ signal }) =>
-      getJson<OeeReply>(`/quality/oee${qs({ scope, from: w.from, to: w.to })}`, signal),
+      getJson<OeeResponse>(`/quality/oee${qs({ scope, from: w.from, to: w.to })}`, signal),
     refetchInterval: 10_000,
   });
   // One enterprise: start at it.

@@ -1,3 +1,5 @@
+import { createLru } from "@uns/contracts";
+
 /**
  * Slows down password guessing, for HTTP logins and MQTT CONNECTs alike: after a few failures a
  * user name, or an address, must wait before the next attempt, and the wait doubles with every
@@ -45,14 +47,15 @@ export interface LoginLimiter {
 }
 
 export function createLoginLimiter(o: LoginLimiterOptions): LoginLimiter {
-  const entries = new Map<string, Entry>();
-  const maxEntries = o.maxEntries ?? 100_000;
+  // Ordered by last failure (set on each failure; reads peek), so the cap forgets the key that
+  // failed least recently.
+  const entries = createLru<string, Entry>(o.maxEntries ?? 100_000);
   const keys = (u: string | null, a: string | null) => [
     ...(u ? [`user:${u}`] : []),
     ...(a ? [`address:${a}`] : []),
   ];
   const live = (k: string, now: number): Entry | undefined => {
-    const e = entries.get(k);
+    const e = entries.peek(k);
     if (e && now - e.lastFailure > o.forgetAfterMs && e.lockedUntil <= now) {
       entries.delete(k);
       return undefined;
@@ -77,9 +80,7 @@ export function createLoginLimiter(o: LoginLimiterOptions): LoginLimiter {
         // The failure that uses up the free attempts makes the next attempt wait base, then 2x, 4x...
         const over = e.failures - free;
         if (over >= 0) e.lockedUntil = now + Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.min(over, 30));
-        entries.delete(k); // re-insert: Map order is then least recently failed first
         entries.set(k, e);
-        while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
       }
     },
     succeeded(u) {
@@ -87,7 +88,7 @@ export function createLoginLimiter(o: LoginLimiterOptions): LoginLimiter {
     },
     locked(now = Date.now()) {
       const out: LockedKey[] = [];
-      for (const [k, e] of entries) {
+      for (const [k, e] of entries.entries()) {
         if (e.lockedUntil <= now) continue;
         const i = k.indexOf(":");
         out.push({

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { createLru } from "@uns/contracts";
 
 /**
  * Console sessions, kept in memory: a restart logs everyone out, which is the safe default for a
@@ -26,16 +27,15 @@ export interface SessionStore {
 const digest = (id: string) => createHash("sha256").update(id).digest("base64url");
 
 export function createSessionStore(o: { ttlMs: number; maxSessions?: number }): SessionStore {
-  const sessions = new Map<string, Session>();
-  const max = o.maxSessions ?? 10_000;
+  // Still full after dropping the expired ones: the least recently used session goes, rather
+  // than refusing every new login.
+  const sessions = createLru<string, Session>(o.maxSessions ?? 10_000);
   const sweep = (now: number) => {
-    for (const [k, s] of sessions) if (s.expiresAt <= now) sessions.delete(k);
+    for (const [k, s] of [...sessions.entries()]) if (s.expiresAt <= now) sessions.delete(k);
   };
   return {
     create(username, roles, now = Date.now()) {
-      if (sessions.size >= max) sweep(now);
-      // Still full: drop the oldest rather than refuse every new login.
-      while (sessions.size >= max) sessions.delete(sessions.keys().next().value as string);
+      if (sessions.size >= sessions.maxEntries) sweep(now);
       const id = randomBytes(32).toString("base64url");
       const session: Session = {
         username,
@@ -62,7 +62,7 @@ export function createSessionStore(o: { ttlMs: number; maxSessions?: number }): 
     },
     revokeUser(username) {
       let n = 0;
-      for (const [k, s] of sessions)
+      for (const [k, s] of [...sessions.entries()])
         if (s.username === username) {
           sessions.delete(k);
           n++;

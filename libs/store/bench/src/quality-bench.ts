@@ -3,7 +3,7 @@
  * lines, on PGlite and on a throwaway PostgreSQL: a line's 30-day OEE trend and the plant page
  * (OEE per line over the last 24 h, plus the total). Target: under 300 ms each.
  *
- *   pnpm build && node libs/store/dist/quality-bench.js [--days 365] [--runs 15]
+ *   pnpm build && node libs/store/bench/dist/quality-bench.js [--days 365] [--runs 15]
  *
  * Rows are generated in the database (generate_series), a month per statement; `--minute-days`
  * seeds per-minute rows only for the last days and hourly roll-up rows for the rest. The seeded PGlite
@@ -15,9 +15,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabase, startPostgres } from "@uns/testkit";
 import { sql } from "drizzle-orm";
-import { type Db, openDb } from "./db.js";
-import { oeeBreakdown, oeeSeries } from "./quality-queries.js";
-import { defaultMigrationsDir } from "./store.js";
+// The queries themselves, not the store's public API: the bench times the SQL without the
+// store's worker thread. Built beside the store (bench/), so it is not in the store's dist.
+import { type Db, openDb } from "../../dist/db.js";
+import { oeeBreakdown, oeeSeries } from "../../dist/quality-queries.js";
+import { defaultMigrationsDir } from "../../dist/store.js";
 
 const { values } = parseArgs({
   options: {
