@@ -329,6 +329,31 @@ export const settings = {
     default: "",
     doc: "Every alert change is also POSTed as JSON to this URL; empty = off.",
   },
+  "browser.maxTopics": {
+    kind: "integer",
+    default: 100_000,
+    min: 1,
+    doc: "Topics the console's live topic browser keeps in memory; past it the topic updated longest ago is forgotten.",
+  },
+  "browser.messagesPerTopic": {
+    kind: "integer",
+    default: 50,
+    min: 1,
+    max: 10_000,
+    doc: "Recent messages the live topic browser keeps per topic (for the diff and the field chart).",
+  },
+  "browser.payloadCapBytes": {
+    kind: "integer",
+    default: 16_384,
+    min: 64,
+    doc: "Each payload the live topic browser keeps is cut at this size (bytes); the topic's full size is still shown.",
+  },
+  "browser.maxBytes": {
+    kind: "integer",
+    default: 64 * 1024 * 1024,
+    min: 1024 * 1024,
+    doc: "Memory the live topic browser may use in all (bytes, estimated); over it the history of the quietest topics goes first, then whole topics.",
+  },
   "log.level": {
     kind: "enum",
     default: "info",
@@ -396,6 +421,7 @@ export interface Config {
   };
   quality: { staleAfterSeconds: number; minNuggetDiameterUm: number; flushIntervalMs: number };
   alerts: { rulesFile: string; evaluateIntervalMs: number; webhookUrl: string };
+  browser: { maxTopics: number; messagesPerTopic: number; payloadCapBytes: number; maxBytes: number };
   log: { level: string };
 }
 

@@ -124,6 +124,18 @@ export const serverErrorCodes = {
       "The action is not possible in the alert's state (for example clearing an alert whose condition is still active).",
     fix: "Acknowledge an active alert; it clears when its condition returns to normal. Cleared alerts only take comments.",
   },
+  UNS_ERR_WORKBENCH_PUBLISH_FORBIDDEN: {
+    status: 403,
+    message:
+      "The console's publish tool refused: the user is neither an admin nor in a role whose publish rules (topics/access.yaml) match the topic (HTTP 403).",
+    fix: "Publish as an admin, or give the user a role that may publish to that topic.",
+  },
+  UNS_ERR_WORKBENCH_REFUSED: {
+    status: 422,
+    message:
+      "The console's publish tool did not publish: the topic is refused (wildcard, `$` or Sparkplug namespace, outside the tree, another channel than the form's) or the payload is invalid on an enforced channel (HTTP 422).",
+    fix: "Read the reason in the message; Validate shows every error of the payload without publishing.",
+  },
   UNS_ERR_CLI_USAGE: { message: "The command line is not understood.", fix: "Run `pnpm uns help`." },
 } as const satisfies ErrorRegistry;
 

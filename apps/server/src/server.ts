@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi } from "./api/app.js";
+import { registerWorkbenchRoutes } from "./api/workbench-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
@@ -24,6 +25,7 @@ import { createProcessorsRelayPart } from "./parts/processors-relay.js";
 import { createQualityPart } from "./parts/quality.js";
 import { createSparkplugPart } from "./parts/sparkplug.js";
 import { certificateUser, loadTlsMaterial } from "./tls.js";
+import { createTopicBrowser } from "./topic-browser/topic-browser.js";
 
 export type { StartedServer } from "./parts/listeners.js";
 
@@ -51,6 +53,7 @@ export async function createUnsServer(
   const logger = options.logger ?? pino({ level: config.log.level });
   const metrics = createMetrics();
   const live = createLiveStats();
+  const topicBrowser = createTopicBrowser(config.browser);
   const tls = loadTlsMaterial(config);
   const auth = createAuthPart(config, metrics, tls !== null);
   const internal = createInternalPublisher();
@@ -129,6 +132,7 @@ export async function createUnsServer(
     const record = (o: Outcome, latencyMs: number | null) => {
       sink.record(o, latencyMs);
       theQuality.observe(o);
+      topicBrowser.observeOutcome(o.topic, o.outcome);
     };
     const sparkplug = createSparkplugPart({
       config,
@@ -191,6 +195,8 @@ export async function createUnsServer(
       certificateUser,
     });
     sink.attach(broker.broker);
+    // The live topic browser sees what subscribers get (after the dispatcher's decision).
+    broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
     sparkplug.attach(broker.broker, pipeline.observeInternal);
     internal.attach(pipeline.observeInternal, broker.broker);
     theCluster.node?.attach({
@@ -226,6 +232,15 @@ export async function createUnsServer(
           alerts.routes({ store: theStore, quality: theQuality.service }),
           processors.routes,
           theCluster.routes,
+          (app) =>
+            registerWorkbenchRoutes(app, {
+              browser: topicBrowser,
+              governance,
+              broker: broker.broker,
+              store: theStore,
+              submit: (c, t, p) => pool.submit(c, t, p),
+              observeInternal: (i, p) => pipeline.observeInternal(i, p),
+            }),
         ],
         auth,
         topicsDir: config.topicsDir,
@@ -253,6 +268,7 @@ export async function createUnsServer(
       broker,
       sparkplug,
       quality: theQuality.service,
+      topicBrowser,
       api,
       health,
       start: (): Promise<StartedServer> => listeners.start(),

@@ -131,3 +131,24 @@ export interface RatesEvent {
   totals: import("./common.js").Counts;
   violationsNotStreamed: number;
 }
+export {
+  BrowserMessage,
+  BrowserTopic,
+  BrowserTopicQuery,
+  BrowserTopicResponse,
+  BrowserTopicsQuery,
+  BrowserTopicsResponse,
+  PayloadView,
+  RetainedClearBody,
+  RetainedClearResponse,
+  RetainedItem,
+  RetainedMessageResponse,
+  RetainedQuery,
+  RetainedResponse,
+  type WorkbenchOperation,
+  WorkbenchPayloadBody,
+  WorkbenchPublishResponse,
+  WorkbenchVerdict,
+  workbenchOperations,
+  workbenchRouteSchema,
+} from "./workbench.js";

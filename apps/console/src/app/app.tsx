@@ -27,6 +27,12 @@ const ContractsPage = lazy(() =>
 const TopicTreePage = lazy(() =>
   import("../features/topics/topic-tree-page").then((m) => ({ default: m.TopicTreePage })),
 );
+const BrowserPage = lazy(() =>
+  import("../features/browser/browser-page").then((m) => ({ default: m.BrowserPage })),
+);
+const RetainedPage = lazy(() =>
+  import("../features/retained/retained-page").then((m) => ({ default: m.RetainedPage })),
+);
 const UsersPage = lazy(() => import("../features/users/users-page").then((m) => ({ default: m.UsersPage })));
 const AuditPage = lazy(() => import("../features/audit/audit-page").then((m) => ({ default: m.AuditPage })));
 const SparkplugPage = lazy(() =>
@@ -67,6 +73,8 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/browser" component={BrowserPage} />
+        <Route path="/retained" component={RetainedPage} />
         <Route path="/users" component={UsersPage} />
         <Route path="/audit" component={AuditPage} />
         <Route path="/plant" component={PlantPage} />

@@ -13,6 +13,8 @@ const NAV = [
   { label: "Publishers", to: paths.publishers, match: (l: string) => l.startsWith("/publishers") },
   { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
+  { label: "Live topics", to: () => paths.browser(), match: (l: string) => l.startsWith("/browser") },
+  { label: "Retained", to: paths.retained, match: (l: string) => l.startsWith("/retained") },
   { label: "Sparkplug", to: paths.sparkplug, match: (l: string) => l.startsWith("/sparkplug") },
   {
     label: "Plant",

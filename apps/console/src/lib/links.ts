@@ -27,6 +27,8 @@ export const paths = {
   alerts: (extra: Record<string, string> = {}) => withQuery("/alerts", new URLSearchParams(extra).toString()),
   body: (id = "") => withQuery("/body", id ? `id=${encodeURIComponent(id)}` : ""),
   models: () => "/models",
+  browser: (node = "") => withQuery("/browser", node ? `node=${encodeURIComponent(node)}` : ""),
+  retained: () => "/retained",
 };
 
 /** Filters carried from page to page by the navigation: the window and the subtree/channel/client. */
