@@ -152,6 +152,13 @@ export async function createUnsServer(
       record,
       recordTally: (t) => {
         sink.recordTally(t);
+        if (t.store) {
+          for (const c of t.store.counts)
+            for (const k of ["valid", "invalid", "unvalidated"] as const)
+              if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
+          for (const l of t.store.lastMessages)
+            topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
+        }
         const c = t.channelSeconds;
         for (let i = 0; i + 3 < c.length; i += 4)
           theQuality.observeCounts(
