@@ -245,7 +245,7 @@ export async function createUnsServer(
               governance,
               broker: broker.broker,
               store: theStore,
-              submit: (c, t, p) => pool.submit(c, t, p),
+              submit: (c, t, p) => pool.check(c, t, p),
               observeInternal: (i, p) => pipeline.observeInternal(i, p),
             }),
         ],

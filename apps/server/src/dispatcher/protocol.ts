@@ -28,6 +28,8 @@ export interface BatchRequest {
 export const FLAG_ENFORCE = 1;
 /** The verdict is reported to the pool's onJudged hook with the payload (quality KPIs, device alarms). */
 export const FLAG_OBSERVE = 2;
+/** A dry run (the console's "validate"): judged and answered in full, never counted. */
+export const FLAG_DRY_RUN = 4;
 
 /** Verdict codes, one byte per message in `BatchResult.verdicts`. */
 export const VERDICT_VALID = 0;
@@ -63,6 +65,8 @@ export interface BatchResult {
   /** One VERDICT_* code per message (transferred). */
   verdicts: Uint8Array;
   tally: BatchTally;
+  /** The full verdicts of FLAG_DRY_RUN messages: [index, verdict] pairs. */
+  details: [number, Verdict][];
   busyMs: number;
 }
 

@@ -81,6 +81,17 @@ describe("validation pool", () => {
     expect(sum(tallies.map((t) => t.byPolicy[3]! + t.byPolicy[4]!))).toBe(2);
   });
 
+  it("answers a dry run in full without counting it", async () => {
+    const { pool, tallies, lost } = await start(10_000);
+    const verdict = await pool.check("weldSpot", TOPIC, invalid);
+    expect(verdict).toMatchObject({ outcome: "invalid", kind: "schema" });
+    expect(verdict.outcome === "invalid" && verdict.errors.length).toBeGreaterThan(0);
+    expect(await pool.check("weldSpot", TOPIC, valid)).toMatchObject({ outcome: "valid" });
+    expect(sum(tallies.flatMap((t) => t.byPolicy))).toBe(0);
+    expect(tallies.every((t) => t.store === null)).toBe(true);
+    expect(lost).toEqual([]);
+  });
+
   it("counts what it could not hand over as lost when it closes, once", async () => {
     const { pool, tallies, lost } = await start(10_000);
     for (let i = 0; i < 5; i++) pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), valid, null);

@@ -4,15 +4,17 @@ import { besideModule, startWorker } from "@uns/store";
 import {
   type BatchRequest,
   type BatchTally,
+  FLAG_DRY_RUN,
   FLAG_OBSERVE,
   VERDICT_UNVALIDATED,
+  type Verdict,
   type WorkerInbound,
   type WorkerOutbound,
 } from "./protocol.js";
 import { createQueue, type QueuedBatch } from "./submission-queue.js";
 
-/** Called with a message's verdict code (protocol.ts VERDICT_*). */
-export type VerdictCallback = (verdict: number) => void;
+/** Called with a message's verdict code (protocol.ts VERDICT_*); dry runs also get the verdict in full. */
+export type VerdictCallback = (verdict: number, detail?: Verdict) => void;
 
 /** A message the pool could not have judged (its worker died or hung, or the pool closed). */
 export interface LostMessage {
@@ -164,11 +166,12 @@ export function createValidationPool(options: ValidationPoolOptions) {
       // The counts first: whoever waits for a verdict (ack after durable) finds them recorded.
       handlers.onTally(msg.tally);
       const v = msg.verdicts;
+      const details = new Map(msg.details ?? []);
       for (let i = 0; i < b.count; i++) {
         if (b.observed > 0 && b.flags[i]! & FLAG_OBSERVE)
           handlers.onJudged?.(b.channels[i]!, b.topics[i]!, b.payloads[i]!, b.times[i]!, v[i]!);
         const done = b.dones[i];
-        if (done) done(v[i]!);
+        if (done) done(v[i]!, details.get(i));
       }
       pump(false);
     });
@@ -199,6 +202,10 @@ export function createValidationPool(options: ValidationPoolOptions) {
   /** Report every message of a batch as lost (recorded unvalidated; enforce quarantines those). */
   function lose(b: QueuedBatch, reason: string): void {
     for (let i = 0; i < b.count; i++) {
+      if (b.flags[i]! & FLAG_DRY_RUN) {
+        b.dones[i]?.(VERDICT_UNVALIDATED, { outcome: "unvalidated", reason });
+        continue;
+      }
       handlers.onLost(
         {
           channel: b.channels[i]!,
@@ -341,6 +348,19 @@ export function createValidationPool(options: ValidationPoolOptions) {
       queue.push(channel, topic, clientId, username, flags, time, payload, done);
       schedule(done !== null);
       return true;
+    },
+    /**
+     * Judge a payload without counting it (the console's dry run): the verdict in full, or
+     * undefined when the queue is full.
+     */
+    check(channel: string, topic: string, payload: Uint8Array): Promise<Verdict> | undefined {
+      if (closed || queue.size + inFlight >= options.queueLength) return undefined;
+      return new Promise<Verdict>((resolve) => {
+        queue.push(channel, topic, "", null, FLAG_DRY_RUN, Date.now(), payload, (_v, detail) =>
+          resolve(detail ?? { outcome: "unvalidated", reason: "no verdict" }),
+        );
+        schedule(true);
+      });
     },
     /** Resolves when the queue has room again (backpressure for enforced traffic). */
     whenSpace(): Promise<void> {

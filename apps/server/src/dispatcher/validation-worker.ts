@@ -9,6 +9,7 @@ import { type ChannelSpec, type ContractSet, createValidator, type ValidationRes
 import {
   type BatchRequest,
   type BatchResult,
+  FLAG_DRY_RUN,
   VERDICT_INVALID,
   VERDICT_UNVALIDATED,
   VERDICT_VALID,
@@ -42,6 +43,7 @@ function validateBatch(batch: BatchRequest): BatchResult {
   const n = batch.channels.length;
   const verdicts = new Uint8Array(n);
   const now = Date.now();
+  const details: [number, Verdict][] = [];
   for (let i = 0; i < n; i++) {
     const payload = bytes.subarray(batch.offsets[i]!, batch.offsets[i + 1]!);
     const channel = batch.channels[i]!;
@@ -53,6 +55,10 @@ function validateBatch(batch: BatchRequest): BatchResult {
         : verdict.outcome === "invalid"
           ? VERDICT_INVALID
           : VERDICT_UNVALIDATED;
+    if (batch.flags[i]! & FLAG_DRY_RUN) {
+      details.push([i, verdict]);
+      continue;
+    }
     tally.add(
       {
         time: batch.times[i]!,
@@ -74,6 +80,7 @@ function validateBatch(batch: BatchRequest): BatchResult {
     id: batch.id,
     verdicts,
     tally: tally.cut(now),
+    details,
     busyMs: performance.now() - start,
   };
 }
