@@ -183,6 +183,12 @@ export const settings = {
     min: 1,
     doc: "Payloads larger than this are not parsed and are recorded as invalid (kind too-large).",
   },
+  "validation.fastPath": {
+    kind: "enum",
+    default: "auto",
+    values: ["auto", "off"],
+    doc: "`auto`: payloads are first judged by the native checker compiled from each payload schema it fully supports (@uns/fast-check, built at install when a C++ compiler is present); what it does not call valid is re-checked by ajv, whose verdict and errors stand. `off`: ajv only. The server logs at start which path it uses.",
+  },
   "store.batchMaxRows": {
     kind: "integer",
     default: 2000,
@@ -262,6 +268,13 @@ export const settings = {
     kind: "string",
     default: Intl.DateTimeFormat().resolvedOptions().timeZone,
     doc: "The plant's time zone (IANA name) used by the console.",
+  },
+  "console.clientHistorySize": {
+    kind: "integer",
+    default: 2000,
+    min: 10,
+    max: 1_000_000,
+    doc: "Connects, disconnects and refused CONNECTs kept in memory for the console's Clients page (entries; the oldest go first).",
   },
   "auth.sessionMinutes": {
     kind: "integer",
@@ -399,7 +412,7 @@ export interface Config {
     batchTimeoutMs: number;
     batchWindowMs: number;
   };
-  validation: { maxPayloadBytes: number };
+  validation: { maxPayloadBytes: number; fastPath: "auto" | "off" };
   store: {
     batchMaxRows: number;
     flushIntervalMs: number;
@@ -411,7 +424,7 @@ export interface Config {
   sparkplug: { hostId: string; reorderWindowMs: number; rebirthMinIntervalMs: number };
   cluster: { redisUrl: string; nodeId: string; heartbeatMs: number };
   processors: { url: string };
-  console: { timeZone: string };
+  console: { timeZone: string; clientHistorySize: number };
   auth: {
     sessionMinutes: number;
     minPasswordLength: number;

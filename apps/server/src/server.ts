@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
+import { fastPathStatus } from "@uns/contracts";
 import { createThreadedStore, type Store } from "@uns/store";
 import { type Logger, pino } from "pino";
 import { buildApi } from "./api/app.js";
+import { registerClientRoutes } from "./api/client-routes.js";
+import { registerExportRoutes } from "./api/export-routes.js";
 import { registerWorkbenchRoutes } from "./api/workbench-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
+import { createClientRegistry } from "./clients/client-registry.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { VERDICT_CODES } from "./dispatcher/protocol.js";
@@ -66,8 +70,13 @@ export async function createUnsServer(
     batchWindowMs: config.workers.batchWindowMs,
     payloadCapBytes: config.store.payloadCapBytes,
     workerUrl: options.validationWorker,
+    fastPath: config.validation.fastPath,
     logger,
   });
+  // Said once at start: which payload checker the workers use (issue 14).
+  const fast = fastPathStatus(config.validation.fastPath);
+  if (fast.native) logger.info({ fastPath: fast.path }, "payload validation: native fast path, then ajv");
+  else logger.info({ reason: fast.reason }, "payload validation: ajv only (no native fast path)");
   // Built so far, for the cleanup when a later part fails to start.
   let store: Store | null = null;
   let persistence: BrokerPersistence | null = null;
@@ -202,6 +211,9 @@ export async function createUnsServer(
       certificateUser,
     });
     sink.attach(broker.broker);
+    // The Clients page: connections and their history, from aedes' events (clients/).
+    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
+    clients.attach(broker.broker);
     // The live topic browser sees what subscribers get (after the dispatcher's decision).
     broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
     sparkplug.attach(broker.broker, pipeline.observeInternal);
@@ -239,6 +251,8 @@ export async function createUnsServer(
           alerts.routes({ store: theStore, quality: theQuality.service }),
           processors.routes,
           theCluster.routes,
+          (app) => registerClientRoutes(app, { store: theStore, clients }),
+          (app) => registerExportRoutes(app, { store: theStore, clients }),
           (app) =>
             registerWorkbenchRoutes(app, {
               browser: topicBrowser,
@@ -286,6 +300,7 @@ export async function createUnsServer(
           sparkplug.stop();
           const tlsClosed = listeners.stopAccepting();
           await broker.close();
+          clients.stop();
           await thePersistence.close();
           await tlsClosed;
           await theCluster.stop();

@@ -4,13 +4,15 @@
  * fills with live, mostly valid traffic and a few violations, and the inference processors (weld
  * quality, check gate) scoring every spot with the models in models/. The server and the
  * processors run as their own processes (apps do not import each other); the simulator publishes
- * as user `simulator` (role gateway: it speaks for every cell), the processors as user `processor` (role processor), whose
+ * as user `simulator` (role gateway: it speaks for every cell), the processors as user `processor` (role processor), a Sparkplug B edge node as
+ * `Welder01` (role edge-node), whose
  * passwords are set anew on each run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { runSimulation } from "./run-simulation.js";
+import { runSparkplugEdgeNode } from "./sparkplug-edge.js";
 
 const serverDist = fileURLToPath(new URL("../../server/dist/", import.meta.url));
 const processorsMain = fileURLToPath(new URL("../../processors/dist/main.js", import.meta.url));
@@ -18,10 +20,14 @@ const mqttPort = process.env.UNS_MQTT_PORT ?? "1883";
 const httpPort = process.env.UNS_HTTP_PORT ?? "8080";
 const password = randomBytes(12).toString("base64url");
 const processorPassword = randomBytes(12).toString("base64url");
+const edgePassword = randomBytes(12).toString("base64url");
+// The Sparkplug edge node's user name is its edge node id (role edge-node, topics/access.yaml).
+const EDGE_NODE = "Welder01";
 
 for (const [user, role, secret] of [
   ["simulator", "gateway", password],
   ["processor", "processor", processorPassword],
+  [EDGE_NODE, "edge-node", edgePassword],
 ] as const) {
   const added = spawnSync(
     process.execPath,
@@ -81,6 +87,15 @@ processors.on("exit", (code) => {
 console.log(
   `\n  demo: plant simulator publishing to mqtt://127.0.0.1:${mqttPort}; console at http://localhost:${httpPort}  (Ctrl-C stops)\n`,
 );
+// A Sparkplug B edge node next to the plain-JSON plant, so the Sparkplug page has a live node.
+void runSparkplugEdgeNode({
+  url: `mqtt://127.0.0.1:${mqttPort}`,
+  username: EDGE_NODE,
+  password: edgePassword,
+  signal: abort.signal,
+}).catch((err: Error) => {
+  if (!stopping) console.error(`demo: Sparkplug edge node stopped: ${err.message}`);
+});
 await runSimulation({
   url: `mqtt://127.0.0.1:${mqttPort}`,
   username: "simulator",

@@ -94,7 +94,14 @@ export const ValidationError = Type.Object(
     keyword: Type.String(),
     message: Type.String(),
     schemaPath: Type.Optional(Type.String()),
-    params: Type.Optional(Type.Unsafe<object>({ type: "object", description: "The keyword's parameters" })),
+    // additionalProperties: without it Fastify's serializer writes every params object as {}.
+    params: Type.Optional(
+      Type.Unsafe<object>({
+        type: "object",
+        additionalProperties: true,
+        description: "The keyword's parameters (ajv's params: limit, allowedValues, missingProperty, ...)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -132,6 +132,18 @@ export interface RatesEvent {
   violationsNotStreamed: number;
 }
 export {
+  ClientEvent,
+  ClientHistoryQuery,
+  ClientHistoryResponse,
+  ClientParams,
+  ClientsQuery,
+  ClientsResponse,
+  ConnectedClient,
+  clientOperations,
+  ExportQuery,
+  type ExportTable,
+} from "./clients.js";
+export {
   BrowserMessage,
   BrowserTopic,
   BrowserTopicQuery,

@@ -93,6 +93,7 @@ export {
 export { removeUser, setUserPassword, setUserRoles } from "./users-file.js";
 export {
   createValidator,
+  fastPathStatus,
   type ValidationError,
   type ValidationKind,
   type ValidationResult,

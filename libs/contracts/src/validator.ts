@@ -1,3 +1,10 @@
+import {
+  createFastChecker,
+  FAST_INVALID,
+  FAST_VALID,
+  type FastCheck,
+  type FastChecker,
+} from "@uns/fast-check";
 import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -41,6 +48,17 @@ export interface ValidatorOptions {
   maxErrors?: number;
   /** Entries in the per channel+topic cache of topic parameter verdicts (default 50 000). */
   topicCacheEntries?: number;
+  /**
+   * "auto" (default): payloads are first judged by the native checker compiled from each schema
+   * it fully supports (@uns/fast-check); only what it does not call valid goes through
+   * JSON.parse and ajv, whose verdict stands. "off": ajv only.
+   */
+  fastPath?: "auto" | "off";
+}
+
+/** Which payload checker a validator built with `fastPath` uses on this machine, and why. */
+export function fastPathStatus(fastPath: "auto" | "off" = "auto"): FastChecker["status"] {
+  return createFastChecker({ mode: fastPath }).status;
 }
 
 export interface Validator {
@@ -59,6 +77,11 @@ export interface Validator {
   /** Validate an already parsed value (e.g. a message example); optionally against one message only. */
   validateValue(channelId: string, value: unknown, messageName?: string): ValidationResult;
   hasChannel(channelId: string): boolean;
+  /**
+   * The native checkers the payloads of a channel meet first, in message order; undefined when
+   * the channel is checked by ajv alone. For the differential test and the bench.
+   */
+  fastChecks(channelId: string): Array<{ name: string; check: FastCheck }> | undefined;
 }
 
 type Dialect = "draft-07" | "2019-09" | "2020-12";
@@ -69,6 +92,8 @@ interface CompiledMessage {
   fn?: ValidateFunction;
   /** Set when it cannot: unsupported format or a schema that does not compile. */
   problem?: ValidationError;
+  /** The native checker for the payload schema, when it supports every keyword in it. */
+  fast?: FastCheck;
 }
 
 interface CompiledChannel {
@@ -82,6 +107,8 @@ interface CompiledChannel {
   checkable: boolean;
   /** Set when a parameter schema does not compile: every message on the channel is unverifiable. */
   broken?: ValidationResult;
+  /** Every message has a native checker: payloads are judged by them first (in message order). */
+  fast?: Array<{ name: string; check: FastCheck }>;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -94,6 +121,7 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
   const maxDepth = options.maxDepth ?? 64;
   const maxErrors = options.maxErrors ?? 50;
   const maxPayloadBytes = options.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
+  const fastChecker = createFastChecker({ mode: options.fastPath ?? "auto" });
   const specs = new Map(set.channels.map((c) => [c.id, c]));
   const compiled = new Map<string, CompiledChannel>();
   const instances = new Map<string, Ajv>();
@@ -181,7 +209,10 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
         const format = classifySchemaFormat(m.schemaFormat);
         const fallback: Dialect = format.kind === "json-schema" ? format.dialect : "draft-07";
         try {
-          entry.fn = compileSchema(m.payload, dialectOf(m.payload, fallback));
+          const dialect = dialectOf(m.payload, fallback);
+          entry.fn = compileSchema(m.payload, dialect);
+          const ajv = ajvFor(dialect);
+          entry.fast = fastChecker.compile(m.payload, { isKeyword: (k) => ajv.getKeyword(k) !== false });
         } catch (e) {
           entry.problem = {
             instancePath: "",
@@ -194,6 +225,9 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
       ch.messages.push(entry);
     }
     ch.checkable = ch.messages.some((m) => m.fn !== undefined);
+    if (ch.messages.length > 0 && ch.messages.every((m) => m.fn && m.fast)) {
+      ch.fast = ch.messages.map((m) => ({ name: m.spec.name, check: m.fast! }));
+    }
     return ch;
   }
 
@@ -331,6 +365,7 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
   return {
     version: set.version,
     hasChannel: (id) => specs.has(id),
+    fastChecks: (id) => get(id)?.fast,
     validate(channelId, topic, payload) {
       const ch = get(channelId);
       if (!ch) return unknownChannel(channelId);
@@ -354,6 +389,16 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
         };
       }
 
+      if (ch.fast) {
+        // The native checker's "valid" is ajv's "valid" (the differential test in
+        // libs/fast-check proves it); for anything else ajv judges, for its error list. The
+        // first message that matches wins, as in checkValue, so an undecided one stops here.
+        for (const f of ch.fast) {
+          const v = f.check(payload, maxDepth);
+          if (v === FAST_VALID) return { outcome: "valid", message: f.name };
+          if (v !== FAST_INVALID) break;
+        }
+      }
       const parsed = parsePayload(payload, maxDepth);
       if (!parsed.ok) {
         // A message without payload schema accepts even a payload that is not JSON.

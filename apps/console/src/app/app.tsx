@@ -39,6 +39,9 @@ const SparkplugPage = lazy(() =>
   import("../features/sparkplug/sparkplug-page").then((m) => ({ default: m.SparkplugPage })),
 );
 
+const ClientsPage = lazy(() =>
+  import("../features/clients/clients-page").then((m) => ({ default: m.ClientsPage })),
+);
 const PlantPage = lazy(() => import("../features/plant/plant-page").then((m) => ({ default: m.PlantPage })));
 const LinePage = lazy(() => import("../features/line/line-page").then((m) => ({ default: m.LinePage })));
 const AlertsPage = lazy(() =>
@@ -73,6 +76,7 @@ function Pages() {
         <Route path="/contracts" component={ContractsPage} />
         <Route path="/topics" component={TopicTreePage} />
         <Route path="/sparkplug" component={SparkplugPage} />
+        <Route path="/clients" component={ClientsPage} />
         <Route path="/browser" component={BrowserPage} />
         <Route path="/retained" component={RetainedPage} />
         <Route path="/users" component={UsersPage} />

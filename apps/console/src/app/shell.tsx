@@ -13,6 +13,7 @@ const NAV = [
   { label: "Publishers", to: paths.publishers, match: (l: string) => l.startsWith("/publishers") },
   { label: "Contracts", to: paths.contracts, match: (l: string) => l.startsWith("/contracts") },
   { label: "Topic tree", to: paths.topics, match: (l: string) => l.startsWith("/topics") },
+  { label: "Clients", to: () => "/clients", match: (l: string) => l.startsWith("/clients") },
   { label: "Live topics", to: () => paths.browser(), match: (l: string) => l.startsWith("/browser") },
   { label: "Retained", to: paths.retained, match: (l: string) => l.startsWith("/retained") },
   { label: "Sparkplug", to: paths.sparkplug, match: (l: string) => l.startsWith("/sparkplug") },

@@ -3,6 +3,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { TimeseriesPoint } from "@uns/api-contract";
 import { complianceRate, formatCount, formatRate, formatTime } from "./format";
+import { fitStart, partialBucket } from "./time-fit";
 
 export const OUTCOME_COLORS = {
   valid: "#2e9d5b",
@@ -29,6 +30,9 @@ export function TrendChart({
   height?: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Read once per data set: the partial bucket and the fitted start belong to these points.
+  const partial = partialBucket(points, bucketSeconds, Date.now());
+  const fit = fitStart(points);
 
   useEffect(() => {
     const el = ref.current;
@@ -64,7 +68,32 @@ export function TrendChart({
       tzDate: (t) => uPlot.tzDate(new Date(t * 1000), timeZone),
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
-      scales: { x: { time: true }, n: { auto: true }, pct: { range: [0, 100] } },
+      scales: {
+        x: fit.fitted
+          ? { time: true, range: (_u, _min, max) => [ts[fit.index]!, max + bucketSeconds] }
+          : { time: true },
+        n: { auto: true },
+        pct: { range: [0, 100] },
+      },
+      hooks: {
+        // The bucket still filling is hatched and labelled: its counts are "so far", not a drop.
+        draw: [
+          (u) => {
+            if (partial === null) return;
+            const x0 = u.valToPos(ts[partial]!, "x", true);
+            const x1 = u.valToPos(ts[partial]! + bucketSeconds, "x", true);
+            const { top, height } = u.bbox;
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.fillStyle = "rgba(138,143,152,0.18)";
+            ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
+            ctx.fillStyle = axisColor;
+            ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+            ctx.fillText("partial", x0 + 2 * devicePixelRatio, top + 12 * devicePixelRatio);
+            ctx.restore();
+          },
+        ],
+      },
       series: [
         {
           label: "Time",
@@ -104,7 +133,7 @@ export function TrendChart({
       ro.disconnect();
       plot.destroy();
     };
-  }, [points, timeZone, height]);
+  }, [points, timeZone, height, bucketSeconds, partial, fit.fitted, fit.index]);
 
   const minutes = Math.round(bucketSeconds / 60);
   return (
@@ -115,6 +144,14 @@ export function TrendChart({
         role="img"
         aria-label={`Messages per ${minutes} minute bucket by outcome, and compliance rate`}
       />
+      {fit.fitted || partial !== null ? (
+        <p className="muted small trend-note" data-testid="trend-note">
+          {fit.fitted
+            ? `Shown from ${formatTime(points[fit.index]!.t, timeZone, { seconds: false })}: nothing was received earlier in this window. `
+            : ""}
+          {partial !== null ? "The last bucket is still filling (partial, shaded)." : ""}
+        </p>
+      ) : null}
       <details className="trend-table">
         <summary>
           Numbers ({points.length} buckets of {minutes} min)
@@ -132,9 +169,12 @@ export function TrendChart({
               </tr>
             </thead>
             <tbody>
-              {points.map((p) => (
+              {points.map((p, i) => (
                 <tr key={p.t}>
-                  <td>{formatTime(p.t, timeZone, { seconds: false })}</td>
+                  <td>
+                    {formatTime(p.t, timeZone, { seconds: false })}
+                    {i === partial ? " (partial)" : ""}
+                  </td>
                   <td className="num">{formatCount(p.valid)}</td>
                   <td className="num">{formatCount(p.invalid)}</td>
                   <td className="num">{formatCount(p.unvalidated)}</td>

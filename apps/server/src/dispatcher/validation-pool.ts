@@ -43,6 +43,8 @@ export interface ValidationPoolOptions {
   batchWindowMs?: number;
   /** Payload bytes a worker keeps per violation and last message (the store's cap). */
   payloadCapBytes?: number;
+  /** validation.fastPath, handed to every worker (default "auto"). */
+  fastPath?: "auto" | "off";
   /** The worker script; default the shipped validation worker. Tests pass fixture workers. */
   workerUrl?: URL;
   logger: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
@@ -123,7 +125,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
   };
 
   function spawn(index: number): void {
-    const worker = startWorker(file);
+    const worker = startWorker(file, { workerData: { fastPath: options.fastPath ?? "auto" } });
     const slot: Slot = slots[index] ?? {
       worker,
       busy: null,

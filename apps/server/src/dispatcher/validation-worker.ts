@@ -4,7 +4,7 @@
  * (worker-tally.ts), and answers with one verdict byte per message and the batch's tally. JSON
  * parsing and counting happen here, never on the broker's event loop.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { type ChannelSpec, type ContractSet, createValidator, type ValidationResult } from "@uns/contracts";
 import {
   type BatchRequest,
@@ -25,6 +25,8 @@ const port = parentPort;
 let validator: ReturnType<typeof createValidator> | null = null;
 let contracts = new Map<string, Pick<ChannelSpec, "file" | "version" | "title">>();
 const tally = createWorkerTally(64 * 1024);
+// validation.fastPath from the pool: "auto" puts the native checker before ajv (@uns/fast-check).
+const fastPath: "auto" | "off" = (workerData as { fastPath?: "auto" | "off" } | null)?.fastPath ?? "auto";
 
 /** The verdict on one payload: the one place a validator is called. */
 function judge(channel: string, topic: string, payload: Uint8Array): Verdict {
@@ -88,7 +90,7 @@ function validateBatch(batch: BatchRequest): BatchResult {
 port.on("message", (msg: WorkerInbound) => {
   if (msg.type === "contracts") {
     const set = "json" in msg ? (JSON.parse(msg.json) as ContractSet) : msg.set;
-    validator = createValidator(set);
+    validator = createValidator(set, { fastPath });
     contracts = new Map(
       set.channels.map((c) => [c.id, { file: c.file, version: c.version, title: c.title }]),
     );

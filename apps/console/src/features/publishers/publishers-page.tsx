@@ -3,6 +3,7 @@ import type { PublishersResponse } from "@uns/api-contract";
 import type { ReactNode } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
+import { ExportLinks } from "../../lib/export-links";
 import { FilterBar } from "../../lib/filter-bar";
 import { apiQuery } from "../../lib/filters";
 import { formatCount, formatShare } from "../../lib/format";
@@ -65,6 +66,11 @@ export function PublishersPage() {
     <div className="page page-publishers">
       <PageHeader title="Publishers">
         <span className="muted">The failing-clients list: who sends what, and how much of it is invalid</span>
+        <ExportLinks
+          table="publishers"
+          label="publishers"
+          query={apiQuery(filters, ["topicPrefix", "channel"])}
+        />
       </PageHeader>
       <FilterBar fields={["topic", "channel"]} resetKeys={[]} />
       <QueryView

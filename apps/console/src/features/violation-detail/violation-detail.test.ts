@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { errorWhat, fate } from "./violation-detail-page";
+import { explainErrors } from "./explain-errors";
+import { fate } from "./violation-detail-page";
 
 describe("violation detail wording", () => {
   it("says what the broker did with the message", () => {
@@ -14,24 +15,23 @@ describe("violation detail wording", () => {
   });
 
   it("names the property for object keywords", () => {
+    const doc = { temp: 80 };
+    const text = (e: Parameters<typeof explainErrors>[0][number]) => explainErrors([e], doc).rows[0]!.text;
     expect(
-      errorWhat({
+      text({
         instancePath: "",
         keyword: "additionalProperties",
         message: "must NOT have additional properties",
         params: { additionalProperty: "temp" },
       }),
-    ).toBe('extra property "temp" is not allowed');
+    ).toBe('/temp: expected no other properties; sent extra property "temp" = 80');
     expect(
-      errorWhat({
+      text({
         instancePath: "",
         keyword: "required",
         message: "must have required property 'spotId'",
         params: { missingProperty: "spotId" },
       }),
-    ).toBe('missing property "spotId"');
-    expect(errorWhat({ instancePath: "/currentKA", keyword: "maximum", message: "must be <= 30" })).toBe(
-      "must be <= 30",
-    );
+    ).toBe('/spotId: expected property "spotId"; sent nothing (absent)');
   });
 });

@@ -3,6 +3,7 @@ import type { ValidationError, ViolationItem, ViolationPage } from "@uns/api-con
 import { useState } from "react";
 import { Link } from "wouter";
 import { getJson } from "../../lib/api";
+import { ExportLinks } from "../../lib/export-links";
 import { FilterBar } from "../../lib/filter-bar";
 import { apiQuery, type Filters, hasNarrowing } from "../../lib/filters";
 import { formatBytes, formatCount } from "../../lib/format";
@@ -121,6 +122,11 @@ export function ViolationsPage() {
     <div className="page page-violations">
       <PageHeader title="Violations">
         <span className="muted">{!cursor && !paused ? "Newest first, updating live" : "Newest first"}</span>
+        <ExportLinks
+          table="violations"
+          label="the filtered violations"
+          query={apiQuery(filters, ["topicPrefix", "channel", "clientId", "kind"])}
+        />
       </PageHeader>
       <FilterBar fields={["topic", "channel", "client", "kind"]} />
       {cursor && arrived > 0 ? (

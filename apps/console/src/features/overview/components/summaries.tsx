@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { SummaryResponse, SummaryRow } from "@uns/api-contract";
 import { Link } from "wouter";
 import { getJson } from "../../../lib/api";
+import { ExportLinks } from "../../../lib/export-links";
 import { apiQuery, type Filters } from "../../../lib/filters";
 import { formatCount } from "../../../lib/format";
 import { paths } from "../../../lib/links";
@@ -104,20 +105,27 @@ export function ByLevel({
       title={`By ${names[depth - 1] ?? `level ${depth}`}`}
       id="by-level"
       actions={
-        <fieldset className="segmented">
-          <legend className="sr-only">Group by topic level</legend>
-          {choices.map((c) => (
-            <button
-              type="button"
-              key={c.depth}
-              className="btn btn-small"
-              aria-pressed={c.depth === depth}
-              onClick={() => onDepth(c.depth)}
-            >
-              {c.name}
-            </button>
-          ))}
-        </fieldset>
+        <>
+          <ExportLinks
+            table="compliance"
+            label="this table"
+            query={apiQuery(filters, ["topicPrefix", "channel"], { by: "level", depth })}
+          />
+          <fieldset className="segmented">
+            <legend className="sr-only">Group by topic level</legend>
+            {choices.map((c) => (
+              <button
+                type="button"
+                key={c.depth}
+                className="btn btn-small"
+                aria-pressed={c.depth === depth}
+                onClick={() => onDepth(c.depth)}
+              >
+                {c.name}
+              </button>
+            ))}
+          </fieldset>
+        </>
       }
     >
       <QueryView
