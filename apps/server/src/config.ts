@@ -175,6 +175,13 @@ export const settings = {
     min: 100,
     doc: "A worker that has not answered a batch within this many ms is taken as hung and replaced; its messages are unvalidated (monitor) or quarantined (enforce).",
   },
+  "workers.batchWindowMs": {
+    kind: "integer",
+    default: 10,
+    min: 0,
+    max: 1000,
+    doc: "Monitor-mode messages are handed to a worker at most this many ms after the first of them arrived, together (one wake-up per window instead of one per message at low rates); their verdict, live counts and metrics are that much later. Messages whose verdict is awaited (enforce, store.ackAfterDurable) go at once. 0 = at once.",
+  },
   "validation.maxPayloadBytes": {
     kind: "integer",
     default: 1048576,
@@ -437,7 +444,13 @@ export interface Config {
     standbyLoader: boolean;
     allowedRefHosts: string;
   };
-  workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
+  workers: {
+    size: number;
+    queueLength: number;
+    batchSize: number;
+    batchTimeoutMs: number;
+    batchWindowMs: number;
+  };
   validation: { maxPayloadBytes: number; fastPath: "auto" | "off" };
   store: {
     batchMaxRows: number;

@@ -1,3 +1,4 @@
+import type { Batch } from "./batch.js";
 import type { QualityStore } from "./quality-types.js";
 import type { SecurityStore } from "./security.js";
 
@@ -310,6 +311,12 @@ export interface RetentionResult {
 export interface Store extends SecurityStore, QualityStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
+  /**
+   * Add outcomes aggregated elsewhere (a validation worker's counts, publishers, violations and
+   * last messages, cut by its own `Accumulator`). Synchronous, never throws; `whenDurable()` and
+   * health cover them like recorded ones.
+   */
+  recordAggregate(batch: Batch): void;
   /** Write (or spool) everything recorded so far. */
   flush(): Promise<void>;
   /**
