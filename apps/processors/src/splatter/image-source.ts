@@ -142,13 +142,19 @@ export async function loadImage(
     // Inspection cameras write 8-bit grey: then the decoded pixels are used as they are (no
     // colourspace pass over 20 M pixels); colour or 16-bit images are converted to 8-bit grey.
     // sequentialRead: libvips streams the JPEG top to bottom instead of keeping random access.
-    const decoder = sharp(bytes, {
-      failOn: "truncated",
-      limitInputPixels: request.width * request.height + 1,
-      sequentialRead: true,
-    });
-    const grey = meta.channels === 1 && meta.depth === "uchar" ? decoder : decoder.toColourspace("b-w");
-    const { data, info } = await grey.raw().toBuffer({ resolveWithObject: true });
+    const decoder = () =>
+      sharp(bytes, {
+        failOn: "truncated",
+        limitInputPixels: request.width * request.height + 1,
+        sequentialRead: true,
+      });
+    const asIs = meta.channels === 1 && meta.depth === "uchar";
+    let { data, info } = await (asIs ? decoder() : decoder().toColourspace("b-w"))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // A grey file with an embedded colour profile still comes out as sRGB from libvips: convert it.
+    if (asIs && info.channels !== 1)
+      ({ data, info } = await decoder().toColourspace("b-w").raw().toBuffer({ resolveWithObject: true }));
     if (info.channels !== 1)
       return fail("UNS_ERR_IMAGE_DECODE", `${path} decoded to ${info.channels} channels, expected grey`);
     return {
