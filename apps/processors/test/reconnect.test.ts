@@ -74,9 +74,12 @@ describe("processor and a server restart", { timeout: 240_000 }, () => {
     await runtime.weldQuality!.idle();
 
     const status = runtime.weldQuality!.status();
-    // Every spot scored exactly once by the processor and none refused; its result delivered.
-    expect(status.received).toBe(300);
-    expect(status.scored).toBe(300);
+    // Every spot scored and none refused; its result delivered. QoS 1 is at least once: a spot whose
+    // PUBACK was still on the wire when the server stopped comes again after the restart (a few at
+    // most, bounded by what was in flight), and is scored again with the same result.
+    expect(status.received).toBeGreaterThanOrEqual(300);
+    expect(status.received).toBeLessThanOrEqual(316);
+    expect(status.scored).toBe(status.received);
     expect(status.invalid + status.refusedResults + status.modelErrors).toBe(0);
     expect(scored(spots)).toBe(300);
     expect(lines.some((l) => /mqtt offline/.test(l))).toBe(true);
