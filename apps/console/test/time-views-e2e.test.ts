@@ -7,7 +7,14 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, launchBrowser, logInContext, type RunningServer, startServer, weldSpot } from "./harness";
+import {
+  eventually,
+  launchBrowser,
+  logInContext,
+  type RunningServer,
+  startServer,
+  weldSpot,
+} from "./harness";
 
 const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const CELL = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
@@ -107,6 +114,7 @@ describe("time views at 1,440 px", () => {
     ];
     const problems: string[] = [];
     let tables = 0;
+    const counts: string[] = [];
     for (const path of pages) {
       await page.goto(path);
       await page.waitForLoadState("networkidle").catch(() => {});
@@ -114,12 +122,14 @@ describe("time views at 1,440 px", () => {
       await page.waitForTimeout(500);
       const r = await overflowing(page);
       tables += r.tables;
+      counts.push(`${path}=${r.tables}`);
       problems.push(...r.problems.map((x) => `${path}: ${x}`));
       if (r.problems.length) {
         const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "overview";
         await page.screenshot({ path: `${SHOTS}cut-off-${name}.png`, fullPage: true });
       }
     }
+    console.log(`tables checked: ${counts.join(" ")}`);
     expect(problems).toEqual([]);
     // The check ran over real tables (overview, violations, publishers, contracts, users, audit...).
     expect(tables).toBeGreaterThanOrEqual(8);

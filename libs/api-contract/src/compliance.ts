@@ -80,7 +80,7 @@ export const TimeseriesQuery = Type.Object(
     fit: Type.Optional(
       Type.Boolean({
         description:
-          "Fit the window to the data: when more than half of it is empty before the first message, start it one bucket before that message, with buckets sized for the shorter window (unless bucketSeconds is given). The reply's from is the fitted start",
+          "Fit the window to the data: when more than half of it is empty before the first message, start it at most ~0.1 % of the window before that message, with buckets sized for the shorter window (unless bucketSeconds is given). The reply's from is the fitted start",
       }),
     ),
     ...FilterQuery,

@@ -30,7 +30,7 @@ const defaultBucket = (spanSeconds: number) => Math.max(60, Math.ceil(spanSecond
  * The window fitted to the data (issue 13, item 6: a fresh install with 10 minutes of data shows
  * those minutes in fine buckets, not squeezed into the last of 60 buckets of 24 h). Finds the first
  * message with a coarse pass (at most ~1,000 buckets); when it lies in the later half of the
- * window, the window starts one fine bucket before it. Otherwise, or without data, it is unchanged.
+ * window, the window starts at the start of that coarse bucket. Otherwise, or without data, it is unchanged.
  */
 async function fitWindow(
   s: ApiServices,
@@ -45,10 +45,8 @@ async function fitWindow(
   if (!first) return w;
   const firstMs = Math.max(w.from.getTime(), Date.parse(first.t));
   if (firstMs - w.from.getTime() <= spanMs / 2) return w;
-  // One fine bucket of margin before the data, so the chart shows where it began.
-  const fine = defaultBucket((w.to.getTime() - firstMs) / 1000) * 1000;
-  const from = Math.max(w.from.getTime(), Math.floor((firstMs - fine) / fine) * fine);
-  return { from: new Date(from), to: w.to };
+  // The coarse bucket's start is at or before the first message: the chart shows where it began.
+  return { from: new Date(firstMs), to: w.to };
 }
 
 export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
@@ -182,13 +180,17 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
       const w = timeWindow(req.query);
       const { topicPrefix, channel } = req.query;
       const rows = await s.store.publishers({
-          ...w,
-          topicPrefix: req.query.topicPrefix,
-          channel: req.query.channel,
-          sort: req.query.sort ?? "invalid",
-          limit: req.query.limit ?? 100,
-        });
-      const since = await withStreaks(s.store, w, rows, (r) => ({ clientId: r.clientId, topicPrefix, channel }));
+        ...w,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        sort: req.query.sort ?? "invalid",
+        limit: req.query.limit ?? 100,
+      });
+      const since = await withStreaks(s.store, w, rows, (r) => ({
+        clientId: r.clientId,
+        topicPrefix,
+        channel,
+      }));
       return { ...iso(w), rows: since };
     },
   );

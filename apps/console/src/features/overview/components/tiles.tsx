@@ -133,8 +133,8 @@ export function Trend({ filters }: { filters: Filters }) {
           <>
             {d.fitted ? (
               <p className="muted small" data-testid="trend-fitted">
-                From the first message, {formatTime(d.from, tz, { seconds: false, omitTodayDate: true })} (
-                {d.bucketSeconds / 60} min buckets)
+                Fitted to the data: from {formatTime(d.from, tz, { seconds: false, omitTodayDate: true })}, in{" "}
+                {d.bucketSeconds / 60} min buckets
               </p>
             ) : null}
             <TrendChart points={d.points} bucketSeconds={d.bucketSeconds} timeZone={tz} />
