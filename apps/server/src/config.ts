@@ -139,6 +139,11 @@ export const settings = {
     min: 10,
     doc: "Contracts and the topic tree are read in a thread of their own; when reading the files takes longer than this (ms, counted once the thread has started) it is stopped and the last good version stays.",
   },
+  "contracts.standbyLoader": {
+    kind: "boolean",
+    default: false,
+    doc: "Keep a contract loader thread waiting with its parser loaded, so a reload starts a second or more sooner; it costs a V8 isolate (about 40 MB of RSS) all the time. Off: each reload starts its thread.",
+  },
   "contracts.allowedRefHosts": {
     kind: "string",
     default: "",
@@ -170,6 +175,13 @@ export const settings = {
     min: 100,
     doc: "A worker that has not answered a batch within this many ms is taken as hung and replaced; its messages are unvalidated (monitor) or quarantined (enforce).",
   },
+  "workers.batchWindowMs": {
+    kind: "integer",
+    default: 10,
+    min: 0,
+    max: 1000,
+    doc: "Monitor-mode messages are handed to a worker at most this many ms after the first of them arrived, together (one wake-up per window instead of one per message at low rates); their verdict, live counts and metrics are that much later. Messages whose verdict is awaited (enforce, store.ackAfterDurable) go at once. 0 = at once.",
+  },
   "validation.maxPayloadBytes": {
     kind: "integer",
     default: 1048576,
@@ -199,6 +211,27 @@ export const settings = {
     kind: "boolean",
     default: false,
     doc: "Group commit: a QoS 1/2 PUBACK waits until the message's outcome is fsynced in the outcome log (monitor messages then wait for their verdict too). Nothing acknowledged is lost on kill -9, at the cost of PUBACK latency (see docs/benchmark.md).",
+  },
+  "store.pgliteSharedBuffersMb": {
+    kind: "integer",
+    default: 16,
+    min: 1,
+    max: 1024,
+    doc: "Embedded database (PGlite) only: PostgreSQL shared_buffers (MiB). PGlite's shared memory is zeroed WebAssembly heap, resident from the start, so this much RSS is spent whether used or not (PostgreSQL's default, 128, costs about 150 MB). wal_buffers follows it (1/32).",
+  },
+  "store.pgliteWorkMemMb": {
+    kind: "integer",
+    default: 2,
+    min: 1,
+    max: 1024,
+    doc: "Embedded database only: PostgreSQL work_mem (MiB), per sort or hash step of a query.",
+  },
+  "store.pgliteMaintenanceWorkMemMb": {
+    kind: "integer",
+    default: 16,
+    min: 1,
+    max: 2048,
+    doc: "Embedded database only: PostgreSQL maintenance_work_mem (MiB), for vacuum after retention deletes and index builds.",
   },
   "store.spoolMaxBytes": {
     kind: "integer",
@@ -408,14 +441,24 @@ export interface Config {
     maxAliases: number;
     maxRefDepth: number;
     loadTimeoutMs: number;
+    standbyLoader: boolean;
     allowedRefHosts: string;
   };
-  workers: { size: number; queueLength: number; batchSize: number; batchTimeoutMs: number };
+  workers: {
+    size: number;
+    queueLength: number;
+    batchSize: number;
+    batchTimeoutMs: number;
+    batchWindowMs: number;
+  };
   validation: { maxPayloadBytes: number; fastPath: "auto" | "off" };
   store: {
     batchMaxRows: number;
     flushIntervalMs: number;
     ackAfterDurable: boolean;
+    pgliteSharedBuffersMb: number;
+    pgliteWorkMemMb: number;
+    pgliteMaintenanceWorkMemMb: number;
     spoolMaxBytes: number;
     payloadCapBytes: number;
     retentionDays: number;
@@ -450,6 +493,7 @@ export function contractLoadLimits(config: Readonly<Config>) {
     maxAliasCount: config.contracts.maxAliases,
     maxRefDepth: config.contracts.maxRefDepth,
     timeoutMs: config.contracts.loadTimeoutMs,
+    standby: config.contracts.standbyLoader,
     allowedRefHosts: config.contracts.allowedRefHosts
       .split(",")
       .map((h) => h.trim())

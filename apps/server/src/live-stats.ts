@@ -24,15 +24,21 @@ export function createLiveStats() {
   const events = new EventEmitter();
   events.setMaxListeners(1000);
 
+  /** The bucket of second `at`, kept in order (counts from a worker may arrive a little late). */
+  function bucketAt(at: number) {
+    let i = seconds.length - 1;
+    while (i >= 0 && seconds[i]!.at > at) i--;
+    if (i >= 0 && seconds[i]!.at === at) return seconds[i]!;
+    const b = { at, counts: { valid: 0, invalid: 0, unvalidated: 0, ungoverned: 0 } };
+    seconds.splice(i + 1, 0, b);
+    while (seconds.length > 61) seconds.shift();
+    return b;
+  }
+
   function bucket(now: number) {
     const at = Math.floor(now / 1000);
-    let last = seconds[seconds.length - 1];
-    if (!last || last.at !== at) {
-      last = { at, counts: { valid: 0, invalid: 0, unvalidated: 0, ungoverned: 0 } };
-      seconds.push(last);
-      while (seconds.length > 61) seconds.shift();
-    }
-    return last;
+    const last = seconds[seconds.length - 1];
+    return last && last.at === at ? last : bucketAt(at);
   }
 
   return {
@@ -40,6 +46,19 @@ export function createLiveStats() {
     count(outcome: OutcomeName, now = Date.now()): void {
       totals[outcome]++;
       bucket(now).counts[outcome]++;
+    },
+    /**
+     * Counts a validation worker aggregated for one second (`at`, seconds since the epoch). They
+     * arrive with each batch's verdicts: at most the batch window (and validation) late.
+     */
+    addCounts(at: number, valid: number, invalid: number, unvalidated: number): void {
+      totals.valid += valid;
+      totals.invalid += invalid;
+      totals.unvalidated += unvalidated;
+      const b = bucketAt(at);
+      b.counts.valid += valid;
+      b.counts.invalid += invalid;
+      b.counts.unvalidated += unvalidated;
     },
     violation(v: LiveViolation): void {
       events.emit("violation", v);

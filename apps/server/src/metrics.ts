@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { LATENCY_BUCKETS_S } from "./dispatcher/protocol.js";
 
 /** A counter that follows a running total kept elsewhere (read at scrape time). */
 function totalCounter(name: string, help: string, registry: Registry) {
@@ -8,6 +9,59 @@ function totalCounter(name: string, help: string, registry: Registry) {
     set(total: number) {
       if (total > seen) c.inc(total - seen);
       seen = Math.max(seen, total);
+    },
+  };
+}
+
+/**
+ * A histogram fed with counts per bucket rather than one value at a time: the validation workers
+ * count latencies into the buckets and hand over only the counts. Exposed like prom-client's.
+ */
+export function bulkHistogram(name: string, help: string, buckets: number[], registry: Registry) {
+  const counts: number[] = new Array(buckets.length + 1).fill(0);
+  let sum = 0;
+  let count = 0;
+  const metric = {
+    name,
+    help,
+    type: "histogram",
+    aggregator: "sum",
+    async get() {
+      const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+      let cumulative = 0;
+      for (let i = 0; i < buckets.length; i++) {
+        cumulative += counts[i]!;
+        values.push({ labels: { le: buckets[i]! }, value: cumulative, metricName: `${name}_bucket` });
+      }
+      values.push({ labels: { le: "+Inf" }, value: count, metricName: `${name}_bucket` });
+      values.push({ labels: {}, value: sum, metricName: `${name}_sum` });
+      values.push({ labels: {}, value: count, metricName: `${name}_count` });
+      return { name, help, type: "histogram", values, aggregator: "sum" };
+    },
+    reset() {
+      counts.fill(0);
+      sum = 0;
+      count = 0;
+    },
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+  return {
+    /** One value, in seconds. */
+    observe(seconds: number): void {
+      let b = 0;
+      while (b < buckets.length && seconds > buckets[b]!) b++;
+      counts[b]!++;
+      sum += seconds;
+      count++;
+    },
+    /** Counts per bucket (the last one is +Inf) and their sum, in seconds. */
+    add(bucketCounts: readonly number[], sumSeconds: number): void {
+      for (let i = 0; i < counts.length; i++) {
+        const n = bucketCounts[i] ?? 0;
+        counts[i]! += n;
+        count += n;
+      }
+      sum += sumSeconds;
     },
   };
 }
@@ -23,12 +77,12 @@ export function createMetrics() {
     labelNames: ["outcome", "policy"] as const,
     registers: [registry],
   });
-  const validationLatency = new Histogram({
-    name: "uns_validation_latency_seconds",
-    help: "From receipt to verdict of a validated message",
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
+  const validationLatency = bulkHistogram(
+    "uns_validation_latency_seconds",
+    "From receipt to verdict of a validated message",
+    LATENCY_BUCKETS_S,
+    registry,
+  );
   const queueDepth = new Gauge({
     name: "uns_validation_queue_depth",
     help: "Messages waiting for or in validation",

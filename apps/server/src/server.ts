@@ -13,6 +13,7 @@ import { type BrokerPersistence, createBrokerPersistence } from "./broker/persis
 import { createClientRegistry } from "./clients/client-registry.js";
 import { type Config, contractLoadLimits } from "./config.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
+import { VERDICT_CODES } from "./dispatcher/protocol.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createGovernance } from "./governance.js";
@@ -66,6 +67,8 @@ export async function createUnsServer(
     queueLength: config.workers.queueLength,
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
+    batchWindowMs: config.workers.batchWindowMs,
+    payloadCapBytes: config.store.payloadCapBytes,
     workerUrl: options.validationWorker,
     fastPath: config.validation.fastPath,
     logger,
@@ -126,6 +129,11 @@ export async function createUnsServer(
       spoolMaxBytes: config.store.spoolMaxBytes,
       payloadCapBytes: config.store.payloadCapBytes,
       retentionDays: config.store.retentionDays,
+      pglite: {
+        sharedBuffersMb: config.store.pgliteSharedBuffersMb,
+        workMemMb: config.store.pgliteWorkMemMb,
+        maintenanceWorkMemMb: config.store.pgliteMaintenanceWorkMemMb,
+      },
       logger,
     });
     store = theStore;
@@ -156,6 +164,27 @@ export async function createUnsServer(
       maxPayloadBytes: config.validation.maxPayloadBytes,
       verdictBeforeAck: config.store.ackAfterDurable,
       record,
+      recordTally: (t) => {
+        sink.recordTally(t);
+        if (t.store) {
+          for (const c of t.store.counts)
+            for (const k of ["valid", "invalid", "unvalidated"] as const)
+              if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
+          for (const l of t.store.lastMessages)
+            topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
+        }
+        const c = t.channelSeconds;
+        for (let i = 0; i + 3 < c.length; i += 4)
+          theQuality.observeCounts(
+            c[i] as string,
+            c[i + 1] as number,
+            c[i + 2] as number,
+            c[i + 3] as number,
+          );
+      },
+      observes: (channel) => theQuality.readsPayloadsOf(channel),
+      onJudged: (channel, topic, payload, time, verdict) =>
+        theQuality.observeJudged(channel, topic, payload, VERDICT_CODES[verdict] ?? "unvalidated", time),
       onInternalError: (err, topic) => logger.error({ err, topic }, "recording a verdict failed"),
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
@@ -235,7 +264,7 @@ export async function createUnsServer(
               governance,
               broker: broker.broker,
               store: theStore,
-              submit: (c, t, p) => pool.submit(c, t, p),
+              submit: (c, t, p) => pool.check(c, t, p),
               observeInternal: (i, p) => pipeline.observeInternal(i, p),
             }),
         ],

@@ -177,3 +177,14 @@ export function weldSpot(overrides: Record<string, unknown> = {}): Record<string
     ...overrides,
   };
 }
+
+/** The fixtures' governance (tree, access, weld contract) as the server loads it; close it after. */
+export async function fixtureGovernance() {
+  const { createGovernance } = await import("../src/governance.js");
+  return createGovernance({
+    contractsDir: join(FIXTURES, "asyncapi"),
+    topicsDir: join(FIXTURES, "topics"),
+    logger: pino({ level: "silent" }),
+    onChange: () => undefined,
+  });
+}

@@ -209,6 +209,71 @@ export class Accumulator {
     this.outcomes++;
   }
 
+  /**
+   * Add a batch aggregated elsewhere (a validation worker counts the messages it validates and
+   * hands over only its aggregates): rows are summed by key, publishers merged, the newest last
+   * message per topic kept. Its violations and payloads are already capped, cleaned and copied.
+   */
+  merge(b: Batch, now: number): void {
+    if (b.outcomes <= 0 && b.violations.length === 0) return;
+    for (const c of b.counts) {
+      const key = `${c.minute}\u0000${c.topic}\u0000${c.channel}\u0000${c.clientId}`;
+      const row = this.counts.get(key);
+      if (!row) {
+        this.counts.set(key, { ...c });
+        continue;
+      }
+      row.valid += c.valid;
+      row.invalid += c.invalid;
+      row.unvalidated += c.unvalidated;
+      row.ungoverned += c.ungoverned;
+    }
+    for (const d of b.publishers) {
+      const p = this.publishers.get(d.clientId);
+      if (!p) {
+        this.publishers.set(d.clientId, {
+          username: d.username,
+          messages: d.messages,
+          invalid: d.invalid,
+          firstViolation: d.firstViolation,
+          lastViolation: d.lastViolation,
+          lastSeen: d.lastSeen,
+          channels: d.channels.length > 0 ? new Set(d.channels) : null,
+        });
+        continue;
+      }
+      p.messages += d.messages;
+      p.invalid += d.invalid;
+      if (d.firstViolation !== null && (p.firstViolation === null || d.firstViolation < p.firstViolation))
+        p.firstViolation = d.firstViolation;
+      if (d.lastViolation !== null && (p.lastViolation === null || d.lastViolation > p.lastViolation))
+        p.lastViolation = d.lastViolation;
+      if (d.lastSeen >= p.lastSeen) {
+        p.lastSeen = d.lastSeen;
+        p.username = d.username;
+      }
+      if (d.channels.length > 0) {
+        p.channels ??= new Set();
+        for (const ch of d.channels) p.channels.add(ch);
+      }
+    }
+    for (const v of b.violations) this.violations.push(v);
+    for (const l of b.lastMessages) {
+      const prev = this.last.get(l.topic);
+      if (prev && l.time < prev.time) continue;
+      this.last.set(l.topic, {
+        time: l.time,
+        clientId: l.clientId,
+        payload: l.payload,
+        payloadSize: l.payloadSize,
+        outcome: l.outcome,
+        channel: l.channel,
+      });
+    }
+    if (this.outcomes === 0) this.oldestAt = Math.min(now, b.oldestAt || now);
+    this.outcomes += b.outcomes;
+  }
+
   /** Take everything recorded so far as one batch (null when nothing was recorded). */
   cut(now: number): Batch | null {
     if (this.outcomes === 0) return null;

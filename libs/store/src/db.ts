@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -8,6 +10,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { storeError } from "./errors.js";
+import { besideModule, startWorker } from "./start-worker.js";
 import type { StoreLogger } from "./types.js";
 
 export type Orm = PgDatabase<PgQueryResultHKT>;
@@ -35,10 +38,64 @@ export interface OpenDbOptions {
   pgliteDir: string;
   poolSize: number;
   logger: StoreLogger;
+  pglite?: PgliteMemory;
 }
 
+/** The embedded database's memory settings (PostgreSQL's, in MiB). */
+export interface PgliteMemory {
+  /** shared_buffers (wal_buffers follows it: 1/32 of it). */
+  sharedBuffersMb: number;
+  /** work_mem: per sort or hash step of a query. */
+  workMemMb: number;
+  /** maintenance_work_mem: retention deletes' vacuum, index builds. */
+  maintenanceWorkMemMb: number;
+}
+
+export const defaultPgliteMemory: PgliteMemory = {
+  sharedBuffersMb: 16,
+  workMemMb: 2,
+  maintenanceWorkMemMb: 16,
+};
+
 export async function openDb(o: OpenDbOptions): Promise<Db> {
-  return o.databaseUrl ? openPg(o.databaseUrl, o) : openPglite(o.pgliteDir);
+  return o.databaseUrl ? openPg(o.databaseUrl, o) : openPglite(o.pgliteDir, o.pglite ?? defaultPgliteMemory);
+}
+
+/**
+ * PGlite's own start parameters (0.4.x `defaultStartParams`) plus the memory settings. PGlite
+ * runs single-user PostgreSQL inside WebAssembly, and its "shared memory" is zeroed WASM heap:
+ * with the stock 128 MB of shared_buffers every page is resident from the start (about 150 MB
+ * of the process's RSS). The store writes appends and reads small recent ranges, so 16 MB of
+ * buffers cost it little; the OS page cache still holds the files.
+ */
+function pgliteStartParams(m: PgliteMemory): string[] {
+  return [
+    "--single",
+    "-F",
+    "-O",
+    "-j",
+    "-c",
+    "search_path=public",
+    "-c",
+    "exit_on_error=false",
+    "-c",
+    "log_checkpoints=false",
+    "-c",
+    "max_worker_processes=0",
+    "-c",
+    "max_parallel_workers=0",
+    "-c",
+    "max_parallel_workers_per_gather=0",
+    "-c",
+    `shared_buffers=${m.sharedBuffersMb}MB`,
+    "-c",
+    `work_mem=${m.workMemMb}MB`,
+    "-c",
+    `maintenance_work_mem=${m.maintenanceWorkMemMb}MB`,
+    // Session-local buffers for temporary tables, which the store does not use.
+    "-c",
+    "temp_buffers=1MB",
+  ];
 }
 
 function openPg(databaseUrl: string, o: OpenDbOptions): Db {
@@ -91,11 +148,35 @@ function openPg(databaseUrl: string, o: OpenDbOptions): Db {
   };
 }
 
-async function openPglite(dir: string): Promise<Db> {
+// PGlite up to 0.3 used template1 by default (0.4 uses postgres): data folders made by earlier
+// versions hold their tables there.
+const PGLITE_DATABASE = "template1";
+
+/** initdb in a thread that ends after it, so its peak memory does not stay with the store. */
+function initPgliteInThread(dir: string, startParams: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const w = startWorker(besideModule(import.meta.url, "pglite-init"), {
+      workerData: { dir, database: PGLITE_DATABASE, startParams },
+    });
+    let answer: { ok: boolean; message?: string } | null = null;
+    w.once("message", (m: { ok: boolean; message?: string }) => {
+      answer = m;
+    });
+    w.once("error", reject);
+    w.once("exit", (code) => {
+      if (answer?.ok) resolve();
+      else reject(new Error(answer?.message ?? `initdb thread exited with code ${code}`));
+    });
+  });
+}
+
+async function openPglite(dir: string, memory: PgliteMemory): Promise<Db> {
   let client: PGlite;
   try {
     await mkdir(dir, { recursive: true });
-    client = await PGlite.create(dir);
+    const startParams = pgliteStartParams(memory);
+    if (!existsSync(join(dir, "PG_VERSION"))) await initPgliteInThread(dir, startParams);
+    client = await PGlite.create(dir, { database: PGLITE_DATABASE, startParams });
   } catch (err) {
     throw storeError("UNS_ERR_STORE_OPEN", `Cannot open PGlite in ${dir}: ${(err as Error).message}`, err);
   }

@@ -1,3 +1,4 @@
+export type { Batch } from "./batch.js";
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
 export { type OeeSums, oeeFigures, oeeSumKeys, sumOee } from "./quality-queries.js";
 export type {

@@ -97,6 +97,7 @@ export async function openStore(
     pgliteDir: join(o.dataDir, "pglite"),
     poolSize: o.poolSize,
     logger: o.logger,
+    pglite: o.pglite,
   });
   const store = new StoreImpl(o, db, spool, internal.onSettled);
   try {
@@ -229,15 +230,32 @@ class StoreImpl implements Store {
         return;
       }
       this.acc.add(outcome, Date.now());
-      if (this.acc.rows >= this.o.batchMaxRows && !this.cutScheduled) {
-        this.cutScheduled = true;
-        setImmediate(() => {
-          this.cutScheduled = false;
-          this.tick();
-        });
-      }
+      this.scheduleCutIfFull();
     } catch (err) {
       this.recordProblem(errorMessage(err));
+    }
+  }
+
+  recordAggregate(batch: Batch): void {
+    if (this.closing) {
+      this.recordProblem("recordAggregate() after close()");
+      return;
+    }
+    try {
+      this.acc.merge(batch, Date.now());
+      this.scheduleCutIfFull();
+    } catch (err) {
+      this.recordProblem(errorMessage(err));
+    }
+  }
+
+  private scheduleCutIfFull(): void {
+    if (this.acc.rows >= this.o.batchMaxRows && !this.cutScheduled) {
+      this.cutScheduled = true;
+      setImmediate(() => {
+        this.cutScheduled = false;
+        this.tick();
+      });
     }
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { Accumulator } from "./batch.js";
 import { createThreadedStore } from "./threaded-store.js";
 import type { MessageOutcome } from "./types.js";
 
@@ -45,6 +46,37 @@ describe("threaded store (PGlite in a worker thread)", () => {
       expect(err.code).toMatch(/^UNS_ERR_STORE_/);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("threaded store fed with aggregates (what validation workers count)", () => {
+  it("writes merged counts, violations with their payload and last messages, and covers them in health", async () => {
+    const own = mkdtempSync(join(tmpdir(), "uns-threaded-agg-"));
+    const store = await createThreadedStore({ dataDir: own, flushIntervalMs: 60_000 });
+    try {
+      // Two "workers" count 50 messages each; the store merges their cuts with one recorded outcome.
+      for (const offset of [0, 50]) {
+        const acc = new Accumulator(1024);
+        for (let i = offset; i < offset + 50; i++)
+          acc.add(outcome(i, i % 10 === 0 ? "invalid" : "valid"), Date.now());
+        store.recordAggregate(acc.cut(Date.now())!);
+      }
+      store.record(outcome(100, "valid"));
+      expect(store.health().pending).toBe(101);
+      await store.flush();
+      const w = { from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000) };
+      expect(await store.totals(w)).toMatchObject({ valid: 91, invalid: 10, total: 101 });
+      // The payloads were transferred to the writer, not cloned: they must arrive whole.
+      const page = await store.listViolations({ limit: 500 });
+      expect(page.items).toHaveLength(10);
+      const detail = await store.getViolation(page.items[0]!.id);
+      expect(JSON.parse(Buffer.from(detail!.payloadBase64, "base64").toString())).toHaveProperty("i");
+      const last = await store.lastMessage("a/b/1");
+      expect(last).not.toBeNull();
+    } finally {
+      await store.close();
+      rmSync(own, { recursive: true, force: true });
     }
   });
 });

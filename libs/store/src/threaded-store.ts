@@ -20,6 +20,24 @@ export interface ThreadedStoreOptions extends StoreOptions {
 }
 
 /**
+ * Hand a cut batch to the writer. Its payloads (violations, last messages) are copies the batch
+ * owns, each in its own buffer: they are transferred, not cloned, so that a batch of thousands
+ * of violations does not cost the broker's event loop a second copy of every payload.
+ */
+function postBatch(w: Worker, batch: Batch): void {
+  const buffers = new Set<ArrayBuffer>();
+  for (const v of batch.violations) ownBuffer(v.payload, buffers);
+  for (const l of batch.lastMessages) ownBuffer(l.payload, buffers);
+  w.postMessage({ type: "batch", batch } satisfies ToStoreWorker, [...buffers]);
+}
+
+/** A payload that is the whole of a plain ArrayBuffer can be transferred (others are cloned). */
+function ownBuffer(p: Uint8Array, into: Set<ArrayBuffer>): void {
+  const b = p.buffer;
+  if (b instanceof ArrayBuffer && p.byteOffset === 0 && p.byteLength === b.byteLength) into.add(b);
+}
+
+/**
  * The compliance store in a worker thread, with the same `Store` interface as `createStore`.
  * `record()` stays synchronous and cheap on the caller's thread: outcomes are aggregated here
  * (counts per minute, topic, channel and publisher; violations; last message per topic) and each
@@ -72,8 +90,7 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
           case "opened":
             opened = true;
             exited = null;
-            for (const batch of waiting.splice(0))
-              w.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+            for (const batch of waiting.splice(0)) postBatch(w, batch);
             resolve();
             break;
           case "open-failed":
@@ -166,7 +183,7 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
 
   function post(batch: Batch): void {
     if (!exited && worker) {
-      worker.postMessage({ type: "batch", batch } satisfies ToStoreWorker);
+      postBatch(worker, batch);
       return;
     }
     if (waiting.length < MAX_WAITING_BATCHES) {
@@ -249,6 +266,15 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
   const timer = setInterval(cut, flushIntervalMs);
   timer.unref();
   let cutScheduled = false;
+  function cutIfFull(): void {
+    if (acc.rows >= batchMaxRows && !cutScheduled) {
+      cutScheduled = true;
+      setImmediate(() => {
+        cutScheduled = false;
+        cut();
+      });
+    }
+  }
 
   const query =
     <K extends keyof Store>(method: K) =>
@@ -268,16 +294,20 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
           return;
         }
         acc.add(o, Date.now());
-        if (acc.rows >= batchMaxRows && !cutScheduled) {
-          cutScheduled = true;
-          setImmediate(() => {
-            cutScheduled = false;
-            cut();
-          });
-        }
+        cutIfFull();
       } catch (err) {
         if (recordErrors++ % 1000 === 0)
           logger.error({ reason: errorMessage(err) }, "store: an outcome could not be recorded");
+      }
+    },
+    recordAggregate(batch: Batch): void {
+      try {
+        if (closing) throw new Error("recordAggregate() after close()");
+        acc.merge(batch, Date.now());
+        cutIfFull();
+      } catch (err) {
+        if (recordErrors++ % 1000 === 0)
+          logger.error({ reason: errorMessage(err) }, "store: aggregated outcomes could not be recorded");
       }
     },
     async flush(): Promise<void> {

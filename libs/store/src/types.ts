@@ -1,3 +1,4 @@
+import type { Batch } from "./batch.js";
 import type { QualityStore } from "./quality-types.js";
 import type { SecurityStore } from "./security.js";
 
@@ -70,6 +71,8 @@ export interface StoreOptions {
   retryMaxMs?: number;
   /** pg pool size (default 4). */
   poolSize?: number;
+  /** The embedded database's memory settings (default 16 MiB shared_buffers, 2 work_mem, 16 maintenance). */
+  pglite?: { sharedBuffersMb: number; workMemMb: number; maintenanceWorkMemMb: number };
   logger?: StoreLogger;
 }
 
@@ -308,6 +311,12 @@ export interface RetentionResult {
 export interface Store extends SecurityStore, QualityStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
+  /**
+   * Add outcomes aggregated elsewhere (a validation worker's counts, publishers, violations and
+   * last messages, cut by its own `Accumulator`). Synchronous, never throws; `whenDurable()` and
+   * health cover them like recorded ones.
+   */
+  recordAggregate(batch: Batch): void;
   /** Write (or spool) everything recorded so far. */
   flush(): Promise<void>;
   /**

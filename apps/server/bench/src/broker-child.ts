@@ -5,19 +5,26 @@
  * embedded database. Talks to the bench over IPC: "ready" with the port, then "totals" on request,
  * and exits on "stop".
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes, scryptSync } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { parseDocument } from "yaml";
 import {
   BENCH_PASSWORD,
   type ChildReply,
   type ChildRequest,
+  IDLE_USER,
   PUBLISHER_USER,
   SUBSCRIBER_USER,
 } from "./protocol.js";
+import { installThreadMap, threadMap } from "./thread-map.js";
+
+// Before the server is imported, so every worker thread it starts is mapped to its task id.
+installThreadMap();
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -25,6 +32,8 @@ const { positionals, values } = parseArgs({
     fixtures: { type: "string" },
     workers: { type: "string" },
     "store-flush-ms": { type: "string" },
+    /** store.ackAfterDurable: a QoS 1 PUBACK waits until the outcome is fsynced (group commit). */
+    "ack-after-durable": { type: "boolean", default: false },
     nodelay: { type: "boolean", default: false },
     /** Where to write the time marks that bound the measured window in --cpu-prof profiles. */
     marks: { type: "string" },
@@ -49,6 +58,23 @@ process.on("disconnect", () => process.exit(0));
  */
 function noDelay(client: { conn: unknown }): void {
   (client.conn as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+}
+
+/**
+ * The user the idle-connection measurement logs in 10,000 times. The server checks its password
+ * with scrypt like any other, but with N = 1024 (128 KiB, well under a millisecond) instead of
+ * 16384: the measurement is about what an idle connection holds, not about 10,000 scrypt runs
+ * (minutes of CPU on two cores).
+ */
+function addCheapUser(file: string, name: string, password: string, roles: string[]): void {
+  const salt = randomBytes(16);
+  const key = scryptSync(password, salt, 32, { N: 1024, r: 8, p: 1 });
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  doc.setIn(["users", name], {
+    roles,
+    password: `scrypt$1024$8$1$${salt.toString("base64")}$${key.toString("base64")}`,
+  });
+  writeFileSync(file, doc.toString());
 }
 
 async function startBare() {
@@ -83,6 +109,7 @@ async function startUns() {
   cpSync(join(fixtures, "topics"), join(dir, "topics"), { recursive: true });
   await addUser(join(dir, "topics"), PUBLISHER_USER, BENCH_PASSWORD, ["device"]);
   await addUser(join(dir, "topics"), SUBSCRIBER_USER, BENCH_PASSWORD, ["viewer"]);
+  addCheapUser(join(dir, "topics", "users.yaml"), IDLE_USER, BENCH_PASSWORD, ["device"]);
   // A fresh embedded database runs initdb and the migrations: seconds of work that is not what we
   // measure, so every run but the first starts from a copy of one initialised data folder.
   const template = values["data-template"];
@@ -102,6 +129,7 @@ async function startUns() {
       "log.level": "silent",
       ...(values.workers ? { "workers.size": Number(values.workers) } : {}),
       ...(values["store-flush-ms"] ? { "store.flushIntervalMs": Number(values["store-flush-ms"]) } : {}),
+      ...(values["ack-after-durable"] ? { "store.ackAfterDurable": true } : {}),
     },
   });
   const server = await createUnsServer(config);
@@ -113,6 +141,7 @@ async function startUns() {
       workers: config.workers.size,
       queueLength: config.workers.queueLength,
       batchSize: config.workers.batchSize,
+      ackAfterDurable: config.store.ackAfterDurable,
     },
     totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
     stop: () => server.stop(),
@@ -126,6 +155,7 @@ try {
   const marks: Record<string, number> = {};
   process.on("message", (msg: ChildRequest) => {
     if (msg.type === "totals") send({ type: "totals", id: msg.id, totals: broker.totals() });
+    else if (msg.type === "threads") send({ type: "threads", id: msg.id, threads: threadMap() });
     else if (msg.type === "mark") {
       marks[msg.name] = Number(process.hrtime.bigint() / 1000n);
       if (values.marks) writeFileSync(values.marks, JSON.stringify(marks));

@@ -6,7 +6,22 @@ export const PUBLISHER_USER = "bench-device";
 /** Role `viewer` in the test fixtures: may subscribe to #. */
 export const SUBSCRIBER_USER = "bench-viewer";
 
-export type ChildRequest = { type: "totals"; id: number } | { type: "mark"; name: string } | { type: "stop" };
+/** Role `device`, password hashed with a small scrypt N: logs in the 10,000 idle connections. */
+export const IDLE_USER = "bench-idle";
+
+export type ChildRequest =
+  | { type: "totals"; id: number }
+  | { type: "threads"; id: number }
+  | { type: "mark"; name: string }
+  | { type: "stop" };
+
+export interface ChildThread {
+  tid: number;
+  role: "validation" | "store" | "contracts" | "worker";
+  script: string;
+  threadId: number;
+  ambiguous: boolean;
+}
 
 export interface UnsTotals {
   valid: number;
@@ -14,10 +29,19 @@ export interface UnsTotals {
   unvalidated: number;
   ungoverned: number;
   total: number;
-  pool: { size: number; queued: number; inFlight: number; capacity: number; restarts: number };
+  pool: {
+    size: number;
+    queued: number;
+    inFlight: number;
+    capacity: number;
+    restarts: number;
+    /** Wall time spent validating, per worker, since start (ms). */
+    busyMs?: number[];
+  };
 }
 
 export type ChildReply =
   | { type: "ready"; port: number; info: Record<string, unknown> }
   | { type: "failed"; message: string }
-  | { type: "totals"; id: number; totals: UnsTotals | null };
+  | { type: "totals"; id: number; totals: UnsTotals | null }
+  | { type: "threads"; id: number; threads: ChildThread[] };

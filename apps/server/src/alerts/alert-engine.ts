@@ -361,6 +361,16 @@ export function createAlertEngine(o: AlertEngineOptions) {
       }
       ring.add(t, outcome === "valid" ? { valid: 1 } : { invalid: 1 });
     },
+    /** Counts of one channel at one time (aggregated by a validation worker). */
+    observeCounts(channel: string, t: number, valid: number, invalid: number): void {
+      if (valid + invalid === 0) return;
+      let ring = compliance.get(channel);
+      if (!ring) {
+        ring = new SecondRing(["valid", "invalid"] as const);
+        compliance.set(channel, ring);
+      }
+      ring.add(t, { valid, invalid });
+    },
     /** The plant's own `alarm` messages join the same list (one alert per code and device). */
     onDeviceAlarm(topic: string, payload: Uint8Array, t: number): void {
       const place = placeOf(`${topic}/x`);

@@ -18,7 +18,7 @@ export interface WorkbenchServices {
   governance: Governance;
   broker: Aedes;
   store: Store;
-  /** The validation workers (validation-pool.ts `submit`). */
+  /** The validation workers, a dry run that is not counted (validation-pool.ts `check`). */
   submit: (channel: string, topic: string, payload: Uint8Array) => Promise<Verdict> | undefined;
   /** Records a message the server publishes itself (publish-pipeline.ts `observeInternal`). */
   observeInternal: (identity: Identity, packet: PublishPacket) => void;

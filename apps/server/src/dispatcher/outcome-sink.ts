@@ -1,8 +1,9 @@
 import type { Store } from "@uns/store";
 import type { Aedes } from "aedes";
-import type { LiveStats } from "../live-stats.js";
+import type { LiveStats, LiveViolation } from "../live-stats.js";
 import type { Metrics } from "../metrics.js";
 import { violationsTopic } from "../uns-topics.js";
+import { type BatchTally, VERDICT_CODES } from "./protocol.js";
 import type { Outcome } from "./publish-pipeline.js";
 
 /**
@@ -14,7 +15,7 @@ export function createOutcomeSink(parts: { metrics: Metrics; live: LiveStats; st
   const { metrics, live, store } = parts;
   let broker: Aedes | null = null;
   // Label lookups cost more than the increment: bind each outcome/policy pair once.
-  const counters = new Map<string, { inc(): void }>();
+  const counters = new Map<string, { inc(n?: number): void }>();
   const counterFor = (outcome: string, policy: string) => {
     const key = `${outcome}/${policy}`;
     let c = counters.get(key);
@@ -25,8 +26,18 @@ export function createOutcomeSink(parts: { metrics: Metrics; live: LiveStats; st
     return c;
   };
 
-  function violation(o: Outcome): void {
-    const v = {
+  function violation(o: {
+    time: number;
+    clientId: string;
+    username: string | null;
+    topic: string;
+    channel: string | null;
+    kind?: string;
+    policy: string;
+    errors?: { instancePath: string; keyword: string; message: string }[];
+  }): void {
+    metrics.violations.inc({ kind: o.kind ?? "schema" });
+    const v: LiveViolation = {
       time: new Date(o.time).toISOString(),
       clientId: o.clientId,
       username: o.username,
@@ -63,10 +74,23 @@ export function createOutcomeSink(parts: { metrics: Metrics; live: LiveStats; st
       }
       if (latencyMs !== null) metrics.validationLatency.observe(latencyMs / 1000);
       store.record(o);
-      if (o.outcome === "invalid") {
-        metrics.violations.inc({ kind: o.kind ?? "schema" });
-        violation(o);
-      }
+      if (o.outcome === "invalid") violation(o);
+    },
+    /**
+     * What a validation worker counted for one batch: the same figures `record` keeps, added in
+     * bulk (no work per message here), and each violation announced like a recorded one.
+     */
+    recordTally(t: BatchTally): void {
+      if (t.store) store.recordAggregate(t.store);
+      const s = t.seconds;
+      for (let i = 0; i + 3 < s.length; i += 4) live.addCounts(s[i]!, s[i + 1]!, s[i + 2]!, s[i + 3]!);
+      for (let p = 0; p < 2; p++)
+        for (let v = 0; v < 3; v++) {
+          const n = t.byPolicy[p * 3 + v]!;
+          if (n > 0) counterFor(VERDICT_CODES[v]!, p === 0 ? "monitor" : "enforce").inc(n);
+        }
+      metrics.validationLatency.add(t.latencyBuckets, t.latencySumS);
+      if (t.store) for (const v of t.store.violations) violation(v);
     },
     /** Live violations are published once the broker runs. */
     attach(aedes: Aedes): void {

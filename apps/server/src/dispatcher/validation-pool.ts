@@ -1,7 +1,31 @@
 import type { Worker } from "node:worker_threads";
 import type { ContractSet } from "@uns/contracts";
 import { besideModule, startWorker } from "@uns/store";
-import type { BatchRequest, Verdict, WorkerOutbound } from "./protocol.js";
+import {
+  type BatchRequest,
+  type BatchTally,
+  FLAG_DRY_RUN,
+  FLAG_OBSERVE,
+  VERDICT_UNVALIDATED,
+  type Verdict,
+  type WorkerInbound,
+  type WorkerOutbound,
+} from "./protocol.js";
+import { createQueue, type QueuedBatch } from "./submission-queue.js";
+
+/** Called with a message's verdict code (protocol.ts VERDICT_*); dry runs also get the verdict in full. */
+export type VerdictCallback = (verdict: number, detail?: Verdict) => void;
+
+/** A message the pool could not have judged (its worker died or hung, or the pool closed). */
+export interface LostMessage {
+  channel: string;
+  topic: string;
+  clientId: string;
+  username: string | null;
+  flags: number;
+  time: number;
+  payload: Uint8Array;
+}
 
 export interface ValidationPoolOptions {
   size: number;
@@ -11,6 +35,14 @@ export interface ValidationPoolOptions {
   batchSize: number;
   /** A batch not answered within this many ms marks its worker hung: it is replaced. */
   batchTimeoutMs: number;
+  /**
+   * Messages nobody waits for (monitor mode) are handed over at most this many ms after the first
+   * of them arrived, together: one wake-up of one worker per window instead of one per message.
+   * Messages whose verdict is awaited (enforce, ack after durable) go at once.
+   */
+  batchWindowMs?: number;
+  /** Payload bytes a worker keeps per violation and last message (the store's cap). */
+  payloadCapBytes?: number;
   /** validation.fastPath, handed to every worker (default "auto"). */
   fastPath?: "auto" | "off";
   /** The worker script; default the shipped validation worker. Tests pass fixture workers. */
@@ -18,16 +50,19 @@ export interface ValidationPoolOptions {
   logger: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
-interface Job {
-  channel: string;
-  topic: string;
-  payload: Uint8Array;
-  resolve: (v: Verdict) => void;
+/** Where the pool reports what happened to submitted messages (see `connect`). */
+export interface PoolHandlers {
+  /** What a worker counted for one batch; called before that batch's verdict callbacks. */
+  onTally: (tally: BatchTally) => void;
+  /** A message submitted but never judged: record it as unvalidated (exactly once). */
+  onLost: (m: LostMessage, reason: string) => void;
+  /** A judged message submitted with FLAG_OBSERVE (the quality service's channels). */
+  onJudged?: (channel: string, topic: string, payload: Uint8Array, time: number, verdict: number) => void;
 }
 
 interface Slot {
   worker: Worker;
-  busy: Job[] | null;
+  busy: QueuedBatch | null;
   batchId: number;
   /** Watchdog of the batch in flight. */
   timer: NodeJS.Timeout | null;
@@ -55,24 +90,25 @@ export interface PoolStats {
 // TypeScript when the tests load src/, JavaScript from dist/ in production (see startWorker).
 const shippedWorker = besideModule(import.meta.url, "validation-worker");
 
-function contractsMessage(set: ContractSet | string) {
-  return typeof set === "string"
-    ? { type: "contracts" as const, json: set }
-    : { type: "contracts" as const, set };
+/** Below this many waiting messages one worker takes them all: fewer threads woken. */
+const SHARE_FROM = 32;
+
+function contractsMessage(set: ContractSet | string): WorkerInbound {
+  return typeof set === "string" ? { type: "contracts", json: set } : { type: "contracts", set };
 }
 
 /**
- * A fixed pool of validation worker threads with a bounded queue. Batches form by themselves:
- * an idle worker takes what is waiting (up to batchSize, shared fairly between idle workers), so
- * a quiet broker validates each message at once and a busy one hands over hundreds per
- * postMessage. A worker that dies is replaced; the messages it held are answered `unvalidated`.
- * A watchdog per batch replaces a worker that does not answer in time (a validator stuck in a
- * pathological schema or payload) the same way, and counts it as hung.
+ * A fixed pool of validation worker threads with a bounded queue. Submitting a message costs the
+ * event loop a push into column arrays (no object per message); a batch goes to a worker as
+ * typed arrays and one transferred buffer, and comes back as one verdict byte per message plus
+ * what the worker counted. A worker that dies is replaced; a watchdog per batch replaces one
+ * that does not answer in time; the messages either held are lost to validation and reported
+ * through `onLost` (counted unvalidated), never counted twice.
  */
 export function createValidationPool(options: ValidationPoolOptions) {
   const file = options.workerUrl ?? shippedWorker;
-  const queue: Job[] = [];
-  let queueHead = 0;
+  const windowMs = options.batchWindowMs ?? 0;
+  const queue = createQueue();
   let inFlight = 0;
   /** As an object or as JSON text (cheap to post: the workers parse it in their own thread). */
   let contracts: ContractSet | string | null = null;
@@ -83,8 +119,10 @@ export function createValidationPool(options: ValidationPoolOptions) {
   const spaceWaiters: (() => void)[] = [];
   const readyWaiters: (() => void)[] = [];
   const slots: Slot[] = [];
-
-  const queued = () => queue.length - queueHead;
+  let handlers: PoolHandlers = {
+    onTally: () => undefined,
+    onLost: () => undefined,
+  };
 
   function spawn(index: number): void {
     const worker = startWorker(file, { workerData: { fastPath: options.fastPath ?? "auto" } });
@@ -103,23 +141,41 @@ export function createValidationPool(options: ValidationPoolOptions) {
     slot.ready = false;
     slot.busy = null;
     slots[index] = slot;
+    if (options.payloadCapBytes !== undefined)
+      worker.postMessage({
+        type: "settings",
+        settings: { payloadCapBytes: options.payloadCapBytes },
+      } satisfies WorkerInbound);
     if (contracts) worker.postMessage(contractsMessage(contracts));
     worker.on("message", (msg: WorkerOutbound) => {
       if (msg.type === "ready") {
         slot.ready = true;
         if (slots.every((x) => x.ready)) for (const w of readyWaiters.splice(0)) w();
-        pump();
+        pump(true);
         return;
       }
       if (msg.type !== "results" || msg.id !== slot.batchId || !slot.busy || slot.worker !== worker) return;
-      const jobs = slot.busy;
+      const b = slot.busy;
+      if (msg.verdicts?.length !== b.count) {
+        fail(slot, "validation worker answered a batch with the wrong number of verdicts");
+        pump(false);
+        return;
+      }
       slot.busy = null;
       clearTimeout(slot.timer!);
       slot.busyMs += msg.busyMs;
-      inFlight -= jobs.length;
-      for (let i = 0; i < jobs.length; i++)
-        jobs[i]!.resolve(msg.results[i] ?? { outcome: "unvalidated", reason: "no result" });
-      pump();
+      inFlight -= b.count;
+      // The counts first: whoever waits for a verdict (ack after durable) finds them recorded.
+      handlers.onTally(msg.tally);
+      const v = msg.verdicts;
+      const details = new Map(msg.details ?? []);
+      for (let i = 0; i < b.count; i++) {
+        if (b.observed > 0 && b.flags[i]! & FLAG_OBSERVE)
+          handlers.onJudged?.(b.channels[i]!, b.topics[i]!, b.payloads[i]!, b.times[i]!, v[i]!);
+        const done = b.dones[i];
+        if (done) done(v[i]!, details.get(i));
+      }
+      pump(false);
     });
     worker.on("error", (err) => {
       options.logger.error({ err, worker: index }, "validation worker failed; replacing it");
@@ -137,7 +193,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
         () => {
           if (!closed) {
             spawn(index);
-            pump();
+            pump(true);
           }
         },
         Math.min(1000, 10 * slot.restarts),
@@ -145,21 +201,43 @@ export function createValidationPool(options: ValidationPoolOptions) {
     });
   }
 
-  /** Answer the batch a worker holds as unvalidated (enforce quarantines those). */
+  /** Report every message of a batch as lost (recorded unvalidated; enforce quarantines those). */
+  function lose(b: QueuedBatch, reason: string): void {
+    for (let i = 0; i < b.count; i++) {
+      if (b.flags[i]! & FLAG_DRY_RUN) {
+        b.dones[i]?.(VERDICT_UNVALIDATED, { outcome: "unvalidated", reason });
+        continue;
+      }
+      handlers.onLost(
+        {
+          channel: b.channels[i]!,
+          topic: b.topics[i]!,
+          clientId: b.clientIds[i]!,
+          username: b.usernames[i]!,
+          flags: b.flags[i]!,
+          time: b.times[i]!,
+          payload: b.payloads[i]!,
+        },
+        reason,
+      );
+      b.dones[i]?.(VERDICT_UNVALIDATED);
+    }
+  }
+
   function fail(slot: Slot, reason: string): void {
-    const jobs = slot.busy;
+    const b = slot.busy;
     slot.busy = null;
     if (slot.timer) clearTimeout(slot.timer);
-    if (!jobs) return;
-    inFlight -= jobs.length;
-    for (const job of jobs) job.resolve({ outcome: "unvalidated", reason });
+    if (!b) return;
+    inFlight -= b.count;
+    lose(b, reason);
   }
 
   function onHung(slot: Slot, batchId: number): void {
     if (slot.batchId !== batchId || !slot.busy || closed) return;
     hung++;
     options.logger.error(
-      { worker: slots.indexOf(slot), messages: slot.busy.length, timeoutMs: options.batchTimeoutMs },
+      { worker: slots.indexOf(slot), messages: slot.busy.count, timeoutMs: options.batchTimeoutMs },
       "validation worker did not answer a batch in time; replacing it",
     );
     fail(slot, `validation worker hung: no answer within ${options.batchTimeoutMs} ms`);
@@ -169,91 +247,126 @@ export function createValidationPool(options: ValidationPoolOptions) {
 
   for (let i = 0; i < options.size; i++) spawn(i);
 
-  // Messages that arrive in the same turn of the event loop (one socket read holds many) are
-  // handed over together: one postMessage per batch instead of one per message.
-  let pumpScheduled = false;
-  function schedulePump(): void {
-    if (pumpScheduled) return;
-    pumpScheduled = true;
-    setImmediate(() => {
-      pumpScheduled = false;
-      pump();
-    });
+  // Messages that arrive in the same turn of the event loop (one socket read holds many) go
+  // together; monitor-only batches also wait up to the window.
+  let immediate = false;
+  let windowTimer: NodeJS.Timeout | null = null;
+  function schedule(urgent: boolean): void {
+    if (urgent || windowMs <= 0 || queue.size >= options.batchSize) {
+      if (immediate) return;
+      immediate = true;
+      setImmediate(() => {
+        immediate = false;
+        pump(true);
+      });
+      return;
+    }
+    if (windowTimer) return;
+    windowTimer = setTimeout(() => {
+      windowTimer = null;
+      pump(true);
+    }, windowMs);
   }
 
-  function pump(): void {
+  /** Hand waiting messages to idle workers; `due`: the window is over (or nothing may wait). */
+  function pump(due: boolean): void {
+    if (!due && queue.urgent === 0 && queue.size < options.batchSize && windowMs > 0) {
+      if (queue.size > 0) schedule(false);
+      releaseSpace();
+      return;
+    }
     let idle = 0;
     for (const s of slots) if (s.ready && !s.busy) idle++;
     for (const slot of slots) {
-      const waiting = queued();
+      const waiting = queue.size;
       if (waiting === 0 || !contracts) break;
       if (!slot.ready || slot.busy) continue;
-      const take = Math.min(options.batchSize, Math.max(1, Math.ceil(waiting / idle)));
+      const share = waiting < SHARE_FROM ? waiting : Math.ceil(waiting / idle);
       idle--;
-      const jobs = queue.slice(queueHead, queueHead + take);
-      queueHead += take;
-      if (queueHead > 4096 && queueHead * 2 > queue.length) {
-        queue.splice(0, queueHead);
-        queueHead = 0;
-      }
-      send(slot, jobs);
+      send(slot, queue.take(Math.min(options.batchSize, share)));
     }
     releaseSpace();
   }
 
-  function send(slot: Slot, jobs: Job[]): void {
+  function send(slot: Slot, b: QueuedBatch): void {
     let total = 0;
-    for (const j of jobs) total += j.payload.byteLength;
-    const bytes = Buffer.allocUnsafe(total);
-    const offsets: number[] = new Array(jobs.length + 1);
-    const channels: string[] = new Array(jobs.length);
-    const topics: string[] = new Array(jobs.length);
+    for (let i = 0; i < b.count; i++) total += b.payloads[i]!.byteLength;
+    const bytes = new Uint8Array(total);
+    const offsets = new Uint32Array(b.count + 1);
     let at = 0;
-    for (let i = 0; i < jobs.length; i++) {
-      const j = jobs[i]!;
-      bytes.set(j.payload, at);
+    for (let i = 0; i < b.count; i++) {
+      const p = b.payloads[i]!;
+      bytes.set(p, at);
       offsets[i] = at;
-      at += j.payload.byteLength;
-      channels[i] = j.channel;
-      topics[i] = j.topic;
+      at += p.byteLength;
     }
-    offsets[jobs.length] = at;
-    slot.busy = jobs;
-    inFlight += jobs.length;
+    offsets[b.count] = at;
+    const times = Float64Array.from(b.times);
+    const received = Float64Array.from(b.received);
+    const flags = Uint8Array.from(b.flags);
+    slot.busy = b;
+    inFlight += b.count;
     slot.batchId = nextBatchId++;
     const batchId = slot.batchId;
     slot.timer = setTimeout(() => onHung(slot, batchId), options.batchTimeoutMs);
     slot.timer.unref();
-    // The payloads travel as one latin1 string (one byte per character, lossless): V8 clones a
-    // flat one-byte string with a memcpy, about 2.5 times cheaper for the event loop than
-    // transferring an ArrayBuffer, measured here with 4 KB payloads.
     const msg: BatchRequest = {
       type: "batch",
-      id: slot.batchId,
-      bytes: bytes.toString("latin1", 0, total),
+      id: batchId,
+      bytes: bytes.buffer,
       offsets,
-      channels,
-      topics,
+      times,
+      received,
+      flags,
+      channels: b.channels,
+      topics: b.topics,
+      clientIds: b.clientIds,
+      usernames: b.usernames,
     };
-    slot.worker.postMessage(msg);
+    // Transferred, not cloned: the event loop pays one copy of the payloads (above), not two.
+    slot.worker.postMessage(msg, [bytes.buffer, offsets.buffer, times.buffer, received.buffer, flags.buffer]);
   }
 
   function releaseSpace(): void {
-    while (spaceWaiters.length > 0 && queued() + inFlight < options.queueLength) spaceWaiters.shift()!();
+    while (spaceWaiters.length > 0 && queue.size + inFlight < options.queueLength) spaceWaiters.shift()!();
   }
 
   return {
-    /** Queue a message; undefined when the queue is full (the caller decides what that means). */
-    submit(channel: string, topic: string, payload: Uint8Array): Promise<Verdict> | undefined {
-      if (closed || queued() + inFlight >= options.queueLength) return undefined;
+    /**
+     * Queue a message for validation; false when the queue is full (the caller decides what that
+     * means). `flags`: protocol.ts FLAG_*; `done` (optional) is called with the verdict code.
+     */
+    submit(
+      channel: string,
+      topic: string,
+      clientId: string,
+      username: string | null,
+      flags: number,
+      time: number,
+      payload: Uint8Array,
+      done: VerdictCallback | null,
+    ): boolean {
+      if (closed || queue.size + inFlight >= options.queueLength) return false;
+      queue.push(channel, topic, clientId, username, flags, time, payload, done);
+      schedule(done !== null);
+      return true;
+    },
+    /**
+     * Judge a payload without counting it (the console's dry run): the verdict in full, or
+     * undefined when the queue is full.
+     */
+    check(channel: string, topic: string, payload: Uint8Array): Promise<Verdict> | undefined {
+      if (closed || queue.size + inFlight >= options.queueLength) return undefined;
       return new Promise<Verdict>((resolve) => {
-        queue.push({ channel, topic, payload, resolve });
-        schedulePump();
+        queue.push(channel, topic, "", null, FLAG_DRY_RUN, Date.now(), payload, (_v, detail) =>
+          resolve(detail ?? { outcome: "unvalidated", reason: "no verdict" }),
+        );
+        schedule(true);
       });
     },
     /** Resolves when the queue has room again (backpressure for enforced traffic). */
     whenSpace(): Promise<void> {
-      if (queued() + inFlight < options.queueLength) return Promise.resolve();
+      if (queue.size + inFlight < options.queueLength) return Promise.resolve();
       return new Promise((resolve) => spaceWaiters.push(resolve));
     },
     /**
@@ -272,13 +385,21 @@ export function createValidationPool(options: ValidationPoolOptions) {
       contracts = set;
       const message = contractsMessage(set);
       for (const s of slots) if (s.alive) s.worker.postMessage(message);
-      pump();
+      pump(true);
+    },
+    /** Where tallies, lost messages and observed verdicts go (the publish pipeline connects itself). */
+    connect(h: PoolHandlers): void {
+      handlers = h;
+    },
+    /** Hand over what waits for the window now (before a flush or a stop). */
+    drain(): void {
+      pump(true);
     },
     stats(): PoolStats {
       return {
         size: options.size,
         alive: slots.filter((s) => s.ready).length,
-        queued: queued(),
+        queued: queue.size,
         inFlight,
         capacity: options.queueLength,
         restarts,
@@ -288,10 +409,8 @@ export function createValidationPool(options: ValidationPoolOptions) {
     },
     async close(): Promise<void> {
       closed = true;
-      for (let i = queueHead; i < queue.length; i++)
-        queue[i]!.resolve({ outcome: "unvalidated", reason: "server stopping" });
-      queue.length = 0;
-      queueHead = 0;
+      if (windowTimer) clearTimeout(windowTimer);
+      if (queue.size > 0) lose(queue.take(queue.size), "server stopping");
       for (const s of slots) if (s.timer) clearTimeout(s.timer);
       await Promise.all(slots.map((s) => s.worker.terminate()));
       for (const w of spaceWaiters.splice(0)) w();

@@ -10,7 +10,8 @@ import type { createAlertsPart } from "./alerts.js";
 
 /**
  * KPIs (and the alert engine) from the messages as they pass: see quality/ and alerts/. Fed by
- * every outcome (`observe`); `start` loads the alert rules and starts the timers, `stop` writes
+ * every outcome decided on the event loop (`observe`) and by what the validation workers
+ * judged (`observeJudged`, `observeCounts`); `start` loads the alert rules and starts the timers, `stop` writes
  * the current minutes and stops them.
  */
 export function createQualityPart(o: {
@@ -31,6 +32,10 @@ export function createQualityPart(o: {
   return {
     service,
     observe: (outcome: Outcome) => service.observe(outcome),
+    /** Messages judged and counted by a validation worker: see the quality service. */
+    readsPayloadsOf: (channel: string) => service.readsPayloadsOf(channel),
+    observeJudged: service.observeJudged,
+    observeCounts: service.observeCounts,
     routes: (app: ApiApp) => {
       registerQualityRoutes(app, { store: o.store, quality: service });
       registerSplatterRoutes(app, {

@@ -118,6 +118,23 @@ export function createQualityService(o: QualityServiceOptions) {
       else if (out.channel && KPI_CHANNELS.has(out.channel))
         kpi.observe(out.channel, out.topic, out.payload, out.time);
     },
+    /** Whether a channel's payloads must be seen once judged (KPIs, device alarms). */
+    readsPayloadsOf(channel: string): boolean {
+      return channel === "alarm" || KPI_CHANNELS.has(channel);
+    },
+    /**
+     * A message a validation worker judged and counted (its compliance arrives through
+     * `observeCounts`): only what the KPIs and device alarms read from the payload.
+     */
+    observeJudged(channel: string, topic: string, payload: Uint8Array, outcome: string, time: number): void {
+      if (outcome !== "valid" && outcome !== "unvalidated") return;
+      if (channel === "alarm") alerts.onDeviceAlarm(topic, payload, time);
+      else if (KPI_CHANNELS.has(channel)) kpi.observe(channel, topic, payload, time);
+    },
+    /** Valid and invalid messages of a channel in one second, counted by a validation worker. */
+    observeCounts(channel: string, second: number, valid: number, invalid: number): void {
+      alerts.observeCounts(channel, second * 1000, valid, invalid);
+    },
     async start(): Promise<void> {
       await alerts.start();
       tickTimer = setInterval(() => kpi.tick(Date.now()), 1000);

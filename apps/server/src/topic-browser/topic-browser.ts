@@ -132,6 +132,14 @@ export function createTopicBrowser(options: TopicBrowserOptions) {
     return Math.round((n / seconds) * 100) / 100;
   }
 
+  function addOutcomes(topic: string, outcome: OutcomeName, n: number): void {
+    if (topic.startsWith("$")) return;
+    const e = topics.get(topic) ?? entryFor(topic);
+    e.outcomes[outcome] += n;
+    e.lastOutcome = outcome;
+    e.seq = ++seq;
+  }
+
   return {
     /** A message as delivered (aedes `publish`); `$` topics are the broker's own and not shown. */
     observe(
@@ -175,12 +183,13 @@ export function createTopicBrowser(options: TopicBrowserOptions) {
     },
     /** An outcome recorded for a topic (also for refused or quarantined ones, never delivered here). */
     observeOutcome(topic: string, outcome: OutcomeName): void {
-      if (topic.startsWith("$")) return;
-      const e = topics.get(topic) ?? entryFor(topic);
-      e.outcomes[outcome]++;
-      e.lastOutcome = outcome;
-      e.seq = ++seq;
+      addOutcomes(topic, outcome, 1);
     },
+    /**
+     * `n` outcomes for a topic at once (a validation worker's tally; n = 0 only sets the last
+     * outcome, from the tally's newest message of the topic).
+     */
+    observeOutcomes: addOutcomes,
     /**
      * Topics changed after `since`; all when `since` is absent or older than an eviction. A topic
      * that went quiet is not sent again: its rate falls to 0 where `lastAt` is older than the
