@@ -35,9 +35,11 @@ beforeAll(async () => {
   const c = await server.connect("device", "robot-cell-01-spot-welding-gun-controller-0001");
   await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "ok-1" })), { qos: 1 });
   await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "bad-1", currentKA: 45.5 })), { qos: 1 });
+  // Retained, so the retained page has a table to check too.
+  await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "kept-1" })), { qos: 1, retain: true });
   await eventually(
-    () => server.api<{ invalid: number }>("/api/v1/compliance/totals"),
-    (t) => t.invalid === 1,
+    () => server.api<{ invalid: number; valid: number }>("/api/v1/compliance/totals"),
+    (t) => t.invalid === 1 && t.valid === 2,
   );
 }, 120_000);
 
