@@ -30,7 +30,8 @@ const defaultBucket = (spanSeconds: number) => Math.max(60, Math.ceil(spanSecond
  * The window fitted to the data (issue 13, item 6: a fresh install with 10 minutes of data shows
  * those minutes in fine buckets, not squeezed into the last of 60 buckets of 24 h). Finds the first
  * message with a coarse pass (at most ~1,000 buckets); when it lies in the later half of the
- * window, the window starts at the start of that coarse bucket. Otherwise, or without data, it is unchanged.
+ * window, the window starts at the start of that coarse bucket. Otherwise, or without data, it is
+ * unchanged.
  */
 async function fitWindow(
   s: ApiServices,
