@@ -47,6 +47,12 @@ export const SummaryRow = Type.Object(
     complianceRate: Nullable(
       Type.Number({ description: "valid / (valid + invalid); null when nothing was validated" }),
     ),
+    nonCompliantSince: Nullable(
+      Type.String({
+        description:
+          "Start (ISO 8601 minute) of the current failing streak, within the window (by=topic: always null): the first minute of the run of minutes with invalid messages that reaches the latest validated minute. Null when compliant (or not looked up: only the 50 rows with most invalid messages are)",
+      }),
+    ),
   },
   strict,
 );
@@ -71,6 +77,12 @@ export const TimeseriesQuery = Type.Object(
         description: `Bucket width, a multiple of 60 s; at most ${MAX_BUCKETS} buckets per window (default: about 60 buckets)`,
       }),
     ),
+    fit: Type.Optional(
+      Type.Boolean({
+        description:
+          "Fit the window to the data: when more than half of it is empty before the first message, start it at most ~0.1 % of the window before that message, with buckets sized for the shorter window (unless bucketSeconds is given). The reply's from is the fitted start",
+      }),
+    ),
     ...FilterQuery,
   },
   strict,
@@ -88,7 +100,12 @@ export const TimeseriesPoint = Type.Object(
 );
 export type TimeseriesPoint = Static<typeof TimeseriesPoint>;
 export const TimeseriesResponse = Type.Object(
-  { ...windowFields, bucketSeconds: Type.Integer(), points: Type.Array(TimeseriesPoint) },
+  {
+    ...windowFields,
+    bucketSeconds: Type.Integer(),
+    fitted: Type.Boolean({ description: "Whether from was moved to fit the data (fit=true)" }),
+    points: Type.Array(TimeseriesPoint),
+  },
   strict,
 );
 export type TimeseriesResponse = Static<typeof TimeseriesResponse>;
@@ -118,6 +135,12 @@ export const PublisherRow = Type.Object(
     channels: Type.Array(Type.String(), {
       description: "Channels whose contracts this client broke (all-time)",
     }),
+    nonCompliantSince: Nullable(
+      Type.String({
+        description:
+          "Start (ISO 8601 minute) of the current failing streak, within the window: the first minute of the run of minutes with invalid messages that reaches the latest validated minute. Null when compliant (or not looked up: only the 50 rows with most invalid messages are)",
+      }),
+    ),
   },
   strict,
 );

@@ -82,6 +82,19 @@ export function Time({ value, ...o }: { value: string | Date | null | undefined 
   );
 }
 
+/**
+ * "Non-compliant since" cell: the start of a row's current failing streak (from the API), or a dash
+ * when it is compliant. Today's times leave the date out; the title says how long ago.
+ */
+export function FailingSince({ value }: { value: string | null | undefined }) {
+  if (!value) return <span className="muted">—</span>;
+  return (
+    <span className="bad-text nowrap" data-testid="non-compliant-since">
+      <Time value={value} omitTodayDate seconds={false} />
+    </span>
+  );
+}
+
 export function RateBadge({ rate, label }: { rate: number | null | undefined; label?: string }) {
   return (
     <span className={`rate rate-${rateTone(rate)}`} title={label ?? "Compliance: valid / (valid + invalid)"}>

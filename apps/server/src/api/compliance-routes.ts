@@ -2,6 +2,7 @@ import { MAX_BUCKETS, operations, routeSchema } from "@uns/api-contract";
 import { createError } from "../errors.js";
 import type { ApiApp, ApiServices } from "./app.js";
 import { notFound } from "./app.js";
+import { withStreaks } from "./streaks.js";
 
 interface WindowQuery {
   from?: string;
@@ -21,6 +22,33 @@ export function timeWindow(q: WindowQuery): { from: Date; to: Date } {
 }
 
 const iso = (w: { from: Date; to: Date }) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
+
+/** About 60 points whatever the window, on whole minutes (counts are kept per minute). */
+const defaultBucket = (spanSeconds: number) => Math.max(60, Math.ceil(spanSeconds / 60 / 60) * 60);
+
+/**
+ * The window fitted to the data (issue 13, item 6: a fresh install with 10 minutes of data shows
+ * those minutes in fine buckets, not squeezed into the last of 60 buckets of 24 h). Finds the first
+ * message with a coarse pass (at most ~1,000 buckets); when it lies in the later half of the
+ * window, the window starts at the start of that coarse bucket. Otherwise, or without data, it is
+ * unchanged.
+ */
+async function fitWindow(
+  s: ApiServices,
+  w: { from: Date; to: Date },
+  filter: { topicPrefix?: string; channel?: string; clientId?: string },
+): Promise<{ from: Date; to: Date }> {
+  const spanMs = w.to.getTime() - w.from.getTime();
+  const coarse = Math.max(60, Math.ceil(spanMs / 1000 / 1000 / 60) * 60);
+  if (spanMs / 1000 / coarse > MAX_BUCKETS) return w;
+  const points = await s.store.timeseries({ ...w, bucketSeconds: coarse, ...filter });
+  const first = points.find((p) => p.valid + p.invalid + p.unvalidated + p.ungoverned > 0);
+  if (!first) return w;
+  const firstMs = Math.max(w.from.getTime(), Date.parse(first.t));
+  if (firstMs - w.from.getTime() <= spanMs / 2) return w;
+  // The coarse bucket's start is at or before the first message: the chart shows where it began.
+  return { from: new Date(firstMs), to: w.to };
+}
 
 export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
   app.get(
@@ -52,7 +80,20 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
         sort: req.query.sort,
         limit: req.query.limit,
       });
-      return { ...iso(w), by: req.query.by, sort: req.query.sort ?? "total", rows };
+      const { by, topicPrefix, channel } = req.query;
+      const withSince = await withStreaks(s.store, w, rows, (r) => {
+        if (by === "publisher") return r.key === null ? null : { clientId: r.key, topicPrefix, channel };
+        // A channel of null is the messages without one (stored as "").
+        if (by === "channel") return { channel: r.key ?? "", topicPrefix };
+        if (by === "level" && r.key !== null) {
+          // The row's subtree, or the asked one when it is deeper (depth shallower than the prefix).
+          const own = `${r.key}/`;
+          return { topicPrefix: topicPrefix?.startsWith(own) ? topicPrefix : own, channel };
+        }
+        // by=topic: the store filters by prefix only, which would mix in the topic's subtopics.
+        return null;
+      });
+      return { ...iso(w), by, sort: req.query.sort ?? "total", rows: withSince };
     },
   );
 
@@ -60,23 +101,23 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
     operations.timeseries.url,
     { config: { role: "read" }, schema: routeSchema(operations.timeseries) },
     async (req) => {
-      const w = timeWindow(req.query);
+      const filter = {
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        clientId: req.query.clientId,
+      };
+      const asked = timeWindow(req.query);
+      const w = req.query.fit ? await fitWindow(s, asked, filter) : asked;
+      const fitted = w.from.getTime() !== asked.from.getTime();
       const span = (w.to.getTime() - w.from.getTime()) / 1000;
-      // About 60 points whatever the window, on whole minutes (counts are kept per minute).
-      const bucketSeconds = req.query.bucketSeconds ?? Math.max(60, Math.ceil(span / 60 / 60) * 60);
+      const bucketSeconds = req.query.bucketSeconds ?? defaultBucket(span);
       const buckets = Math.ceil(span / bucketSeconds);
       if (buckets > MAX_BUCKETS)
         throw badRequest(
           `bucketSeconds: ${bucketSeconds} s over a window of ${Math.round(span)} s gives ${buckets} buckets; at most ${MAX_BUCKETS} (use a larger bucketSeconds or a shorter window)`,
         );
-      const points = await s.store.timeseries({
-        ...w,
-        bucketSeconds,
-        topicPrefix: req.query.topicPrefix,
-        channel: req.query.channel,
-        clientId: req.query.clientId,
-      });
-      return { ...iso(w), bucketSeconds, points };
+      const points = await s.store.timeseries({ ...w, bucketSeconds, ...filter });
+      return { ...iso(w), bucketSeconds, fitted, points };
     },
   );
 
@@ -138,16 +179,20 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
     { config: { role: "read" }, schema: routeSchema(operations.publishers) },
     async (req) => {
       const w = timeWindow(req.query);
-      return {
-        ...iso(w),
-        rows: await s.store.publishers({
-          ...w,
-          topicPrefix: req.query.topicPrefix,
-          channel: req.query.channel,
-          sort: req.query.sort ?? "invalid",
-          limit: req.query.limit ?? 100,
-        }),
-      };
+      const { topicPrefix, channel } = req.query;
+      const rows = await s.store.publishers({
+        ...w,
+        topicPrefix: req.query.topicPrefix,
+        channel: req.query.channel,
+        sort: req.query.sort ?? "invalid",
+        limit: req.query.limit ?? 100,
+      });
+      const since = await withStreaks(s.store, w, rows, (r) => ({
+        clientId: r.clientId,
+        topicPrefix,
+        channel,
+      }));
+      return { ...iso(w), rows: since };
     },
   );
 

@@ -9,7 +9,7 @@ import { apiQuery } from "../../lib/filters";
 import { formatCount, formatShare } from "../../lib/format";
 import { paths } from "../../lib/links";
 import { useLiveInterval } from "../../lib/live";
-import { Empty, PageHeader, QueryView, Time } from "../../lib/ui";
+import { Empty, FailingSince, PageHeader, QueryView, Time } from "../../lib/ui";
 import { useUrlState } from "../../lib/url-state";
 
 export const SORTS = ["invalid", "invalidShare", "lastViolation", "messages"] as const;
@@ -103,6 +103,9 @@ export function PublishersPage() {
                   <SortHeader sort="lastViolation" current={sort} onSort={onSort}>
                     Last violation
                   </SortHeader>
+                  <th scope="col" title="Start of the current failing streak, within the window">
+                    Non-compliant since
+                  </th>
                   <th scope="col">Channels broken</th>
                 </tr>
               </thead>
@@ -132,6 +135,9 @@ export function PublishersPage() {
                     </td>
                     <td className="nowrap">
                       <Time value={r.lastViolation} />
+                    </td>
+                    <td>
+                      <FailingSince value={r.nonCompliantSince} />
                     </td>
                     <td>
                       {r.channels.length === 0 ? (

@@ -105,7 +105,7 @@ export function RetainedPage() {
       ) : null}
       <QueryView query={q} loadingLabel="Loading retained messages">
         {(d) => (
-          <div className="grid grid-tree">
+          <div className="grid grid-tree grid-retained">
             <Section
               title={`Retained (${formatCount(d.items.length)}${d.truncated ? "+" : ""})`}
               id="retained"
@@ -139,7 +139,9 @@ export function RetainedPage() {
                               {it.topic}
                             </button>
                           </td>
-                          <td className="mono small">{it.preview}</td>
+                          <td className="mono small" title={it.preview}>
+                            <div className="preview-clip">{it.preview}</div>
+                          </td>
                           <td>
                             {it.channel ?? <span className="muted">none</span>}{" "}
                             {it.policy ? <PolicyBadge policy={it.policy} /> : null}

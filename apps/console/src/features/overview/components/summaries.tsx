@@ -7,7 +7,7 @@ import { apiQuery, type Filters } from "../../../lib/filters";
 import { formatCount } from "../../../lib/format";
 import { paths } from "../../../lib/links";
 import { useLiveInterval } from "../../../lib/live";
-import { Empty, QueryView, RateBadge, RateBar, Section } from "../../../lib/ui";
+import { Empty, FailingSince, QueryView, RateBadge, RateBar, Section } from "../../../lib/ui";
 
 import { REFRESH_MS } from "../refresh";
 
@@ -50,8 +50,15 @@ export function SummaryTable({
         <tbody>
           {rows.map((r) => (
             <tr key={r.key ?? "(none)"}>
-              <th scope="row" className="mono">
+              <th scope="row" className="mono summary-key">
                 <Link href={linkFor(r.key)}>{r.key ?? "(no channel)"}</Link>
+                {/* Under the key, not in a column of its own: these tables share a row of the
+                    overview and must fit half of 1,440 px. */}
+                {r.nonCompliantSince ? (
+                  <div className="small since-line">
+                    non-compliant since <FailingSince value={r.nonCompliantSince} />
+                  </div>
+                ) : null}
               </th>
               <td className="rate-cell">
                 <RateBar rate={r.complianceRate} /> <RateBadge rate={r.complianceRate} />

@@ -4,7 +4,7 @@ import { Link } from "wouter";
 import { getJson } from "../../../lib/api";
 import { useTimeZone } from "../../../lib/config";
 import { apiQuery, type Filters } from "../../../lib/filters";
-import { complianceRate, formatCount, formatPerSecond, formatShare } from "../../../lib/format";
+import { complianceRate, formatCount, formatPerSecond, formatShare, formatTime } from "../../../lib/format";
 import { paths } from "../../../lib/links";
 import { useLive, useLiveInterval } from "../../../lib/live";
 import { OUTCOME_COLORS, TrendChart } from "../../../lib/trend-chart";
@@ -114,7 +114,9 @@ export function Trend({ filters }: { filters: Filters }) {
     queryKey: ["timeseries", filters],
     queryFn: ({ signal }) =>
       getJson<TimeseriesResponse>(
-        `/compliance/timeseries?${apiQuery(filters, ["topicPrefix", "channel"])}`,
+        // A chosen range is fitted to the data (a fresh install's minutes in minute buckets, not
+        // squeezed into the last of 60 buckets of 24 h); a custom window is drawn as asked.
+        `/compliance/timeseries?${apiQuery(filters, ["topicPrefix", "channel"], filters.range === "custom" ? {} : { fit: "true" })}`,
         signal,
       ),
     refetchInterval: interval,
@@ -127,7 +129,17 @@ export function Trend({ filters }: { filters: Filters }) {
         isEmpty={(d) => d.points.length === 0}
         empty={<Empty title="No messages in this window" />}
       >
-        {(d) => <TrendChart points={d.points} bucketSeconds={d.bucketSeconds} timeZone={tz} />}
+        {(d) => (
+          <>
+            {d.fitted ? (
+              <p className="muted small" data-testid="trend-fitted">
+                Fitted to the data: from {formatTime(d.from, tz, { seconds: false, omitTodayDate: true })}, in{" "}
+                {d.bucketSeconds / 60} min buckets
+              </p>
+            ) : null}
+            <TrendChart points={d.points} bucketSeconds={d.bucketSeconds} timeZone={tz} />
+          </>
+        )}
       </QueryView>
     </Section>
   );

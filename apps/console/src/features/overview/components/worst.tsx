@@ -6,7 +6,7 @@ import { apiQuery, type Filters } from "../../../lib/filters";
 import { formatCount, formatShare } from "../../../lib/format";
 import { paths } from "../../../lib/links";
 import { useLiveInterval } from "../../../lib/live";
-import { Empty, QueryView, RateBadge, Section, Time } from "../../../lib/ui";
+import { Empty, FailingSince, QueryView, RateBadge, Section, Time } from "../../../lib/ui";
 
 import { REFRESH_MS } from "../refresh";
 
@@ -123,6 +123,12 @@ export function WorstPublishers({ filters }: { filters: Filters }) {
                 <span>
                   <strong>{formatCount(r.invalid)}</strong> invalid ({formatShare(r.invalidShare)}) · last{" "}
                   <Time value={r.lastViolation} omitTodayDate />
+                  {r.nonCompliantSince ? (
+                    <>
+                      {" "}
+                      · failing since <FailingSince value={r.nonCompliantSince} />
+                    </>
+                  ) : null}
                 </span>
               </li>
             ))}
