@@ -92,8 +92,12 @@ describe("console against a running server", () => {
     // The breakdown by site names both plants.
     await page.locator("#by-level-h").waitFor();
     await expect
-      .poll(() => page.locator("section[aria-labelledby='by-level-h'] tbody th").allTextContents())
+      .poll(() => page.locator("section[aria-labelledby='by-level-h'] tbody th > a").allTextContents())
       .toEqual(["acme/plant-b", "acme/plant-a"]);
+    // Both plants have failed since their invalid message: each row says since when.
+    expect(
+      await page.locator("section[aria-labelledby='by-level-h'] [data-testid='non-compliant-since']").count(),
+    ).toBeGreaterThan(0);
     await page.locator(".trend-canvas canvas").first().waitFor();
     await shot("overview");
   });
