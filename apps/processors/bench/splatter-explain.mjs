@@ -44,7 +44,8 @@ const fmt = (b) => `(${b.x},${b.y} ${b.width}x${b.height})`;
 const borderGap = (cam, b) => {
   const c = centre(b);
   let gap = Infinity;
-  for (const z of cam.zones) for (const e of [z.x, z.x + z.width]) if (e > 0 && e < cam.width) gap = Math.min(gap, Math.abs(c.x - e));
+  for (const z of cam.zones)
+    for (const e of [z.x, z.x + z.width]) if (e > 0 && e < cam.width) gap = Math.min(gap, Math.abs(c.x - e));
   return gap;
 };
 let wrongImages = 0;
@@ -148,7 +149,8 @@ for (let i = first; i < first + n; i++) {
   if (lines.length) {
     console.log(`frame ${i} (${camera}, ${ts.length} beads, ${ds.length} detections):\n${lines.join("\n")}`);
   }
-  if ((i + 1 - first) % 10 === 0) console.log(`  ${i + 1 - first}/${n} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if ((i + 1 - first) % 10 === 0)
+    console.log(`  ${i + 1 - first}/${n} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 const hist = (xs) => {
   const bins = {};
@@ -158,9 +160,15 @@ const hist = (xs) => {
   }
   return JSON.stringify(Object.fromEntries(Object.entries(bins).sort()));
 };
-console.log(`validation frames ${first}..${first + n - 1} (seed ${seed}), model ${version}, threshold ${threshold}`);
-console.log(`${beads} true beads; images with a wrong zone decision: ${wrongImages}/${n}; causes ${JSON.stringify(causes)}`);
-console.log(`scores within 0.25 of the threshold: true beads ${hist(nearThreshold.truth)}; false ${hist(nearThreshold.false)}`);
+console.log(
+  `validation frames ${first}..${first + n - 1} (seed ${seed}), model ${version}, threshold ${threshold}`,
+);
+console.log(
+  `${beads} true beads; images with a wrong zone decision: ${wrongImages}/${n}; causes ${JSON.stringify(causes)}`,
+);
+console.log(
+  `scores within 0.25 of the threshold: true beads ${hist(nearThreshold.truth)}; false ${hist(nearThreshold.false)}`,
+);
 
 // Zone decisions over the kept frames for other thresholds and zone rules (what could be calibrated).
 const decide = (cam, boxes, rule) =>
@@ -182,11 +190,21 @@ for (const [label, rule] of [
     let right = 0;
     for (const f of kept) {
       const cam = zones.cameras[f.camera];
-      if (decide(cam, f.truths, byCentre) === decide(cam, f.dets.filter((d) => d.score >= t), rule)) right++;
+      if (
+        decide(cam, f.truths, byCentre) ===
+        decide(
+          cam,
+          f.dets.filter((d) => d.score >= t),
+          rule,
+        )
+      )
+        right++;
     }
     row.push(`${t.toFixed(2)}:${right}`);
   }
-  console.log(`images right of ${kept.length} (truth by centre, detections by ${label}) per threshold: ${row.join(" ")}`);
+  console.log(
+    `images right of ${kept.length} (truth by centre, detections by ${label}) per threshold: ${row.join(" ")}`,
+  );
 }
 
 function overlapsGrown(a, b, g) {

@@ -42,7 +42,10 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const part = process.argv[2] ?? "timing";
 const zones = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
 const cameras = Object.keys(zones.cameras);
-const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];

@@ -357,7 +357,12 @@ describe("splatter model lifecycle, through the processors' control API", () => 
       JSON.stringify({ ...m, version: NEXT, threshold: 1.01 }),
     );
     try {
-      let res = await post("deploy", { version: NEXT, mode: "shadow", reason: "try the next version", actor: "tester" });
+      let res = await post("deploy", {
+        version: NEXT,
+        mode: "shadow",
+        reason: "try the next version",
+        actor: "tester",
+      });
       expect(res.status).toBe(200);
       expect(res.body.serving).toEqual({ live: LIVE, canary: null, shadow: NEXT });
       // The shadow scores the same pixels after the answer; its zone decision differs (it finds nothing).
@@ -393,7 +398,12 @@ describe("splatter model lifecycle, through the processors' control API", () => 
       expect(back.detections.length).toBeGreaterThan(0);
       expect(runtime.registry.get(MODEL)?.live).toBe(LIVE);
       const history = runtime.registry.get(MODEL)!.history.filter((h) => h.by === "tester");
-      expect(history.map((h) => h.action)).toEqual(["deploy-shadow", "deploy-canary", "promote", "rollback-live"]);
+      expect(history.map((h) => h.action)).toEqual([
+        "deploy-shadow",
+        "deploy-canary",
+        "promote",
+        "rollback-live",
+      ]);
 
       // A version that is not there is refused, and the live one keeps answering.
       res = await post("deploy", { version: "9.9.9", mode: "live" });

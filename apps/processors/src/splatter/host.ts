@@ -69,11 +69,14 @@ export function createSplatterHost(onError: (message: string) => void): Splatter
     },
     async load(key, model) {
       const answers = await Promise.all(
-        threads.map((t) => call(t, { type: "load", id: nextId++, key, manifest: model.manifest, bytes: model.bytes })),
+        threads.map((t) =>
+          call(t, { type: "load", id: nextId++, key, manifest: model.manifest, bytes: model.bytes }),
+        ),
       );
       const failed = answers.find((a) => !a.ok);
       if (failed && !failed.ok) {
-        for (const t of threads) t.worker.postMessage({ type: "unload", key } satisfies SplatterWorkerRequest);
+        for (const t of threads)
+          t.worker.postMessage({ type: "unload", key } satisfies SplatterWorkerRequest);
         throw new Error(failed.message);
       }
     },

@@ -87,7 +87,15 @@ export function createSplatterProcessor(deps: {
   const statsOf = (v: LoadedVersion): VersionCounts => {
     let c = versions.get(v.key);
     if (!c) {
-      c = { name: v.manifest.name, version: v.manifest.version, images: 0, detections: 0, errors: 0, compared: 0, disagreed: 0 };
+      c = {
+        name: v.manifest.name,
+        version: v.manifest.version,
+        images: 0,
+        detections: 0,
+        errors: 0,
+        compared: 0,
+        disagreed: 0,
+      };
       versions.set(v.key, c);
     }
     return c;
@@ -109,7 +117,12 @@ export function createSplatterProcessor(deps: {
   };
   const times: number[] = [];
   // Where an image's time goes, per stage (the benchmark's profile).
-  const stages = { read: [] as number[], decode: [] as number[], find: [] as number[], model: [] as number[] };
+  const stages = {
+    read: [] as number[],
+    decode: [] as number[],
+    find: [] as number[],
+    model: [] as number[],
+  };
   let lastError: string | null = null;
 
   function onMessage(topic: string, payload: Buffer): void {
@@ -223,7 +236,12 @@ export function createSplatterProcessor(deps: {
       times.push(ms);
       if (times.length > 500) times.shift();
       if ("timings" in r) {
-        const at = { read: r.timings.readMs, decode: r.timings.decodeMs, find: mine.findMs, model: mine.modelMs };
+        const at = {
+          read: r.timings.readMs,
+          decode: r.timings.decodeMs,
+          find: mine.findMs,
+          model: mine.modelMs,
+        };
         for (const k of Object.keys(stages) as (keyof typeof stages)[]) {
           stages[k].push(at[k]);
           if (stages[k].length > 500) stages[k].shift();
@@ -253,7 +271,7 @@ export function createSplatterProcessor(deps: {
     others: readonly LoadedVersion[],
     r: SplatterWorkerResponse | null,
   ): void {
-    if (!r || !r.ok || !("scored" in r)) return;
+    if (!r?.ok || !("scored" in r)) return;
     const grind = (s: ScoredBy) =>
       summariseZones(camera, s.detections)
         .map((z) => z.grind)

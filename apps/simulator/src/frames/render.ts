@@ -270,10 +270,19 @@ function disc(
 ): void {
   const r = Math.max(rx, ry);
   const xs = [Math.floor(cx - rx - soft - 1), Math.ceil(cx + rx + soft + 1)] as const;
-  paint(img, w, h, Math.floor(cy - ry - soft - 1), Math.ceil(cy + ry + soft + 1), () => xs, amp, (x, y) => {
-    const d = Math.sqrt(((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2) * r;
-    return Math.min(1, Math.max(0, (r - d) / soft + 0.5));
-  });
+  paint(
+    img,
+    w,
+    h,
+    Math.floor(cy - ry - soft - 1),
+    Math.ceil(cy + ry + soft + 1),
+    () => xs,
+    amp,
+    (x, y) => {
+      const d = Math.sqrt(((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2) * r;
+      return Math.min(1, Math.max(0, (r - d) / soft + 0.5));
+    },
+  );
 }
 
 function ring(
@@ -288,10 +297,19 @@ function ring(
 ): void {
   const e = Math.ceil(r + t + 2);
   const xs = [Math.floor(cx - e), cx + e] as const;
-  paint(img, w, h, cy - e, cy + e, () => xs, amp, (x, y) => {
-    const d = Math.abs(Math.hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
-    return Math.min(1, Math.max(0, t / 2 - d + 0.5));
-  });
+  paint(
+    img,
+    w,
+    h,
+    cy - e,
+    cy + e,
+    () => xs,
+    amp,
+    (x, y) => {
+      const d = Math.abs(Math.hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
+      return Math.min(1, Math.max(0, t / 2 - d + 0.5));
+    },
+  );
 }
 
 /**
