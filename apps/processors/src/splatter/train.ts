@@ -18,8 +18,7 @@ import { CENTRE, FEATURES, GRID, PATCH, SHAPE_FEATURES } from "./patch-features.
 /**
  * Trains the splatter patch classifier (`splatter-patch-classifier`): simulated tiles (a 1368 x
  * 912 sixteenth of a frame, same camera and physics, 2, 4 or 8 times a frame's clutter so each
- * tile teaches more and beads touching weld spots and sealant are common; 0-4 sealant beads per
- * tile, so their crossings are common too),
+ * tile teaches more and beads touching weld spots and sealant are common),
  * written as JPEG and decoded again like a camera image, run through the candidate finder; each
  * candidate is labelled splatter when it matches a true box. A small MLP learns the label from
  * the candidate's patch and shape values. Three disjoint seeds: train, calibration (the score
@@ -38,12 +37,6 @@ export const SPLATTER_MODEL = "splatter-patch-classifier";
 export const CANDIDATE_THRESHOLD = 26;
 const TILE = { width: 1368, height: 912 };
 const CLUTTER = [2, 4, 8] as const;
-/**
- * Most sealant beads per training tile. Model 2.0.0 trained on tiles whose sealant count scaled
- * with their area (0-2, mostly 0): on full frames its false positives were mostly where sealant
- * beads cross, and its misses near the threshold lay on sealant.
- */
-const SEALANT = 4;
 
 interface Split {
   x: Float64Array;
@@ -66,9 +59,6 @@ async function makeSplit(seed: string, tiles: number): Promise<Split> {
       ...TILE,
       clutter: CLUTTER[i % CLUTTER.length]!,
       splatter: Math.floor(rng() * 9),
-      // 0-4 sealant beads per tile, as dense as on a full frame, so crossings (two dark bands
-      // making compact dark squares) are seen as not-splatter (SEALANT).
-      sealant: Math.floor(rng() * (SEALANT + 1)),
     });
     const jpeg = await encodeFrame(frame, "jpeg");
     const { data } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
@@ -109,7 +99,7 @@ export async function trainSplatter(
   options: SplatterTrainOptions,
 ): Promise<{ manifest: ModelManifest; dir: string }> {
   const log = options.log ?? (() => {});
-  const version = options.version ?? "2.1.0";
+  const version = options.version ?? "2.0.0";
   const tiles = options.tiles ?? 480;
   const t0 = Date.now();
   const train = await makeSplit(`${options.seed}/splatter/train`, tiles);
@@ -198,7 +188,6 @@ export async function trainSplatter(
       tiles: { train: tiles, calibration: Math.ceil(tiles / 4), test: Math.ceil(tiles / 4) },
       tile: TILE,
       clutter: CLUTTER,
-      sealant: SEALANT,
       centre: CENTRE,
       splitLevels: SPLIT_LEVELS,
     },

@@ -50,12 +50,6 @@ export interface FrameOptions {
   splatterArea?: Box;
   /** Scales the number of weld spots, sealant beads and hard negatives (default 1). */
   clutter?: number;
-  /**
-   * Sealant beads, whatever the frame size (default 1-3 per 20 MP, scaled by clutter). Training
-   * tiles set it: a sixteenth of a frame would otherwise rarely hold two beads that cross, and
-   * crossings are what the classifier then takes for splatter on full frames.
-   */
-  sealant?: number;
 }
 
 export interface RenderedFrame {
@@ -100,7 +94,7 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     disc(img, width, height, cx, cy, d / 2, d / 2, -70, 1.2);
     truth.hardNegatives.push({ kind: "hole", ...boxOf(cx, cy, d / 2 + 2, d / 2 + 2, width, height) });
   }
-  for (let i = 0, n = options.sealant ?? s.int(count(1), count(3)); i < n; i++) {
+  for (let i = 0, n = s.int(count(1), count(3)); i < n; i++) {
     const x0 = s.uniform(0, width);
     const y0 = s.uniform(0, height);
     const angle = s.uniform(0, Math.PI);
