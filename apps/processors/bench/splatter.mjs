@@ -61,8 +61,13 @@ async function timing() {
     cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
     cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
     cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-    for (const role of ["device", "processor"])
-      await addUser(join(dir, "topics"), role, "bench-password-1", [role]);
+    // The shipped roles bind a device to its own cell (issue 16): the bench's camera station
+    // publishes as a gateway, as the plant simulator does.
+    for (const [name, role] of [
+      ["device", "gateway"],
+      ["processor", "processor"],
+    ])
+      await addUser(join(dir, "topics"), name, "bench-password-1", [role]);
     const server = await createUnsServer(
       loadServerConfig({
         env: {},
