@@ -13,32 +13,27 @@
 
 namespace fastcheck {
 
-constexpr int kMaxDigits = 19;  // 10^19 - 1 still fits in a uint64_t
+constexpr size_t kMaxDigits = 19;  // 10^19 - 1 still fits in a uint64_t
 
-// Where a scanned number's parts are, and its decimal significand while it is exact.
+// Where a scanned number's parts are. The digits are only turned into values when a keyword
+// needs them: most numbers (curves without bounds, or well inside them) never do.
 struct NumberText {
-  size_t begin = 0, end = 0;  // the token, for strtod
+  size_t begin = 0, end = 0;  // the whole token
+  size_t intBegin = 0, intEnd = 0, fracBegin = 0, fracEnd = 0;
   bool neg = false, frac = false, exp = false;
-  uint32_t intDigits = 0;  // digits before the point ("0" counts one)
-  uint64_t intPart = 0;    // exact when intDigits <= kMaxDigits
-  uint64_t mant = 0;       // the digits read so far, as an integer
-  int digits = 0;          // how many digits mant holds (leading zeros of 0.00x included)
-  bool overflow = false;   // more than kMaxDigits digits: mant is not the significand
-  int64_t exp10 = 0;       // value = mant * 10^exp10 (when !overflow)
+  int64_t expValue = 0;  // capped at +-100000 and more: beyond that only the sign matters
 };
 
 inline constexpr uint64_t kPow10u[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 inline constexpr double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-// Appends the digits s[b, e) to t.mant, up to eight at a time.
-inline void addDigits(const uint8_t* s, size_t b, size_t e, size_t n, NumberText& t) {
+// Appends the digits s[b, e) to `acc`, up to eight at a time; `digits` counts them. False when
+// that makes more than kMaxDigits (acc would overflow).
+FC_HOT bool appendDigits(const uint8_t* s, size_t b, size_t e, size_t n, uint64_t& acc, size_t& digits) {
   size_t len = e - b;
-  if (t.overflow || t.digits + len > kMaxDigits) {
-    t.overflow = true;
-    return;
-  }
-  t.digits += static_cast<int>(len);
+  if (digits + len > kMaxDigits) return false;
+  digits += len;
   while (len > 0) {
     size_t k = len < 8 ? len : 8;
     uint64_t chunk = 0;
@@ -47,39 +42,36 @@ inline void addDigits(const uint8_t* s, size_t b, size_t e, size_t n, NumberText
     } else {  // the last bytes of the payload: no eight-byte read past its end
       for (size_t i = b; i < b + k; i++) chunk = chunk * 10 + (s[i] - '0');
     }
-    t.mant = t.mant * kPow10u[k] + chunk;
+    acc = acc * kPow10u[k] + chunk;
     b += k;
     len -= k;
   }
+  return true;
 }
 
-// Scans -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? at p (p < n); false when it is no number.
-inline bool scanNumber(const uint8_t* s, size_t& at, size_t n, NumberText& t) {
+// Scans -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? at `at` (< n); false when it is no number.
+FC_HOT bool scanNumber(const uint8_t* s, size_t& at, size_t n, NumberText& t) {
   size_t p = at;
   t.begin = p;
   if (s[p] == '-') {
     t.neg = true;
     if (++p >= n) return false;
   }
+  t.intBegin = p;
   if (s[p] == '0') {
     p++;
-    t.intDigits = 1;
   } else if (static_cast<unsigned>(s[p] - '1') < 9) {
-    size_t e = digitsEnd(s, p + 1, n);
-    addDigits(s, p, e, n, t);
-    t.intDigits = static_cast<uint32_t>(e - p);
-    p = e;
+    p = digitsEnd(s, p + 1, n);
   } else {
     return false;
   }
-  t.intPart = t.mant;
+  t.intEnd = p;
   if (p < n && s[p] == '.') {
     t.frac = true;
-    size_t b = ++p;
-    p = digitsEnd(s, b, n);
-    if (p == b) return false;
-    addDigits(s, b, p, n, t);
-    t.exp10 -= static_cast<int64_t>(p - b);
+    t.fracBegin = ++p;
+    p = digitsEnd(s, p, n);
+    if (p == t.fracBegin) return false;
+    t.fracEnd = p;
   }
   if (p < n && (s[p] == 'e' || s[p] == 'E')) {
     t.exp = true;
@@ -89,32 +81,52 @@ inline bool scanNumber(const uint8_t* s, size_t& at, size_t n, NumberText& t) {
     p = digitsEnd(s, p, n);
     if (p == e0) return false;
     int64_t e = 0;
-    for (size_t i = e0; i < p && e < 100000; i++) e = e * 10 + (s[i] - '0');  // capped: only the sign of huge ones matters
-    t.exp10 += eneg ? -e : e;
+    for (size_t i = e0; i < p && e < 100000; i++) e = e * 10 + (s[i] - '0');
+    t.expValue = eneg ? -e : e;
   }
   t.end = at = p;
   return true;
 }
 
+// Long mantissas, big exponents: strtod (overflow gives +-inf, like JSON.parse's Infinity).
+FC_COLD inline double slowValue(const uint8_t* s, size_t begin, size_t end) {
+  std::string tok(reinterpret_cast<const char*>(s + begin), end - begin);
+  return std::strtod(tok.c_str(), nullptr);
+}
+
 // The number's value as JSON.parse gives it.
-inline double valueOf(const uint8_t* s, const NumberText& t) {
+FC_HOT double valueOf(const uint8_t* s, size_t n, const NumberText& t) {
   // Clinger: an integer below 2^53 times or over an exact power of ten is one correctly
-  // rounded IEEE operation.
-  if (!t.overflow && t.mant <= (1ull << 53) && t.exp10 >= -22 && t.exp10 <= 22) {
-    double v = static_cast<double>(t.mant);
-    v = t.exp10 < 0 ? v / kPow10[-t.exp10] : v * kPow10[t.exp10];
+  // rounded IEEE operation. (Leading zeros of 0.00x count as digits here: they only make a
+  // rare number take the strtod path.)
+  uint64_t mant = 0;
+  size_t digits = 0;
+  bool exact = appendDigits(s, t.intBegin, t.intEnd, n, mant, digits) &&
+               (!t.frac || appendDigits(s, t.fracBegin, t.fracEnd, n, mant, digits));
+  int64_t exp10 = t.expValue - static_cast<int64_t>(t.fracEnd - t.fracBegin);
+  if (exact && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+    double v = static_cast<double>(mant);
+    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     return t.neg ? -v : v;
   }
-  // Long mantissas, big exponents: strtod (overflow gives +-inf, like JSON.parse's Infinity).
-  std::string tok(reinterpret_cast<const char*>(s + t.begin), t.end - t.begin);
-  return std::strtod(tok.c_str(), nullptr);
+  return slowValue(s, t.begin, t.end);
 }
 
 // Bounds decided without the value: a decimal with integer part I lies in [I, I + 1], and I and
 // I + 1 below 2^53 are exact doubles, so the correctly rounded value lies there too.
-inline bool boundsByIntPart(const Node& nd, const NumberText& t) {
-  if (t.exp || t.intDigits > 15) return false;
-  double i = static_cast<double>(t.intPart);
+FC_HOT bool boundsByIntPart(const Node& nd, const uint8_t* s, size_t n, const NumberText& t) {
+  size_t len = t.intEnd - t.intBegin;
+  if (t.exp || len > 15) return false;
+  uint64_t ip = 0;
+  if (len == 1) {
+    ip = s[t.intBegin] - '0';  // most measurements: 0.1441, 9.053
+  } else if (len <= 8 && t.intBegin + 8 <= n) {
+    ip = digitsValue8(s, t.intBegin, len);
+  } else {
+    size_t digits = 0;
+    appendDigits(s, t.intBegin, t.intEnd, n, ip, digits);
+  }
+  double i = static_cast<double>(ip);
   double lo = t.neg ? -(i + (t.frac ? 1 : 0)) : i;
   double hi = t.neg ? -i : i + (t.frac ? 1 : 0);
   uint32_t f = nd.numFlags;

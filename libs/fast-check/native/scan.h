@@ -10,6 +10,16 @@
 #include <emmintrin.h>
 #endif
 
+// The hot scanners must be inlined into their loops (a call per number costs more than the
+// scan); the rare slow paths must not be, so they do not bloat the loops.
+#if defined(__GNUC__)
+#define FC_HOT inline __attribute__((always_inline))
+#define FC_COLD __attribute__((noinline, cold))
+#else
+#define FC_HOT inline
+#define FC_COLD
+#endif
+
 namespace fastcheck {
 
 inline bool isDigit(uint8_t c) { return static_cast<unsigned>(c - '0') < 10; }
@@ -19,7 +29,7 @@ inline bool isSpace(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c 
 
 // Index of the first non-whitespace byte at or after p. Compact payloads have no whitespace,
 // so the first byte decides most calls; runs (pretty-printed payloads) go 16 bytes at a time.
-inline size_t skipSpaces(const uint8_t* s, size_t p, size_t n) {
+FC_HOT size_t skipSpaces(const uint8_t* s, size_t p, size_t n) {
   if (p >= n || !isSpace(s[p])) return p;
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' '), lf = _mm_set1_epi8('\n');
@@ -40,7 +50,7 @@ inline size_t skipSpaces(const uint8_t* s, size_t p, size_t n) {
 // Index of the first byte at or after p that a string scan must look at: the closing quote, a
 // backslash, a control character (invalid unescaped) or a non-ASCII byte (a UTF-8 sequence to
 // validate and count). Everything before it is one ASCII code point per byte.
-inline size_t plainRun(const uint8_t* s, size_t p, size_t n) {
+FC_HOT size_t plainRun(const uint8_t* s, size_t p, size_t n) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
   while (p + 16 <= n) {
@@ -63,7 +73,7 @@ inline size_t plainRun(const uint8_t* s, size_t p, size_t n) {
 
 // Index of the first byte at or after p that is not an ASCII digit. Eight bytes at a time:
 // t = byte ^ '0' is 0..9 exactly for digits; (low 7 bits + 0x76) sets bit 7 for 10 and up.
-inline size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
+FC_HOT size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
   while (p + 8 <= n) {
     uint64_t v;
     std::memcpy(&v, s + p, 8);
@@ -79,7 +89,7 @@ inline size_t digitsEnd(const uint8_t* s, size_t p, size_t n) {
 // The value of the `len` (1 to 8) ASCII digits at s + p, reading eight bytes (p + 8 <= n).
 // The bytes are shifted so the digits are the low-order end of an eight-digit number with
 // leading zeros, then combined pairwise (simdjson's parse_eight_digits_unrolled).
-inline uint32_t digitsValue8(const uint8_t* s, size_t p, size_t len) {
+FC_HOT uint32_t digitsValue8(const uint8_t* s, size_t p, size_t len) {
   uint64_t v;
   std::memcpy(&v, s + p, 8);
   v = (v ^ 0x3030303030303030ull) << (8 * (8 - len));  // xor, not minus: no borrow from the junk

@@ -160,13 +160,45 @@ class Walker {
   int number(const Node& nd) {
     NumberText t;
     if (!scanNumber(s_, p_, n_, t)) return bad();
+    return judgeNumber(nd, t);
+  }
+
+  // Arrays of numbers (curves: most of a weld spot) in one tight loop, from p_ at a number:
+  // "number, number, ..." while the items follow each other without whitespace; p_ ends after
+  // the last number of the run, where the general loop takes over (whitespace, ']', another
+  // kind of item). `count` grows by the items judged.
+  int numberRun(const Node& leaf, int64_t& count) {
+    const uint8_t* s = s_;
+    const size_t n = n_;
+    size_t p = p_;
+    int r = VALID;
+    for (;;) {
+      NumberText t;
+      if (!scanNumber(s, p, n, t)) {
+        p_ = p;
+        return bad();
+      }
+      if (judgeNumber(leaf, t) != VALID) r = INVALID;  // a number is never UNSURE
+      count++;
+      if (p + 1 < n && s[p] == ',' && startsNumber(s[p + 1])) {
+        p++;
+        continue;
+      }
+      p_ = p;
+      return r;
+    }
+  }
+
+  static bool startsNumber(uint8_t c) { return c == '-' || isDigit(c); }
+
+  FC_HOT int judgeNumber(const Node& nd, const NumberText& t) {
     if (!(nd.types & (T_NUM | T_INT))) return INVALID;
     uint32_t f = nd.numFlags;
     bool needInt = !(nd.types & T_NUM);
     // An integer literal is integral whatever its size (1e400 aside, which has an exponent).
     bool integral = !needInt || (!t.frac && !t.exp);
-    if (integral && !nd.hasEnum && !(f & N_MULT) && (f == 0 || boundsByIntPart(nd, t))) return VALID;
-    double x = valueOf(s_, t);
+    if (integral && !nd.hasEnum && !(f & N_MULT) && (f == 0 || boundsByIntPart(nd, s_, n_, t))) return VALID;
+    double x = valueOf(s_, n_, t);
     // ajv: integer is `!(x % 1) && !isNaN(x)`; x % 1 is NaN for +-Infinity, so Infinity counts
     // as an integer there too. (fmod is slow, hence trunc.)
     if (needInt && !(std::isinf(x) || x == std::trunc(x))) return INVALID;
@@ -229,14 +261,14 @@ class Walker {
       const Node* leaf = numberLeaf(nd);
       for (;;) {
         int v;
-        if (leaf && p_ < n_ && (s_[p_] == '-' || isDigit(s_[p_]))) {
-          v = number(*leaf);
+        if (leaf && p_ < n_ && startsNumber(s_[p_])) {
+          v = numberRun(*leaf, count);
         } else {
           v = typeOk ? value(nd.items) : skip();
+          count++;
         }
         if (fail_) return INVALID;
         r = both(r, v);
-        count++;
         ws();
         if (p_ >= n_) return bad();
         if (s_[p_] == ',') {
