@@ -159,7 +159,7 @@ class Walker {
 
   int number(const Node& nd) {
     NumberText t;
-    if (!scanNumber(s_, p_, n_, t)) return bad();
+    if (!scanCommonNumber(s_, p_, n_, t) && !scanNumber(s_, p_, n_, t)) return bad();
     return judgeNumber(nd, t);
   }
 
@@ -174,7 +174,7 @@ class Walker {
     int r = VALID;
     for (;;) {
       NumberText t;
-      if (!scanNumber(s, p, n, t)) {
+      if (!scanCommonNumber(s, p, n, t) && !scanNumber(s, p, n, t)) {
         p_ = p;
         return bad();
       }
