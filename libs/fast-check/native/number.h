@@ -171,9 +171,7 @@ FC_HOT bool boundsByIntPart(const Node& nd, const uint8_t* s, size_t n, const Nu
   double i = static_cast<double>(ip);
   double lo = t.neg ? -(i + (t.frac ? 1 : 0)) : i;
   double hi = t.neg ? -i : i + (t.frac ? 1 : 0);
-  uint32_t f = nd.numFlags;
-  return (!(f & N_MIN) || lo >= nd.min) && (!(f & N_MAX) || hi <= nd.max) && (!(f & N_XMIN) || lo > nd.xmin) &&
-         (!(f & N_XMAX) || hi < nd.xmax);
+  return lo >= nd.low && hi <= nd.high;
 }
 
 }  // namespace fastcheck
