@@ -301,7 +301,11 @@ export function mutateValue(r: Rng, v: unknown): unknown {
     const o = target as Record<string, unknown>;
     const keys = Object.keys(o);
     if (keys.length && r() < 0.5) delete o[pick(r, keys)];
-    else o[pick(r, ["extra", "toString", "__proto__x", "é", ...nearNames(pick(r, keys) ?? "k")])] = randomValue(r, 2);
+    else
+      o[pick(r, ["extra", "toString", "__proto__x", "é", ...nearNames(pick(r, keys) ?? "k")])] = randomValue(
+        r,
+        2,
+      );
     return copy;
   }
   if (Array.isArray(target) && k < 6) {
@@ -439,7 +443,7 @@ function nextDouble(v: number, up: boolean): number {
   if (!Number.isFinite(v)) return v;
   if (v === 0) return up ? Number.MIN_VALUE : -Number.MIN_VALUE;
   f64[0] = v;
-  u64[0] = (v > 0) === up ? u64[0]! + 1n : u64[0]! - 1n; // the bits count magnitudes
+  u64[0] = v > 0 === up ? u64[0]! + 1n : u64[0]! - 1n; // the bits count magnitudes
   return f64[0]!;
 }
 
@@ -486,7 +490,9 @@ function respell(r: Rng, token: string): string {
   if (k === 5) return `${token}${fp ? "" : "."}${zeros}1`; // a hair above
   if (k === 6) {
     const digits = `${ip}${fp}`.replace(/^0+(?=\d)/, "");
-    return r() < 0.5 ? `${sign}${digits}${pick(r, ["e", "E"])}-${fp.length}` : `${sign}0.${ip}${fp}e${ip!.length}`;
+    return r() < 0.5
+      ? `${sign}${digits}${pick(r, ["e", "E"])}-${fp.length}`
+      : `${sign}0.${ip}${fp}e${ip!.length}`;
   }
   return sign ? token.slice(1) : `-${token}`;
 }

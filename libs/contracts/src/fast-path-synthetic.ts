@@ -115,7 +115,7 @@ export const SYNTHETIC: Record<string, JSONSchema> = {
       "": { type: "integer" },
       "a/b": { type: "string" },
       'a"b': { type: "integer" },
-      "é": { type: "string" },
+      é: { type: "string" },
       "😀": { type: "integer" },
       longNameSharingAPrefix1: { type: "integer" },
       longNameSharingAPrefix2: { type: "string" },
@@ -128,7 +128,6 @@ export const SYNTHETIC: Record<string, JSONSchema> = {
     additionalProperties: { type: "number", maximum: 10 },
   },
 };
-
 
 /** The synthetic schemas as a contract set, one channel (and message) per schema. */
 export function syntheticSet(): ContractSet {
