@@ -195,9 +195,10 @@ class Walker {
     if (!(nd.types & (T_NUM | T_INT))) return INVALID;
     uint32_t f = nd.numFlags;
     bool needInt = !(nd.types & T_NUM);
-    // An integer literal is integral whatever its size (1e400 aside, which has an exponent).
-    bool integral = !needInt || (!t.frac && !t.exp);
-    if (integral && !nd.hasEnum && !(f & N_MULT) && (f == 0 || boundsByIntPart(nd, s_, n_, t))) return VALID;
+    // `integer` needs no value for an integer literal: integral whatever its size (1e400 has an
+    // exponent, so it is not one).
+    bool intKnown = !needInt || (!t.frac && !t.exp);
+    if (intKnown && !nd.hasEnum && !(f & N_MULT) && (f == 0 || boundsByIntPart(nd, s_, n_, t))) return VALID;
     double x = valueOf(s_, n_, t);
     // ajv: integer is `!(x % 1) && !isNaN(x)`; x % 1 is NaN for +-Infinity, so Infinity counts
     // as an integer there too. (fmod is slow, hence trunc.)
