@@ -2,15 +2,17 @@
 /**
  * Splatter benchmark (a script, not a test; run after `pnpm build`):
  *
- *   node apps/processors/bench/splatter.mjs timing              # 8 cameras of a body, twice, through the real server
+ *   node apps/processors/bench/splatter.mjs timing [rounds 5]    # 8 cameras of a body per round, through the real server
  *   node apps/processors/bench/splatter.mjs accuracy [frames] [first]   # held-out frames (default 200 from 0)
  *
  * `first` (a multiple of 8, so bodies stay whole) lets two processes share the frames on two cores.
  *
  * timing: the UNS server and the processors run in this process (server validation worker,
- * splatter worker thread); 8 full 5472 x 3648 JPEG frames of one body are announced at once, twice.
+ * splatter worker thread); 8 full 5472 x 3648 JPEG frames of one body are announced at once, per
+ * round (the first round warms up and is not counted).
  * Per image: receipt to answer time measured by the processor (read + checksum + decode + find +
- * classify), p50 / p95; per body: first publish to last answer.
+ * classify), p50 / p95, and per stage (read, decode, find, model); per body: first publish to
+ * last answer; the load average at the start and the end.
  *
  * accuracy: frames rendered from seeds disjoint from training ("bench/<i>"), written as JPEG
  * (quality 92) and decoded again, scored by the same detector in this thread. A detection counts
@@ -19,7 +21,7 @@
  * positives on the labelled hard negatives reported by kind. Frames are generated, never kept.
  */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
@@ -34,12 +36,16 @@ import { readModel } from "../dist/model/manifest.js";
 import { createProcessorsRuntime } from "../dist/runtime/runtime.js";
 import { matches } from "../dist/splatter/candidates.js";
 import { createDetector } from "../dist/splatter/detector.js";
-import { readZoneMap, zoneOf } from "../dist/splatter/zones.js";
+import { readZoneMap, summariseZones, zoneOf } from "../dist/splatter/zones.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const part = process.argv[2] ?? "timing";
 const zones = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
 const cameras = Object.keys(zones.cameras);
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -55,8 +61,13 @@ async function timing() {
     cpSync(join(ROOT, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
     cpSync(join(ROOT, "topics"), join(dir, "topics"), { recursive: true });
     cpSync(join(ROOT, "models", "check-gate.rules.yaml"), join(dir, "check-gate.rules.yaml"));
-    for (const role of ["device", "processor"])
-      await addUser(join(dir, "topics"), role, "bench-password-1", [role]);
+    // The shipped roles bind a device to its own cell (issue 16): the bench's camera station
+    // publishes as a gateway, as the plant simulator does.
+    for (const [name, role] of [
+      ["device", "gateway"],
+      ["processor", "processor"],
+    ])
+      await addUser(join(dir, "topics"), name, "bench-password-1", [role]);
     const server = await createUnsServer(
       loadServerConfig({
         env: {},
@@ -133,7 +144,9 @@ async function timing() {
     });
     await watcher.subscribeAsync("acme/+/+/+/+/results/splatter-detections", { qos: 1 });
     const perImage = [];
-    for (let round = 0; round < 3; round++) {
+    const rounds = Number(process.argv[3] ?? 5);
+    console.log(`start: ${load()}`);
+    for (let round = 0; round < rounds; round++) {
       const events = frames.map((f, i) => ({
         ...f.event,
         eventId: `bench-r${round}-${i}`,
@@ -159,6 +172,12 @@ async function timing() {
     console.log(
       `per image (read + checksum + decode + find + classify, in the worker, server running): p50 ${Math.round(pct(perImage, 0.5))} ms, p95 ${Math.round(pct(perImage, 0.95))} ms over ${perImage.length} images (target p95 < 1000 ms)`,
     );
+    const stages = runtime.splatter.status().msPerStage;
+    console.log(
+      `per stage (all rounds), p50 / p95 ms: ${Object.entries(stages)
+        .map(([k, v]) => `${k} ${Math.round(v.p50)} / ${Math.round(v.p95)}`)
+        .join(", ")}; end: ${load()}`,
+    );
     await device.endAsync();
     await watcher.endAsync();
     await runtime.stop();
@@ -170,9 +189,10 @@ async function timing() {
 
 async function accuracy(n, first) {
   const name = "splatter-patch-classifier";
-  const model = readModel(
-    join(ROOT, "models", name, listVersions(join(ROOT, "models"), name)[0], "manifest.json"),
-  );
+  // SPLATTER_VERSION=x.y.z compares another version; the newest by default.
+  const version = process.env.SPLATTER_VERSION ?? listVersions(join(ROOT, "models"), name)[0];
+  const model = readModel(join(ROOT, "models", name, version, "manifest.json"));
+  console.log(`model ${name} ${version}, threshold ${model.manifest.threshold}`);
   const detector = await createDetector(model.manifest, model.bytes);
   let truths = 0,
     found = 0,
@@ -186,6 +206,7 @@ async function accuracy(n, first) {
   let bodyOk = true;
   const t0 = Date.now();
   const times = [];
+  const wrong = [];
   for (let i = first; i < first + n; i++) {
     const camera = cameras[i % cameras.length];
     const cam = zones.cameras[camera];
@@ -212,13 +233,18 @@ async function accuracy(n, first) {
       }
     }
     for (const h of frame.truth.hardNegatives) hardCount[h.kind] = (hardCount[h.kind] ?? 0) + 1;
-    const grind = (boxes) =>
-      cam.zones
-        .filter((z) => z.mustBeClean)
-        .map((z) => boxes.some((b) => zoneOf(cam, b)?.id === z.id))
-        .join();
-    const right = grind(ts) === grind(ds);
+    // Truth: the zones holding a true bead's centre; detections: the processor's own zone summary.
+    const truthGrind = cam.zones
+      .filter((z) => z.mustBeClean)
+      .map((z) => ts.some((b) => zoneOf(cam, b)?.id === z.id))
+      .join();
+    const detectedGrind = summariseZones(cam, ds)
+      .filter((z) => z.mustBeClean)
+      .map((z) => z.grind)
+      .join();
+    const right = truthGrind === detectedGrind;
     if (right) imagesRight++;
+    else wrong.push(i);
     bodyOk &&= right;
     if (i % cameras.length === cameras.length - 1 || i === first + n - 1) {
       bodies++;
@@ -231,13 +257,13 @@ async function accuracy(n, first) {
   const recall = found / Math.max(1, truths);
   const precision = correct / Math.max(1, detections);
   console.log(
-    `held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/${first}..${first + n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering)`,
+    `held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/${first}..${first + n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering; ${load()})`,
   );
   console.log(
     `splatter: ${truths} true boxes, ${detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`,
   );
   console.log(
-    `zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}`,
+    `zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}${wrong.length ? ` (wrong: frames ${wrong.join(", ")})` : ""}`,
   );
   console.log(
     `false positives by what they hit: ${JSON.stringify(hardFp)}; hard negatives present: ${JSON.stringify(hardCount)}`,

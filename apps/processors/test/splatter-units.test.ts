@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,6 +9,7 @@ import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
 import { FEATURES } from "../src/splatter/patch-features.js";
+import { trainSplatter } from "../src/splatter/train.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
 
 const dir = mkdtempSync(join(tmpdir(), "uns-splatter-unit-"));
@@ -99,6 +101,9 @@ describe("splatter gate decision", () => {
   });
 });
 
+/** sha256 of the pixels of renderFrame({ seed: "golden", 1368 x 912, splatter 6, clutter 4 }). */
+const GOLDEN_FRAME_SHA256 = "521afa5e94114ec97fd3aec85456750611271dc67e4c514981afe54bf7178e84";
+
 describe("simulated frames", () => {
   it("are reproducible from the seed, and splatter has its physical size through mm per pixel", () => {
     const a = renderFrame({ seed: "s1", width: 400, height: 300, splatter: 4 });
@@ -108,6 +113,9 @@ describe("simulated frames", () => {
     expect(
       Buffer.from(renderFrame({ seed: "s2", width: 400, height: 300 }).pixels).equals(Buffer.from(a.pixels)),
     ).toBe(false);
+    // The drawing itself is pinned: a change to it changes what the models were trained on.
+    const golden = renderFrame({ seed: "golden", width: 1368, height: 912, splatter: 6, clutter: 4 });
+    expect(createHash("sha256").update(golden.pixels).digest("hex")).toBe(GOLDEN_FRAME_SHA256);
     const fine = renderFrame({ seed: "s1", width: 800, height: 600, splatter: 4, mmPerPixel: 0.05 });
     for (const [i, s] of a.truth.splatter.entries()) {
       expect(fine.truth.splatter[i]!.diameterMm).toBe(s.diameterMm);
@@ -148,4 +156,22 @@ describe("candidate finder", () => {
     const none = findCandidates(clean.p, w, h, { threshold: 26 });
     expect(none.candidates.filter((c) => matches(c, bead))).toEqual([]);
   });
+});
+
+describe("splatter training", () => {
+  it("gives byte-identical files for the same seed and different ones for another seed", async () => {
+    // A handful of tiles keeps this quick; `pnpm train:splatter` uses 480.
+    const run = (seed: string) =>
+      trainSplatter({ seed, outDir: mkdtempSync(join(dir, "train-")), tiles: 4, epochs: 1 });
+    const a = await run("s1");
+    const b = await run("s1");
+    const c = await run("s2");
+    const sha = (d: string, f: string) =>
+      createHash("sha256")
+        .update(readFileSync(join(d, f)))
+        .digest("hex");
+    for (const f of ["model.onnx", "manifest.json"]) expect(sha(a.dir, f)).toBe(sha(b.dir, f));
+    expect(a.manifest.sha256).toBe(sha(a.dir, "model.onnx"));
+    expect(c.manifest.sha256).not.toBe(a.manifest.sha256);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   copyFileSync,
+  cpSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -16,6 +17,8 @@ import type { MqttClient } from "mqtt";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { listVersions, stableShare } from "../src/lifecycle/model-slot.js";
+import { startControlServer } from "../src/runtime/control-server.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
 import { matches } from "../src/splatter/candidates.js";
 import { readZoneMap } from "../src/splatter/zones.js";
@@ -27,6 +30,10 @@ import { quietLogger, ROOT, startPlant, type TestPlant, until } from "./helper.j
  * hard negatives), decoded by sharp and scored by onnxruntime in the worker thread.
  */
 const CELL = "acme/neckarsulm/body-shop/line-01/cell-090";
+const MODEL = "splatter-patch-classifier";
+/** The committed version, and the one the lifecycle test deploys beside it. */
+const LIVE = listVersions(join(ROOT, "models"), MODEL)[0]!;
+const NEXT = "99.0.0";
 let plant: TestPlant;
 let device: MqttClient;
 let runtime: ProcessorsRuntime;
@@ -44,8 +51,8 @@ interface Answer {
   eventId: string;
   status?: string;
   image: unknown;
-  model: unknown;
   inferenceTime?: number;
+  model: { name: string; version: string };
   detections: (Box & { score: number })[];
   zones: { id: string; mustBeClean: boolean; grind: boolean }[];
   error?: { code: string; message: string };
@@ -59,6 +66,7 @@ const results: Answer[] = [];
 const decisions: Decision[] = [];
 const logs: string[] = [];
 let seq = 0;
+let models: string;
 
 const resultFor = async (eventId: string) => {
   await until(() => results.some((r) => r.eventId === eventId), 30_000, `splatterDetections for ${eventId}`);
@@ -97,6 +105,7 @@ function fileImage(path: string, bytes: Buffer) {
 beforeAll(async () => {
   plant = await startPlant();
   images = join(plant.dir, "images");
+  models = join(plant.dir, "models");
   mkdirSync(images, { recursive: true });
   // Two cameras of the station's zone map; the gate decides a body when both reported or after 1.5 s.
   const map = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
@@ -132,6 +141,8 @@ beforeAll(async () => {
     bodyId: "TEST-CLEAN",
     sequence: 2,
   });
+  // A copy of the models folder: the lifecycle test adds a version to it.
+  cpSync(join(ROOT, "models", MODEL, LIVE), join(models, MODEL, LIVE), { recursive: true });
   validator = createValidator(await plant.contracts());
   device = await plant.connect("device", "test-camera");
   const viewer = await plant.connect("viewer");
@@ -144,6 +155,7 @@ beforeAll(async () => {
   runtime = await createProcessorsRuntime(
     plant.processorsConfig({
       "weldQuality.enabled": false,
+      modelsDir: models,
       "splatter.enabled": true,
       "splatter.imageRoot": images,
       "splatter.zonesFile": zonesFile,
@@ -314,4 +326,92 @@ describe("splatter processor", () => {
     expect(lateIds).toEqual(waiting.slice(0, late.length).map((e) => e.eventId));
     expect(answers.filter((a) => a.status === "failed").length).toBe(6 - late.length);
   }, 60_000);
+});
+
+describe("splatter model lifecycle, through the processors' control API", () => {
+  it("shadows a new version beside the live one, canaries it by body, promotes it and rolls it back", async () => {
+    const control = await startControlServer(runtime, { host: "127.0.0.1", port: 0 });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
+    const post = async (action: string, body: unknown): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`http://127.0.0.1:${control.port}/models/${MODEL}/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const scoredBy = async (bodyId: string) => {
+      const e = event(dirty.event, { bodyId });
+      await send(e);
+      const r = await resultFor(e.eventId);
+      expect(r.status).toBe("scored");
+      return r;
+    };
+    // NEXT: the committed network with a threshold no score reaches (it never finds splatter),
+    // so which version answered shows in the answer itself.
+    const src = join(models, MODEL, LIVE);
+    cpSync(src, join(models, MODEL, NEXT), { recursive: true });
+    const m = JSON.parse(readFileSync(join(src, "manifest.json"), "utf8"));
+    writeFileSync(
+      join(models, MODEL, NEXT, "manifest.json"),
+      JSON.stringify({ ...m, version: NEXT, threshold: 1.01 }),
+    );
+    try {
+      let res = await post("deploy", {
+        version: NEXT,
+        mode: "shadow",
+        reason: "try the next version",
+        actor: "tester",
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.serving).toEqual({ live: LIVE, canary: null, shadow: NEXT });
+      // The shadow scores the same pixels after the answer; its zone decision differs (it finds nothing).
+      const live = await scoredBy("TEST-LC-SHADOW");
+      expect(live.model.version).toBe(LIVE);
+      expect(live.detections.length).toBeGreaterThan(0);
+      const shadowStats = () =>
+        Object.values(runtime.splatter!.status().versions as Record<string, Record<string, unknown>>).find(
+          (v) => v.version === NEXT,
+        );
+      await until(() => (shadowStats()?.compared as number) >= 1, 30_000, "the shadow's comparison");
+      expect(shadowStats()).toMatchObject({ images: 1, detections: 0, compared: 1, disagreed: 1 });
+
+      // A canary takes a stable share of bodies: every image of a body goes to the same version.
+      res = await post("deploy", { version: NEXT, mode: "canary", share: 0.5, actor: "tester" });
+      expect(res.body.serving.canary).toEqual({ version: NEXT, share: 0.5 });
+      const ids = Array.from({ length: 40 }, (_, i) => `TEST-LC-CANARY-${i}`);
+      const toCanary = ids.find((b) => stableShare(b) < 0.5)!;
+      const toLive = ids.find((b) => stableShare(b) >= 0.5)!;
+      const a = await scoredBy(toCanary);
+      expect(a.model.version).toBe(NEXT);
+      expect(a.detections).toEqual([]);
+      expect((await scoredBy(toLive)).model.version).toBe(LIVE);
+
+      res = await post("promote", { reason: "canary fine", actor: "tester" });
+      expect(res.body.serving).toMatchObject({ live: NEXT, canary: null });
+      expect((await scoredBy(toLive)).model.version).toBe(NEXT);
+
+      res = await post("rollback", { reason: "the next version misses splatter", actor: "tester" });
+      expect(res.body.serving.live).toBe(LIVE);
+      const back = await scoredBy(toLive);
+      expect(back.model.version).toBe(LIVE);
+      expect(back.detections.length).toBeGreaterThan(0);
+      expect(runtime.registry.get(MODEL)?.live).toBe(LIVE);
+      const history = runtime.registry.get(MODEL)!.history.filter((h) => h.by === "tester");
+      expect(history.map((h) => h.action)).toEqual([
+        "deploy-shadow",
+        "deploy-canary",
+        "promote",
+        "rollback-live",
+      ]);
+
+      // A version that is not there is refused, and the live one keeps answering.
+      res = await post("deploy", { version: "9.9.9", mode: "live" });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe("UNS_ERR_MODEL_MANIFEST");
+      expect(runtime.splatter!.slot.live()?.manifest.version).toBe(LIVE);
+    } finally {
+      await control.close();
+    }
+  }, 120_000);
 });

@@ -3,8 +3,24 @@ import { join } from "node:path";
 import type { ChannelSpec, JSONSchema } from "@uns/contracts";
 import { processorError } from "../errors.js";
 import { type LoadedModel, type ModelManifest, readModel } from "../model/manifest.js";
-import type { ScoringPool } from "../runtime/scoring-pool.js";
 import type { Registry } from "./registry.js";
+
+/**
+ * Where a slot's versions run: the weld models' scoring pool, or the splatter processor's worker
+ * threads. A version is loaded (and warmed) in every worker before it gets a role.
+ */
+export interface ModelHost {
+  load(
+    key: string,
+    model: {
+      bytes: Uint8Array;
+      features: ModelManifest["features"];
+      onnx: ModelManifest["onnx"];
+      manifest: ModelManifest;
+    },
+  ): Promise<void>;
+  unload(key: string): void;
+}
 
 /**
  * One model name inside a processor (e.g. the nugget regression): its loaded versions and their
@@ -107,7 +123,7 @@ export function createModelSlot(options: {
   name: string;
   modelsDir: string;
   channel: () => ChannelSpec;
-  pool: ScoringPool;
+  pool: ModelHost;
   registry: Registry;
   onChange?: (event: { action: string; name: string; version: string | null; reason: string }) => void;
 }): ModelSlot {
@@ -157,7 +173,7 @@ export function createModelSlot(options: {
     const existing = loaded.get(key);
     if (existing) return existing;
     try {
-      await pool.load(key, { bytes: model.bytes, features: m.features, onnx: m.onnx });
+      await pool.load(key, { bytes: model.bytes, features: m.features, onnx: m.onnx, manifest: m });
     } catch (cause) {
       throw processorError("UNS_ERR_MODEL_LOAD", `${model.onnxPath}: ${(cause as Error).message}`, { cause });
     }

@@ -44,10 +44,18 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return value as Record<string, unknown>;
 }
 
-export function modelsView(runtime: ProcessorsRuntime) {
+/** Every model slot the processors serve: the weld models and the splatter classifier. */
+function slotsOf(runtime: ProcessorsRuntime): ModelSlot[] {
   const wq = runtime.weldQuality;
-  const slots = wq ? [wq.regression, wq.anomaly] : [];
-  const versions = wq?.status().versions ?? {};
+  return [wq?.regression, wq?.anomaly, runtime.splatter?.slot].filter((s): s is ModelSlot => !!s);
+}
+
+export function modelsView(runtime: ProcessorsRuntime) {
+  const slots = slotsOf(runtime);
+  const versions = {
+    ...(runtime.weldQuality?.status().versions ?? {}),
+    ...((runtime.splatter?.status().versions as Record<string, { name: string }> | undefined) ?? {}),
+  };
   return runtime.registry.list().map((record) => {
     const slot = slots.find((s) => s.name === record.name);
     return {
@@ -70,8 +78,7 @@ export async function startControlServer(
   runtime: ProcessorsRuntime,
   options: { host: string; port: number },
 ): Promise<ControlServer> {
-  const slotOf = (name: string): ModelSlot | undefined =>
-    [runtime.weldQuality?.regression, runtime.weldQuality?.anomaly].find((s) => s?.name === name);
+  const slotOf = (name: string): ModelSlot | undefined => slotsOf(runtime).find((s) => s.name === name);
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const parts = url.pathname.split("/").filter(Boolean);

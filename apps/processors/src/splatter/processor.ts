@@ -1,18 +1,20 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { ContractSet, Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
-import { listVersions } from "../lifecycle/model-slot.js";
+import {
+  createModelSlot,
+  type LoadedVersion,
+  listVersions,
+  type ModelSlot,
+  stableShare,
+} from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
-import { type LoadedModel, readModel } from "../model/manifest.js";
 import { channelTopics } from "../processors/topics.js";
 import type { Logger } from "../processors/weld-quality.js";
 import { connectLink, type MqttLink } from "../runtime/mqtt-link.js";
-import type { SplatterWorkerRequest, SplatterWorkerResponse } from "./protocol.js";
-import { readZoneMap, summariseZones, type ZoneMap } from "./zones.js";
+import { createSplatterHost } from "./host.js";
+import type { ScoredBy, SplatterWorkerResponse } from "./protocol.js";
+import { type CameraZones, readZoneMap, summariseZones, type ZoneMap } from "./zones.js";
 
 /**
  * The splatter processor: subscribes to `imageEvent`, scores each image in its worker thread
@@ -25,9 +27,16 @@ import { readZoneMap, summariseZones, type ZoneMap } from "./zones.js";
  * UNS_ERR_SPLATTER_LATE error) instead of being scored after the station has moved on: every
  * event gets an answer, none is dropped. A bad image is answered with `status: failed` and the
  * error, and the next image is scored.
+ *
+ * Lifecycle: the model is served through a slot like the weld models (live, canary, shadow;
+ * promote and roll back through the control API). A canary takes a stable share of bodies (by
+ * body id, so the 8 images of a body are scored by one version); a shadow, and the live version
+ * beside a canary, score the same decoded pixels after the published answer, and their zone
+ * decisions are compared with it (`status().versions`).
  */
 export interface SplatterProcessor {
   readonly id: string;
+  readonly slot: ModelSlot;
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): Record<string, unknown>;
@@ -48,14 +57,6 @@ interface Queued {
   at: number;
 }
 
-function workerFile(): string {
-  const here = fileURLToPath(new URL("./worker.js", import.meta.url));
-  if (existsSync(here)) return here;
-  const compiled = here.replace(/([\\/])src([\\/])/, "$1dist$2");
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`splatter worker not found at ${here} or ${compiled}: run \`pnpm build\``);
-}
-
 export function createSplatterProcessor(deps: {
   config: ProcessorsConfig;
   contracts: () => ContractSet;
@@ -69,14 +70,37 @@ export function createSplatterProcessor(deps: {
   const input = channelTopics(channel("imageEvent"), "imageEvent");
   const output = channelTopics(channel("splatterDetections"), "splatterDetections");
   const zones: ZoneMap = readZoneMap(config["splatter.zonesFile"]);
-  let model: LoadedModel | null = null;
+  const host = createSplatterHost((message) => logger.error(`${id}: ${message}`));
+  const slot = createModelSlot({
+    name: config["splatter.model"],
+    modelsDir: config.modelsDir,
+    channel: () => {
+      const c = channel("imageEvent");
+      if (!c) throw processorError("UNS_ERR_MODEL_INPUTS", "the contracts have no imageEvent channel");
+      return c;
+    },
+    pool: host,
+    registry: deps.registry,
+    onChange: (e) => logger.info(`${id}: ${e.action} ${e.name} ${e.version ?? ""}: ${e.reason}`),
+  });
+  const versions = new Map<string, VersionCounts>();
+  const statsOf = (v: LoadedVersion): VersionCounts => {
+    let c = versions.get(v.key);
+    if (!c) {
+      c = {
+        name: v.manifest.name,
+        version: v.manifest.version,
+        images: 0,
+        detections: 0,
+        errors: 0,
+        compared: 0,
+        disagreed: 0,
+      };
+      versions.set(v.key, c);
+    }
+    return c;
+  };
   let link: MqttLink | null = null;
-  const workers: {
-    worker: Worker;
-    busy: boolean;
-    pending: Map<number, (r: SplatterWorkerResponse) => void>;
-  }[] = [];
-  let nextId = 1;
   const queue: Queued[] = [];
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
@@ -92,14 +116,14 @@ export function createSplatterProcessor(deps: {
     detections: 0,
   };
   const times: number[] = [];
+  // Where an image's time goes, per stage (the benchmark's profile).
+  const stages = {
+    read: [] as number[],
+    decode: [] as number[],
+    find: [] as number[],
+    model: [] as number[],
+  };
   let lastError: string | null = null;
-
-  function call(w: (typeof workers)[number], msg: SplatterWorkerRequest): Promise<SplatterWorkerResponse> {
-    return new Promise((resolve) => {
-      w.pending.set(msg.id, resolve);
-      w.worker.postMessage(msg);
-    });
-  }
 
   function onMessage(topic: string, payload: Buffer): void {
     if (!input.parameters(topic)) return;
@@ -142,13 +166,10 @@ export function createSplatterProcessor(deps: {
   }
 
   function pump(): void {
-    for (const w of workers) {
-      if (w.busy || queue.length === 0) continue;
+    for (let w = host.idleWorker(); w >= 0 && queue.length > 0; w = host.idleWorker()) {
       const q = queue.shift()!;
-      w.busy = true;
       inFlight++;
       score(w, q).finally(() => {
-        w.busy = false;
         inFlight--;
         pump();
         if (queue.length === 0 && inFlight === 0) {
@@ -160,7 +181,7 @@ export function createSplatterProcessor(deps: {
     }
   }
 
-  async function score(w: (typeof workers)[number], q: Queued): Promise<void> {
+  async function score(w: number, q: Queued): Promise<void> {
     const started = performance.now();
     const camera = zones.cameras[q.event.camera] ?? null;
     const queuedMs = Math.round(started - q.at);
@@ -175,43 +196,104 @@ export function createSplatterProcessor(deps: {
         },
       });
     }
-    const r = await call(w, {
-      type: "score",
-      id: nextId++,
+    const route = slot.route(stableShare(q.event.bodyId));
+    if (!route) {
+      counts.failed++;
+      return answer(q, {
+        status: "failed",
+        queuedMs,
+        error: { code: "UNS_ERR_MODEL_LOAD", message: `no live version of ${slot.name}` },
+      });
+    }
+    const others = [route.compare, route.shadow].filter(
+      (v, i, all): v is LoadedVersion => !!v && v.key !== route.primary.key && all.indexOf(v) === i,
+    );
+    const keys = [route.primary.key, ...others.map((v) => v.key)];
+    // The versions used here stay loaded until their runs are done, whatever is deployed meanwhile.
+    slot.retain(keys);
+    const run = host.score(w, {
+      keys,
       image: { ...q.event.image, frame: { width: camera.width, height: camera.height } },
       root: config["splatter.imageRoot"],
       maxBytes: config["splatter.maxImageBytes"],
     });
+    const r = await run.primary;
     const ms = performance.now() - started;
-    if (!r.ok || !("detections" in r)) {
+    const mine = r.ok && "scored" in r ? r.scored[0] : undefined;
+    if (!mine) {
       counts.failed++;
+      if (!r.ok && r.code === "UNS_ERR_MODEL_RUN") statsOf(route.primary).errors++;
       const error = r.ok
         ? { code: "UNS_ERR_MODEL_RUN", message: "no detections returned" }
         : { code: r.code, message: r.message.slice(0, 1000) };
-      return answer(q, { status: "failed", queuedMs, inferenceTime: round(ms), error });
+      answer(q, { status: "failed", queuedMs, inferenceTime: round(ms), error }, route.primary);
+    } else {
+      counts.scored++;
+      counts.detections += mine.detections.length;
+      const s = statsOf(route.primary);
+      s.images++;
+      s.detections += mine.detections.length;
+      times.push(ms);
+      if (times.length > 500) times.shift();
+      if ("timings" in r) {
+        const at = {
+          read: r.timings.readMs,
+          decode: r.timings.decodeMs,
+          find: mine.findMs,
+          model: mine.modelMs,
+        };
+        for (const k of Object.keys(stages) as (keyof typeof stages)[]) {
+          stages[k].push(at[k]);
+          if (stages[k].length > 500) stages[k].shift();
+        }
+      }
+      const detections = boxes(mine);
+      answer(
+        q,
+        {
+          status: "scored",
+          queuedMs,
+          inferenceTime: round(ms),
+          detections,
+          zones: summariseZones(camera, detections),
+        },
+        route.primary,
+      );
     }
-    counts.scored++;
-    counts.detections += r.detections.length;
-    times.push(ms);
-    if (times.length > 500) times.shift();
-    const detections = r.detections.map((d) => ({
-      label: d.label,
-      score: d.score,
-      x: d.x,
-      y: d.y,
-      width: d.width,
-      height: d.height,
-    }));
-    return answer(q, {
-      status: "scored",
-      queuedMs,
-      inferenceTime: round(ms),
-      detections,
-      zones: summariseZones(camera, detections),
-    });
+    compare(camera, mine, others, await run.extras);
+    slot.release(keys);
   }
 
-  function answer(q: Queued, fields: Record<string, unknown>): void {
+  /** The extra versions' zone decisions against the published one's. */
+  function compare(
+    camera: CameraZones,
+    mine: ScoredBy | undefined,
+    others: readonly LoadedVersion[],
+    r: SplatterWorkerResponse | null,
+  ): void {
+    if (!r?.ok || !("scored" in r)) return;
+    const grind = (s: ScoredBy) =>
+      summariseZones(camera, s.detections)
+        .map((z) => z.grind)
+        .join();
+    for (const s of r.scored) {
+      const v = others.find((o) => o.key === s.key);
+      if (!v) continue;
+      const c = statsOf(v);
+      if (s.error) {
+        c.errors++;
+        continue;
+      }
+      c.images++;
+      c.detections += s.detections.length;
+      if (mine) {
+        c.compared++;
+        if (grind(s) !== grind(mine)) c.disagreed++;
+      }
+    }
+  }
+
+  function answer(q: Queued, fields: Record<string, unknown>, by: LoadedVersion | null = slot.live()): void {
     const e = q.event;
     const result = {
       eventId: e.eventId,
@@ -219,7 +301,7 @@ export function createSplatterProcessor(deps: {
       bodyId: e.bodyId,
       image: { uri: e.image.uri, width: e.image.width, height: e.image.height },
       detections: [],
-      model: { name: model!.manifest.name, version: model!.manifest.version },
+      model: { name: slot.name, version: by?.manifest.version ?? "none" },
       time: new Date().toISOString(),
       ...fields,
     };
@@ -247,53 +329,34 @@ export function createSplatterProcessor(deps: {
     publishing.add(sent);
   }
 
-  function loadModel(): LoadedModel {
-    const name = config["splatter.model"];
-    const live = deps.registry.get(name)?.live;
-    const versions = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, name)])];
-    for (const v of versions) {
+  /** The registry's live version; without one, the newest version that loads (refusals logged). */
+  async function deployInitial(): Promise<void> {
+    const live = deps.registry.get(slot.name)?.live;
+    const candidates = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, slot.name)])];
+    for (const version of candidates) {
       try {
-        return readModel(join(config.modelsDir, name, v, "manifest.json"));
+        await slot.deploy(version, "live", {
+          reason: live === version ? "start: live in the registry" : "start: newest version",
+        });
+        return;
       } catch (err) {
         logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);
       }
     }
     throw processorError(
       "UNS_ERR_MODEL_MANIFEST",
-      `${id}: no loadable version of model ${name} under ${config.modelsDir} (run \`pnpm train:splatter\`)`,
+      `${id}: no loadable version of model ${slot.name} under ${config.modelsDir} (run \`pnpm train:splatter\`)`,
     );
   }
 
   return {
     id,
+    slot,
     async start() {
-      model = loadModel();
-      const file = workerFile();
-      for (let i = 0; i < config["splatter.workers"]; i++) {
-        const worker = new Worker(file, { execArgv: [] });
-        const w = { worker, busy: false, pending: new Map<number, (r: SplatterWorkerResponse) => void>() };
-        worker.on("message", (msg: SplatterWorkerResponse) => {
-          const done = w.pending.get(msg.id);
-          w.pending.delete(msg.id);
-          done?.(msg);
-        });
-        worker.on("error", (err) => {
-          logger.error(`${id}: worker failed: ${err.message}`);
-          for (const done of w.pending.values())
-            done({ id: 0, ok: false, code: "UNS_ERR_MODEL_RUN", message: `worker failed: ${err.message}` });
-          w.pending.clear();
-        });
-        const loaded = await call(w, {
-          type: "load",
-          id: nextId++,
-          manifest: model.manifest,
-          bytes: model.bytes,
-        });
-        if (!loaded.ok) throw processorError("UNS_ERR_MODEL_LOAD", `${model.onnxPath}: ${loaded.message}`);
-        workers.push(w);
-      }
+      host.start(config["splatter.workers"]);
+      await deployInitial();
       logger.info(
-        `${id}: ${model.manifest.name} ${model.manifest.version} in ${workers.length} worker(s), zones ${zones.name} ${zones.version}`,
+        `${id}: ${slot.name} ${slot.live()?.manifest.version} in ${host.size} worker(s), zones ${zones.name} ${zones.version}`,
       );
       link = await connectLink({
         url: config["mqtt.url"],
@@ -313,17 +376,18 @@ export function createSplatterProcessor(deps: {
       await Promise.all(publishing);
       await link?.close();
       link = null;
-      await Promise.all(workers.map((w) => w.worker.terminate()));
-      workers.length = 0;
+      await host.close();
     },
     idle() {
       if (queue.length === 0 && inFlight === 0) return Promise.all(publishing).then(() => {});
       return new Promise<void>((r) => idleWaiters.push(r)).then(() => Promise.all(publishing)).then(() => {});
     },
     status() {
-      const sorted = [...times].sort((a, b) => a - b);
-      const pick = (q: number) =>
-        sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : 0;
+      const quantile = (xs: number[], q: number) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : 0;
+      };
+      const pick = (q: number) => quantile(times, q);
       return {
         id,
         up: link !== null,
@@ -331,12 +395,38 @@ export function createSplatterProcessor(deps: {
         queued: queue.length,
         inFlight,
         msPerImage: { p50: pick(0.5), p95: pick(0.95) },
-        model: model ? `${model.manifest.name} ${model.manifest.version}` : null,
+        msPerStage: Object.fromEntries(
+          Object.entries(stages).map(([k, xs]) => [k, { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) }]),
+        ),
+        model: slot.live() ? `${slot.name} ${slot.live()!.manifest.version}` : null,
+        versions: Object.fromEntries([...versions].map(([k, v]) => [k, { ...v }])),
         zones: `${zones.name} ${zones.version}`,
         lastError,
       };
     },
   };
+}
+
+interface VersionCounts {
+  name: string;
+  version: string;
+  images: number;
+  detections: number;
+  errors: number;
+  /** Images also scored by the published version, and those whose grind decisions differ. */
+  compared: number;
+  disagreed: number;
+}
+
+function boxes(s: ScoredBy) {
+  return s.detections.map((d) => ({
+    label: d.label,
+    score: d.score,
+    x: d.x,
+    y: d.y,
+    width: d.width,
+    height: d.height,
+  }));
 }
 
 function round(v: number): number {

@@ -229,6 +229,33 @@ function boxOf(cx: number, cy: number, rx: number, ry: number, w: number, h: num
   return { x, y, width: Math.max(1, x1 - x), height: Math.max(1, y1 - y) };
 }
 
+/**
+ * The one drawing loop of every shape: for each row from y0 to y1 (clamped to the frame), the
+ * pixels from `span(y)` (inclusive, clamped) get `amp * cover(x, y)` where cover is above 0. The
+ * shapes differ only in their cover (anti-aliased edge) and their rows' spans.
+ */
+function paint(
+  img: Float32Array,
+  w: number,
+  h: number,
+  y0: number,
+  y1: number,
+  span: (y: number) => readonly [number, number],
+  amp: number,
+  cover: (x: number, y: number) => number,
+): void {
+  const ya = Math.max(0, Math.floor(y0));
+  const yb = Math.min(h - 1, y1);
+  for (let y = ya; y <= yb; y++) {
+    const [xa, xb] = span(y);
+    const x1 = Math.min(w - 1, xb);
+    for (let x = Math.max(0, Math.floor(xa)); x <= x1; x++) {
+      const c = cover(x, y);
+      if (c > 0) img[y * w + x] = img[y * w + x]! + amp * c;
+    }
+  }
+}
+
 /** Adds `amp` inside an ellipse, with an anti-aliased edge `soft` px wide. */
 function disc(
   img: Float32Array,
@@ -241,17 +268,21 @@ function disc(
   amp: number,
   soft: number,
 ): void {
-  const x0 = Math.max(0, Math.floor(cx - rx - soft - 1));
-  const x1 = Math.min(w - 1, Math.ceil(cx + rx + soft + 1));
-  const y0 = Math.max(0, Math.floor(cy - ry - soft - 1));
-  const y1 = Math.min(h - 1, Math.ceil(cy + ry + soft + 1));
   const r = Math.max(rx, ry);
-  for (let y = y0; y <= y1; y++)
-    for (let x = x0; x <= x1; x++) {
+  const xs = [Math.floor(cx - rx - soft - 1), Math.ceil(cx + rx + soft + 1)] as const;
+  paint(
+    img,
+    w,
+    h,
+    Math.floor(cy - ry - soft - 1),
+    Math.ceil(cy + ry + soft + 1),
+    () => xs,
+    amp,
+    (x, y) => {
       const d = Math.sqrt(((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2) * r;
-      const cover = Math.min(1, Math.max(0, (r - d) / soft + 0.5));
-      if (cover > 0) img[y * w + x] = img[y * w + x]! + amp * cover;
-    }
+      return Math.min(1, Math.max(0, (r - d) / soft + 0.5));
+    },
+  );
 }
 
 function ring(
@@ -265,14 +296,27 @@ function ring(
   amp: number,
 ): void {
   const e = Math.ceil(r + t + 2);
-  for (let y = Math.max(0, Math.floor(cy - e)); y <= Math.min(h - 1, cy + e); y++)
-    for (let x = Math.max(0, Math.floor(cx - e)); x <= Math.min(w - 1, cx + e); x++) {
+  const xs = [Math.floor(cx - e), cx + e] as const;
+  paint(
+    img,
+    w,
+    h,
+    cy - e,
+    cy + e,
+    () => xs,
+    amp,
+    (x, y) => {
       const d = Math.abs(Math.hypot(x + 0.5 - cx, y + 0.5 - cy) - r);
-      const cover = Math.min(1, Math.max(0, t / 2 - d + 0.5));
-      if (cover > 0) img[y * w + x] = img[y * w + x]! + amp * cover;
-    }
+      return Math.min(1, Math.max(0, t / 2 - d + 0.5));
+    },
+  );
 }
 
+/**
+ * A straight stroke `t` px wide. Each row only visits the pixels near the stroke (the span where
+ * the distance to its axis can be under t / 2 + 0.5, with a pixel of margin), not the whole
+ * bounding box: a diagonal sealant bead across the frame would otherwise cost millions of pixels.
+ */
 function line(
   img: Float32Array,
   w: number,
@@ -288,20 +332,27 @@ function line(
   const ux = (x1 - x0) / len;
   const uy = (y1 - y0) / len;
   const e = t + 2;
-  for (let y = Math.max(0, Math.floor(Math.min(y0, y1) - e)); y <= Math.min(h - 1, Math.max(y0, y1) + e); y++)
-    for (
-      let x = Math.max(0, Math.floor(Math.min(x0, x1) - e));
-      x <= Math.min(w - 1, Math.max(x0, x1) + e);
-      x++
-    ) {
-      const px = x + 0.5 - x0;
-      const py = y + 0.5 - y0;
-      const along = px * ux + py * uy;
-      if (along < 0 || along > len) continue;
-      const d = Math.abs(px * uy - py * ux);
-      const cover = Math.min(1, Math.max(0, t / 2 - d + 0.5));
-      if (cover > 0) img[y * w + x] = img[y * w + x]! + amp * cover;
-    }
+  const left = Math.floor(Math.min(x0, x1) - e);
+  const right = Math.max(x0, x1) + e;
+  const reach = t / 2 + 0.5;
+  const span = (y: number): readonly [number, number] => {
+    // |px * uy - py * ux| < reach, px = x + 0.5 - x0, solved for x.
+    if (Math.abs(uy) < 1e-3) return [left, right];
+    const py = y + 0.5 - y0;
+    const a = (py * ux - reach) / uy;
+    const b = (py * ux + reach) / uy;
+    const lo = Math.min(a, b) + x0 - 0.5;
+    const hi = Math.max(a, b) + x0 - 0.5;
+    return [Math.max(left, Math.floor(lo) - 1), Math.min(right, Math.ceil(hi) + 1)];
+  };
+  paint(img, w, h, Math.min(y0, y1) - e, Math.max(y0, y1) + e, span, amp, (x, y) => {
+    const px = x + 0.5 - x0;
+    const py = y + 0.5 - y0;
+    const along = px * ux + py * uy;
+    if (along < 0 || along > len) return 0;
+    const d = Math.abs(px * uy - py * ux);
+    return Math.min(1, Math.max(0, t / 2 - d + 0.5));
+  });
 }
 
 /** A sealant bead: a dark band with a soft highlight along its middle. */
