@@ -5,50 +5,31 @@
  * from the console; a payload is validated, then published, from the contract page.
  * Screenshots of each page go to apps/console/test-results/screenshots/ (as the other e2e tests).
  */
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { MqttClient } from "mqtt";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  launchBrowser,
-  logInContext,
-  type RunningServer,
-  startServer,
-  weldSpot,
-} from "./harness";
+import { type ConsoleFixture, eventually, openConsole, type RunningServer, weldSpot } from "./harness";
 
-const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const SPOT = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
 const STATE = "acme/plant-a/body-shop/line-01/state";
 
+let c: ConsoleFixture;
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let device: MqttClient;
-const pageErrors: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+const shot = (name: string) => c.shot(name);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ UNS_WORKERS_SIZE: "1", UNS_MQTT_PERSISTENCE: "memory" });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, baseURL: server.httpUrl });
-  await logInContext(context, "admin");
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  c = await openConsole({ env: { UNS_MQTT_PERSISTENCE: "memory" }, viewport: { width: 1440, height: 1000 } });
+  ({ server, page } = c);
   device = await server.connect("device", "robot-wb");
   await device.publishAsync(SPOT, JSON.stringify(weldSpot({ spotId: "first", currentKA: 8 })), { qos: 1 });
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 }, 120_000);
 
 describe("live topic browser", () => {
@@ -210,6 +191,6 @@ describe("publish and validate from a contract's channel", () => {
     );
     expect(JSON.parse(received[0] as string).spotId).toBe("from-console");
     await shot("contracts-publish");
-    expect(pageErrors).toEqual([]);
+    expect(c.errors).toEqual([]);
   });
 });

@@ -156,6 +156,7 @@ export {
   BrowserTopicResponse,
   BrowserTopicsQuery,
   BrowserTopicsResponse,
+  BrowserTreeResponse,
   PayloadView,
   RetainedClearBody,
   RetainedClearResponse,
