@@ -34,6 +34,12 @@ afterAll(async () => {
 
 describe("live topic browser", () => {
   it("shows a new value within a second of its publish, without a reload", async () => {
+    const lists: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith("/api/v1/browser/")) lists.push(path);
+    };
+    page.on("request", onRequest);
     await page.goto(`/browser?q=cell-01&node=${encodeURIComponent(SPOT)}`);
     const row = page.locator(`[data-testid=live-tree] [data-path="${SPOT}"] [data-testid=row-value]`);
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('"spotId":"first"');
@@ -60,6 +66,11 @@ describe("live topic browser", () => {
     // The console polls every 500 ms: a value is on screen within one poll and a round trip.
     expect(median(delays)).toBeLessThan(1000);
     expect(page.url()).toContain("/browser"); // no reload: the same page all along
+    // The tree polls the compact columns; the full rows are only for the selected topic's detail.
+    page.off("request", onRequest);
+    expect(lists).toContain("/api/v1/browser/tree");
+    expect(lists).toContain("/api/v1/browser/topic");
+    expect(lists).not.toContain("/api/v1/browser/topics");
     await shot("browser-live");
   });
 

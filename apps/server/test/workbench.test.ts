@@ -95,7 +95,7 @@ describe("live topic browser", () => {
       full: boolean;
       total: number;
       topics: string[];
-      lastAt: (number | null)[];
+      lastAt: number[];
       rate: number[];
       retained: number[];
       preview: string[];

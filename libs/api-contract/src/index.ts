@@ -156,6 +156,7 @@ export {
   BrowserTopicResponse,
   BrowserTopicsQuery,
   BrowserTopicsResponse,
+  BrowserTreeQuery,
   BrowserTreeResponse,
   PayloadView,
   RetainedClearBody,

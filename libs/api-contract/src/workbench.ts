@@ -91,6 +91,18 @@ export const BrowserTopicsResponse = Type.Object(
 );
 export type BrowserTopicsResponse = Static<typeof BrowserTopicsResponse>;
 
+export const BrowserTreeQuery = Type.Object(
+  {
+    since: BrowserTopicsQuery.properties.since,
+    prefix: BrowserTopicsQuery.properties.prefix,
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, description: "At most this many topics (default: all, browser.maxTopics)" }),
+    ),
+  },
+  strict,
+);
+export type BrowserTreeQuery = Static<typeof BrowserTreeQuery>;
+
 /**
  * The topic tree's list in columns (issue 13, 50,000 topics): only what a tree row shows, one
  * array per field, index i of each array the same topic. A topic's contract, counts and messages
@@ -104,8 +116,9 @@ export const BrowserTreeResponse = Type.Object(
     total: Type.Integer({ description: "Topics known" }),
     evicted: Type.Integer({ description: "Topics dropped to stay within browser.maxTopics / maxBytes" }),
     topics: Type.Array(Type.String(), { description: "The topics changed (all when `full`)" }),
-    lastAt: Type.Array(Nullable(Type.Integer()), {
-      description: "Last message delivered (ms since 1970); null for a topic with outcomes only",
+    // 0, not null, for "none": a column of one type serialises without a per-item branch.
+    lastAt: Type.Array(Type.Integer({ minimum: 0 }), {
+      description: "Last message delivered (ms since 1970); 0 for a topic with outcomes only",
     }),
     rate: Type.Array(Type.Number(), {
       description: "Messages per second over the 5 s before `at`'s change (0 once lastAt is 5 s before `at`)",
@@ -281,7 +294,7 @@ export const workbenchOperations = {
     summary: "Live topic browser, compact: what the tree shows per topic, in columns (gzip when accepted)",
     description:
       "The console's first load with 50,000 topics: a fraction of /browser/topics' size. Poll with `since` like /browser/topics.",
-    querystring: BrowserTopicsQuery,
+    querystring: BrowserTreeQuery,
     response: { 200: BrowserTreeResponse, ...errors(400, 500) },
   }),
   browserTopic: op({

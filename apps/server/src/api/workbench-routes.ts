@@ -134,10 +134,10 @@ export function registerWorkbenchRoutes(app: ApiApp, s: WorkbenchServices): void
     ops.browserTree.url,
     { config: { role: "read" }, schema: schema(ops.browserTree), onSend: gzipLargeJson },
     async (req) => {
-      const r = s.browser.changed(req.query.since, req.query.prefix, req.query.limit ?? 200_000);
+      const r = s.browser.changed(req.query.since, req.query.prefix, req.query.limit ?? Number.POSITIVE_INFINITY);
       const n = r.topics.length;
       const topics = new Array<string>(n);
-      const lastAt = new Array<number | null>(n);
+      const lastAt = new Array<number>(n);
       const rate = new Array<number>(n);
       const retained = new Array<number>(n);
       const previewOf = new Array<string>(n);
@@ -146,7 +146,7 @@ export function registerWorkbenchRoutes(app: ApiApp, s: WorkbenchServices): void
         const e = r.topics[i] as TopicEntry;
         const last = e.ring[e.ring.length - 1];
         topics[i] = e.topic;
-        lastAt[i] = e.lastAt;
+        lastAt[i] = e.lastAt ?? 0;
         rate[i] = s.browser.rateOf(e, r.at);
         retained[i] = e.retained ? 1 : 0;
         previewOf[i] = last ? preview(e.topic, last) : "";

@@ -35,9 +35,14 @@ export function useTopicFeed(): {
         const r = await getJson<BrowserTreeResponse>(`/browser/tree${qs({ since })}`, controller.signal);
         if (stopped) return;
         since = r.seq;
-        // Applied even when nothing changed: quiet topics' rates fall to 0 as the server's time moves on.
-        indexRef.current.apply(rowsOf(r), r.full, r.at);
-        setState((s) => ({ version: s.version + 1, error: null, total: r.total, evicted: r.evicted }));
+        // Applied even when nothing changed: quiet topics' rates fall to 0 as the server's time moves
+        // on. Only a change renders again: with 50,000 topics a render walks the whole tree.
+        const changed = indexRef.current.apply(rowsOf(r), r.full, r.at);
+        setState((s) =>
+          changed || s.error || s.total !== r.total || s.evicted !== r.evicted
+            ? { version: s.version + (changed ? 1 : 0), error: null, total: r.total, evicted: r.evicted }
+            : s,
+        );
       } catch (error) {
         if (stopped) return;
         setState((s) => ({ ...s, error }));

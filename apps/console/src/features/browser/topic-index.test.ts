@@ -53,6 +53,32 @@ describe("the live topic tree", () => {
     expect(paths("nothing")).toEqual([]);
     expect(paths("")).toEqual(["a", "b"]);
   });
+  it("builds the same tree whatever the order of the topics, sharing levels with the one before", () => {
+    const topics = ["a/b/c", "a/b", "a/x/c", "a/b/d", "a/bb/c", "a", "b/b/c", "a/b/c/d"];
+    const open = new Set(["a", "a/b", "a/b/c", "a/x", "a/bb", "b", "b/b"]);
+    const paths = (order: string[]) => {
+      const ix = createTopicIndex();
+      ix.apply(order.map((t) => row(t)), true);
+      expect(ix.size).toBe(topics.length);
+      return ix.flatten(open, "").map((r) => `${r.node.path}${r.node.row ? "*" : ""}`);
+    };
+    const want = paths([...topics].sort());
+    expect(want).toEqual(["a*", "a/b*", "a/b/c*", "a/b/c/d*", "a/b/d*", "a/bb", "a/bb/c*", "a/x", "a/x/c*", "b", "b/b", "b/b/c*"]);
+    expect(paths(topics)).toEqual(want);
+    expect(paths([...topics].reverse())).toEqual(want);
+  });
+  it("says when a reply changes nothing on screen: no row, no rate falling to 0", () => {
+    const ix = createTopicIndex();
+    expect(ix.apply([row("a", { rate: 2, lastAt: 1_000 }), row("b", { rate: 0, lastAt: 500 })], true, 1_000)).toBe(true);
+    // Within the rate window a's rate is still shown: time passing matters.
+    expect(ix.apply([], false, 5_500)).toBe(true);
+    // Past it (a quiet since 5 s), and once more: nothing changes any more.
+    expect(ix.apply([], false, 6_500)).toBe(true);
+    expect(ix.apply([], false, 7_000)).toBe(false);
+    expect(ix.apply([row("b", { preview: "x" })], false, 7_500)).toBe(true);
+    expect(ix.row("b")?.preview).toBe("x");
+    expect(ix.row("nope")).toBeUndefined();
+  });
   it("reads the columns of GET /browser/tree into rows", () => {
     const rows = rowsOf({
       seq: 3,
@@ -61,7 +87,7 @@ describe("the live topic tree", () => {
       total: 2,
       evicted: 0,
       topics: ["a/b", "a/c"],
-      lastAt: [9_000, null],
+      lastAt: [9_000, 0],
       rate: [2.5, 0],
       retained: [1, 0],
       preview: ['{"v":1}', ""],

@@ -25,7 +25,8 @@ export interface BrowserNode {
   path: string;
   depth: number;
   parent: BrowserNode | null;
-  children: Map<string, BrowserNode>;
+  /** Null until the node has a child: most nodes are leaves, and 50,000 empty Maps cost. */
+  children: Map<string, BrowserNode> | null;
   /** The topic's own row when messages were published to exactly this path. */
   row: TreeRow | null;
   /** Topics at or below this node, and their summed rate now (see `aggregate`). */
@@ -51,7 +52,7 @@ const newNode = (name: string, path: string, depth: number, parent: BrowserNode 
   path,
   depth,
   parent,
-  children: new Map(),
+  children: null,
   row: null,
   topics: 0,
   rate: 0,
@@ -77,7 +78,7 @@ export function rowsOf(r: BrowserTreeResponse): TreeRow[] {
   for (let i = 0; i < r.topics.length; i++)
     out[i] = {
       topic: r.topics[i] as string,
-      lastAt: r.lastAt[i] ?? null,
+      lastAt: r.lastAt[i] || null, // 0: no message delivered yet
       rate: r.rate[i] ?? 0,
       retained: r.retained[i] === 1,
       preview: r.preview[i] ?? "",
@@ -88,34 +89,74 @@ export function rowsOf(r: BrowserTreeResponse): TreeRow[] {
 
 export function createTopicIndex() {
   let root = newNode("", "", 0, null);
-  /** Each topic's own node: a delta finds its place without walking the levels. */
-  const leaves = new Map<string, BrowserNode>();
+  /** Every topic's own node, in the order added (what the filter goes through). */
+  let leaves: BrowserNode[] = [];
   let dirty = true;
   let serverNow = 0;
+  /** Until this server time some row's rate is not 0 yet (see `rateNow`). */
+  let liveUntil = 0;
   // The last filter's marks stay valid until the filter or the set of topics changes.
   let generation = 0;
   let marked: { needle: string; shape: number } | null = null;
   let shape = 0;
 
+  // The previous topic inserted and its nodes by level: a list in name (or publish) order shares
+  // most levels with the topic before, which are then neither split nor looked up again.
+  let prevTopic = "";
+  let prevNodes: BrowserNode[] = [];
+
   function insert(t: TreeRow): void {
-    let n = root;
+    const topic = t.topic;
+    // Levels shared with the previous topic: complete levels inside the common prefix.
+    let common = 0;
+    const max = Math.min(topic.length, prevTopic.length);
+    while (common < max && topic.charCodeAt(common) === prevTopic.charCodeAt(common)) common++;
+    let level = 0;
     let from = 0;
+    let n = root;
     for (;;) {
-      const end = t.topic.indexOf("/", from);
-      const name = end < 0 ? t.topic.slice(from) : t.topic.slice(from, end);
+      const end = topic.indexOf("/", from);
+      // Level `level` ends at `end`; it is the previous topic's when the prefix covers its "/".
+      if (end < 0 || end >= common || level >= prevNodes.length - 1) break;
+      n = prevNodes[level] as BrowserNode;
+      level++;
+      from = end + 1;
+    }
+    // The stack becomes this topic's: its shared levels stay, the others are replaced.
+    const nodes = prevNodes;
+    nodes.length = level;
+    for (;;) {
+      const end = topic.indexOf("/", from);
+      const name = end < 0 ? topic.slice(from) : topic.slice(from, end);
+      n.children ??= new Map();
       let c = n.children.get(name);
       if (!c) {
-        c = newNode(name, end < 0 ? t.topic : t.topic.slice(0, end), n.depth + 1, n);
+        c = newNode(name, end < 0 ? topic : topic.slice(0, end), n.depth + 1, n);
         n.children.set(name, c);
         n.sorted = null;
       }
       n = c;
+      nodes.push(c);
       if (end < 0) break;
       from = end + 1;
     }
+    if (!n.row) leaves.push(n);
     n.row = t;
-    leaves.set(t.topic, n);
     shape++;
+    prevTopic = topic;
+  }
+
+  /** A topic's node, by its levels (only deltas look topics up: a full reply inserts them all). */
+  function find(topic: string): BrowserNode | undefined {
+    let n: BrowserNode | undefined = root;
+    let from = 0;
+    while (n) {
+      const end = topic.indexOf("/", from);
+      n = n.children?.get(end < 0 ? topic.slice(from) : topic.slice(from, end));
+      if (end < 0) return n;
+      from = end + 1;
+    }
+    return undefined;
   }
 
   /** Subtree counts and rates, post-order; done once per change, not per render. */
@@ -123,12 +164,13 @@ export function createTopicIndex() {
     let topics = n.row ? 1 : 0;
     let rate = n.row ? rateNow(n.row, serverNow) : 0;
     let invalid = n.row?.invalid ?? 0;
-    for (const c of n.children.values()) {
-      aggregate(c);
-      topics += c.topics;
-      rate += c.rate;
-      invalid += c.invalid;
-    }
+    if (n.children)
+      for (const c of n.children.values()) {
+        aggregate(c);
+        topics += c.topics;
+        rate += c.rate;
+        invalid += c.invalid;
+      }
     n.topics = topics;
     n.rate = rate;
     n.invalid = invalid;
@@ -138,7 +180,7 @@ export function createTopicIndex() {
   function mark(needle: string): number {
     if (marked && marked.needle === needle && marked.shape === shape) return generation;
     const gen = ++generation;
-    for (const leaf of leaves.values()) {
+    for (const leaf of leaves) {
       leaf.lower ??= leaf.path.toLowerCase();
       if (!leaf.lower.includes(needle)) continue;
       // Up to the first ancestor already kept: each node is marked once per filter.
@@ -149,32 +191,43 @@ export function createTopicIndex() {
   }
 
   const sorted = (n: BrowserNode): BrowserNode[] => {
-    n.sorted ??= [...n.children.values()].sort(byName);
+    n.sorted ??= n.children ? [...n.children.values()].sort(byName) : [];
     return n.sorted;
   };
 
   return {
-    /** Applies rows of a reply (`at` its server time); a full reply replaces everything. */
-    apply(topics: readonly TreeRow[], full: boolean, at: number = Date.now()): void {
+    /**
+     * Applies rows of a reply (`at` its server time); a full reply replaces everything. False when
+     * nothing on screen changes: no row, and no rate that the time passed brings down to 0.
+     */
+    apply(topics: readonly TreeRow[], full: boolean, at: number = Date.now()): boolean {
+      const before = serverNow;
       serverNow = at;
       if (full) {
         root = newNode("", "", 0, null);
-        leaves.clear();
+        leaves = [];
+        prevTopic = "";
+        prevNodes = [];
         shape++;
+        liveUntil = 0;
       }
       for (const t of topics) {
-        const n = leaves.get(t.topic);
+        // A full reply names each topic once: no need to look it up first.
+        const n = full ? undefined : find(t.topic);
         // Same place in the tree: swap the row on its node.
-        if (n) n.row = t;
+        if (n?.row) n.row = t;
         else insert(t);
+        if (t.rate > 0 && t.lastAt !== null) liveUntil = Math.max(liveUntil, t.lastAt + RATE_WINDOW_MS);
       }
-      dirty = true;
+      const changed = full || topics.length > 0 || before <= liveUntil;
+      if (changed) dirty = true;
+      return changed;
     },
     get size(): number {
-      return leaves.size;
+      return leaves.length;
     },
     row(topic: string): TreeRow | undefined {
-      return leaves.get(topic)?.row ?? undefined;
+      return find(topic)?.row ?? undefined;
     },
     /** The server's time of the last reply applied (rates are "now" as of then). */
     get at(): number {
@@ -195,7 +248,7 @@ export function createTopicIndex() {
       const walk = (n: BrowserNode) => {
         for (const c of sorted(n)) {
           if (gen && c.mark !== gen) continue;
-          const hasChildren = c.children.size > 0;
+          const hasChildren = c.children !== null && c.children.size > 0;
           const open = hasChildren && (gen !== 0 || expanded.has(c.path));
           out.push({ node: c, hasChildren, expanded: open });
           if (open) walk(c);
