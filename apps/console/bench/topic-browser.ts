@@ -70,9 +70,9 @@ async function waitRows(page: Page, n: number, atLeast = false): Promise<number>
 /** The tree's list fetch of the page: its time and bytes (on the wire, decoded). */
 async function treeFetch(page: Page) {
   return page.evaluate(() => {
-    const e = performance
-      .getEntriesByType("resource")
-      .find((r) => r.name.includes("/api/v1/browser/tree")) as PerformanceResourceTiming | undefined;
+    const e = performance.getEntriesByType("resource").find((r) => r.name.includes("/api/v1/browser/tree")) as
+      | PerformanceResourceTiming
+      | undefined;
     return e
       ? { start: e.startTime, end: e.responseEnd, wire: e.encodedBodySize, decoded: e.decodedBodySize }
       : null;

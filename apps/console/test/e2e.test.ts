@@ -25,7 +25,8 @@ let context: BrowserContext;
 let page: Page;
 
 const shot = (name: string, p: Page = page) => c.shot(name, { page: p });
-const publish = (topic: string, payload: unknown, clientId: string) => c.publish(topic, payload, { clientId });
+const publish = (topic: string, payload: unknown, clientId: string) =>
+  c.publish(topic, payload, { clientId });
 
 beforeAll(async () => {
   c = await openConsole({

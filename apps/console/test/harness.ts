@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The server from its TypeScript sources (tsx, "source" condition): the code the other tests run.
@@ -311,7 +317,8 @@ export async function openConsole(o: ConsoleOptions = {}): Promise<ConsoleFixtur
       },
       async publish(topic, payload, p = {}) {
         const c = await server.connect(p.user ?? "device", p.clientId);
-        const body = typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+        const body =
+          typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
         await c.publishAsync(topic, body, { qos: 1, retain: p.retain ?? false });
         await c.endAsync();
       },

@@ -122,7 +122,10 @@ afterAll(async () => {
 async function openAs(user: "admin" | "viewer"): Promise<Page> {
   let p = c.page;
   if (user !== "admin") {
-    const context = await c.browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
+    const context = await c.browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      baseURL: server.httpUrl,
+    });
     await logInContext(context, user);
     p = await context.newPage();
   }

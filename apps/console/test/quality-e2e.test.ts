@@ -211,7 +211,9 @@ describe("quality console", { timeout: 120_000 }, () => {
     expect(tables).toBeGreaterThanOrEqual(2);
     // The line page again, with the gate decision in its table.
     await page.goto(`/line?line=${encodeURIComponent(LINE)}&range=1h`);
-    await expect.poll(() => page.getByTestId("gate-decisions").getByRole("link", { name: BODY }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId("gate-decisions").getByRole("link", { name: BODY }).count())
+      .toBe(1);
     expect(await fitsWidth("line-gates")).toBeGreaterThanOrEqual(1);
     expect(c.errors).toEqual([]);
   });

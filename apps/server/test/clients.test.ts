@@ -123,9 +123,7 @@ describe("clients API", () => {
   });
 
   it("keeps a refused CONNECT with its return code and the user name it tried, never the password", async () => {
-    await expect(
-      s.connect("device", { clientId: "wrong-pw", password: "nope-secret-1" }),
-    ).rejects.toThrow();
+    await expect(s.connect("device", { clientId: "wrong-pw", password: "nope-secret-1" })).rejects.toThrow();
     const [r] = await eventually(
       () => history("?q=wrong-pw&event=refused"),
       (h) => h.length === 1,

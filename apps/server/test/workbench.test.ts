@@ -105,13 +105,15 @@ describe("live topic browser", () => {
     }
     const tree = await eventually(
       () => t.request<Tree>("GET", "/api/v1/browser/tree", undefined, "viewer"),
-      (r) => r.status === 200 && r.body.topics.length >= 120 && r.body.invalid[r.body.topics.indexOf(spot)] === 1,
+      (r) =>
+        r.status === 200 && r.body.topics.length >= 120 && r.body.invalid[r.body.topics.indexOf(spot)] === 1,
     );
     const b = tree.body;
     expect(tree.headers.get("content-encoding")).toBe("gzip");
     expect(b.full).toBe(true);
     expect(b.total).toBe(b.topics.length);
-    for (const col of [b.lastAt, b.rate, b.retained, b.preview, b.invalid]) expect(col).toHaveLength(b.topics.length);
+    for (const col of [b.lastAt, b.rate, b.retained, b.preview, b.invalid])
+      expect(col).toHaveLength(b.topics.length);
     // The same topics and values as the full rows of /browser/topics.
     const full = (await t.api<Topics>("/api/v1/browser/topics")).body;
     expect(new Set(b.topics)).toEqual(new Set(full.topics.map((x) => x.topic)));

@@ -111,7 +111,9 @@ export type BrowserTreeQuery = Static<typeof BrowserTreeQuery>;
 export const BrowserTreeResponse = Type.Object(
   {
     seq: Type.Integer({ description: "Pass as `since` next time" }),
-    at: Type.Integer({ description: "The server's time of the reply (ms since 1970): rates are now as of then" }),
+    at: Type.Integer({
+      description: "The server's time of the reply (ms since 1970): rates are now as of then",
+    }),
     full: Type.Boolean({ description: "The whole list (no `since`, or `since` older than an eviction)" }),
     total: Type.Integer({ description: "Topics known" }),
     evicted: Type.Integer({ description: "Topics dropped to stay within browser.maxTopics / maxBytes" }),

@@ -167,9 +167,9 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
       ps.reduce((n, p) => n + p.valid + p.invalid + p.unvalidated + p.ungoverned, 0);
     expect(sum(await store.timeseries({ from, to, bucketSeconds: 120, topic: l1 }))).toBe(byTopic[0]!.total);
     expect(sum(await store.timeseries({ from, to, bucketSeconds: 120, topic: "acme/neckarsulm" }))).toBe(0);
-    expect(sum(await store.timeseries({ from, to, bucketSeconds: 120, topicPrefix: "acme/neckarsulm" }))).toBe(
-      byTopic[0]!.total + byTopic[1]!.total,
-    );
+    expect(
+      sum(await store.timeseries({ from, to, bucketSeconds: 120, topicPrefix: "acme/neckarsulm" })),
+    ).toBe(byTopic[0]!.total + byTopic[1]!.total);
 
     const series = await store.timeseries({ from, to, bucketSeconds: 120 });
     expect(series).toHaveLength(30);

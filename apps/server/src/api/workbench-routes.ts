@@ -134,7 +134,11 @@ export function registerWorkbenchRoutes(app: ApiApp, s: WorkbenchServices): void
     ops.browserTree.url,
     { config: { role: "read" }, schema: schema(ops.browserTree), onSend: gzipLargeJson },
     async (req) => {
-      const r = s.browser.changed(req.query.since, req.query.prefix, req.query.limit ?? Number.POSITIVE_INFINITY);
+      const r = s.browser.changed(
+        req.query.since,
+        req.query.prefix,
+        req.query.limit ?? Number.POSITIVE_INFINITY,
+      );
       const n = r.topics.length;
       const topics = new Array<string>(n);
       const lastAt = new Array<number>(n);

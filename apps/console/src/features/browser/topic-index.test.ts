@@ -58,18 +58,36 @@ describe("the live topic tree", () => {
     const open = new Set(["a", "a/b", "a/b/c", "a/x", "a/bb", "b", "b/b"]);
     const paths = (order: string[]) => {
       const ix = createTopicIndex();
-      ix.apply(order.map((t) => row(t)), true);
+      ix.apply(
+        order.map((t) => row(t)),
+        true,
+      );
       expect(ix.size).toBe(topics.length);
       return ix.flatten(open, "").map((r) => `${r.node.path}${r.node.row ? "*" : ""}`);
     };
     const want = paths([...topics].sort());
-    expect(want).toEqual(["a*", "a/b*", "a/b/c*", "a/b/c/d*", "a/b/d*", "a/bb", "a/bb/c*", "a/x", "a/x/c*", "b", "b/b", "b/b/c*"]);
+    expect(want).toEqual([
+      "a*",
+      "a/b*",
+      "a/b/c*",
+      "a/b/c/d*",
+      "a/b/d*",
+      "a/bb",
+      "a/bb/c*",
+      "a/x",
+      "a/x/c*",
+      "b",
+      "b/b",
+      "b/b/c*",
+    ]);
     expect(paths(topics)).toEqual(want);
     expect(paths([...topics].reverse())).toEqual(want);
   });
   it("says when a reply changes nothing on screen: no row, no rate falling to 0", () => {
     const ix = createTopicIndex();
-    expect(ix.apply([row("a", { rate: 2, lastAt: 1_000 }), row("b", { rate: 0, lastAt: 500 })], true, 1_000)).toBe(true);
+    expect(
+      ix.apply([row("a", { rate: 2, lastAt: 1_000 }), row("b", { rate: 0, lastAt: 500 })], true, 1_000),
+    ).toBe(true);
     // Within the rate window a's rate is still shown: time passing matters.
     expect(ix.apply([], false, 5_500)).toBe(true);
     // Past it (a quiet since 5 s), and once more: nothing changes any more.

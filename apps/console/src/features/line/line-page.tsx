@@ -14,8 +14,8 @@ import type {
 } from "@uns/api-contract";
 import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
-import { type Column, DataTable } from "../../lib/data-table";
 import { useConfig } from "../../lib/config";
+import { type Column, DataTable } from "../../lib/data-table";
 import { paths } from "../../lib/links";
 import {
   figuresFlag,
