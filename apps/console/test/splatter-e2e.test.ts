@@ -75,6 +75,7 @@ const shot = (name: string) => c.shot(name);
 /** No table of the page shown cuts off a column at 1,440 px (issue 13, item 6); the tables seen. */
 async function fitsWidth(name: string): Promise<number> {
   const r = await c.cutOff(name);
+  console.log(`${name}: ${r.tables} table(s) checked at 1,440 px`);
   expect(r.problems, name).toEqual([]);
   return r.tables;
 }
