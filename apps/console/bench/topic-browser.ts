@@ -6,10 +6,14 @@
  *
  * 1. Starts the server from its sources (harness.ts) and lets the tree allow topics outside it
  *    (`outside: allow`), so that the bench's topics are delivered without a contract.
- * 2. Baseline: BASE topics (default 500) published over MQTT; the page opened with the filter
- *    `bench` (every node open: the worst case for the tree) and timed from navigation start until
- *    the tree holds every row; then three filters typed and timed until the rows follow.
+ * 2. Baseline: BASE topics (default 500) published over MQTT; the page opened without a filter
+ *    and timed from navigation start until the tree's first rows are painted ("first paint");
+ *    then with the filter `bench` (every node open: the worst case for the tree) until the tree
+ *    holds every row; then three filters typed and timed until the rows follow.
  * 3. The same with TOPICS topics in all (default 50,000), and the ratio to the baseline.
+ * 4. Before / after in the same run, inside the page: fetching and parsing the full rows of
+ *    GET /browser/topics (what the console loaded before) against the columns of GET /browser/tree
+ *    (what it loads now), with the bytes on the wire and decoded.
  * Each figure is the median of RUNS runs (default 3). Bounded: gives up after 4 minutes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -49,39 +53,70 @@ function expectedRows(topics: string[], filter: string): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-async function waitRows(page: Page, n: number): Promise<number> {
+/** When the tree holds `n` rows (or, with `atLeast`, any number from `n` up). */
+async function waitRows(page: Page, n: number, atLeast = false): Promise<number> {
   const h = await page.waitForFunction(
-    (want) => {
+    ([want, min]) => {
       const el = document.querySelector<HTMLElement>("[data-testid=live-tree]");
       const rows = el ? Number(el.dataset.rows) : document.querySelector("[data-testid=row-count]") ? 0 : -1;
-      return rows === want ? performance.now() : false;
+      return (min ? rows >= want : rows === want) ? performance.now() : false;
     },
-    n,
+    [n, atLeast] as const,
     { polling: "raf", timeout: 60_000 },
   );
   return (await h.jsonValue()) as number;
 }
 
+/** The tree's list fetch of the page: its time and bytes (on the wire, decoded). */
+async function treeFetch(page: Page) {
+  return page.evaluate(() => {
+    const e = performance.getEntriesByType("resource").find((r) => r.name.includes("/api/v1/browser/tree")) as
+      | PerformanceResourceTiming
+      | undefined;
+    return e
+      ? { start: e.startTime, end: e.responseEnd, wire: e.encodedBodySize, decoded: e.decodedBodySize }
+      : null;
+  });
+}
+
+/** Fetches and parses one list reply inside the page: ms and bytes (on the wire, decoded). */
+async function fetchInPage(page: Page, path: string) {
+  return page.evaluate(async (url) => {
+    performance.clearResourceTimings();
+    const t0 = performance.now();
+    const body = await (await fetch(url)).json();
+    const ms = performance.now() - t0;
+    const e = performance.getEntriesByType("resource").find((r) => r.name.includes(url)) as
+      | PerformanceResourceTiming
+      | undefined;
+    return { ms, wire: e?.encodedBodySize ?? 0, decoded: e?.decodedBodySize ?? 0, n: body.topics.length };
+  }, path);
+}
+
 async function measure(page: Page, topics: string[]) {
+  const paint: number[] = [];
   const load: number[] = [];
   const fetchMs: number[] = [];
   const afterData: number[] = [];
   const filter: Record<string, number[]> = Object.fromEntries(FILTERS.map((f) => [f, []]));
   const all = expectedRows(topics, "bench");
+  let wire = 0;
+  let decoded = 0;
   for (let run = 0; run < RUNS; run++) {
+    // First paint: the tree as a user opens it, nothing expanded.
+    await page.goto("about:blank");
+    await page.goto("/browser");
+    paint.push(await waitRows(page, 1, true));
     await page.goto("about:blank");
     await page.goto("/browser?q=bench");
     const at = await waitRows(page, all);
-    const fetched = await page.evaluate(() => {
-      const e = performance
-        .getEntriesByType("resource")
-        .find((r) => r.name.includes("/api/v1/browser/topics")) as PerformanceResourceTiming | undefined;
-      return e ? { start: e.startTime, end: e.responseEnd } : null;
-    });
+    const fetched = await treeFetch(page);
     load.push(at);
     if (fetched) {
       fetchMs.push(fetched.end - fetched.start);
       afterData.push(at - fetched.end);
+      wire = fetched.wire;
+      decoded = fetched.decoded;
     }
     const input = page.getByTestId("topic-filter");
     for (const f of FILTERS) {
@@ -93,8 +128,24 @@ async function measure(page: Page, topics: string[]) {
     await input.fill("bench");
     await waitRows(page, all);
   }
+  const before: { ms: number; wire: number; decoded: number }[] = [];
+  const after: { ms: number; wire: number; decoded: number }[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    before.push(await fetchInPage(page, "/api/v1/browser/topics"));
+    after.push(await fetchInPage(page, "/api/v1/browser/tree"));
+  }
+  const mid = (xs: { ms: number; wire: number; decoded: number }[]) => ({
+    ms: median(xs.map((x) => x.ms)),
+    wire: xs[0]?.wire ?? 0,
+    decoded: xs[0]?.decoded ?? 0,
+  });
   return {
     rows: all,
+    paint: median(paint),
+    wire,
+    decoded,
+    before: mid(before),
+    after: mid(after),
     load: median(load),
     fetch: median(fetchMs),
     render: median(afterData),
@@ -161,6 +212,7 @@ try {
   }
 
   const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const ratio = (a: number, b: number) => `${(a / Math.max(b, 1)).toFixed(1)}x`;
   console.log(
     `\nLive topic browser, headless Chromium, medians of ${RUNS} runs (${TOPICS} topics published in ${ms(published)})`,
@@ -168,6 +220,9 @@ try {
   console.log(`| | ${BASE + 1} topics (baseline) | ${TOPICS + 1} topics | ratio |`);
   console.log("|---|---|---|---|");
   console.log(`| tree rows with every node open | ${base.rows} | ${big.rows} | |`);
+  console.log(
+    `| first paint of the tree (page opened, nothing expanded) | ${ms(base.paint)} | ${ms(big.paint)} | ${ratio(big.paint, base.paint)} |`,
+  );
   console.log(
     `| open the page until every row is in the tree | ${ms(base.load)} | ${ms(big.load)} | ${ratio(big.load, base.load)} |`,
   );
@@ -182,8 +237,25 @@ try {
       `| filter "${f}" until the rows follow | ${ms(base.filters[f]!)} | ${ms(big.filters[f]!)} | ${ratio(big.filters[f]!, base.filters[f]!)} |`,
     );
   console.log(
-    `| the full list's reply, fetched from Node | | ${ms(median(api))} (${(bytes / 1e6).toFixed(1)} MB) | |`,
+    `|   the list's size on the wire / decoded | ${mb(base.wire)} / ${mb(base.decoded)} | ${mb(big.wire)} / ${mb(big.decoded)} | |`,
   );
+  console.log(
+    `| the full rows (GET /browser/topics, gzip off) fetched from Node | | ${ms(median(api))} (${mb(bytes)}) | |`,
+  );
+  console.log(`\nBefore / after, fetched and parsed in the page (medians of ${RUNS}):`);
+  console.log("| | list | ms | on the wire | decoded |");
+  console.log("|---|---|---|---|---|");
+  for (const [label, r] of [
+    [`${BASE + 1} topics`, base],
+    [`${TOPICS + 1} topics`, big],
+  ] as const) {
+    console.log(
+      `| ${label} | before: full rows, /browser/topics | ${ms(r.before.ms)} | ${mb(r.before.wire)} | ${mb(r.before.decoded)} |`,
+    );
+    console.log(
+      `| ${label} | after: columns, /browser/tree | ${ms(r.after.ms)} | ${mb(r.after.wire)} | ${mb(r.after.decoded)} | ${ratio(r.before.ms, r.after.ms)} faster`,
+    );
+  }
   console.log(`DOM rows at any time: at most a screenful plus overscan (virtualised)`);
   await context.close();
 } finally {

@@ -6,37 +6,20 @@
  * position marked) and a CSV export of the filtered violations. Screenshots of each page go to
  * apps/console/test-results/screenshots/clients-errors-*.png.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  launchBrowser,
-  logInContext,
-  type RunningServer,
-  startServer,
-  weldSpot,
-} from "./harness";
+import { type ConsoleFixture, eventually, openConsole, type RunningServer, weldSpot } from "./harness";
 
-const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const CELL1 = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
 const CELL2 = "acme/plant-a/body-shop/line-01/cell-02/weld-spot";
 
+let c: ConsoleFixture;
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
 
-const shot = (name: string, fullPage = true) =>
-  page.screenshot({ path: `${SHOTS}clients-errors-${name}.png`, fullPage });
-
-async function publish(topic: string, payload: string, clientId: string) {
-  const c = await server.connect("device", clientId);
-  await c.publishAsync(topic, payload, { qos: 1 });
-  await c.endAsync();
-}
+const shot = (name: string, fullPage = true) => c.shot(name, { fullPage });
+const publish = (topic: string, payload: string, clientId: string) => c.publish(topic, payload, { clientId });
 
 async function violationOf(clientId: string): Promise<string> {
   const page = await eventually(
@@ -47,24 +30,17 @@ async function violationOf(clientId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ UNS_WORKERS_SIZE: "1", UNS_CONSOLE_TIME_ZONE: "Europe/Berlin" });
-  browser = await launchBrowser();
-  context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    baseURL: server.httpUrl,
-    acceptDownloads: true,
+  c = await openConsole({
+    env: { UNS_CONSOLE_TIME_ZONE: "Europe/Berlin" },
+    context: { acceptDownloads: true },
+    shotPrefix: "clients-errors-",
+    acceptDialogs: true,
   });
-  await logInContext(context, "admin");
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on("dialog", (d) => void d.accept());
+  ({ server, page } = c);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 }, 120_000);
 
 describe("Clients page", () => {
@@ -214,6 +190,6 @@ describe("exports", () => {
   });
 
   it("raised no page errors", () => {
-    expect(pageErrors).toEqual([]);
+    expect(c.errors).toEqual([]);
   });
 });

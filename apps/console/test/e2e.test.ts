@@ -3,21 +3,11 @@
  * and Debian's headless Chromium driven by playwright-core. Each page is saved as a screenshot
  * in apps/console/test-results/screenshots/.
  */
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { encodeSparkplug, type SparkplugPayloadInput } from "@uns/sparkplug";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  launchBrowser,
-  logInContext,
-  type RunningServer,
-  startServer,
-  weldSpot,
-} from "./harness";
+import { type ConsoleFixture, eventually, openConsole, type RunningServer, weldSpot } from "./harness";
 
-const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const MONITORED = "acme/plant-a/body-shop/line-01/cell-01/weld-spot"; // policy monitor
 const ENFORCED = "acme/plant-b/body-shop/line-02/cell-03/weld-spot"; // policy enforce
 
@@ -29,37 +19,21 @@ interface Totals {
   total: number;
 }
 
+let c: ConsoleFixture;
 let server: RunningServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
 
-async function shot(name: string, p: Page = page) {
-  await p.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-}
-
-async function publish(topic: string, payload: unknown, clientId: string) {
-  const c = await server.connect("device", clientId);
-  await c.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
-  await c.endAsync();
-}
+const shot = (name: string, p: Page = page) => c.shot(name, { page: p });
+const publish = (topic: string, payload: unknown, clientId: string) =>
+  c.publish(topic, payload, { clientId });
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({
-    UNS_CONSOLE_TIME_ZONE: "Europe/Berlin",
-    UNS_WORKERS_SIZE: "1",
-    UNS_SPARKPLUG_HOST_ID: "uns-host",
+  c = await openConsole({
+    env: { UNS_CONSOLE_TIME_ZONE: "Europe/Berlin", UNS_SPARKPLUG_HOST_ID: "uns-host" },
+    consoleErrors: true,
   });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
-  await logInContext(context, "admin");
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
-  });
+  ({ server, context, page } = c);
 
   // One valid and one invalid weld spot where the policy is monitor, one invalid where it is
   // enforce (quarantined), from two publishers.
@@ -73,9 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 }, 300_000); // starts the server from its sources and Chromium, on a shared machine
 
 describe("console against a running server", () => {
@@ -369,6 +341,6 @@ describe("console against a running server", () => {
   });
 
   it("raised no error in the browser", () => {
-    expect(pageErrors).toEqual([]);
+    expect(c.errors).toEqual([]);
   });
 });

@@ -1,16 +1,23 @@
 /**
  * Real things for the console's end-to-end tests and its benchmark: the compiled UNS server as a
  * child process (on free loopback ports, with a temporary copy of the server's test fixtures and
- * users), Debian's Chromium driven by playwright-core, and MQTT.js clients.
+ * users), Debian's Chromium driven by playwright-core, and MQTT.js clients. `openConsole` is the
+ * setup every e2e file shares: server, browser, a logged-in page, screenshots, page errors.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // The server from its TypeScript sources (tsx, "source" condition): the code the other tests run.
@@ -19,6 +26,9 @@ export const FIXTURES = here("../../server/test/fixtures/");
 export const CONSOLE_DIST = here("../dist/index.html");
 export const PASSWORD = "console-test-password-1";
 export const CHROMIUM = process.env.UNS_TEST_CHROMIUM ?? "/usr/bin/chromium";
+export const REPO = here("../../../");
+/** Where the e2e tests' screenshots go (committed copies: test/screenshots/). */
+export const SHOTS = here("../test-results/screenshots/");
 
 export interface RunningServer {
   httpUrl: string;
@@ -223,4 +233,153 @@ export async function eventually<T>(
     last = await fn();
   }
   return last;
+}
+
+export interface ConsoleOptions {
+  /** The server's environment (UNS_*), added to startServer's defaults. */
+  env?: Record<string, string>;
+  /** Default 1,440 x 900: the width the console is checked at. */
+  viewport?: { width: number; height: number };
+  /** The page is logged in as this user (default admin); null: not logged in. */
+  user?: string | null;
+  context?: BrowserContextOptions;
+  /** Put before every screenshot's name. */
+  shotPrefix?: string;
+  /** Count console errors, and API replies of 400 and more, as page errors too. */
+  consoleErrors?: boolean;
+  apiErrors?: boolean;
+  /** Accept every confirm() the page asks. */
+  acceptDialogs?: boolean;
+}
+
+export interface ConsoleFixture {
+  server: RunningServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** What went wrong in the page: uncaught errors (and what `ConsoleOptions` adds). */
+  errors: string[];
+  /** A full-page screenshot into SHOTS. */
+  shot(name: string, options?: { page?: Page; fullPage?: boolean }): Promise<void>;
+  /** `cutOffColumns` of the page shown, with a screenshot `cut-off-<name>` when any. */
+  cutOff(name: string): Promise<{ problems: string[]; tables: number }>;
+  /** One message from a fresh client that then disconnects; objects are sent as JSON. */
+  publish(
+    topic: string,
+    payload: unknown,
+    options?: { user?: string; clientId?: string; retain?: boolean },
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The setup of a console e2e file: the server, Chromium and a logged-in page at 1,440 px. */
+export async function openConsole(o: ConsoleOptions = {}): Promise<ConsoleFixture> {
+  mkdirSync(SHOTS, { recursive: true });
+  const server = await startServer({ UNS_WORKERS_SIZE: "1", ...o.env });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: o.viewport ?? { width: 1440, height: 900 },
+      baseURL: server.httpUrl,
+      ...o.context,
+    });
+    if (o.user !== null) await logInContext(context, o.user ?? "admin");
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    if (o.consoleErrors)
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`console: ${m.text()}`);
+      });
+    if (o.apiErrors)
+      page.on("response", async (r) => {
+        if (r.url().includes("/api/") && r.status() >= 400)
+          errors.push(`${r.request().method()} ${r.url()}: ${r.status()} ${await r.text().catch(() => "")}`);
+      });
+    if (o.acceptDialogs) page.on("dialog", (d) => void d.accept());
+    const b = browser;
+    const shot = (name: string, s: { page?: Page; fullPage?: boolean } = {}) =>
+      (s.page ?? page)
+        .screenshot({ path: `${SHOTS}${o.shotPrefix ?? ""}${name}.png`, fullPage: s.fullPage ?? true })
+        .then(() => {});
+    return {
+      server,
+      browser: b,
+      context,
+      page,
+      errors,
+      shot,
+      async cutOff(name) {
+        const r = await cutOffColumns(page);
+        if (r.problems.length) await shot(`cut-off-${name}`);
+        return r;
+      },
+      async publish(topic, payload, p = {}) {
+        const c = await server.connect(p.user ?? "device", p.clientId);
+        const body =
+          typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+        await c.publishAsync(topic, body, { qos: 1, retain: p.retain ?? false });
+        await c.endAsync();
+      },
+      async close() {
+        await context.close().catch(() => {});
+        await b.close();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * A copy of the repository's contracts and topic tree (the demonstration plant) with these users
+ * (name, role), for the tests of the quality, splatter and model pages. `env` points the server at it.
+ */
+export async function repoPlant(
+  users: readonly (readonly [string, string])[],
+  options: { models?: boolean } = {},
+): Promise<{ dir: string; env: Record<string, string>; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), "uns-plant-"));
+  cpSync(join(REPO, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
+  mkdirSync(join(dir, "topics"));
+  for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"])
+    cpSync(join(REPO, "topics", f), join(dir, "topics", f));
+  // No alert rules: a test raises the alerts it checks.
+  writeFileSync(join(dir, "topics", "alerts.yaml"), "rules: []\n");
+  for (const [name, role] of users) await addUser(join(dir, "topics"), name, PASSWORD, [role]);
+  if (options.models) cpSync(join(REPO, "models"), join(dir, "models"), { recursive: true });
+  return {
+    dir,
+    env: { UNS_CONTRACTS_DIR: join(dir, "asyncapi"), UNS_TOPICS_DIR: join(dir, "topics") },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Tables whose content is wider than their box, and header cells outside it or hidden: what a
+ * user at this width cannot read without scrolling sideways. Also a page wider than the window.
+ */
+export function cutOffColumns(p: Page): Promise<{ problems: string[]; tables: number }> {
+  return p.evaluate(() => {
+    const out: string[] = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > window.innerWidth + 1) out.push(`page is ${doc.scrollWidth} px wide`);
+    document.querySelectorAll("table").forEach((t, i) => {
+      const box = (t.closest(".table-wrap") ?? t.parentElement) as HTMLElement;
+      const name = `table ${i} (${t.querySelector("th")?.textContent?.trim() ?? "?"})`;
+      if (t.scrollWidth > box.clientWidth + 1)
+        out.push(`${name}: ${t.scrollWidth} px in a ${box.clientWidth} px box`);
+      const b = box.getBoundingClientRect();
+      for (const th of t.querySelectorAll("thead th")) {
+        const r = th.getBoundingClientRect();
+        if (r.width === 0 || r.right > Math.min(b.right, window.innerWidth) + 1 || r.left < b.left - 1)
+          out.push(`${name}: header "${th.textContent?.trim()}" is cut off`);
+      }
+    });
+    return { problems: out, tables: document.querySelectorAll("table").length };
+  });
 }

@@ -3,28 +3,21 @@
  * a session, a wrong password refused, who is logged in shown, admins' Users and Audit pages,
  * log out back to the login page.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, PASSWORD, type RunningServer, startServer } from "./harness";
+import { type ConsoleFixture, openConsole, PASSWORD } from "./harness";
 
-let server: RunningServer;
-let browser: Browser;
+let c: ConsoleFixture;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startServer({ UNS_WORKERS_SIZE: "1" });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.httpUrl });
-  page = await context.newPage();
+  c = await openConsole({ user: null, viewport: { width: 1280, height: 800 } });
+  ({ context, page } = c);
 }, 120_000);
-
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 });
-
 async function logIn(username: string, password: string) {
   await page.getByLabel("User name").fill(username);
   await page.getByLabel("Password").fill(password);

@@ -5,35 +5,32 @@
  * buttons and their confirmation dialogs; a viewer sees the page without the buttons.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { addUser } from "@uns/contracts";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   basicAuth,
+  type ConsoleFixture,
   eventually,
-  launchBrowser,
   logInContext,
+  openConsole,
   PASSWORD,
   type RunningServer,
-  startServer,
+  repoPlant,
 } from "./harness";
 
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const REPO = here("../../../");
-const PROCESSORS = here("../../processors/dist/main.js");
-const SHOTS = here("../test-results/screenshots/");
+const PROCESSORS = fileURLToPath(new URL("../../processors/dist/main.js", import.meta.url));
 const REG = "rsw-nugget-regression";
 
+let plant: Awaited<ReturnType<typeof repoPlant>>;
 let dir: string;
+let c: ConsoleFixture;
 let server: RunningServer;
 let processors: ChildProcess | null = null;
 const processorLog: string[] = [];
-let browser: Browser;
 let page: Page;
 
 interface Model {
@@ -59,20 +56,16 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   if (!existsSync(PROCESSORS)) throw new Error(`${PROCESSORS} is missing: run pnpm build first`);
-  mkdirSync(SHOTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), "uns-models-e2e-"));
-  cpSync(join(REPO, "asyncapi"), join(dir, "asyncapi"), { recursive: true });
-  mkdirSync(join(dir, "topics"));
-  for (const f of ["tree.yaml", "access.yaml", "sparkplug.yaml"])
-    cpSync(join(REPO, "topics", f), join(dir, "topics", f));
-  for (const [name, role] of [
-    ["viewer", "viewer"],
-    ["admin", "admin"],
-    ["processor", "processor"],
-  ] as const)
-    await addUser(join(dir, "topics"), name, PASSWORD, [role]);
+  plant = await repoPlant(
+    [
+      ["viewer", "viewer"],
+      ["admin", "admin"],
+      ["processor", "processor"],
+    ],
+    { models: true },
+  );
+  dir = plant.dir;
   // The committed models, and a second regression version (same graph) to canary.
-  cpSync(join(REPO, "models"), join(dir, "models"), { recursive: true });
   const v2 = join(dir, "models", REG, "1.1.0");
   cpSync(join(dir, "models", REG, "1.0.0"), v2, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(v2, "manifest.json"), "utf8"));
@@ -80,12 +73,8 @@ beforeAll(async () => {
 
   // The processors' control port is chosen first: the server is told where to relay.
   const controlPort = await freePort();
-  server = await startServer({
-    UNS_CONTRACTS_DIR: join(dir, "asyncapi"),
-    UNS_TOPICS_DIR: join(dir, "topics"),
-    UNS_WORKERS_SIZE: "1",
-    UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}`,
-  });
+  c = await openConsole({ env: { ...plant.env, UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}` } });
+  server = c.server;
   processors = spawn(process.execPath, [PROCESSORS], {
     env: {
       ...process.env,
@@ -102,7 +91,7 @@ beforeAll(async () => {
     stdio: ["ignore", "pipe", "pipe"],
   });
   for (const stream of [processors.stdout!, processors.stderr!])
-    stream.on("data", (c: Buffer) => processorLog.push(c.toString()));
+    stream.on("data", (chunk: Buffer) => processorLog.push(chunk.toString()));
   // Started with the newest version (1.1.0); the test begins from 1.0.0 live, as a plant would.
   await eventually(
     () => regression().catch(() => undefined),
@@ -117,28 +106,29 @@ beforeAll(async () => {
     body: JSON.stringify({ version: "1.0.0", mode: "live", reason: "test starts from 1.0.0" }),
   });
   expect(res.status).toBe(200);
-
-  browser = await launchBrowser();
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
   if (processors && processors.exitCode === null) {
     const exited = new Promise((resolve) => processors!.once("exit", resolve));
     processors.kill("SIGTERM");
     await exited;
   }
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await c?.close();
+  plant?.remove();
 }, 120_000);
 
+/** The fixture's page (logged in as admin), or a new context's for the viewer. */
 async function openAs(user: "admin" | "viewer"): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    baseURL: server.httpUrl,
-  });
-  await logInContext(context, user);
-  const p = await context.newPage();
+  let p = c.page;
+  if (user !== "admin") {
+    const context = await c.browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      baseURL: server.httpUrl,
+    });
+    await logInContext(context, user);
+    p = await context.newPage();
+  }
   await p.goto("/models");
   await p.getByTestId(`model-${REG}`).waitFor({ timeout: 30_000 });
   return p;
@@ -185,7 +175,11 @@ describe("Models page", { timeout: 180_000 }, () => {
     expect(dialogs.at(-1)).toMatch(/Promote canary rsw-nugget-regression 1\.1\.0 to live/);
     await eventually(regression, (r) => r.serving.live === "1.1.0" && r.serving.canary === null);
     await expect.poll(() => row("1.1.0").locator("td").nth(1).textContent()).toBe("live");
-    await page.screenshot({ path: `${SHOTS}models-promoted.png`, fullPage: true });
+    await c.shot("models-promoted");
+    // Issue 13, item 6: the versions table and its actions fit at 1,440 px.
+    const fit = await c.cutOff("models");
+    expect(fit.problems).toEqual([]);
+    expect(fit.tables).toBeGreaterThanOrEqual(1);
 
     // Roll back to 1.0.0.
     await actions.getByRole("button", { name: "Roll back" }).click();

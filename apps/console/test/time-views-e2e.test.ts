@@ -3,41 +3,26 @@
  * fresh server: the overview's trend is fitted to the few minutes of data (minute buckets), lines,
  * cells and publishers say since when they fail, and no table on any page cuts off a column.
  */
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { encodeSparkplug } from "@uns/sparkplug";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  launchBrowser,
-  logInContext,
-  type RunningServer,
-  startServer,
-  weldSpot,
-} from "./harness";
+import { type ConsoleFixture, eventually, openConsole, type RunningServer, weldSpot } from "./harness";
 
-const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const CELL = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
 
+let c: ConsoleFixture;
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ UNS_WORKERS_SIZE: "1" });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.httpUrl });
-  await logInContext(context, "admin");
-  page = await context.newPage();
+  c = await openConsole();
+  ({ server, page } = c);
   // A long client id and topic, as real plants have: tables must still fit.
-  const c = await server.connect("device", "robot-cell-01-spot-welding-gun-controller-0001");
-  await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "ok-1" })), { qos: 1 });
-  await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "bad-1", currentKA: 45.5 })), { qos: 1 });
+  const client = await server.connect("device", "robot-cell-01-spot-welding-gun-controller-0001");
+  await client.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "ok-1" })), { qos: 1 });
+  await client.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "bad-1", currentKA: 45.5 })), { qos: 1 });
   // Retained, so the retained page has a table to check too.
-  await c.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "kept-1" })), { qos: 1, retain: true });
+  await client.publishAsync(CELL, JSON.stringify(weldSpot({ spotId: "kept-1" })), { qos: 1, retain: true });
   // A Sparkplug edge node with a device, for the Sparkplug page's tables (node and metrics).
   const ts = Date.now();
   const edge = await server.connect("device", "press-01");
@@ -63,32 +48,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 }, 300_000);
-
-/** Tables whose content is wider than their box, and header cells outside it or hidden. */
-function overflowing(p: Page) {
-  return p.evaluate(() => {
-    const out: string[] = [];
-    const doc = document.documentElement;
-    if (doc.scrollWidth > window.innerWidth + 1) out.push(`page is ${doc.scrollWidth} px wide`);
-    document.querySelectorAll("table").forEach((t, i) => {
-      const box = (t.closest(".table-wrap") ?? t.parentElement) as HTMLElement;
-      const name = `table ${i} (${t.querySelector("th")?.textContent?.trim() ?? "?"})`;
-      if (t.scrollWidth > box.clientWidth + 1)
-        out.push(`${name}: ${t.scrollWidth} px in a ${box.clientWidth} px box`);
-      const b = box.getBoundingClientRect();
-      for (const th of t.querySelectorAll("thead th")) {
-        const r = th.getBoundingClientRect();
-        if (r.width === 0 || r.right > Math.min(b.right, window.innerWidth) + 1 || r.left < b.left - 1)
-          out.push(`${name}: header "${th.textContent?.trim()}" is cut off`);
-      }
-    });
-    return { problems: out, tables: document.querySelectorAll("table").length };
-  });
-}
 
 describe("time views at 1,440 px", () => {
   it("fits the overview's trend to a fresh install's data, in minute buckets", async () => {
@@ -96,7 +57,7 @@ describe("time views at 1,440 px", () => {
     const note = page.getByTestId("trend-fitted");
     await note.waitFor({ timeout: 20_000 });
     expect(await note.textContent()).toContain("1 min buckets");
-    await page.screenshot({ path: `${SHOTS}time-views-overview.png`, fullPage: true });
+    await c.shot("time-views-overview");
   });
 
   it("shows since when each cell, line and publisher fails", async () => {
@@ -144,14 +105,11 @@ describe("time views at 1,440 px", () => {
       await page.waitForLoadState("networkidle").catch(() => {});
       // Data-driven tables render after their queries; give them a moment past network idle.
       await page.waitForTimeout(500);
-      const r = await overflowing(page);
+      const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "overview";
+      const r = await c.cutOff(name);
       tables += r.tables;
       counts.push(`${path}=${r.tables}`);
       problems.push(...r.problems.map((x) => `${path}: ${x}`));
-      if (r.problems.length) {
-        const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "overview";
-        await page.screenshot({ path: `${SHOTS}cut-off-${name}.png`, fullPage: true });
-      }
     }
     console.log(`tables checked: ${counts.join(" ")}`);
     expect(problems).toEqual([]);

@@ -5,54 +5,41 @@
  * from the console; a payload is validated, then published, from the contract page.
  * Screenshots of each page go to apps/console/test-results/screenshots/ (as the other e2e tests).
  */
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { MqttClient } from "mqtt";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  launchBrowser,
-  logInContext,
-  type RunningServer,
-  startServer,
-  weldSpot,
-} from "./harness";
+import { type ConsoleFixture, eventually, openConsole, type RunningServer, weldSpot } from "./harness";
 
-const SHOTS = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url));
 const SPOT = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
 const STATE = "acme/plant-a/body-shop/line-01/state";
 
+let c: ConsoleFixture;
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let device: MqttClient;
-const pageErrors: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+const shot = (name: string) => c.shot(name);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ UNS_WORKERS_SIZE: "1", UNS_MQTT_PERSISTENCE: "memory" });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, baseURL: server.httpUrl });
-  await logInContext(context, "admin");
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  c = await openConsole({ env: { UNS_MQTT_PERSISTENCE: "memory" }, viewport: { width: 1440, height: 1000 } });
+  ({ server, page } = c);
   device = await server.connect("device", "robot-wb");
   await device.publishAsync(SPOT, JSON.stringify(weldSpot({ spotId: "first", currentKA: 8 })), { qos: 1 });
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await c?.close();
 }, 120_000);
 
 describe("live topic browser", () => {
   it("shows a new value within a second of its publish, without a reload", async () => {
+    const lists: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith("/api/v1/browser/")) lists.push(path);
+    };
+    page.on("request", onRequest);
     await page.goto(`/browser?q=cell-01&node=${encodeURIComponent(SPOT)}`);
     const row = page.locator(`[data-testid=live-tree] [data-path="${SPOT}"] [data-testid=row-value]`);
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('"spotId":"first"');
@@ -79,6 +66,11 @@ describe("live topic browser", () => {
     // The console polls every 500 ms: a value is on screen within one poll and a round trip.
     expect(median(delays)).toBeLessThan(1000);
     expect(page.url()).toContain("/browser"); // no reload: the same page all along
+    // The tree polls the compact columns; the full rows are only for the selected topic's detail.
+    page.off("request", onRequest);
+    expect(lists).toContain("/api/v1/browser/tree");
+    expect(lists).toContain("/api/v1/browser/topic");
+    expect(lists).not.toContain("/api/v1/browser/topics");
     await shot("browser-live");
   });
 
@@ -210,6 +202,6 @@ describe("publish and validate from a contract's channel", () => {
     );
     expect(JSON.parse(received[0] as string).spotId).toBe("from-console");
     await shot("contracts-publish");
-    expect(pageErrors).toEqual([]);
+    expect(c.errors).toEqual([]);
   });
 });

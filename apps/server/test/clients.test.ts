@@ -20,6 +20,7 @@ type Client = {
 type Event = {
   event: string;
   clientId: string | null;
+  username?: string | null;
   reason?: string;
   returnCode?: number;
   willSent?: boolean;
@@ -121,13 +122,22 @@ describe("clients API", () => {
     sock.destroy();
   });
 
-  it("keeps a refused CONNECT with its return code", async () => {
-    await expect(s.connect("device", { clientId: "wrong-pw", password: "nope" })).rejects.toThrow();
+  it("keeps a refused CONNECT with its return code and the user name it tried, never the password", async () => {
+    await expect(s.connect("device", { clientId: "wrong-pw", password: "nope-secret-1" })).rejects.toThrow();
     const [r] = await eventually(
       () => history("?q=wrong-pw&event=refused"),
       (h) => h.length === 1,
     );
-    expect(r).toMatchObject({ event: "refused", returnCode: 4 });
+    expect(r).toMatchObject({ event: "refused", returnCode: 4, username: "device" });
+    // An unknown user is named too (5 tries of a name are how a guesser shows).
+    await expect(s.connect("nobody-such", { clientId: "who-am-i", password: "x" })).rejects.toThrow();
+    const [u] = await eventually(
+      () => history("?q=who-am-i&event=refused"),
+      (h) => h.length === 1,
+    );
+    expect(u).toMatchObject({ returnCode: 4, username: "nobody-such" });
+    const all = await s.api<unknown>("/api/v1/clients/history?limit=1000");
+    expect(JSON.stringify(all.body)).not.toContain("nope-secret-1");
   });
 
   it("lets viewers read but only admins disconnect, and audits it", async () => {
@@ -227,7 +237,7 @@ describe("exports", () => {
     expect(cl.body.map((c) => c.clientId)).toEqual(["exporter-1"]);
     const comp = await s.request<string>("GET", "/api/v1/exports/compliance?by=topic");
     expect(String(comp.body).split("\r\n")[0]).toBe(
-      "key,total,valid,invalid,unvalidated,ungoverned,complianceRate",
+      "key,total,valid,invalid,unvalidated,ungoverned,complianceRate,nonCompliantSince",
     );
     expect(String(comp.body)).toContain(WELD("cell-02"));
   });

@@ -123,4 +123,40 @@ describe("non-compliant since and fitted windows", () => {
     const none = (await s.api<Series>("/api/v1/compliance/timeseries?fit=true&topicPrefix=nothing/")).body;
     expect(none).toMatchObject({ fitted: false, bucketSeconds: 1440 });
   });
+
+  // Last: it adds records the tests above would count.
+  it("gives each topic the start of its own streak, without its subtopics, and exports it", async () => {
+    const topic = LINE("line-04", "cell-01");
+    const sub = `${topic}/extra`;
+    // The topic: valid 10 min ago, invalid from 9 min ago. Its subtopic fails 10 min ago: a
+    // prefix filter would see minute 10 as valid + invalid and start the topic's streak there.
+    await store.record(outcome(at(10), "topical", topic, "valid"));
+    await store.record(outcome(at(9), "topical", topic, "invalid"));
+    await store.record(outcome(at(5), "topical", topic, "invalid"));
+    await store.record(outcome(at(10), "topical", sub, "invalid"));
+    await store.flush();
+    const since = await summary("by=topic&topicPrefix=acme/plant-a/body-shop/line-0");
+    expect(since[topic]).toBe(minute(9));
+    expect(since[sub]).toBe(minute(10));
+    expect(since[LINE("line-01", "cell-01")]).toBe(minute(20));
+    expect(since[LINE("line-02", "cell-01")]).toBeNull();
+
+    // The exports carry it too: compliance by topic and publishers, CSV and JSON.
+    const csv = await s.request<string>("GET", "/api/v1/exports/compliance?by=topic", undefined, "viewer");
+    const lines = String(csv.body).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("key,total,valid,invalid,unvalidated,ungoverned,complianceRate,nonCompliantSince");
+    expect(lines.find((l) => l.startsWith(`${topic},`))).toMatch(new RegExp(`,${minute(9)}$`));
+    expect(lines.find((l) => l.startsWith(`${LINE("line-03", "cell-01")},`))).toMatch(/,$/);
+    const json = await s.request<{ key: string; nonCompliantSince: string | null }[]>(
+      "GET",
+      "/api/v1/exports/compliance?by=level&depth=5&format=json",
+    );
+    expect(json.body.find((r) => r.key === "acme/plant-a/body-shop/line-01/cell-01")?.nonCompliantSince).toBe(
+      minute(20),
+    );
+    const pubs = await s.request<string>("GET", "/api/v1/exports/publishers");
+    const header = String(pubs.body).split("\r\n")[0]!.split(",");
+    expect(header.at(-1)).toBe("nonCompliantSince");
+    expect(String(pubs.body)).toMatch(new RegExp(`\\r\\nfailing,.*,${minute(20)}\\r\\n`));
+  });
 });

@@ -4,7 +4,7 @@
  * against its schema (checkResponses). Viewers read and validate; they cannot clear or publish.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, eventually, startTestServer, type TestServer, weldSpot } from "./helper.js";
+import { collect, eventually, PASSWORD, startTestServer, type TestServer, weldSpot } from "./helper.js";
 
 const MONITORED = "acme/plant-a/body-shop/line-01/cell-01/weld-spot";
 const ENFORCED = "acme/plant-b/body-shop/line-02/cell-03/weld-spot";
@@ -74,6 +74,79 @@ describe("live topic browser", () => {
     );
     expect(delta.full).toBe(false);
     expect(delta.seq).toBeGreaterThan(first.seq);
+  });
+
+  it("serves the tree's list in columns, gzipped when accepted, with the same deltas by seq", async () => {
+    const dev = await t.connect("device");
+    // 120 topics: a reply past the 8 kB under which nothing is compressed.
+    for (let i = 0; i < 120; i++) {
+      const line = String(10 + Math.floor(i / 60)).padStart(2, "0");
+      const cell = String(i % 60).padStart(2, "0");
+      dev.publish(
+        `acme/plant-a/body-shop/line-${line}/cell-${cell}/weld-spot`,
+        JSON.stringify(weldSpot({ spotId: `t-${i}` })),
+        { qos: 0 },
+      );
+    }
+    // Its own topic: the next test counts MONITORED's messages.
+    const spot = "acme/plant-a/body-shop/line-01/cell-07/weld-spot";
+    await dev.publishAsync(spot, JSON.stringify(weldSpot({ spotId: "s-8", currentKA: 45 })), { qos: 1 });
+    interface Tree {
+      seq: number;
+      at: number;
+      full: boolean;
+      total: number;
+      topics: string[];
+      lastAt: number[];
+      rate: number[];
+      retained: number[];
+      preview: string[];
+      invalid: number[];
+    }
+    const tree = await eventually(
+      () => t.request<Tree>("GET", "/api/v1/browser/tree", undefined, "viewer"),
+      (r) =>
+        r.status === 200 && r.body.topics.length >= 120 && r.body.invalid[r.body.topics.indexOf(spot)] === 1,
+    );
+    const b = tree.body;
+    expect(tree.headers.get("content-encoding")).toBe("gzip");
+    expect(b.full).toBe(true);
+    expect(b.total).toBe(b.topics.length);
+    for (const col of [b.lastAt, b.rate, b.retained, b.preview, b.invalid])
+      expect(col).toHaveLength(b.topics.length);
+    // The same topics and values as the full rows of /browser/topics.
+    const full = (await t.api<Topics>("/api/v1/browser/topics")).body;
+    expect(new Set(b.topics)).toEqual(new Set(full.topics.map((x) => x.topic)));
+    const i = b.topics.indexOf(spot);
+    const row = full.topics.find((x) => x.topic === spot)!;
+    expect(b.invalid[i]).toBe(row.outcomes.invalid);
+    expect(b.preview[i]).toBe(row.preview);
+    expect(b.preview[i]).toContain('"spotId":"s-8"');
+    expect(b.lastAt[i]).toBeGreaterThan(b.at - 60_000);
+    expect(b.rate[i]).toBeGreaterThan(0);
+    expect(b.retained[b.topics.indexOf("acme/plant-a/body-shop/line-01/state")]).toBe(1);
+    expect(b.retained[i]).toBe(0);
+    // Compact: well under half of the full rows, before any compression.
+    const plain = await fetch(`${t.httpUrl}/api/v1/browser/tree`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`viewer:${PASSWORD}`).toString("base64")}`,
+        "accept-encoding": "identity",
+      },
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    expect((await plain.text()).length).toBeLessThan(JSON.stringify(full).length / 2);
+
+    // A delta: only the topic published since.
+    await dev.publishAsync(spot, JSON.stringify(weldSpot({ spotId: "s-9" })), { qos: 1 });
+    const delta = await eventually(
+      () => t.api<Tree>(`/api/v1/browser/tree?since=${b.seq}`).then((r) => r.body),
+      (d) => d.topics.includes(spot),
+    );
+    expect(delta.full).toBe(false);
+    expect(delta.topics.length).toBeLessThan(10);
+    expect(delta.preview[delta.topics.indexOf(spot)]).toContain('"spotId":"s-9"');
+    expect((await fetch(`${t.httpUrl}/api/v1/browser/tree`)).status).toBe(401);
   });
 
   it("returns a topic's recent messages, bounded by browser.messagesPerTopic, pretty and decoded", async () => {

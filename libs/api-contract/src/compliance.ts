@@ -50,7 +50,7 @@ export const SummaryRow = Type.Object(
     nonCompliantSince: Nullable(
       Type.String({
         description:
-          "Start (ISO 8601 minute) of the current failing streak, within the window (by=topic: always null): the first minute of the run of minutes with invalid messages that reaches the latest validated minute. Null when compliant (or not looked up: only the 50 rows with most invalid messages are)",
+          "Start (ISO 8601 minute) of the current failing streak, within the window: the first minute of the run of minutes with invalid messages that reaches the latest validated minute. Null when compliant (or not looked up: only the 50 rows with most invalid messages are)",
       }),
     ),
   },

@@ -156,6 +156,8 @@ export {
   BrowserTopicResponse,
   BrowserTopicsQuery,
   BrowserTopicsResponse,
+  BrowserTreeQuery,
+  BrowserTreeResponse,
   PayloadView,
   RetainedClearBody,
   RetainedClearResponse,

@@ -67,6 +67,7 @@ function countWhere(q: TimeWindow & CountFilter): SQL {
   const fromMinute = q.from.getTime() - (q.from.getTime() % 60_000);
   const parts: SQL[] = [sql`minute >= ${ts(new Date(fromMinute))}`, sql`minute < ${ts(q.to)}`];
   if (q.topicPrefix) parts.push(sql`topic like ${likePrefix(q.topicPrefix)}`);
+  if (q.topic !== undefined) parts.push(sql`topic = ${q.topic}`);
   if (q.channel !== undefined) parts.push(sql`channel = ${q.channel}`);
   if (q.clientId !== undefined) parts.push(sql`client_id = ${q.clientId}`);
   return sql.join(parts, sql` and `);

@@ -162,6 +162,14 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     expect(byPublisher).toMatchObject([{ key: "c1", total: 13, valid: 10, invalid: 3 }]);
     const byTopic = await store.summaryBy({ from, to, by: "topic", topicPrefix: "acme/neckarsulm/" });
     expect(byTopic.map((r) => r.key)).toEqual([l1, l2]);
+    // One topic's own trend: exactly the topic, where a prefix would take in any subtopic.
+    const sum = (ps: { valid: number; invalid: number; unvalidated: number; ungoverned: number }[]) =>
+      ps.reduce((n, p) => n + p.valid + p.invalid + p.unvalidated + p.ungoverned, 0);
+    expect(sum(await store.timeseries({ from, to, bucketSeconds: 120, topic: l1 }))).toBe(byTopic[0]!.total);
+    expect(sum(await store.timeseries({ from, to, bucketSeconds: 120, topic: "acme/neckarsulm" }))).toBe(0);
+    expect(
+      sum(await store.timeseries({ from, to, bucketSeconds: 120, topicPrefix: "acme/neckarsulm" })),
+    ).toBe(byTopic[0]!.total + byTopic[1]!.total);
 
     const series = await store.timeseries({ from, to, bucketSeconds: 120 });
     expect(series).toHaveLength(30);

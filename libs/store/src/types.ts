@@ -117,6 +117,8 @@ export interface Counts {
 export interface CountFilter {
   /** Topics starting with this string (a plain prefix: `%` and `_` have no special meaning). */
   topicPrefix?: string;
+  /** Exactly this topic (not its subtopics). */
+  topic?: string;
   /** AsyncAPI channel id; `""` selects messages without a channel. */
   channel?: string;
   clientId?: string;
@@ -154,6 +156,8 @@ export interface TimeseriesQuery extends TimeWindow {
   /** Bucket width in seconds; a multiple of 60 (counts are per minute), at most 10 000 buckets. */
   bucketSeconds: number;
   topicPrefix?: string;
+  /** Exactly this topic (a topic's own trend, without its subtopics). */
+  topic?: string;
   channel?: string;
   clientId?: string;
 }

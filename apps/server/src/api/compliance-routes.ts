@@ -2,7 +2,7 @@ import { MAX_BUCKETS, operations, routeSchema } from "@uns/api-contract";
 import { createError } from "../errors.js";
 import type { ApiApp, ApiServices } from "./app.js";
 import { notFound } from "./app.js";
-import { withStreaks } from "./streaks.js";
+import { publisherStreakFilter, summaryStreakFilter, withStreaks } from "./streaks.js";
 
 interface WindowQuery {
   from?: string;
@@ -81,18 +81,7 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
         limit: req.query.limit,
       });
       const { by, topicPrefix, channel } = req.query;
-      const withSince = await withStreaks(s.store, w, rows, (r) => {
-        if (by === "publisher") return r.key === null ? null : { clientId: r.key, topicPrefix, channel };
-        // A channel of null is the messages without one (stored as "").
-        if (by === "channel") return { channel: r.key ?? "", topicPrefix };
-        if (by === "level" && r.key !== null) {
-          // The row's subtree, or the asked one when it is deeper (depth shallower than the prefix).
-          const own = `${r.key}/`;
-          return { topicPrefix: topicPrefix?.startsWith(own) ? topicPrefix : own, channel };
-        }
-        // by=topic: the store filters by prefix only, which would mix in the topic's subtopics.
-        return null;
-      });
+      const withSince = await withStreaks(s.store, w, rows, summaryStreakFilter(by, topicPrefix, channel));
       return { ...iso(w), by, sort: req.query.sort ?? "total", rows: withSince };
     },
   );
@@ -187,11 +176,7 @@ export function registerComplianceRoutes(app: ApiApp, s: ApiServices): void {
         sort: req.query.sort ?? "invalid",
         limit: req.query.limit ?? 100,
       });
-      const since = await withStreaks(s.store, w, rows, (r) => ({
-        clientId: r.clientId,
-        topicPrefix,
-        channel,
-      }));
+      const since = await withStreaks(s.store, w, rows, publisherStreakFilter(topicPrefix, channel));
       return { ...iso(w), rows: since };
     },
   );

@@ -7,6 +7,7 @@ import type { ClientRegistry } from "../clients/client-registry.js";
 import { type ClientRouteServices, clientsWithCompliance } from "./client-routes.js";
 import { timeWindow } from "./compliance-routes.js";
 import { type Cell, csvLine } from "./csv.js";
+import { publisherStreakFilter, summaryStreakFilter, withStreaks } from "./streaks.js";
 
 export interface ExportServices {
   store: Store;
@@ -73,16 +74,24 @@ function tables(s: ExportServices & ClientRouteServices): Record<ExportTable, Ta
         "firstViolation",
         "lastViolation",
         "channels",
+        "nonCompliantSince",
       ],
       async *pages(q) {
         const w = timeWindow(q);
-        yield (await s.store.publishers({
+        const rows = await s.store.publishers({
           ...w,
           topicPrefix: q.topicPrefix,
           channel: q.channel,
           sort: "invalid",
           limit: Math.min(q.limit ?? AGGREGATE_MAX, AGGREGATE_MAX),
-        })) as unknown as Row[];
+        });
+        // As on the Publishers page: looked up for the rows with most invalid messages.
+        yield (await withStreaks(
+          s.store,
+          w,
+          rows,
+          publisherStreakFilter(q.topicPrefix, q.channel),
+        )) as unknown as Row[];
       },
     },
     clients: {
@@ -106,17 +115,33 @@ function tables(s: ExportServices & ClientRouteServices): Record<ExportTable, Ta
       },
     },
     compliance: {
-      columns: ["key", "total", "valid", "invalid", "unvalidated", "ungoverned", "complianceRate"],
+      columns: [
+        "key",
+        "total",
+        "valid",
+        "invalid",
+        "unvalidated",
+        "ungoverned",
+        "complianceRate",
+        "nonCompliantSince",
+      ],
       async *pages(q) {
         const w = timeWindow(q);
-        yield (await s.store.summaryBy({
+        const by = q.by ?? "channel";
+        const rows = await s.store.summaryBy({
           ...w,
-          by: q.by ?? "channel",
+          by,
           depth: q.depth,
           topicPrefix: q.topicPrefix,
           channel: q.channel,
           limit: Math.min(q.limit ?? AGGREGATE_MAX, AGGREGATE_MAX),
-        })) as unknown as Row[];
+        });
+        yield (await withStreaks(
+          s.store,
+          w,
+          rows,
+          summaryStreakFilter(by, q.topicPrefix, q.channel),
+        )) as unknown as Row[];
       },
     },
   };

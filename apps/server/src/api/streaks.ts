@@ -12,7 +12,7 @@ export const MAX_STREAK_LOOKUPS = 50;
 /** The store answers at most 10 000 buckets; the streak is looked for in the last this many minutes. */
 const MAX_MINUTES = 9_990;
 
-type Filter = { topicPrefix?: string; channel?: string; clientId?: string };
+type Filter = { topicPrefix?: string; topic?: string; channel?: string; clientId?: string };
 
 /**
  * Adds `nonCompliantSince` to each row: null when the row is compliant (no invalid message in the
@@ -40,4 +40,33 @@ export async function withStreaks<R extends { invalid: number }>(
     }),
   );
   return rows.map((r, i) => ({ ...r, nonCompliantSince: since.get(i) ?? null }));
+}
+
+/** What a summary row's streak is counted over: the row's own messages, within the asked filters. */
+export function summaryStreakFilter(
+  by: "channel" | "topic" | "publisher" | "level",
+  topicPrefix: string | undefined,
+  channel: string | undefined,
+): (row: { key: string | null }) => Filter | null {
+  return (r) => {
+    if (by === "publisher") return r.key === null ? null : { clientId: r.key, topicPrefix, channel };
+    // A channel of null is the messages without one (stored as "").
+    if (by === "channel") return { channel: r.key ?? "", topicPrefix };
+    if (by === "level") {
+      if (r.key === null) return null;
+      // The row's subtree, or the asked one when it is deeper (depth shallower than the prefix).
+      const own = `${r.key}/`;
+      return { topicPrefix: topicPrefix?.startsWith(own) ? topicPrefix : own, channel };
+    }
+    // by=topic: exactly the topic, not a prefix that would mix in its subtopics.
+    return r.key === null ? null : { topic: r.key, channel };
+  };
+}
+
+/** A publisher row's streak: its messages, within the asked filters. */
+export function publisherStreakFilter(
+  topicPrefix: string | undefined,
+  channel: string | undefined,
+): (row: { clientId: string }) => Filter {
+  return (r) => ({ clientId: r.clientId, topicPrefix, channel });
 }

@@ -10,8 +10,12 @@ import { type GuardViolation, PacketGuard } from "./packet-guard.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
+const TRIED_USERNAME = Symbol("uns.triedUsername");
 
-type UnsClient = Client & { [IDENTITY]?: Identity; [REJECT_EMPTY_ID]?: boolean };
+type UnsClient = Client & { [IDENTITY]?: Identity; [REJECT_EMPTY_ID]?: boolean; [TRIED_USERNAME]?: string };
+
+/** Kept of a CONNECT's user name for the history: enough to recognise it, bounded in memory. */
+const TRIED_USERNAME_MAX = 256;
 
 export interface BrokerOptions {
   governance: () => GovernanceSnapshot;
@@ -62,6 +66,14 @@ function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateErro
   return err;
 }
 
+/**
+ * The user name a client's CONNECT gave (never the password), accepted or not: the Clients
+ * page's history names who a refused CONNECT tried to log in as. Null without a user name.
+ */
+export function triedUsername(client: Client): string | null {
+  return (client as UnsClient)[TRIED_USERNAME] ?? null;
+}
+
 /** The identity a connected client was authenticated as. */
 export function identityOf(client: { id: string }): Identity {
   return (client as UnsClient)[IDENTITY] ?? { username: null, clientId: client.id, roles: [] };
@@ -104,6 +116,9 @@ export async function createBroker(options: BrokerOptions) {
       // aedes replies to an authentication error with its return code, so flag it here
       // and refuse in authenticate with 0x02 (identifier rejected).
       if (packet.clientId === "" && packet.clean === false) (client as UnsClient)[REJECT_EMPTY_ID] = true;
+      // preConnect runs before aedes checks the CONNECT, so every refusal's CONNACK has it.
+      if (typeof packet.username === "string" && packet.username !== "")
+        (client as UnsClient)[TRIED_USERNAME] = packet.username.slice(0, TRIED_USERNAME_MAX);
       callback(null, true);
     },
     authenticate(client, username, password, callback) {

@@ -1,4 +1,5 @@
 import type { Aedes, Client } from "aedes";
+import { triedUsername } from "../broker/create-broker.js";
 import { clientAddress } from "../broker/login-guard.js";
 
 /** Why a connection ended, as the Clients page shows it. */
@@ -207,7 +208,7 @@ export function createClientRegistry(options: ClientRegistryOptions) {
       push({
         event: "refused",
         clientId: client?.id ?? null,
-        username: null,
+        username: client ? triedUsername(client) : null,
         address: client ? (clientAddress(client) ?? null) : null,
         detail: err.message,
       });
@@ -218,7 +219,8 @@ export function createClientRegistry(options: ClientRegistryOptions) {
       push({
         event: "refused",
         clientId: client.id ?? null,
-        username: null,
+        // The user name it tried, so a wrong password or an unknown user is recognisable.
+        username: triedUsername(client),
         address: clientAddress(client) ?? null,
         returnCode: code,
         detail: returnCodeMeaning(code),

@@ -1,16 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
-import type { BrowserTopicResponse, BrowserTopicsResponse } from "@uns/api-contract";
+import type { BrowserTopicResponse, BrowserTreeResponse } from "@uns/api-contract";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, getJson, qs } from "../../lib/api";
 import { useLivePaused } from "../../lib/live";
-import { createTopicIndex, type TopicIndex } from "./topic-index";
+import { createTopicIndex, rowsOf, type TopicIndex } from "./topic-index";
 
 /** How often the browser asks for changes: a value shows within this (plus one round trip). */
 export const POLL_MS = 500;
 
 /**
- * The topics seen, kept current by polling GET /browser/topics with `since` (only what changed
- * comes back). Polling, not a stream: it needs nothing beyond the login the API already has,
+ * The topics seen, kept current by polling GET /browser/tree with `since` (only what changed
+ * comes back; the first reply is every topic, in columns and gzipped: 50,000 topics in a few
+ * hundred kB). Polling, not a stream: it needs nothing beyond the login the API already has,
  * stops with the header's pause, and a reply at most POLL_MS old keeps "within a second".
  */
 export function useTopicFeed(): {
@@ -31,12 +32,17 @@ export function useTopicFeed(): {
     const controller = new AbortController();
     const tick = async () => {
       try {
-        const r = await getJson<BrowserTopicsResponse>(`/browser/topics${qs({ since })}`, controller.signal);
+        const r = await getJson<BrowserTreeResponse>(`/browser/tree${qs({ since })}`, controller.signal);
         if (stopped) return;
         since = r.seq;
-        // Applied even when nothing changed: quiet topics' rates fall to 0 as the server's time moves on.
-        indexRef.current.apply(r.topics, r.full, Date.parse(r.at));
-        setState((s) => ({ version: s.version + 1, error: null, total: r.total, evicted: r.evicted }));
+        // Applied even when nothing changed: quiet topics' rates fall to 0 as the server's time moves
+        // on. Only a change renders again: with 50,000 topics a render walks the whole tree.
+        const changed = indexRef.current.apply(rowsOf(r), r.full, r.at);
+        setState((s) =>
+          changed || s.error || s.total !== r.total || s.evicted !== r.evicted
+            ? { version: s.version + (changed ? 1 : 0), error: null, total: r.total, evicted: r.evicted }
+            : s,
+        );
       } catch (error) {
         if (stopped) return;
         setState((s) => ({ ...s, error }));

@@ -15,6 +15,7 @@ import type {
 import { Link } from "wouter";
 import { getJson, qs } from "../../lib/api";
 import { useConfig } from "../../lib/config";
+import { type Column, DataTable } from "../../lib/data-table";
 import { paths } from "../../lib/links";
 import {
   figuresFlag,
@@ -99,6 +100,34 @@ function Pareto({ rows }: { rows: Tally[] }) {
 }
 
 /** One line: OEE trend, state timeline, weld quality per cell, gate decisions, defects, open alerts. */
+type ShiftRow = OeeShiftsResponse["shifts"][number];
+type CellRow = CellsResponse["cells"][number];
+const orUnknown = (v: number | null, f: (v: number) => string) => (v === null ? "unknown" : f(v));
+
+const SHIFT_COLUMNS: Column<ShiftRow>[] = [
+  { label: "Shift", cell: (x) => x.shift },
+  ...MEASURES.map(
+    (m): Column<ShiftRow> => ({
+      label: MEASURE_LABEL[m],
+      num: true,
+      cell: (x) => `${pct(x[m])}${m === "performance" && x.performanceOver100 ? " ⚠" : ""}`,
+    }),
+  ),
+  { label: "Bodies (good)", num: true, cell: (x) => `${x.produced} (${x.good})` },
+  { label: "Unknown time", num: true, cell: (x) => formatDuration(x.unknownMs) },
+];
+
+const CELL_COLUMNS: Column<CellRow>[] = [
+  { label: "Cell", cell: (c) => c.cell },
+  { label: "Spots scored", num: true, cell: (c) => c.scored },
+  { label: "Predicted not ok", num: true, cell: (c) => pct(c.nokRate) },
+  { label: "Anomalies", num: true, cell: (c) => pct(c.anomalyRate) },
+  { label: "Mean nugget (mm)", num: true, cell: (c) => orUnknown(c.meanDiameter, (v) => v.toFixed(2)) },
+  { label: "Below limit", num: true, cell: (c) => pct(c.belowLimitRate) },
+  { label: "Expulsions", num: true, cell: (c) => pct(c.expulsionRate) },
+  { label: "Tip wear", num: true, cell: (c) => orUnknown(c.meanWear, (v) => `${v.toFixed(1)} %`) },
+];
+
 export function LinePage() {
   const { params, update } = useUrlState();
   const line = params.get("line") ?? "";
@@ -191,41 +220,7 @@ export function LinePage() {
           isEmpty={(d) => d.shifts.length === 0}
           empty={<Empty title="No shift counts in this window" />}
         >
-          {(d) => (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Shift</th>
-                    {MEASURES.map((m) => (
-                      <th key={m} scope="col">
-                        {MEASURE_LABEL[m]}
-                      </th>
-                    ))}
-                    <th scope="col">Bodies (good)</th>
-                    <th scope="col">Unknown time</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.shifts.map((x) => (
-                    <tr key={x.shift}>
-                      <td>{x.shift}</td>
-                      {MEASURES.map((m) => (
-                        <td key={m} className="num">
-                          {pct(x[m])}
-                          {m === "performance" && x.performanceOver100 ? " ⚠" : ""}
-                        </td>
-                      ))}
-                      <td className="num">
-                        {x.produced} ({x.good})
-                      </td>
-                      <td className="num">{formatDuration(x.unknownMs)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {(d) => <DataTable columns={SHIFT_COLUMNS} rows={d.shifts} rowKey={(x) => x.shift} />}
         </QueryView>
       </Section>
       <Section title="State timeline">
@@ -259,42 +254,7 @@ export function LinePage() {
           isEmpty={(d) => d.cells.length === 0}
           empty={<Empty title="No weld quality results in this window" />}
         >
-          {(d) => (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Cell</th>
-                    <th scope="col">Spots scored</th>
-                    <th scope="col">Predicted not ok</th>
-                    <th scope="col">Anomalies</th>
-                    <th scope="col">Mean nugget (mm)</th>
-                    <th scope="col">Below limit</th>
-                    <th scope="col">Expulsions</th>
-                    <th scope="col">Tip wear</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.cells.map((c) => (
-                    <tr key={c.cell}>
-                      <td>{c.cell}</td>
-                      <td className="num">{c.scored}</td>
-                      <td className="num">{pct(c.nokRate)}</td>
-                      <td className="num">{pct(c.anomalyRate)}</td>
-                      <td className="num">
-                        {c.meanDiameter === null ? "unknown" : c.meanDiameter.toFixed(2)}
-                      </td>
-                      <td className="num">{pct(c.belowLimitRate)}</td>
-                      <td className="num">{pct(c.expulsionRate)}</td>
-                      <td className="num">
-                        {c.meanWear === null ? "unknown" : `${c.meanWear.toFixed(1)} %`}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {(d) => <DataTable columns={CELL_COLUMNS} rows={d.cells} rowKey={(c) => c.cell} />}
         </QueryView>
       </Section>
       <Section title="Check-gate decisions">
