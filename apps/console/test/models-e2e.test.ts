@@ -90,6 +90,8 @@ beforeAll(async () => {
     env: {
       ...process.env,
       UNS_PROC_MQTT_URL: server.mqttUrl,
+      // The model registry is kept in the server's store, which the Models page reads.
+      UNS_PROC_REGISTRY_URL: server.httpUrl,
       UNS_PROC_MQTT_USERNAME: "processor",
       UNS_PROC_MQTT_PASSWORD: PASSWORD,
       UNS_PROC_HTTP_PORT: String(controlPort),
