@@ -1,3 +1,4 @@
+import { ErrorReply } from "@uns/api-contract";
 import type { ModelChange, NewModelVersion, Store } from "@uns/store";
 import type { FastifyInstance } from "fastify";
 
@@ -68,6 +69,8 @@ const change = {
   },
 } as const;
 
+const errors = Object.fromEntries([400, 401, 403, 500, 503].map((c) => [c, ErrorReply]));
+
 export function registerModelRegistryRoutes(app: FastifyInstance, store: Store): void {
   app.get(
     "/api/v1/internal/model-registry",
@@ -77,6 +80,7 @@ export function registerModelRegistryRoutes(app: FastifyInstance, store: Store):
         operationId: "readModelRegistry",
         tags: ["processors"],
         summary: "The model registry as the store holds it (for the inference processors at start)",
+        response: { 200: { type: "array", items: { type: "object", additionalProperties: true } }, ...errors },
       },
     },
     () => store.modelRegistry(),
@@ -90,6 +94,17 @@ export function registerModelRegistryRoutes(app: FastifyInstance, store: Store):
         operationId: "writeModelRegistry",
         tags: ["processors"],
         summary: "Register model versions and record deployment changes (the inference processors only)",
+        response: {
+          200: {
+            type: "object",
+            required: ["versions", "changes"],
+            properties: {
+              versions: { type: "integer", description: "versions registered or updated" },
+              changes: { type: "integer", description: "changes recorded (those already recorded are skipped)" },
+            },
+          },
+          ...errors,
+        },
         body: {
           type: "object",
           additionalProperties: false,
