@@ -194,7 +194,18 @@ console.log(`\n3. publish-to-result latency at 500 spots/s for ${seconds} s`);
 }
 
 console.log(`\n4. live model swap at 1,000 spots/s for ${seconds} s`);
-runtime = await swapUnderLoad({ root, dir, config, contracts, runtime, device, viewer, next, seconds, quiet });
+runtime = await swapUnderLoad({
+  root,
+  dir,
+  config,
+  contracts,
+  runtime,
+  device,
+  viewer,
+  next,
+  seconds,
+  quiet,
+});
 
 await device.endAsync();
 await viewer.endAsync();

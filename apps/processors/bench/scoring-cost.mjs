@@ -34,7 +34,8 @@ async function measure(pool, keys, spots, size, ms) {
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / size);
     ort.push(((r.runs[keys[0]].ms + r.runs[keys[1]].ms) * 1000) / size);
-    if (r.spots.some((s) => !s.ok)) throw new Error(`bench spot refused: ${r.spots.find((s) => !s.ok).reason}`);
+    if (r.spots.some((s) => !s.ok))
+      throw new Error(`bench spot refused: ${r.spots.find((s) => !s.ok).reason}`);
   }
   return { whole: median(whole), cpu: median(cpu), ort: median(ort) };
 }
@@ -60,7 +61,9 @@ export async function scoringCost({ root, contracts, spots }) {
   }
   console.log("1. scoring cost per spot (µs), median of batches, 1 worker thread, both models");
   console.log(`   JSON.parse alone of one spot: ${median(parse).toFixed(1)} µs (load ${load1()})`);
-  console.log("   batch | check    | onnxruntime | whole batch (wall) | CPU all threads | target CPU ≤ 100 µs | load");
+  console.log(
+    "   batch | check    | onnxruntime | whole batch (wall) | CPU all threads | target CPU ≤ 100 µs | load",
+  );
   const out = {};
   for (const size of [1, 16, 64, 256]) {
     // Alternating in short rounds, so both see the same machine.
@@ -80,7 +83,9 @@ export async function scoringCost({ root, contracts, spots }) {
     }
     const a = out[`off:${size}`];
     const b = out[`auto:${size}`];
-    console.log(`         fast path / ajv: wall ${(b.whole / a.whole).toFixed(2)}x, CPU ${(b.cpu / a.cpu).toFixed(2)}x`);
+    console.log(
+      `         fast path / ajv: wall ${(b.whole / a.whole).toFixed(2)}x, CPU ${(b.cpu / a.cpu).toFixed(2)}x`,
+    );
   }
   for (const pool of Object.values(pools)) await pool.close();
   return out;

@@ -58,7 +58,11 @@ export const settings = {
     doc: "AsyncAPI documents (inputs are checked, results too).",
   },
   modelsDir: { kind: "path", default: "./models", doc: "Model folders `<name>/<version>/manifest.json`." },
-  dataDir: { kind: "path", default: "./data/processors", doc: "Where the model registry's local cache is kept (the record is the server's store)." },
+  dataDir: {
+    kind: "path",
+    default: "./data/processors",
+    doc: "Where the model registry's local cache is kept (the record is the server's store).",
+  },
   "registry.url": {
     kind: "string",
     default: "http://127.0.0.1:8080",

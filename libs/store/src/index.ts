@@ -1,4 +1,5 @@
 export type { Batch } from "./batch.js";
+export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
 export type {
   ModelChange,
   ModelDeployment,
@@ -8,7 +9,6 @@ export type {
   ModelVersionRecord,
   NewModelVersion,
 } from "./model-registry.js";
-export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
 export { type OeeSums, oeeFigures, oeeSumKeys, sumOee } from "./quality-queries.js";
 export type {
   AlertActionRecord,

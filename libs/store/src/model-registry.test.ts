@@ -86,7 +86,12 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
     expect(await store.recordModelChanges(changes)).toBe(0);
 
     const [record] = await store.modelRegistry();
-    expect(record).toMatchObject({ name: "rsw-nugget-regression", live: "1.0.0", canary: null, shadow: "1.0.0" });
+    expect(record).toMatchObject({
+      name: "rsw-nugget-regression",
+      live: "1.0.0",
+      canary: null,
+      shadow: "1.0.0",
+    });
     expect(record!.versions["1.0.0"]).toMatchObject({
       sha256: "sha-1.0.0-b",
       registeredAt: "2026-03-02T05:00:00.000Z",

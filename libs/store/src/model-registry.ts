@@ -50,8 +50,8 @@ export interface ModelRegistryRecord extends ModelDeployment {
 export async function registerModelVersions(db: Db, versions: NewModelVersion[]): Promise<number> {
   if (versions.length === 0) return 0;
   await db.transaction(async (exec) => {
+    // A version registered again keeps the time it was first seen; the rest follows the manifest.
     for (const v of versions)
-      // A version registered again keeps the time it was first seen; the rest follows the manifest.
       await exec(
         `insert into model_versions (name, version, sha256, kind, manifest_path, manifest, metrics, registered_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)

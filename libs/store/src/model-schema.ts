@@ -1,7 +1,16 @@
 // Tables of the model registry (issue 10): which model versions the inference processors know,
 // which one is live, canary or shadow, and every change with its reason. The processors write them
 // through the server (apps/server/src/api/model-registry-routes.ts); migrations by `pnpm db:generate`.
-import { bigserial, doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  doublePrecision,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const tz = { withTimezone: true, mode: "date" } as const;
 

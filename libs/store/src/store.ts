@@ -635,7 +635,8 @@ class StoreImpl implements Store {
   listAudit: Store["listAudit"] = (a) => this.query(() => sec.listAudit(this.db, a));
   registerModelVersions: Store["registerModelVersions"] = (v) =>
     this.query(() => mr.registerModelVersions(this.db, v));
-  recordModelChanges: Store["recordModelChanges"] = (c) => this.query(() => mr.recordModelChanges(this.db, c));
+  recordModelChanges: Store["recordModelChanges"] = (c) =>
+    this.query(() => mr.recordModelChanges(this.db, c));
   modelRegistry: Store["modelRegistry"] = (n) => this.query(() => mr.modelRegistry(this.db, n));
 
   // The quality side (KPIs, body trace, alerts): see quality-queries.ts and alert-queries.ts.

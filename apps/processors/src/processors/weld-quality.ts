@@ -1,12 +1,7 @@
 import { type ContractSet, createLru, type Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
 import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
-import {
-  createModelSlot,
-  type LoadedVersion,
-  type ModelSlot,
-  stableShare,
-} from "../lifecycle/model-slot.js";
+import { createModelSlot, type LoadedVersion, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
 import { deployFromRegistry } from "../lifecycle/start-deployment.js";
 import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";

@@ -102,7 +102,8 @@ export function createScoringPool(size: number, options: { fastPath?: "auto" | "
     size: slots.length,
     setContracts(set) {
       contracts = set;
-      for (const s of slots) s.worker.postMessage({ type: "contracts", set, fastPath } satisfies WorkerRequest);
+      for (const s of slots)
+        s.worker.postMessage({ type: "contracts", set, fastPath } satisfies WorkerRequest);
     },
     async load(key, model) {
       const answers = await Promise.all(

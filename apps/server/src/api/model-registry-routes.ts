@@ -80,7 +80,10 @@ export function registerModelRegistryRoutes(app: FastifyInstance, store: Store):
         operationId: "readModelRegistry",
         tags: ["processors"],
         summary: "The model registry as the store holds it (for the inference processors at start)",
-        response: { 200: { type: "array", items: { type: "object", additionalProperties: true } }, ...errors },
+        response: {
+          200: { type: "array", items: { type: "object", additionalProperties: true } },
+          ...errors,
+        },
       },
     },
     () => store.modelRegistry(),
@@ -100,7 +103,10 @@ export function registerModelRegistryRoutes(app: FastifyInstance, store: Store):
             required: ["versions", "changes"],
             properties: {
               versions: { type: "integer", description: "versions registered or updated" },
-              changes: { type: "integer", description: "changes recorded (those already recorded are skipped)" },
+              changes: {
+                type: "integer",
+                description: "changes recorded (those already recorded are skipped)",
+              },
             },
           },
           ...errors,
