@@ -224,7 +224,9 @@ describe.each(["pglite", "postgresql"] as const)(
         body: JSON.stringify({ changes: [{ id: "x", name: REG, action: "promote" }] }),
       });
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error.message).toMatch(/changes\/0.*(at|version|reason|by|deployment)/);
+      expect((await bad.json()).error.message).toMatch(
+        /^body\/changes\/0\/(at|version|previous|reason|by|deployment) is required/,
+      );
     });
 
     it("starts from the cache when the server is down, scores, and sends the changes when it is back", async () => {
