@@ -38,7 +38,10 @@ let page: Page;
 
 interface Model {
   name: string;
-  serving: { live: string | null; canary: { version: string; share: number } | null };
+  // The store's record, plus what the processors serve (null until their control interface answers).
+  serving: { live: string | null; canary: { version: string; share: number } | null } | null;
+  /** The deployment as the store records it (the processors write it just after they switch). */
+  live: string | null;
   history: { action: string; version: string | null; reason: string; by: string }[];
 }
 const models = async () => {
@@ -85,6 +88,8 @@ beforeAll(async () => {
     UNS_TOPICS_DIR: join(dir, "topics"),
     UNS_WORKERS_SIZE: "1",
     UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}`,
+    // The machine these tests run on is shared: parsing the contracts can take a while.
+    UNS_CONTRACTS_LOAD_TIMEOUT_MS: "120000",
   });
   processors = spawn(process.execPath, [PROCESSORS], {
     env: {
@@ -108,7 +113,7 @@ beforeAll(async () => {
   // Started with the newest version (1.1.0); the test begins from 1.0.0 live, as a plant would.
   await eventually(
     () => regression().catch(() => undefined),
-    (m) => m?.serving.live === "1.1.0",
+    (m) => m?.serving?.live === "1.1.0",
     120_000,
   ).catch((err) => {
     throw new Error(`${(err as Error).message}\nprocessors: ${processorLog.join("").slice(-2000)}`);
@@ -173,8 +178,8 @@ describe("Models page", { timeout: 180_000 }, () => {
     await row("1.1.0").getByRole("button", { name: "Canary" }).click();
     expect(dialogs.at(-1)).toMatch(/Send 25 % of spots to rsw-nugget-regression 1\.1\.0 as a canary/);
     await row("1.1.0").getByText("canary 25 %").waitFor();
-    let m = await regression();
-    expect(m.serving.canary).toEqual({ version: "1.1.0", share: 0.25 });
+    let m = await eventually(regression, (r) => r.history.at(-1)?.action === "deploy-canary");
+    expect(m.serving?.canary).toEqual({ version: "1.1.0", share: 0.25 });
     expect(m.history.at(-1)).toMatchObject({
       action: "deploy-canary",
       version: "1.1.0",
@@ -185,14 +190,17 @@ describe("Models page", { timeout: 180_000 }, () => {
     // Promote it.
     await actions.getByRole("button", { name: "Promote canary" }).click();
     expect(dialogs.at(-1)).toMatch(/Promote canary rsw-nugget-regression 1\.1\.0 to live/);
-    await eventually(regression, (r) => r.serving.live === "1.1.0" && r.serving.canary === null);
+    await eventually(
+      regression,
+      (r) => r.serving?.live === "1.1.0" && r.serving.canary === null && r.live === "1.1.0",
+    );
     await expect.poll(() => row("1.1.0").locator("td").nth(1).textContent()).toBe("live");
     await page.screenshot({ path: `${SHOTS}models-promoted.png`, fullPage: true });
 
     // Roll back to 1.0.0.
     await actions.getByRole("button", { name: "Roll back" }).click();
     expect(dialogs.at(-1)).toMatch(/Roll rsw-nugget-regression back from 1\.1\.0/);
-    m = await eventually(regression, (r) => r.serving.live === "1.0.0");
+    m = await eventually(regression, (r) => r.serving?.live === "1.0.0" && r.live === "1.0.0");
     expect(m.history.at(-1)).toMatchObject({ action: "rollback-live", version: "1.0.0", by: "admin" });
     await expect.poll(() => row("1.0.0").locator("td").nth(1).textContent()).toBe("live");
     // The history on the page says who did it.

@@ -70,7 +70,7 @@ export const settings = {
   },
   "registry.timeoutMs": {
     kind: "integer",
-    default: 3000,
+    default: 10000,
     min: 100,
     max: 60000,
     doc: "How long a read or write of the registry waits for the server (ms); then the local cache is used.",
