@@ -10,7 +10,7 @@ const fromCwd = (p: string) => relative(process.cwd(), resolve(here, p)) || ".";
 
 export default defineConfig({
   dialect: "postgresql",
-  schema: [fromCwd("src/schema.ts"), fromCwd("src/quality-schema.ts")],
+  schema: [fromCwd("src/schema.ts"), fromCwd("src/quality-schema.ts"), fromCwd("src/model-schema.ts")],
   out: fromCwd("../../migrations"),
   strict: true,
   verbose: true,

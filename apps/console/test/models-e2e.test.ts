@@ -35,7 +35,10 @@ let page: Page;
 
 interface Model {
   name: string;
-  serving: { live: string | null; canary: { version: string; share: number } | null };
+  // The store's record, plus what the processors serve (null until their control interface answers).
+  serving: { live: string | null; canary: { version: string; share: number } | null } | null;
+  /** The deployment as the store records it (the processors write it just after they switch). */
+  live: string | null;
   history: { action: string; version: string | null; reason: string; by: string }[];
 }
 const models = async () => {
@@ -73,12 +76,21 @@ beforeAll(async () => {
 
   // The processors' control port is chosen first: the server is told where to relay.
   const controlPort = await freePort();
-  c = await openConsole({ env: { ...plant.env, UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}` } });
+  c = await openConsole({
+    env: {
+      ...plant.env,
+      UNS_PROCESSORS_URL: `http://127.0.0.1:${controlPort}`,
+      // The machine these tests run on is shared: parsing the contracts can take a while.
+      UNS_CONTRACTS_LOAD_TIMEOUT_MS: "120000",
+    },
+  });
   server = c.server;
   processors = spawn(process.execPath, [PROCESSORS], {
     env: {
       ...process.env,
       UNS_PROC_MQTT_URL: server.mqttUrl,
+      // The model registry is kept in the server's store, which the Models page reads.
+      UNS_PROC_REGISTRY_URL: server.httpUrl,
       UNS_PROC_MQTT_USERNAME: "processor",
       UNS_PROC_MQTT_PASSWORD: PASSWORD,
       UNS_PROC_HTTP_PORT: String(controlPort),
@@ -95,7 +107,7 @@ beforeAll(async () => {
   // Started with the newest version (1.1.0); the test begins from 1.0.0 live, as a plant would.
   await eventually(
     () => regression().catch(() => undefined),
-    (m) => m?.serving.live === "1.1.0",
+    (m) => m?.serving?.live === "1.1.0",
     120_000,
   ).catch((err) => {
     throw new Error(`${(err as Error).message}\nprocessors: ${processorLog.join("").slice(-2000)}`);
@@ -161,8 +173,8 @@ describe("Models page", { timeout: 180_000 }, () => {
     await row("1.1.0").getByRole("button", { name: "Canary" }).click();
     expect(dialogs.at(-1)).toMatch(/Send 25 % of spots to rsw-nugget-regression 1\.1\.0 as a canary/);
     await row("1.1.0").getByText("canary 25 %").waitFor();
-    let m = await regression();
-    expect(m.serving.canary).toEqual({ version: "1.1.0", share: 0.25 });
+    let m = await eventually(regression, (r) => r.history.at(-1)?.action === "deploy-canary");
+    expect(m.serving?.canary).toEqual({ version: "1.1.0", share: 0.25 });
     expect(m.history.at(-1)).toMatchObject({
       action: "deploy-canary",
       version: "1.1.0",
@@ -173,7 +185,10 @@ describe("Models page", { timeout: 180_000 }, () => {
     // Promote it.
     await actions.getByRole("button", { name: "Promote canary" }).click();
     expect(dialogs.at(-1)).toMatch(/Promote canary rsw-nugget-regression 1\.1\.0 to live/);
-    await eventually(regression, (r) => r.serving.live === "1.1.0" && r.serving.canary === null);
+    await eventually(
+      regression,
+      (r) => r.serving?.live === "1.1.0" && r.serving.canary === null && r.live === "1.1.0",
+    );
     await expect.poll(() => row("1.1.0").locator("td").nth(1).textContent()).toBe("live");
     await c.shot("models-promoted");
     // Issue 13, item 6: the versions table and its actions fit at 1,440 px.
@@ -184,7 +199,7 @@ describe("Models page", { timeout: 180_000 }, () => {
     // Roll back to 1.0.0.
     await actions.getByRole("button", { name: "Roll back" }).click();
     expect(dialogs.at(-1)).toMatch(/Roll rsw-nugget-regression back from 1\.1\.0/);
-    m = await eventually(regression, (r) => r.serving.live === "1.0.0");
+    m = await eventually(regression, (r) => r.serving?.live === "1.0.0" && r.live === "1.0.0");
     expect(m.history.at(-1)).toMatchObject({ action: "rollback-live", version: "1.0.0", by: "admin" });
     await expect.poll(() => row("1.0.0").locator("td").nth(1).textContent()).toBe("live");
     // The history on the page says who did it.

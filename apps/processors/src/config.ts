@@ -58,7 +58,30 @@ export const settings = {
     doc: "AsyncAPI documents (inputs are checked, results too).",
   },
   modelsDir: { kind: "path", default: "./models", doc: "Model folders `<name>/<version>/manifest.json`." },
-  dataDir: { kind: "path", default: "./data/processors", doc: "Where the model registry file is kept." },
+  dataDir: {
+    kind: "path",
+    default: "./data/processors",
+    doc: "Where the model registry's local cache is kept (the record is the server's store).",
+  },
+  "registry.url": {
+    kind: "string",
+    default: "http://127.0.0.1:8080",
+    doc: "The UNS server's HTTP URL: the model registry is kept in its compliance store, written with the MQTT user and password above. Empty = only the local file in dataDir.",
+  },
+  "registry.timeoutMs": {
+    kind: "integer",
+    default: 10000,
+    min: 100,
+    max: 60000,
+    doc: "How long a read or write of the registry waits for the server (ms); then the local cache is used.",
+  },
+  "registry.retryMs": {
+    kind: "integer",
+    default: 5000,
+    min: 100,
+    max: 600000,
+    doc: "How often changes kept in the local cache are sent again while the server does not answer (ms).",
+  },
   "workers.size": {
     kind: "integer",
     default: Math.max(1, Math.min(2, availableParallelism() - 1)),

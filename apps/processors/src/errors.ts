@@ -45,6 +45,11 @@ export const processorErrorCodes = {
     message: "A deploy, promote or rollback names a model version that is not registered.",
     fix: "List the versions with the registry (GET /api/v1/models or `uns-processors models`) and use one of them.",
   },
+  UNS_ERR_MODEL_REGISTRY: {
+    message:
+      "The UNS server did not answer a read or write of the model registry (down, wrong registry.url, or the user lacks role processor); the processors run from their local cache and send the changes when it answers.",
+    fix: "Check registry.url and that mqtt.username has role `processor`; nothing is lost meanwhile: the processors log when the store has every change again.",
+  },
   UNS_ERR_RULES_INVALID: {
     message: "The check gate rules file is not valid; the processor keeps the rules it had.",
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",

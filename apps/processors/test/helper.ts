@@ -67,13 +67,14 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
   let server = await createUnsServer(serverConfig({ mqtt: 0, http: 0 }), { logger });
   const { mqttPort, httpPort } = await server.start();
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
   const clients: MqttClient[] = [];
   let contracts: Promise<ContractSet> | null = null;
   return {
     dir,
     contracts: () => (contracts ??= loadContracts(join(dir, "asyncapi")).then((l) => l.set)),
     mqttUrl,
-    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpUrl,
     async connect(user, clientId) {
       const c = await mqtt.connectAsync(mqttUrl, {
         username: user,
@@ -92,6 +93,9 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
           "mqtt.url": mqttUrl,
           "mqtt.username": "processor",
           "mqtt.password": PASSWORD,
+          // The model registry's record: this plant's store, through its API.
+          "registry.url": httpUrl,
+          "registry.retryMs": 200,
           contractsDir: join(dir, "asyncapi"),
           modelsDir: join(ROOT, "models"),
           dataDir: join(dir, "processors"),

@@ -288,7 +288,7 @@ export const settings = {
   "processors.url": {
     kind: "string",
     default: "http://127.0.0.1:8091",
-    doc: "The inference processors' control interface, relayed at /api/v1/processors and /api/v1/models; empty = none.",
+    doc: "The inference processors' control interface, relayed at /api/v1/processors and for model changes (/api/v1/models reads the registry from the store and adds what they serve now); empty = none.",
   },
   "console.timeZone": {
     kind: "string",

@@ -87,6 +87,8 @@ processors = spawn(process.execPath, [processorsMain], {
     UNS_PROC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
     UNS_PROC_MQTT_USERNAME: "processor",
     UNS_PROC_MQTT_PASSWORD: processorPassword,
+    // The model registry's record is the server's store, written through its API.
+    UNS_PROC_REGISTRY_URL: `http://127.0.0.1:${httpPort}`,
     ...(splatter ? { UNS_PROC_SPLATTER_ENABLED: "true", UNS_PROC_SPLATTER_IMAGE_ROOT: imageRoot } : {}),
   },
 });

@@ -4,6 +4,7 @@ import * as aq from "./alert-queries.js";
 import { Accumulator, type Batch } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
+import * as mr from "./model-registry.js";
 import { OutcomeLog } from "./outcome-log.js";
 import * as kq from "./quality-queries.js";
 import * as q from "./queries.js";
@@ -632,6 +633,11 @@ class StoreImpl implements Store {
   revokeUserTokens: Store["revokeUserTokens"] = (u) => this.query(() => sec.revokeUserTokens(this.db, u));
   appendAudit: Store["appendAudit"] = (e) => this.query(() => sec.appendAudit(this.db, e));
   listAudit: Store["listAudit"] = (a) => this.query(() => sec.listAudit(this.db, a));
+  registerModelVersions: Store["registerModelVersions"] = (v) =>
+    this.query(() => mr.registerModelVersions(this.db, v));
+  recordModelChanges: Store["recordModelChanges"] = (c) =>
+    this.query(() => mr.recordModelChanges(this.db, c));
+  modelRegistry: Store["modelRegistry"] = (n) => this.query(() => mr.modelRegistry(this.db, n));
 
   // The quality side (KPIs, body trace, alerts): see quality-queries.ts and alert-queries.ts.
   writeQuality: Store["writeQuality"] = (b) => this.query(() => kq.writeQuality(this.db, b));

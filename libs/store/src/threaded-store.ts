@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { Accumulator, type Batch } from "./batch.js";
 import { errorMessage } from "./errors.js";
+import { modelRegistryMethods } from "./model-registry.js";
 import { OutcomeLog } from "./outcome-log.js";
 import { qualityStoreMethods } from "./quality-types.js";
 import { besideModule, startWorker } from "./start-worker.js";
@@ -389,5 +390,6 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
     appendAudit: query("appendAudit"),
     listAudit: query("listAudit"),
     ...Object.fromEntries(qualityStoreMethods.map((m) => [m, query(m)])),
+    ...Object.fromEntries(modelRegistryMethods.map((m) => [m, query(m)])),
   } as Store;
 }

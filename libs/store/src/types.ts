@@ -1,4 +1,5 @@
 import type { Batch } from "./batch.js";
+import type { ModelRegistryStore } from "./model-registry.js";
 import type { QualityStore } from "./quality-types.js";
 import type { SecurityStore } from "./security.js";
 
@@ -312,7 +313,7 @@ export interface RetentionResult {
   batches: number;
 }
 
-export interface Store extends SecurityStore, QualityStore {
+export interface Store extends SecurityStore, QualityStore, ModelRegistryStore {
   /** Count one outcome and keep what the store needs of it. Synchronous, O(1), never throws. */
   record(o: MessageOutcome): void;
   /**

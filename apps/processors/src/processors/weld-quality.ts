@@ -1,15 +1,9 @@
 import { type ContractSet, createLru, type Validator } from "@uns/contracts";
 import type { ProcessorsConfig } from "../config.js";
-import { processorError } from "../errors.js";
 import { createDriftMonitor, type DriftMonitor } from "../lifecycle/drift.js";
-import {
-  createModelSlot,
-  type LoadedVersion,
-  listVersions,
-  type ModelSlot,
-  stableShare,
-} from "../lifecycle/model-slot.js";
+import { createModelSlot, type LoadedVersion, type ModelSlot, stableShare } from "../lifecycle/model-slot.js";
 import type { Registry } from "../lifecycle/registry.js";
+import { deployFromRegistry } from "../lifecycle/start-deployment.js";
 import { connectLink, type MqttLink, within } from "../runtime/mqtt-link.js";
 import type { ScoringPool } from "../runtime/scoring-pool.js";
 import { packPayloads, type ScoreResponse } from "../runtime/scoring-protocol.js";
@@ -421,33 +415,13 @@ export function createWeldQualityProcessor(deps: {
     }
   }
 
-  /** The registry's live version; without one, the newest version that loads (refusals logged). */
-  async function deployInitial(slot: ModelSlot): Promise<void> {
-    const live = deps.registry.get(slot.name)?.live;
-    const candidates = [...new Set([...(live ? [live] : []), ...listVersions(config.modelsDir, slot.name)])];
-    for (const version of candidates) {
-      try {
-        await slot.deploy(version, "live", {
-          reason: live === version ? "start: live in the registry" : "start: newest version",
-        });
-        return;
-      } catch (err) {
-        logger.error(`${id}: ${(err as { code?: string }).code ?? ""} ${(err as Error).message}`);
-      }
-    }
-    throw processorError(
-      "UNS_ERR_MODEL_MANIFEST",
-      `${id}: no loadable version of model ${slot.name} under ${config.modelsDir} (run \`pnpm train\`)`,
-    );
-  }
-
   return {
     id,
     regression,
     anomaly,
     async start() {
-      await deployInitial(regression);
-      await deployInitial(anomaly);
+      for (const slot of [regression, anomaly])
+        await deployFromRegistry(slot, { registry: deps.registry, modelsDir: config.modelsDir, logger, id });
       link = await connectLink({
         url: config["mqtt.url"],
         clientId: `${config["mqtt.clientPrefix"]}-${id}`,

@@ -115,6 +115,8 @@ export async function startControlServer(
           return send(res, 404, {
             error: { code: "UNS_ERR_MODEL_UNKNOWN", message: `unknown action ${parts[2]}` },
           });
+        // Answer once the store has the change (or it is kept in the cache: the server is away).
+        await runtime.registry.flush();
         return send(
           res,
           200,

@@ -43,7 +43,7 @@ export interface MqttLinkOptions {
 
 export async function connectLink(options: MqttLinkOptions): Promise<MqttLink> {
   let holding = false;
-  const client = await mqtt.connectAsync(options.url, {
+  const client = mqtt.connect(options.url, {
     clientId: options.clientId,
     clean: false,
     username: options.username || undefined,
@@ -53,6 +53,24 @@ export async function connectLink(options: MqttLinkOptions): Promise<MqttLink> {
     connectTimeout: 10_000,
     // Outgoing results wait in memory while the server is away and go out on reconnect.
     queueQoSZero: false,
+  });
+  // A server that is not up yet (the processors started first, or it restarts) is waited for:
+  // mqtt.js retries every reconnectPeriod. A server that refuses the login fails the start.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error & { code?: unknown }) => {
+      if (typeof err.code === "number") {
+        client.off("connect", onConnect);
+        client.off("error", onError);
+        client.end(true);
+        reject(err);
+      } else options.onStatus?.("error", err.message);
+    };
+    const onConnect = () => {
+      client.off("error", onError);
+      resolve();
+    };
+    client.once("connect", onConnect);
+    client.on("error", onError);
   });
   const handle = client.handleMessage.bind(client);
   client.handleMessage = (packet, callback) => {

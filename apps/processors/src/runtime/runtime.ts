@@ -3,6 +3,7 @@ import { type ContractSet, createValidator, loadContracts, type Validator } from
 import type { ProcessorsConfig } from "../config.js";
 import { processorError } from "../errors.js";
 import { createRegistry, type Registry } from "../lifecycle/registry.js";
+import { createRegistryRemote } from "../lifecycle/registry-remote.js";
 import { type CheckGateProcessor, createCheckGateProcessor } from "../processors/check-gate.js";
 import {
   createWeldQualityProcessor,
@@ -46,7 +47,20 @@ export async function createProcessorsRuntime(
       throw processorError("UNS_ERR_PROC_CHANNEL", `channel "${id}" is not in ${config.contractsDir}`);
   const pool = createScoringPool(config["workers.size"]);
   pool.setContracts(set);
-  const registry = createRegistry(join(config.dataDir, "model-registry.json"));
+  const remote = config["registry.url"]
+    ? createRegistryRemote({
+        url: config["registry.url"],
+        username: config["mqtt.username"],
+        password: config["mqtt.password"],
+        timeoutMs: config["registry.timeoutMs"],
+      })
+    : null;
+  const registry = createRegistry({
+    cacheFile: join(config.dataDir, "model-registry.json"),
+    remote,
+    retryMs: config["registry.retryMs"],
+    log: (level, message) => logger[level](message),
+  });
   const deps = { config, contracts: () => set, validator: () => validator, pool, registry, logger };
   const weldQuality = config["weldQuality.enabled"] ? createWeldQualityProcessor(deps) : null;
   const checkGate = config["checkGate.enabled"] ? createCheckGateProcessor(deps) : null;
@@ -59,6 +73,8 @@ export async function createProcessorsRuntime(
     registry,
     pool,
     async start() {
+      // The deployment to start with comes from the store (or the cache when it does not answer).
+      await registry.open();
       for (const p of [checkGate, weldQuality, splatter]) {
         if (!p) continue;
         await p.start();
@@ -69,12 +85,14 @@ export async function createProcessorsRuntime(
       // Upstream first: the weld quality results it drains still reach the check gate.
       for (const p of [splatter, weldQuality, checkGate]) if (p && running.includes(p)) await p.stop();
       running.length = 0;
+      await registry.close();
       await pool.close();
     },
     status() {
       return {
         processors: [weldQuality?.status(), checkGate?.status(), splatter?.status()].filter(Boolean),
         models: registry.list(),
+        registry: registry.status(),
       };
     },
   };

@@ -48,7 +48,8 @@ function startScoringWorker(): Worker {
 /** A worker that dies this soon after it started is not restarted again (it would only loop). */
 const MIN_LIFETIME_MS = 2000;
 
-export function createScoringPool(size: number): ScoringPool {
+export function createScoringPool(size: number, options: { fastPath?: "auto" | "off" } = {}): ScoringPool {
+  const fastPath = options.fastPath ?? "auto";
   let nextId = 1;
   let contracts: ContractSet | null = null;
   const models = new Map<string, Parameters<ScoringPool["load"]>[1]>();
@@ -80,7 +81,7 @@ export function createScoringPool(size: number): ScoringPool {
         spawn(index);
         const fresh = slots[index]!;
         if (contracts)
-          fresh.worker.postMessage({ type: "contracts", set: contracts } satisfies WorkerRequest);
+          fresh.worker.postMessage({ type: "contracts", set: contracts, fastPath } satisfies WorkerRequest);
         for (const [key, m] of models) void request(fresh, { type: "load", id: nextId++, key, ...m });
       }
     });
@@ -101,7 +102,8 @@ export function createScoringPool(size: number): ScoringPool {
     size: slots.length,
     setContracts(set) {
       contracts = set;
-      for (const s of slots) s.worker.postMessage({ type: "contracts", set } satisfies WorkerRequest);
+      for (const s of slots)
+        s.worker.postMessage({ type: "contracts", set, fastPath } satisfies WorkerRequest);
     },
     async load(key, model) {
       const answers = await Promise.all(

@@ -20,6 +20,8 @@ export interface UnloadRequest {
 export interface ContractsRequest {
   type: "contracts";
   set: ContractSet;
+  /** "off": ajv alone (the bench's baseline); default "auto", the native checker first. */
+  fastPath?: "auto" | "off";
 }
 
 /**

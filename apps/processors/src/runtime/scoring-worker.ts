@@ -44,7 +44,9 @@ function send(msg: WorkerResponse): void {
 port.on("message", (msg: WorkerRequest) => {
   switch (msg.type) {
     case "contracts":
-      validator = createValidator(msg.set);
+      // The server's validation workers' checker: the native fast path (@uns/fast-check) judges
+      // the bytes without building them; only what it is unsure of, or refuses, goes to ajv.
+      validator = createValidator(msg.set, { fastPath: msg.fastPath ?? "auto" });
       return;
     case "load":
       load(msg).then(
@@ -115,24 +117,23 @@ async function score(msg: ScoreRequest): Promise<WorkerResponse> {
   const values: unknown[] = new Array(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
-    const text = utf8.decode(msg.payloads.subarray(offset, offset + msg.lengths[i]!));
+    const bytes = msg.payloads.subarray(offset, offset + msg.lengths[i]!);
     offset += msg.lengths[i]!;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      spots[i] = { ok: false, reason: "not-json" };
-      continue;
-    }
-    const verdict = validator?.validateValue(msg.channel, value);
+    // Checked before it is parsed: a payload the contract refuses is never built, let alone scored.
+    const verdict = validator?.validate(msg.channel, msg.topics[i]!, bytes);
     if (verdict?.outcome !== "valid") {
       const first = verdict?.outcome === "invalid" ? verdict.errors[0] : undefined;
       spots[i] = {
         ok: false,
-        reason: first ? `schema: ${first.instancePath || "/"} ${first.message}` : "no contract loaded",
+        reason: !verdict
+          ? "no contract loaded"
+          : verdict.outcome === "invalid" && verdict.kind === "not-json"
+            ? "not-json"
+            : `schema: ${first?.instancePath || "/"} ${first?.message ?? "refused"}`,
       };
       continue;
     }
+    const value: unknown = JSON.parse(utf8.decode(bytes));
     values[i] = value;
     const v = value as Record<string, unknown> & { source: { controller: string } };
     spots[i] = {

@@ -30,7 +30,9 @@ function validationMessage(
   const where = err.validationContext ?? "request";
   if (first?.keyword === "additionalProperties")
     return `${where}: unknown parameter "${String(first.params.additionalProperty)}"`;
-  if (first?.keyword === "required") return `${where}/${String(first.params.missingProperty)} is required`;
+  // The path of the object that lacks it, so a missing field inside an array item names the item.
+  if (first?.keyword === "required")
+    return `${where}${first.instancePath}/${String(first.params.missingProperty)} is required`;
   if (first?.keyword === "enum")
     return `${where}${first.instancePath} must be one of ${(first.params.allowedValues as unknown[]).join(", ")}`;
   return err.message;

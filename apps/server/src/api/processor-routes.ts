@@ -7,8 +7,8 @@ import { audit } from "./auth/audit.js";
 /**
  * Inference processors and their models, relayed from the processors' own control interface
  * (`processors.url`, apps/processors/src/runtime/control-server.ts): the processors are separate
- * MQTT clients, possibly on another host, and keep their own registry. Nothing is cached here, so
- * the answer is what the processors say now; when they do not answer, 503.
+ * MQTT clients, possibly on another host. Status and changes are relayed (503 when they do not
+ * answer); the model list is read from the store, where the processors record the registry.
  */
 // What the processors answer is their own document (apps/processors/README.md), relayed as is.
 const relayed = {
@@ -22,6 +22,19 @@ const replies = {
   500: ErrorReply,
   503: ErrorReply,
 };
+
+/** The processors' own view of their models (serving, online), or null when they do not answer. */
+async function processorsModels(
+  url: string,
+): Promise<{ name: string; serving: unknown; online: unknown[] }[] | null> {
+  if (!url) return null;
+  try {
+    const res = await fetch(`${url.replace(/\/$/, "")}/models`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as { name: string; serving: unknown; online: unknown[] }[]) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The logged-in user who asks for a model change, recorded by the processors as `by`. */
 function actorOf(req: FastifyRequest): string {
@@ -86,10 +99,21 @@ export function registerProcessorRoutes(app: FastifyInstance, url: string, store
         tags: ["processors"],
         response: replies,
         summary:
-          "Models and their versions with training and held-out metrics, live / canary / shadow, history of changes, online accuracy",
+          "Models from the store's registry: versions with training and held-out metrics, live / canary / shadow, history of changes; plus what the processors serve now and their online accuracy (`processors`: up | unreachable)",
       },
     },
-    (_req, reply) => relay(reply, "/models"),
+    async () => {
+      // The store is the record (versions, deployment, history); what the processors serve right
+      // now and their online figures are added when they answer, so the page works without them.
+      const [records, live] = await Promise.all([store.modelRegistry(), processorsModels(url)]);
+      const byName = new Map((live ?? []).map((m) => [m.name, m]));
+      return records.map((r) => ({
+        ...r,
+        serving: byName.get(r.name)?.serving ?? null,
+        online: byName.get(r.name)?.online ?? [],
+        processors: live ? "up" : "unreachable",
+      }));
+    },
   );
   app.post<{
     Params: { name: string; action: "deploy" | "promote" | "rollback" };

@@ -2,7 +2,7 @@
 // until that lands so that the quality and alert routes type-check on their own.
 declare module "fastify" {
   interface FastifyContextConfig {
-    role?: "public" | "read" | "admin";
+    role?: "public" | "read" | "admin" | "processor";
   }
 }
 

@@ -10,8 +10,8 @@ import { CanaryButton, ModelActions, useModelChange } from "./model-actions";
 /**
  * Models: the inference processors (up, lag, rate, errors, drift) and every model with its
  * versions, training / held-out metrics, live / canary / shadow, online accuracy from the delayed
- * ground truth, and the history of changes. Read from /api/v1/processors and /api/v1/models, which
- * the server relays from the processors. Admins start a canary, promote it and roll back from
+ * ground truth, and the history of changes. /api/v1/models reads the registry from the store (the
+ * record) and adds what the processors serve now; /api/v1/processors is relayed. Admins start a canary, promote it and roll back from
  * here (model-actions.tsx), as with the API (POST /api/v1/models/<name>/deploy | promote | rollback).
  */
 interface ProcessorStatus {
@@ -46,6 +46,12 @@ interface OnlineStats {
 
 interface ModelRecord {
   name: string;
+  /** The deployment as the store records it. */
+  live: string | null;
+  canary: { version: string; share: number } | null;
+  shadow: string | null;
+  /** Whether the processors answered (then `serving` is what they serve now). */
+  processors?: "up" | "unreachable";
   versions: Record<
     string,
     {
@@ -74,8 +80,8 @@ function heldOut(m: Record<string, unknown> | undefined): string {
 }
 
 function role(model: ModelRecord, version: string): string {
-  const s = model.serving;
-  if (!s) return "";
+  // What the processors serve now; when they do not answer, what the store records.
+  const s = model.serving ?? model;
   if (s.live === version) return "live";
   if (s.canary?.version === version) return `canary ${Math.round(s.canary.share * 100)} %`;
   if (s.shadow === version) return "shadow";
@@ -129,6 +135,11 @@ function ModelSection({ model, admin }: { model: ModelRecord; admin: boolean }) 
   const canary = model.serving?.canary?.version ?? null;
   return (
     <Section title={model.name}>
+      {model.processors === "unreachable" ? (
+        <p data-testid="processors-unreachable">
+          The processors do not answer: the roles shown are those recorded in the store.
+        </p>
+      ) : null}
       {admin && model.serving ? (
         <ModelActions
           name={model.name}

@@ -12,11 +12,16 @@ import type { SessionStore } from "./sessions.js";
  *   public  anyone (liveness, readiness, login, the console's static files)
  *   read    a user whose roles give `api: read` or `api: admin` (topics/access.yaml)
  *   admin   a user whose roles give `api: admin`
+ *   processor  a user with the MQTT role `processor` (topics/access.yaml): the inference processors
+ *           writing the model registry with their own user; no API access level grants it
  * A route that declares nothing needs admin (default deny), so a new route is never open by
  * mistake. Callers prove who they are with the console's session cookie (plus the CSRF header on
  * every state-changing request), HTTP Basic, or an API token (`Authorization: Bearer uns_...`).
  */
-export type RouteRole = "public" | "read" | "admin";
+export type RouteRole = "public" | "read" | "admin" | "processor";
+
+/** The role of topics/access.yaml that the inference processors log in with. */
+export const PROCESSOR_ROLE = "processor";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -213,6 +218,14 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       if (typeof sent !== "string" || !caller.csrfToken || !sameSecret(sent, caller.csrfToken)) {
         throw authError(403, "UNS_ERR_AUTH_CSRF", `missing or wrong ${CSRF_HEADER} header`);
       }
+    }
+    if (role === "processor") {
+      if (caller.roles.includes(PROCESSOR_ROLE)) return;
+      throw authError(
+        403,
+        "UNS_ERR_AUTH_FORBIDDEN",
+        `${req.method} ${req.routeOptions.url} is for the inference processors (role "${PROCESSOR_ROLE}"); user ${caller.username} does not have it`,
+      );
     }
     if (!caller.api || RANK[caller.api] < RANK[role]) {
       throw authError(

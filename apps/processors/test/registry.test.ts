@@ -1,0 +1,273 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase, type PostgresServer, startPostgres, type TestDatabase } from "@uns/testkit";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProcessorsConfig } from "../src/config.js";
+import { type ControlServer, startControlServer } from "../src/runtime/control-server.js";
+import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
+import { freePort, PASSWORD, quietLogger, ROOT, startPlant, type TestPlant, until } from "./helper.js";
+import { makeSpots, publishSpots } from "./spots.js";
+
+// The model registry's record is the server's compliance store: real server, real processors,
+// real sockets, on embedded PGlite and on a PostgreSQL server.
+const REG = "rsw-nugget-regression";
+
+describe.each(["pglite", "postgresql"] as const)(
+  "model registry in the store (%s)",
+  { timeout: 240_000 },
+  (driver) => {
+    let postgres: PostgresServer | null = null;
+    let database: TestDatabase | null = null;
+    let plant: TestPlant;
+    let device: MqttClient;
+    let config: ProcessorsConfig;
+    let controlPort: number;
+    let runtime: ProcessorsRuntime | null = null;
+    let control: ControlServer | null = null;
+    const models = mkdtempSync(join(tmpdir(), "uns-registry-models-"));
+    const results = new Map<string, string>();
+    const logs: string[] = [];
+    const clients: MqttClient[] = [];
+
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are inspected field by field
+    async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
+      const res = await fetch(plant.httpUrl + path, {
+        method: body === undefined ? "GET" : "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    }
+    /** The regression's record as the store holds it (GET /api/v1/models reads the store). */
+    const stored = async () =>
+      (await api("/api/v1/models")).body.find((m: { name: string }) => m.name === REG) as {
+        live: string;
+        canary: unknown;
+        versions: Record<string, unknown>;
+        history: { action: string; version: string; reason: string; by: string; at: string }[];
+      };
+    async function start(): Promise<ProcessorsRuntime> {
+      const r = await createProcessorsRuntime(config, {
+        logger: quietLogger(logs),
+        contracts: await plant.contracts(),
+      });
+      await r.start();
+      control = await startControlServer(r, { host: "127.0.0.1", port: controlPort });
+      runtime = r;
+      return r;
+    }
+    async function stop(): Promise<void> {
+      await control?.close();
+      control = null;
+      await runtime?.stop();
+      runtime = null;
+    }
+    /** A client that survives the server's restart: persistent session, reconnecting. */
+    async function durable(user: "device" | "viewer", clientId: string): Promise<MqttClient> {
+      const c = await mqtt.connectAsync(plant.mqttUrl, {
+        username: user,
+        password: PASSWORD,
+        clientId,
+        clean: false,
+        reconnectPeriod: 200,
+        protocolVersion: 4,
+      });
+      clients.push(c);
+      return c;
+    }
+    let seed = 0;
+    async function send(count: number): Promise<string[]> {
+      const spots = makeSpots(count, `registry-${driver}-${seed++}`);
+      results.clear();
+      await until(() => device.connected, 20_000, "device connected");
+      await publishSpots(device, spots, false);
+      await until(() => spots.every((s) => results.has(s.key)), 60_000, `${count} results`);
+      return spots.map((s) => results.get(s.key)!);
+    }
+    function variant(version: string, edit?: (m: Record<string, unknown>) => void): void {
+      const dir = join(models, REG, version);
+      mkdirSync(dir, { recursive: true });
+      cpSync(join(ROOT, "models", REG, "1.0.0"), dir, { recursive: true });
+      const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+      m.version = version;
+      edit?.(m);
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(m, null, 2));
+    }
+
+    beforeAll(async () => {
+      cpSync(join(ROOT, "models"), models, { recursive: true });
+      if (driver === "postgresql") {
+        postgres = await startPostgres();
+        database = await createDatabase(postgres.url);
+      }
+      controlPort = await freePort();
+      plant = await startPlant({
+        "processors.url": `http://127.0.0.1:${controlPort}`,
+        ...(database ? { databaseUrl: database.url } : {}),
+      });
+      device = await durable("device", `registry-${driver}-device`);
+      const viewer = await durable("viewer", `registry-${driver}-viewer`);
+      viewer.on("message", (_topic, payload) => {
+        const r = JSON.parse(payload.toString());
+        results.set(`${r.spot.controller}/${r.spot.seq}`, r.model.version);
+      });
+      await viewer.subscribeAsync("acme/+/+/+/+/results/weld-quality", { qos: 1 });
+      config = plant.processorsConfig({
+        modelsDir: models,
+        "checkGate.enabled": false,
+        "lifecycle.minCanarySpots": 50,
+        "lifecycle.maxLatencyMs": 100,
+      });
+    }, 300_000);
+
+    afterAll(async () => {
+      await stop();
+      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+      await plant?.close();
+      await postgres?.destroy();
+      rmSync(models, { recursive: true, force: true });
+    }, 120_000);
+
+    it("registers at start in the store, and a promotion survives a restart of the processors", async () => {
+      await start();
+      // The start-up registration: the versions loaded and the live deployment, by the processors.
+      await until(() => runtime!.registry.status().pending === 0, 20_000, "registry in step");
+      let record = await stored();
+      expect(record.live).toBe("1.0.0");
+      expect(Object.keys(record.versions)).toEqual(["1.0.0"]);
+      expect(record.history.at(-1)).toMatchObject({
+        action: "deploy-live",
+        version: "1.0.0",
+        by: "processors",
+      });
+
+      variant("1.1.0");
+      const canary = await api(`/api/v1/models/${REG}/deploy`, {
+        version: "1.1.0",
+        mode: "canary",
+        share: 0.3,
+      });
+      expect(canary.status).toBe(200);
+      expect((await api(`/api/v1/models/${REG}/promote`, { reason: "canary looked fine" })).status).toBe(200);
+      // The change is in the store when the API answers.
+      record = await stored();
+      expect(record.live).toBe("1.1.0");
+      expect(record.history.slice(-2).map((h) => [h.action, h.version, h.by])).toEqual([
+        ["deploy-canary", "1.1.0", "admin"],
+        ["promote", "1.1.0", "admin"],
+      ]);
+
+      // Without the local cache only the store can tell the processors what is live.
+      await stop();
+      rmSync(join(config.dataDir, "model-registry.json"));
+      await start();
+      expect(runtime!.weldQuality!.regression.live()?.manifest.version).toBe("1.1.0");
+      expect((await send(40)).every((v) => v === "1.1.0")).toBe(true);
+      await until(() => runtime!.registry.status().pending === 0, 20_000, "registry in step");
+      expect((await stored()).history.at(-1)).toMatchObject({
+        action: "deploy-live",
+        version: "1.1.0",
+        reason: "start: live in the registry",
+        by: "processors",
+      });
+    });
+
+    it("records an automatic rollback in the store's history, by the processors", async () => {
+      // Disagrees with the live model: its energy scaling is off, so its nuggets are wrong.
+      variant("1.2.0", (m) => {
+        const energy = (m.features as { path: string; mean: number }[]).find(
+          (f) => f.path === "measured.energy",
+        )!;
+        energy.mean *= 0.5;
+      });
+      const deploy = await api(`/api/v1/models/${REG}/deploy`, {
+        version: "1.2.0",
+        mode: "canary",
+        share: 0.5,
+      });
+      expect(deploy.status).toBe(200);
+      expect((await stored()).canary).toEqual({ version: "1.2.0", share: 0.5 });
+      await send(250);
+      await until(() => runtime!.weldQuality!.regression.canary() === null, 30_000, "automatic rollback");
+      await until(() => runtime!.registry.status().pending === 0, 20_000, "registry in step");
+      const record = await stored();
+      expect(record.canary).toBeNull();
+      expect(record.live).toBe("1.1.0");
+      const last = record.history.at(-1)!;
+      expect(last).toMatchObject({ action: "rollback-canary", version: "1.2.0", by: "processors" });
+      expect(last.reason).toMatch(/^automatic: disagreement/);
+    });
+
+    it("lets only the processors' role write the registry, and refuses a malformed change naming the field", async () => {
+      const url = `${plant.httpUrl}/api/v1/internal/model-registry`;
+      const as = (user: string) => ({
+        authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString("base64")}`,
+      });
+      expect((await fetch(url, { headers: as("processor") })).status).toBe(200);
+      // An admin changes models through the processors (POST /api/v1/models/...), never the record itself.
+      const denied = await fetch(url, {
+        method: "POST",
+        headers: { ...as("admin"), "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(denied.status).toBe(403);
+      expect((await denied.json()).error.message).toMatch(/role "processor"/);
+      expect((await fetch(url, { headers: as("viewer") })).status).toBe(403);
+      const bad = await fetch(url, {
+        method: "POST",
+        headers: { ...as("processor"), "content-type": "application/json" },
+        body: JSON.stringify({ changes: [{ id: "x", name: REG, action: "promote" }] }),
+      });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error.message).toMatch(
+        /^body\/changes\/0\/(at|version|previous|reason|by|deployment) is required/,
+      );
+    });
+
+    it("starts from the cache when the server is down, scores, and sends the changes when it is back", async () => {
+      await stop();
+      const cache = join(config.dataDir, "model-registry.json");
+      expect(existsSync(cache)).toBe(true);
+      const before = (await stored()).history.length;
+      const started: { runtime?: Promise<ProcessorsRuntime> } = {};
+      await plant.restart(async () => {
+        // The server is down: the registry falls back to the cache; MQTT waits for the server.
+        const r = await createProcessorsRuntime(config, {
+          logger: quietLogger(logs),
+          contracts: await plant.contracts(),
+        });
+        started.runtime = r.start().then(() => r);
+        await until(
+          () => r.registry.status().lastError !== null && r.weldQuality!.regression.live() !== null,
+          30_000,
+          "start from the cache",
+        );
+        expect(r.registry.status()).toMatchObject({ record: "cache" });
+        expect(r.registry.status().pending).toBeGreaterThan(0);
+        expect(r.weldQuality!.regression.live()?.manifest.version).toBe("1.1.0");
+        expect(logs.some((l) => l.includes("starting from the cache"))).toBe(true);
+      });
+      runtime = await started.runtime!;
+      control = await startControlServer(runtime, { host: "127.0.0.1", port: controlPort });
+      expect((await send(40)).every((v) => v === "1.1.0")).toBe(true);
+      await until(
+        () => runtime!.registry.status().record === "store" && runtime!.registry.status().pending === 0,
+        30_000,
+        "re-synced",
+      );
+      const record = await stored();
+      expect(record.history.length).toBe(before + 1);
+      expect(record.history.at(-1)).toMatchObject({
+        action: "deploy-live",
+        version: "1.1.0",
+        by: "processors",
+      });
+      expect(record.live).toBe("1.1.0");
+    });
+  },
+);
