@@ -12,8 +12,9 @@ import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { createClientRegistry } from "./clients/client-registry.js";
 import { type Config, contractLoadLimits } from "./config.js";
+import { createInlineJudge } from "./dispatcher/inline-judge.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
-import { VERDICT_CODES } from "./dispatcher/protocol.js";
+import { type BatchTally, VERDICT_CODES } from "./dispatcher/protocol.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createGovernance } from "./governance.js";
@@ -157,14 +158,7 @@ export async function createUnsServer(
     reloadHooks.push(() => sparkplug.reloadMapping());
     const processors = createProcessorsRelayPart(config, theStore);
 
-    const pipeline = createPublishPipeline({
-      governance: () => governance.current,
-      pool,
-      identityOf,
-      maxPayloadBytes: config.validation.maxPayloadBytes,
-      verdictBeforeAck: config.store.ackAfterDurable,
-      record,
-      recordTally: (t) => {
+    const recordTally = (t: BatchTally) => {
         sink.recordTally(t);
         if (t.store) {
           for (const c of t.store.counts)
@@ -181,7 +175,22 @@ export async function createUnsServer(
             c[i + 2] as number,
             c[i + 3] as number,
           );
-      },
+    };
+    const inline = createInlineJudge({
+      budgetPercent: config.validation.inlineBudgetPercent,
+      fastPath: config.validation.fastPath,
+      payloadCapBytes: config.store.payloadCapBytes,
+      onTally: recordTally,
+    });
+    const pipeline = createPublishPipeline({
+      governance: () => governance.current,
+      pool,
+      identityOf,
+      maxPayloadBytes: config.validation.maxPayloadBytes,
+      verdictBeforeAck: config.store.ackAfterDurable,
+      record,
+      recordTally,
+      inline,
       observes: (channel) => theQuality.readsPayloadsOf(channel),
       onJudged: (channel, topic, payload, time, verdict) =>
         theQuality.observeJudged(channel, topic, payload, VERDICT_CODES[verdict] ?? "unvalidated", time),
@@ -189,6 +198,8 @@ export async function createUnsServer(
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
+    // The Clients page: connections and their history, from aedes' events (clients/).
+    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
     const thePersistence =
       theCluster.node?.persistence ??
       (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
@@ -210,14 +221,15 @@ export async function createUnsServer(
       slowClientTimeoutMs: config.mqtt.slowClientTimeoutMs,
       persistence: thePersistence.persistence,
       onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
-      onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
+      onSlowClientDrop: (client) => {
+        metrics.slowClientDropped.inc({ client_id: client.id });
+        clients.dropped(client);
+      },
       onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
       checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
       certificateUser,
     });
     sink.attach(broker.broker);
-    // The Clients page: connections and their history, from aedes' events (clients/).
-    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
     clients.attach(broker.broker);
     // The live topic browser sees what subscribers get (after the dispatcher's decision).
     broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
@@ -288,6 +300,8 @@ export async function createUnsServer(
       logger,
       governance,
       pool,
+      /** Messages judged on the event loop (inline-judge.ts). */
+      inline,
       live,
       metrics,
       store: theStore,

@@ -18,6 +18,7 @@ import {
   type ChildReply,
   type ChildRequest,
   IDLE_USER,
+  type UnsTotals,
   PUBLISHER_USER,
   SUBSCRIBER_USER,
 } from "./protocol.js";
@@ -88,7 +89,7 @@ async function startBare() {
   return {
     port: typeof addr === "object" && addr ? addr.port : 0,
     info: {},
-    totals: () => null,
+    totals: async () => null,
     async stop() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -143,7 +144,15 @@ async function startUns() {
       batchSize: config.workers.batchSize,
       ackAfterDurable: config.store.ackAfterDurable,
     },
-    totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
+    totals: async (): Promise<UnsTotals> => {
+      const dropped = await server.metrics.slowClientDropped.get();
+      return {
+        ...server.live.totals(),
+        pool: server.pool.stats(),
+        inline: server.inline.stats().judged,
+        slowClientDropped: dropped.values.reduce((sum, v) => sum + v.value, 0),
+      };
+    },
     stop: () => server.stop(),
   };
 }
@@ -154,7 +163,8 @@ try {
   // Microseconds on the monotonic clock, the time base of V8's CPU profiles (startTime, timeDeltas).
   const marks: Record<string, number> = {};
   process.on("message", (msg: ChildRequest) => {
-    if (msg.type === "totals") send({ type: "totals", id: msg.id, totals: broker.totals() });
+    if (msg.type === "totals")
+      void broker.totals().then((totals) => send({ type: "totals", id: msg.id, totals }));
     else if (msg.type === "threads") send({ type: "threads", id: msg.id, threads: threadMap() });
     else if (msg.type === "mark") {
       marks[msg.name] = Number(process.hrtime.bigint() / 1000n);
