@@ -177,7 +177,7 @@ export async function createUnsServer(
           );
     };
     const inline = createInlineJudge({
-      budgetPercent: config.validation.inlineBudgetPercent,
+      maxPerSecond: config.validation.inlineMaxPerSecond,
       fastPath: config.validation.fastPath,
       payloadCapBytes: config.store.payloadCapBytes,
       onTally: recordTally,

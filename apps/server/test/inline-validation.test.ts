@@ -1,4 +1,4 @@
-// Judging on the event loop at low rates (validation.inlineBudgetPercent), on a real server: the
+// Judging on the event loop at low rates (validation.inlineMaxPerSecond), on a real server: the
 // valid messages are judged there and counted exactly like the workers count, what the native
 // checker does not call valid still gets ajv's verdict from a worker, enforce still quarantines.
 import { fastPathStatus } from "@uns/contracts";

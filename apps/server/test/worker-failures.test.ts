@@ -18,7 +18,7 @@ describe("validation workers that fail", () => {
   beforeAll(async () => {
     // What the workers do when they fail: every message goes to them (none judged on the event loop).
     t = await startTestServer(
-      { "workers.size": 2, "workers.batchTimeoutMs": 1500, "validation.inlineBudgetPercent": 0 },
+      { "workers.size": 2, "workers.batchTimeoutMs": 1500, "validation.inlineMaxPerSecond": 0 },
       undefined,
       {
       validationWorker: FAULTY_WORKER,
