@@ -33,6 +33,7 @@ const { positionals, values } = parseArgs({
     fixtures: { type: "string" },
     workers: { type: "string" },
     "store-flush-ms": { type: "string" },
+    "client-queue-max-bytes": { type: "string" },
     /** store.ackAfterDurable: a QoS 1 PUBACK waits until the outcome is fsynced (group commit). */
     "ack-after-durable": { type: "boolean", default: false },
     nodelay: { type: "boolean", default: false },
@@ -130,6 +131,9 @@ async function startUns() {
       "log.level": "silent",
       ...(values.workers ? { "workers.size": Number(values.workers) } : {}),
       ...(values["store-flush-ms"] ? { "store.flushIntervalMs": Number(values["store-flush-ms"]) } : {}),
+      ...(values["client-queue-max-bytes"]
+        ? { "mqtt.clientQueueMaxBytes": Number(values["client-queue-max-bytes"]) }
+        : {}),
       ...(values["ack-after-durable"] ? { "store.ackAfterDurable": true } : {}),
     },
   });

@@ -241,6 +241,11 @@ function launch(kind: BrokerKind, makeTemplate?: string): Promise<BrokerProcess>
     workers: opts.workers,
     tcpNoDelay: opts.tcpNoDelay,
     storeFlushMs: opts.storeFlushMs,
+    // bare aedes and mosquitto (max_queued_bytes 0) do not bound a subscriber's queue; the bench
+    // keeps at most --max-in-flight messages out, so the UNS server's bound (8 MB by default) is
+    // raised above that: a moment in which the generator's core is taken must not drop QoS 0
+    // deliveries (which would also shrink the generator's in-flight budget for the rest of the run).
+    clientQueueMaxBytes: Math.max(8 * 2 ** 20, 4 * opts.maxInFlight * 4200),
     dataTemplate,
     makeTemplate,
     cpuProfDir: opts.cpuProf && !makeTemplate ? here(`./profiles/${kind}-${++profiled}/`) : undefined,
