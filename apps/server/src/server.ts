@@ -159,22 +159,17 @@ export async function createUnsServer(
     const processors = createProcessorsRelayPart(config, theStore);
 
     const recordTally = (t: BatchTally) => {
-        sink.recordTally(t);
-        if (t.store) {
-          for (const c of t.store.counts)
-            for (const k of ["valid", "invalid", "unvalidated"] as const)
-              if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
-          for (const l of t.store.lastMessages)
-            topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
-        }
-        const c = t.channelSeconds;
-        for (let i = 0; i + 3 < c.length; i += 4)
-          theQuality.observeCounts(
-            c[i] as string,
-            c[i + 1] as number,
-            c[i + 2] as number,
-            c[i + 3] as number,
-          );
+      sink.recordTally(t);
+      if (t.store) {
+        for (const c of t.store.counts)
+          for (const k of ["valid", "invalid", "unvalidated"] as const)
+            if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
+        for (const l of t.store.lastMessages)
+          topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
+      }
+      const c = t.channelSeconds;
+      for (let i = 0; i + 3 < c.length; i += 4)
+        theQuality.observeCounts(c[i] as string, c[i + 1] as number, c[i + 2] as number, c[i + 3] as number);
     };
     const inline = createInlineJudge({
       maxPerSecond: config.validation.inlineMaxPerSecond,

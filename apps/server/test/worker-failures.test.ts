@@ -21,8 +21,9 @@ describe("validation workers that fail", () => {
       { "workers.size": 2, "workers.batchTimeoutMs": 1500, "validation.inlineMaxPerSecond": 0 },
       undefined,
       {
-      validationWorker: FAULTY_WORKER,
-    });
+        validationWorker: FAULTY_WORKER,
+      },
+    );
   });
   afterAll(async () => t?.close());
 

@@ -18,9 +18,9 @@ import {
   type ChildReply,
   type ChildRequest,
   IDLE_USER,
-  type UnsTotals,
   PUBLISHER_USER,
   SUBSCRIBER_USER,
+  type UnsTotals,
 } from "./protocol.js";
 import { installThreadMap, threadMap } from "./thread-map.js";
 

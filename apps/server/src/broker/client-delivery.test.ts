@@ -21,14 +21,17 @@ describe("topicMatches", () => {
     const topicLevels = ["a", "b", "", "ab", "$SYS"];
     const filterLevels = [...topicLevels, "+", "#"];
     const build = (levels: string[], n: number): string[] =>
-      n === 0 ? [""] : build(levels, n - 1).flatMap((p) => levels.map((l) => (p === "" && n === 1 ? l : `${p}/${l}`)));
+      n === 0
+        ? [""]
+        : build(levels, n - 1).flatMap((p) => levels.map((l) => (p === "" && n === 1 ? l : `${p}/${l}`)));
     const topics = [1, 2, 3].flatMap((n) => build(topicLevels, n)).filter((x) => !x.includes("$SYS/$SYS"));
     const filters = [1, 2, 3].flatMap((n) => build(filterLevels, n));
     let cases = 0;
     for (const f of filters)
       for (const t of topics) {
         cases++;
-        if (topicMatches(f, t) !== reference(f, t)) expect(`${f} ~ ${t}: ${topicMatches(f, t)}`).toBe(`${f} ~ ${t}: ${reference(f, t)}`);
+        if (topicMatches(f, t) !== reference(f, t))
+          expect(`${f} ~ ${t}: ${topicMatches(f, t)}`).toBe(`${f} ~ ${t}: ${reference(f, t)}`);
       }
     expect(cases).toBeGreaterThan(50_000);
   });

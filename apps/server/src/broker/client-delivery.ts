@@ -79,7 +79,8 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (tEnd < 0) tEnd = tl;
     if (!(fEnd - f === 1 && filter.charCodeAt(f) === PLUS)) {
       if (fEnd - f !== tEnd - t) return false;
-      for (let i = 0; i < fEnd - f; i++) if (filter.charCodeAt(f + i) !== topic.charCodeAt(t + i)) return false;
+      for (let i = 0; i < fEnd - f; i++)
+        if (filter.charCodeAt(f + i) !== topic.charCodeAt(t + i)) return false;
     }
     f = fEnd + 1;
     t = tEnd + 1;

@@ -63,24 +63,27 @@ describe("inline judge", () => {
     expect(judge.stats().judged).toBe(2);
   });
 
-  it.skipIf(!native)("judges at most maxPerSecond: the rest, and all while the rate stays high, go to the workers", async () => {
-    // 1,000 per second: 100 per window of 100 ms.
-    const { judge, tallies, offer } = await start(1000);
-    // Receipt times as the pipeline gives them, here chosen: 500 messages in one window.
-    const t0 = Date.now() + 1000;
-    let here = 0;
-    for (let i = 0; i < 500; i++) if (offer(valid, 0, TOPIC, t0)) here++;
-    expect(here).toBe(100);
-    await turn();
-    expect(sumCounts(tallies).valid).toBe(100);
-    expect(judge.stats().judged).toBe(100);
-    // The next window: the last one had 500, so the workers keep it.
-    let next = 0;
-    for (let i = 0; i < 50; i++) if (offer(valid, 0, TOPIC, t0 + 110)) next++;
-    expect(next).toBe(0);
-    // Quiet for a while: back on the event loop.
-    expect(offer(valid, 0, TOPIC, t0 + 400)).toBe(true);
-  });
+  it.skipIf(!native)(
+    "judges at most maxPerSecond: the rest, and all while the rate stays high, go to the workers",
+    async () => {
+      // 1,000 per second: 100 per window of 100 ms.
+      const { judge, tallies, offer } = await start(1000);
+      // Receipt times as the pipeline gives them, here chosen: 500 messages in one window.
+      const t0 = Date.now() + 1000;
+      let here = 0;
+      for (let i = 0; i < 500; i++) if (offer(valid, 0, TOPIC, t0)) here++;
+      expect(here).toBe(100);
+      await turn();
+      expect(sumCounts(tallies).valid).toBe(100);
+      expect(judge.stats().judged).toBe(100);
+      // The next window: the last one had 500, so the workers keep it.
+      let next = 0;
+      for (let i = 0; i < 50; i++) if (offer(valid, 0, TOPIC, t0 + 110)) next++;
+      expect(next).toBe(0);
+      // Quiet for a while: back on the event loop.
+      expect(offer(valid, 0, TOPIC, t0 + 400)).toBe(true);
+    },
+  );
 
   it("never judges with a rate of 0 or with the fast path off", async () => {
     const off = await start(0);

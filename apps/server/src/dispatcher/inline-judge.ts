@@ -61,7 +61,10 @@ export function createInlineJudge(options: InlineJudgeOptions) {
     if (v === undefined) {
       const spec = snap.fullChannel(channel);
       v = spec
-        ? createValidator({ version: snap.contracts.version, channels: [spec] }, { fastPath: options.fastPath })
+        ? createValidator(
+            { version: snap.contracts.version, channels: [spec] },
+            { fastPath: options.fastPath },
+          )
         : null;
       // A channel the native checker cannot cover stays with the workers (no ajv on the event loop).
       if (v && !v.fastChecks(channel)) v = null;
