@@ -320,6 +320,7 @@ export async function createUnsServer(
           await theCluster.stop();
           await api.close();
           await waitForIdle(pool);
+          inline.drain();
           await pool.close();
           await theQuality.stop();
           await theStore.close();

@@ -19,6 +19,8 @@ export interface InlineJudgeOptions {
 
 /** Length of a rate window (ms). */
 const WINDOW_MS = 100;
+/** What was judged here is handed over (counted) at most this many ms later. */
+const CUT_MS = 10;
 /** Larger payloads always go to a worker: one of them would hold the event loop too long. */
 export const INLINE_MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -31,7 +33,7 @@ export const INLINE_MAX_PAYLOAD_BYTES = 64 * 1024;
  * Only the native checker runs here (`Validator.validateFast`), and only its "valid" is taken:
  * ajv-only channels, refused topics and payloads it does not call valid go to the workers, which
  * judge them in full as before. A message judged here is counted by the workers' own tally code
- * (worker-tally.ts) and handed over as a tally at the end of the event loop's turn, so inline and
+ * (worker-tally.ts) and handed over as a tally within CUT_MS, so inline and
  * worker verdicts are counted the same way, each message once.
  *
  * Only at low rates: while more than `maxPerSecond` messages arrive (in the last window or in
@@ -43,6 +45,7 @@ export function createInlineJudge(options: InlineJudgeOptions) {
   const perWindow = (options.maxPerSecond * WINDOW_MS) / 1000;
   const tally = createWorkerTally(options.payloadCapBytes);
   let cutScheduled = false;
+  let cutTimer: NodeJS.Timeout | null = null;
   /** Validators per contract snapshot, one per channel (compiled on the channel's first message). */
   let forSnapshot: GovernanceSnapshot | null = null;
   let validators = new Map<string, Validator | null>();
@@ -75,6 +78,8 @@ export function createInlineJudge(options: InlineJudgeOptions) {
 
   function cut(): void {
     cutScheduled = false;
+    if (cutTimer) clearTimeout(cutTimer);
+    cutTimer = null;
     options.onTally(tally.cut(Date.now()));
   }
 
@@ -122,8 +127,10 @@ export function createInlineJudge(options: InlineJudgeOptions) {
       );
       if (!cutScheduled) {
         cutScheduled = true;
-        // Before the next turn's I/O: whoever reads the counts after the ack finds them.
-        setImmediate(cut);
+        // One hand-over per window, not per turn: a cut and its recording cost tens of us, as
+        // much as the judgement of a few messages (counts are up to CUT_MS late, as monitor
+        // mode's batch window makes a worker's).
+        cutTimer = setTimeout(cut, CUT_MS);
       }
       return true;
     },
