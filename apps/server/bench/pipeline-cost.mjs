@@ -3,6 +3,7 @@
 // with an in-memory Accumulator as the store. Needs `pnpm build`. Give another checkout's root to
 // compare (before/after) in the same conditions.
 //   node apps/server/bench/pipeline-cost.mjs <repo root> <monitor|enforce> [messages] [rate msg/s]
+// INLINE=N: validation.inlineMaxPerSecond (default 4000, 0 = every message to the workers).
 // Prints JSON: eventLoopUsPerMsg (this thread, from /proc/thread-self/schedstat), processUsPerMsg.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
