@@ -3,6 +3,7 @@
 // with an in-memory Accumulator as the store. Needs `pnpm build`. Give another checkout's root to
 // compare (before/after) in the same conditions.
 //   node apps/server/bench/pipeline-cost.mjs <repo root> <monitor|enforce> [messages] [rate msg/s]
+// INLINE=N: validation.inlineMaxPerSecond (default 4000, 0 = every message to the workers).
 // Prints JSON: eventLoopUsPerMsg (this thread, from /proc/thread-self/schedstat), processUsPerMsg.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -57,7 +58,16 @@ const pool = createValidationPool({
 });
 pool.setContracts(g.current.contractsJson);
 await pool.ready();
+// Judging on the event loop at low rates, where the tree has it (INLINE=0 turns it off).
+const inlineModule = await imp("apps/server/dist/dispatcher/inline-judge.js").catch(() => null);
+const inline = inlineModule?.createInlineJudge({
+  maxPerSecond: Number(process.env.INLINE ?? 4000),
+  fastPath: "auto",
+  payloadCapBytes: 65536,
+  onTally: (t) => sink.recordTally(t),
+});
 const pipeline = createPublishPipeline({
+  inline,
   governance: () => g.current,
   pool,
   identityOf: (c) => c.identity,
@@ -123,6 +133,8 @@ if (rate) {
 }
 while (done < N || pool.stats().queued + pool.stats().inFlight > 0)
   await new Promise((r) => setTimeout(r, 25));
+// What was judged on the event loop is counted within 10 ms (inline-judge.ts).
+await new Promise((r) => setTimeout(r, 30));
 const t1 = threadNs();
 const c1 = process.cpuUsage(c0);
 const wall = performance.now() - w0;
@@ -142,6 +154,7 @@ console.log(
     // every measured message counted once (the 2,000 of the warm-up excluded)
     counted: tot.total - 2000,
     valid: tot.valid,
+    inline: inline?.stats().judged ?? 0,
   }),
 );
 await pool.close();

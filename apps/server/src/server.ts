@@ -12,8 +12,9 @@ import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { createClientRegistry } from "./clients/client-registry.js";
 import { type Config, contractLoadLimits } from "./config.js";
+import { createInlineJudge } from "./dispatcher/inline-judge.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
-import { VERDICT_CODES } from "./dispatcher/protocol.js";
+import { type BatchTally, VERDICT_CODES } from "./dispatcher/protocol.js";
 import { createPublishPipeline, type Outcome } from "./dispatcher/publish-pipeline.js";
 import { createValidationPool } from "./dispatcher/validation-pool.js";
 import { createGovernance } from "./governance.js";
@@ -157,6 +158,25 @@ export async function createUnsServer(
     reloadHooks.push(() => sparkplug.reloadMapping());
     const processors = createProcessorsRelayPart(config, theStore);
 
+    const recordTally = (t: BatchTally) => {
+      sink.recordTally(t);
+      if (t.store) {
+        for (const c of t.store.counts)
+          for (const k of ["valid", "invalid", "unvalidated"] as const)
+            if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
+        for (const l of t.store.lastMessages)
+          topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
+      }
+      const c = t.channelSeconds;
+      for (let i = 0; i + 3 < c.length; i += 4)
+        theQuality.observeCounts(c[i] as string, c[i + 1] as number, c[i + 2] as number, c[i + 3] as number);
+    };
+    const inline = createInlineJudge({
+      maxPerSecond: config.validation.inlineMaxPerSecond,
+      fastPath: config.validation.fastPath,
+      payloadCapBytes: config.store.payloadCapBytes,
+      onTally: recordTally,
+    });
     const pipeline = createPublishPipeline({
       governance: () => governance.current,
       pool,
@@ -164,24 +184,8 @@ export async function createUnsServer(
       maxPayloadBytes: config.validation.maxPayloadBytes,
       verdictBeforeAck: config.store.ackAfterDurable,
       record,
-      recordTally: (t) => {
-        sink.recordTally(t);
-        if (t.store) {
-          for (const c of t.store.counts)
-            for (const k of ["valid", "invalid", "unvalidated"] as const)
-              if (c[k] > 0) topicBrowser.observeOutcomes(c.topic, k, c[k]);
-          for (const l of t.store.lastMessages)
-            topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
-        }
-        const c = t.channelSeconds;
-        for (let i = 0; i + 3 < c.length; i += 4)
-          theQuality.observeCounts(
-            c[i] as string,
-            c[i + 1] as number,
-            c[i + 2] as number,
-            c[i + 3] as number,
-          );
-      },
+      recordTally,
+      inline,
       observes: (channel) => theQuality.readsPayloadsOf(channel),
       onJudged: (channel, topic, payload, time, verdict) =>
         theQuality.observeJudged(channel, topic, payload, VERDICT_CODES[verdict] ?? "unvalidated", time),
@@ -189,6 +193,8 @@ export async function createUnsServer(
       sparkplug: (client, packet, identity, time) => sparkplug.onPublish(client, packet, identity, time),
     });
 
+    // The Clients page: connections and their history, from aedes' events (clients/).
+    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
     const thePersistence =
       theCluster.node?.persistence ??
       (await createBrokerPersistence(config.mqtt.persistence, config.dataDir));
@@ -210,14 +216,15 @@ export async function createUnsServer(
       slowClientTimeoutMs: config.mqtt.slowClientTimeoutMs,
       persistence: thePersistence.persistence,
       onProtocolViolation: (_clientId, v) => metrics.protocolViolations.inc({ code: v.code }),
-      onSlowClientDrop: (clientId) => metrics.slowClientDropped.inc({ client_id: clientId }),
+      onSlowClientDrop: (client) => {
+        metrics.slowClientDropped.inc({ client_id: client.id });
+        clients.dropped(client);
+      },
       onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
       checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
       certificateUser,
     });
     sink.attach(broker.broker);
-    // The Clients page: connections and their history, from aedes' events (clients/).
-    const clients = createClientRegistry({ identityOf, historySize: config.console.clientHistorySize });
     clients.attach(broker.broker);
     // The live topic browser sees what subscribers get (after the dispatcher's decision).
     broker.broker.on("publish", (packet, client) => topicBrowser.observe(packet, client?.id ?? null));
@@ -288,6 +295,8 @@ export async function createUnsServer(
       logger,
       governance,
       pool,
+      /** Messages judged on the event loop (inline-judge.ts). */
+      inline,
       live,
       metrics,
       store: theStore,
@@ -311,6 +320,7 @@ export async function createUnsServer(
           await theCluster.stop();
           await api.close();
           await waitForIdle(pool);
+          inline.drain();
           await pool.close();
           await theQuality.stop();
           await theStore.close();

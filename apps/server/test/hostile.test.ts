@@ -287,6 +287,13 @@ describe("hostile clients", { timeout: 60_000 }, () => {
       expect(drops, "the stalled client's drops are counted under its own id").not.toBeNull();
       expect(Number(drops![2])).toBeGreaterThan(0);
       expect(m.body).not.toMatch(/client_id="normal-reader"/);
+      // The Clients page says it too: dropped is not counted as delivered.
+      const list = await t.api<{
+        clients: { clientId: string; messagesOut: number; messagesDropped: number }[];
+      }>(`/api/v1/clients?q=${drops![1]}`);
+      const row = list.body.clients.find((c) => c.clientId === drops![1]);
+      expect(row?.messagesDropped).toBe(Number(drops![2]));
+      expect(row!.messagesOut + row!.messagesDropped).toBe(10_000);
       stalled.end();
       await publisher.endAsync();
       await normal.endAsync();

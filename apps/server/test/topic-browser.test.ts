@@ -19,6 +19,8 @@ function build(over: Partial<Parameters<typeof createTopicBrowser>[0]> = {}) {
     messagesPerTopic: 5,
     payloadCapBytes: 100,
     maxBytes: 10 * 1024 * 1024,
+    // Every message kept, whatever the clock says (the sampling has its own test below).
+    keepIntervalMs: 0,
     now: () => t,
     ...over,
   });
@@ -69,6 +71,48 @@ describe("topic browser memory", () => {
     b.observe({ topic: "x/y", payload: Buffer.alloc(0), qos: 0, retain: true }, null);
     expect(b.get("x/y")!.retained).toBe(false);
     expect(b.get("x/y")!.messages).toBe(1); // the clearing publish is not a value
+  });
+});
+
+describe("a topic faster than keepIntervalMs", () => {
+  const numbered = (topic: string, i: number) => ({
+    topic,
+    payload: Buffer.from(`{"i":${i}}`.padEnd(4112, " ")),
+    qos: 0,
+    retain: false,
+  });
+
+  it("keeps one message per interval and always the latest, counting every one", () => {
+    const { b, advance } = build({ keepIntervalMs: 20, messagesPerTopic: 50, payloadCapBytes: 16_384 });
+    // 1,000 messages 1 ms apart: one second at 1,000 msg/s.
+    for (let i = 0; i < 1000; i++) {
+      b.observe(numbered("fast/t", i), `c${i}`);
+      advance(1);
+    }
+    const e = b.get("fast/t")!;
+    expect(e.messages).toBe(1000);
+    const last = e.ring[e.ring.length - 1]!;
+    expect(JSON.parse(last.bytes.toString()).i).toBe(999);
+    expect(last.clientId).toBe("c999");
+    expect(last.size).toBe(4112);
+    // ~50 samples 20 ms apart cover the second, not the last 50 ms.
+    expect(e.ring.length).toBe(50);
+    const seqs = e.ring.map((m) => JSON.parse(m.bytes.toString()).i as number);
+    expect(seqs[0]).toBeLessThan(100);
+    for (let k = 1; k < e.ring.length - 1; k++)
+      expect(e.ring[k]!.at - e.ring[k - 1]!.at).toBeGreaterThanOrEqual(20);
+    // The byte budget still adds up: 50 payloads and their overhead.
+    expect(b.stats().bytes).toBeLessThan(50 * (4112 + 200) + 1000);
+    expect(b.stats().bytes).toBeGreaterThan(50 * 4112);
+  });
+
+  it("keeps every message of a slow topic", () => {
+    const { b, advance } = build({ keepIntervalMs: 20, messagesPerTopic: 50 });
+    for (let i = 0; i < 10; i++) {
+      b.observe(numbered("slow/t", i), null);
+      advance(100);
+    }
+    expect(b.get("slow/t")!.ring).toHaveLength(10);
   });
 });
 

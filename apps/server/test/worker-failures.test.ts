@@ -16,9 +16,14 @@ interface Totals {
 describe("validation workers that fail", () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ "workers.size": 2, "workers.batchTimeoutMs": 1500 }, undefined, {
-      validationWorker: FAULTY_WORKER,
-    });
+    // What the workers do when they fail: every message goes to them (none judged on the event loop).
+    t = await startTestServer(
+      { "workers.size": 2, "workers.batchTimeoutMs": 1500, "validation.inlineMaxPerSecond": 0 },
+      undefined,
+      {
+        validationWorker: FAULTY_WORKER,
+      },
+    );
   });
   afterAll(async () => t?.close());
 

@@ -48,6 +48,10 @@ export const ConnectedClient = Type.Object(
     subscriptions: Type.Array(Type.Object({ topic: Type.String(), qos: Type.Integer() }, strict)),
     messagesIn: Type.Integer({ description: "PUBLISHes accepted from the client since it connected" }),
     messagesOut: Type.Integer({ description: "Messages delivered to it since it connected" }),
+    messagesDropped: Type.Integer({
+      description:
+        "QoS 0 messages dropped for it since it connected: its outgoing queue was full (mqtt.clientQueueMaxBytes / mqtt.clientQueueMaxMessages)",
+    }),
     inPerSecond: Type.Number({ description: "Over the last 10 s" }),
     outPerSecond: Type.Number({ description: "Over the last 10 s" }),
     compliance: Compliance,

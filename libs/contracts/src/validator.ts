@@ -82,6 +82,12 @@ export interface Validator {
    * the channel is checked by ajv alone. For the differential test and the bench.
    */
   fastChecks(channelId: string): Array<{ name: string; check: FastCheck }> | undefined;
+  /**
+   * `validate`'s verdict when the native checker reaches it alone (the payload is valid), else
+   * undefined: the channel is ajv-only, the topic or size is refused, or the payload needs ajv's
+   * judgement. Never parses the payload; for judging on the broker's event loop.
+   */
+  validateFast(channelId: string, topic: string, payload: Uint8Array): ValidationResult | undefined;
 }
 
 type Dialect = "draft-07" | "2019-09" | "2020-12";
@@ -366,6 +372,18 @@ export function createValidator(set: ContractSet, options: ValidatorOptions = {}
     version: set.version,
     hasChannel: (id) => specs.has(id),
     fastChecks: (id) => get(id)?.fast,
+    validateFast(channelId, topic, payload) {
+      const ch = get(channelId);
+      if (!ch?.fast || ch.broken || !ch.checkable || payload.byteLength > maxPayloadBytes) return undefined;
+      if (checkTopic(ch, topic)) return undefined;
+      // In message order, as `validate` does: an undecided message stops the walk.
+      for (const f of ch.fast) {
+        const v = f.check(payload, maxDepth);
+        if (v === FAST_VALID) return { outcome: "valid", message: f.name };
+        if (v !== FAST_INVALID) return undefined;
+      }
+      return undefined;
+    },
     validate(channelId, topic, payload) {
       const ch = get(channelId);
       if (!ch) return unknownChannel(channelId);

@@ -20,6 +20,7 @@ import {
   IDLE_USER,
   PUBLISHER_USER,
   SUBSCRIBER_USER,
+  type UnsTotals,
 } from "./protocol.js";
 import { installThreadMap, threadMap } from "./thread-map.js";
 
@@ -32,6 +33,7 @@ const { positionals, values } = parseArgs({
     fixtures: { type: "string" },
     workers: { type: "string" },
     "store-flush-ms": { type: "string" },
+    "client-queue-max-bytes": { type: "string" },
     /** store.ackAfterDurable: a QoS 1 PUBACK waits until the outcome is fsynced (group commit). */
     "ack-after-durable": { type: "boolean", default: false },
     nodelay: { type: "boolean", default: false },
@@ -88,7 +90,7 @@ async function startBare() {
   return {
     port: typeof addr === "object" && addr ? addr.port : 0,
     info: {},
-    totals: () => null,
+    totals: async () => null,
     async stop() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -129,6 +131,9 @@ async function startUns() {
       "log.level": "silent",
       ...(values.workers ? { "workers.size": Number(values.workers) } : {}),
       ...(values["store-flush-ms"] ? { "store.flushIntervalMs": Number(values["store-flush-ms"]) } : {}),
+      ...(values["client-queue-max-bytes"]
+        ? { "mqtt.clientQueueMaxBytes": Number(values["client-queue-max-bytes"]) }
+        : {}),
       ...(values["ack-after-durable"] ? { "store.ackAfterDurable": true } : {}),
     },
   });
@@ -143,7 +148,15 @@ async function startUns() {
       batchSize: config.workers.batchSize,
       ackAfterDurable: config.store.ackAfterDurable,
     },
-    totals: () => ({ ...server.live.totals(), pool: server.pool.stats() }),
+    totals: async (): Promise<UnsTotals> => {
+      const dropped = await server.metrics.slowClientDropped.get();
+      return {
+        ...server.live.totals(),
+        pool: server.pool.stats(),
+        inline: server.inline.stats().judged,
+        slowClientDropped: dropped.values.reduce((sum, v) => sum + v.value, 0),
+      };
+    },
     stop: () => server.stop(),
   };
 }
@@ -154,7 +167,8 @@ try {
   // Microseconds on the monotonic clock, the time base of V8's CPU profiles (startTime, timeDeltas).
   const marks: Record<string, number> = {};
   process.on("message", (msg: ChildRequest) => {
-    if (msg.type === "totals") send({ type: "totals", id: msg.id, totals: broker.totals() });
+    if (msg.type === "totals")
+      void broker.totals().then((totals) => send({ type: "totals", id: msg.id, totals }));
     else if (msg.type === "threads") send({ type: "threads", id: msg.id, threads: threadMap() });
     else if (msg.type === "mark") {
       marks[msg.name] = Number(process.hrtime.bigint() / 1000n);

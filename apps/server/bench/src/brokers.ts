@@ -44,6 +44,8 @@ export interface StartOptions {
   workers?: number;
   tcpNoDelay: boolean;
   storeFlushMs?: number;
+  /** The UNS server's mqtt.clientQueueMaxBytes. */
+  clientQueueMaxBytes?: number;
   /** Initialised embedded database to copy (UNS). */
   dataTemplate: string | null;
   /** Make the template in this folder instead of running a bench broker. */
@@ -85,6 +87,7 @@ function startNodeBroker(kind: BrokerKind, o: StartOptions): Promise<BrokerProce
     ...(o.workers ? ["--workers", String(o.workers)] : []),
     ...(o.tcpNoDelay ? ["--nodelay"] : []),
     ...(o.storeFlushMs ? ["--store-flush-ms", String(o.storeFlushMs)] : []),
+    ...(o.clientQueueMaxBytes ? ["--client-queue-max-bytes", String(o.clientQueueMaxBytes)] : []),
     ...(isDurable(kind) ? ["--ack-after-durable"] : []),
   ];
   const stdio: ("ignore" | "inherit" | "ipc")[] = ["ignore", "inherit", "inherit", "ipc"];

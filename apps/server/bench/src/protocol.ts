@@ -38,6 +38,10 @@ export interface UnsTotals {
     /** Wall time spent validating, per worker, since start (ms). */
     busyMs?: number[];
   };
+  /** Messages judged on the event loop instead of a worker (validation.inlineMaxPerSecond). */
+  inline?: number;
+  /** QoS 0 deliveries dropped for a subscriber whose outgoing queue was full (uns_mqtt_slow_client_dropped_total). */
+  slowClientDropped?: number;
 }
 
 export type ChildReply =

@@ -87,7 +87,17 @@ export interface Summary {
   otherLoadPct: number;
   sent: number;
   delivered: number;
-  counted: { valid: number; unvalidated: number; invalid: number; ungoverned: number; total: number } | null;
+  counted: {
+    valid: number;
+    unvalidated: number;
+    invalid: number;
+    ungoverned: number;
+    total: number;
+    /** Judged on the event loop instead of a worker. */
+    inline: number;
+    /** QoS 0 deliveries dropped for the subscriber (its queue was full), counted by the server. */
+    dropped: number;
+  } | null;
   problems: string[];
 }
 
@@ -133,6 +143,8 @@ export function summarise(runs: RunResult[], bare?: Summary, mosquitto?: Summary
         invalid: sum((r) => r.counted!.invalid),
         ungoverned: sum((r) => r.counted!.ungoverned),
         total: sum((r) => r.counted!.total),
+        inline: sum((r) => r.counted!.inline ?? 0),
+        dropped: sum((r) => r.counted!.slowClientDropped ?? 0),
       }
     : null;
   return {
@@ -169,9 +181,15 @@ export const f1 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(1));
 export const f2 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
 
 function countedCell(s: Summary): string {
-  const lost = s.delivered !== s.sent ? ` LOST ${s.sent - s.delivered}` : "";
+  let lost = s.delivered !== s.sent ? ` LOST ${s.sent - s.delivered}` : "";
   if (!s.counted) return `delivered ${s.delivered === s.sent ? "all" : "-"}${lost}`;
   const c = s.counted;
+  if (c.dropped > 0)
+    lost =
+      s.sent - s.delivered === c.dropped
+        ? ` dropped for subscriber ${c.dropped} (counted)`
+        : `${lost} (dropped and counted ${c.dropped})`;
+  if (c.inline > 0) lost += `, inline ${((100 * c.inline) / Math.max(1, c.total)).toFixed(0)}%`;
   const ok = c.total === s.sent ? "=sent" : `!= sent ${s.sent}`;
   const unval = c.unvalidated > 0 ? ` unvalidated ${((100 * c.unvalidated) / c.total).toFixed(1)}%` : "";
   return `${f0(c.total)} ${ok}, valid ${((100 * c.valid) / Math.max(1, c.total)).toFixed(1)}%${unval}${lost}`;

@@ -106,6 +106,7 @@ function tables(s: ExportServices & ClientRouteServices): Record<ExportTable, Ta
         "subscriptions",
         "messagesIn",
         "messagesOut",
+        "messagesDropped",
         "inPerSecond",
         "outPerSecond",
         "compliance",

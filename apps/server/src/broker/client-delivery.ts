@@ -56,20 +56,41 @@ interface AedesClientInternals {
   };
 }
 
-/** [MQTT-4.7] does `filter` match `topic`? (`$` topics are not matched by a leading wildcard [MQTT-4.7.2-1]). */
+/**
+ * [MQTT-4.7] does `filter` match `topic`? (`$` topics are not matched by a leading wildcard
+ * [MQTT-4.7.2-1]). Runs for every delivery and every subscription of the receiver, so it walks
+ * both strings level by level without splitting them (no arrays, no substrings).
+ */
 export function topicMatches(filter: string, topic: string): boolean {
   if (filter === topic) return true;
-  const f = filter.split("/");
-  const t = topic.split("/");
-  if ((f[0] === "#" || f[0] === "+") && topic.startsWith("$")) return false;
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
-    if (level === "#") return true; // also matches the parent level [MQTT-4.7.1-2]
-    if (i >= t.length) return false;
-    if (level !== "+" && level !== t[i]) return false;
+  const first = filter.charCodeAt(0);
+  if ((first === HASH || first === PLUS) && topic.charCodeAt(0) === DOLLAR) return false;
+  const fl = filter.length;
+  const tl = topic.length;
+  let f = 0;
+  let t = 0;
+  for (;;) {
+    let fEnd = filter.indexOf("/", f);
+    if (fEnd < 0) fEnd = fl;
+    // "#" also matches the parent level [MQTT-4.7.1-2]
+    if (fEnd - f === 1 && filter.charCodeAt(f) === HASH) return true;
+    if (t > tl) return false; // the topic has no level left for this one
+    let tEnd = topic.indexOf("/", t);
+    if (tEnd < 0) tEnd = tl;
+    if (!(fEnd - f === 1 && filter.charCodeAt(f) === PLUS)) {
+      if (fEnd - f !== tEnd - t) return false;
+      for (let i = 0; i < fEnd - f; i++)
+        if (filter.charCodeAt(f + i) !== topic.charCodeAt(t + i)) return false;
+    }
+    f = fEnd + 1;
+    t = tEnd + 1;
+    if (f > fl) return t > tl;
   }
-  return f.length === t.length;
 }
+
+const HASH = 0x23;
+const PLUS = 0x2b;
+const DOLLAR = 0x24;
 
 /** The highest QoS granted by the client's subscriptions that match `topic`. */
 function grantedQos(subs: Record<string, { qos: number }>, topic: string): number {

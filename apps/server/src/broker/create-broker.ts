@@ -35,7 +35,7 @@ export interface BrokerOptions {
   persistence?: unknown;
   /** Counted and logged by the caller: a packet refused on the wire, a QoS 0 dropped for a slow client, a slow client disconnected. */
   onProtocolViolation?: (clientId: string | null, violation: GuardViolation) => void;
-  onSlowClientDrop?: (clientId: string) => void;
+  onSlowClientDrop?: (client: Client) => void;
   onSlowClientDisconnect?: (clientId: string, reason: string) => void;
   /** Password check with guessing limits (login-guard.ts); default: the access rules alone. */
   checkLogin?: MqttLoginCheck;
@@ -96,7 +96,7 @@ export async function createBroker(options: BrokerOptions) {
         { maxMessages: options.clientQueueMaxMessages, maxBytes: options.clientQueueMaxBytes },
         {
           onDrop: (c, first) => {
-            options.onSlowClientDrop?.(c.id);
+            options.onSlowClientDrop?.(c);
             if (first)
               options.logger.warn(
                 { clientId: c.id, code: "UNS_ERR_MQTT_SLOW_CLIENT" },

@@ -46,6 +46,8 @@ export interface ConnectedClient {
   subscriptions: { topic: string; qos: number }[];
   messagesIn: number;
   messagesOut: number;
+  /** QoS 0 messages dropped for it: its outgoing queue was full (client-delivery.ts). */
+  messagesDropped: number;
   inPerSecond: number;
   outPerSecond: number;
 }
@@ -87,6 +89,8 @@ interface Entry {
   subscriptions: Map<string, number>;
   messagesIn: number;
   messagesOut: number;
+  /** QoS 0 messages dropped for it: its outgoing queue was full (client-delivery.ts). */
+  messagesDropped: number;
   /** (time, in, out) samples for the rates, oldest first. */
   samples: [number, number, number][];
   reason?: DisconnectReason;
@@ -149,9 +153,10 @@ export function createClientRegistry(options: ClientRegistryOptions) {
     for (const name of ["deliver0", "deliverQoS"] as const) {
       const original = client[name];
       if (typeof original !== "function") continue;
-      client[name] = function (this: unknown, ...args: unknown[]) {
+      // Two fixed arguments (packet, callback): no rest array per delivered message.
+      client[name] = function (this: unknown, packet: unknown, done: unknown) {
         e.messagesOut++;
-        return original.apply(this, args);
+        return original.call(this, packet, done);
       };
     }
   }
@@ -185,6 +190,7 @@ export function createClientRegistry(options: ClientRegistryOptions) {
         subscriptions: new Map(),
         messagesIn: 0,
         messagesOut: 0,
+        messagesDropped: 0,
         samples: [[now(), 0, 0]],
       };
       countOut(client, e);
@@ -275,6 +281,7 @@ export function createClientRegistry(options: ClientRegistryOptions) {
       subscriptions: [...e.subscriptions].map(([topic, qos]) => ({ topic, qos })),
       messagesIn: e.messagesIn,
       messagesOut: e.messagesOut,
+      messagesDropped: e.messagesDropped,
       ...rates(e),
     };
   }
@@ -309,6 +316,16 @@ export function createClientRegistry(options: ClientRegistryOptions) {
         items.push(h);
       }
       return { items, kept: history.length, capacity: options.historySize };
+    },
+    /**
+     * A QoS 0 message to `client` was dropped (its queue was full): it passed the out counter
+     * on its way to the drop, so it moves from out to dropped.
+     */
+    dropped(client: Client): void {
+      const e = live.get(client);
+      if (!e) return;
+      e.messagesOut--;
+      e.messagesDropped++;
     },
     /** Closes the connection of `clientId` (MQTT 3.1.1 has no server DISCONNECT); false if not connected. */
     disconnect(clientId: string, by: string): boolean {

@@ -2,10 +2,11 @@ import type { ValidationError } from "@uns/contracts";
 import type { MessageOutcome } from "@uns/store";
 import type { GovernanceSnapshot } from "../governance.js";
 import { quarantineTopic, refusedTopic } from "../uns-topics.js";
+import type { InlineJudge } from "./inline-judge.js";
 import { OrderedCompletion } from "./ordered-completion.js";
 import { type Judgement, type OutcomeBase, outcomeOf } from "./outcome-record.js";
 import type { BatchTally } from "./protocol.js";
-import { FLAG_ENFORCE } from "./protocol.js";
+import { FLAG_ENFORCE, FLAG_OBSERVE, VERDICT_VALID } from "./protocol.js";
 import { accessError } from "./steps/access.js";
 import { channelFor } from "./steps/channel-policy.js";
 import { queueForVerdict } from "./steps/queueing.js";
@@ -60,6 +61,11 @@ export interface PipelineOptions {
   onInternalError: (err: unknown, topic: string) => void;
   /** Sparkplug messages are judged by the Sparkplug rules, not by AsyncAPI (may be absent). */
   sparkplug?: SparkplugJudge;
+  /**
+   * Judges valid messages on the event loop at low rates instead of handing them to a worker
+   * (inline-judge.ts); absent: every message goes to the pool.
+   */
+  inline?: InlineJudge;
 }
 
 function payloadBytes(payload: Buffer | string): Uint8Array {
@@ -159,6 +165,25 @@ export function createPublishPipeline(options: PipelineOptions) {
       options.record(outcomeOf(base, channel.id, channel, tooLarge), null);
       return target.policy === "monitor";
     }
+    const observed = observes(channel.id);
+    // Cheaper on the event loop than a hand-off at low rates; its counts go the tally's way. Not
+    // when the ack waits for a durable outcome: that one must be in the store before the ack.
+    if (
+      !verdictBeforeAck &&
+      options.inline?.judge(
+        snap,
+        channel,
+        topic,
+        identity.clientId,
+        identity.username,
+        (target.policy === "enforce" ? FLAG_ENFORCE : 0) | (observed ? FLAG_OBSERVE : 0),
+        time,
+        payload,
+      )
+    ) {
+      if (observed) options.onJudged?.(channel.id, topic, payload, time, VERDICT_VALID);
+      return true;
+    }
     const full: Judgement = {
       outcome: "unvalidated",
       reason: "validation queue full: delivered without validation",
@@ -174,7 +199,7 @@ export function createPublishPipeline(options: PipelineOptions) {
           policy: target.policy,
           time,
           payload,
-          observe: observes(channel.id),
+          observe: observed,
           verdictBeforeAck,
         },
         () =>

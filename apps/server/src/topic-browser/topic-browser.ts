@@ -7,6 +7,12 @@
  * at most `maxTopics` topics, `messagesPerTopic` messages each, every stored payload cut at
  * `payloadCapBytes`, and `maxBytes` in all. Over the byte budget the history of the topics
  * updated longest ago is dropped first (their last message stays); only then whole topics.
+ *
+ * Cheap per message, since it runs for every delivery on the broker's event loop: a topic that
+ * publishes faster than one message per `keepIntervalMs` keeps one message per interval in its
+ * ring, and the ring's last entry is always the latest message, rewritten in the buffer it
+ * already has (no allocation per message; a 4 KB copy of every message cost about a tenth of the
+ * event loop at 10,000 msg/s). Counts, rates and the last message stay exact.
  */
 
 export interface TopicBrowserOptions {
@@ -14,6 +20,8 @@ export interface TopicBrowserOptions {
   messagesPerTopic: number;
   payloadCapBytes: number;
   maxBytes: number;
+  /** Messages of one topic closer together than this are not all kept (see above); default 20 ms, 0 keeps all. */
+  keepIntervalMs?: number;
   now?: () => number;
 }
 
@@ -50,6 +58,7 @@ const MESSAGE_OVERHEAD = 80;
 
 export function createTopicBrowser(options: TopicBrowserOptions) {
   const now = options.now ?? Date.now;
+  const keepIntervalMs = options.keepIntervalMs ?? 20;
   // Insertion order = least recently updated first (an update re-inserts the topic).
   const topics = new Map<string, TopicEntry>();
   // Topics holding more than their last message, least recently updated first: what goes first.
@@ -157,23 +166,47 @@ export function createTopicBrowser(options: TopicBrowserOptions) {
         e.seq = ++seq;
         return;
       }
-      // A copy: aedes' buffer may be a slice of a larger socket read that would stay alive.
-      const kept = Buffer.from(payload.subarray(0, options.payloadCapBytes));
-      e.ring.push({
-        at: t,
-        clientId,
-        qos: packet.qos,
-        retain: packet.retain,
-        size: payload.byteLength,
-        bytes: kept,
-      });
-      const b = kept.byteLength + MESSAGE_OVERHEAD;
-      e.bytes += b;
-      bytes += b;
-      if (e.ring.length > options.messagesPerTopic) trimHistory(e, options.messagesPerTopic);
-      if (e.ring.length > 1) {
-        withHistory.delete(e);
-        withHistory.add(e);
+      const n = Math.min(payload.byteLength, options.payloadCapBytes);
+      const ring = e.ring;
+      const last = ring[ring.length - 1];
+      const prev = ring[ring.length - 2];
+      if (last && prev && last.at - prev.at < keepIntervalMs && last.bytes.buffer.byteLength >= n) {
+        // The latest is not a kept sample yet: this message replaces it, in its own buffer (a
+        // new entry object, so a preview cached for the old one is not reused).
+        const kept = Buffer.from(last.bytes.buffer, 0, n);
+        payload.copy(kept, 0, 0, n);
+        ring[ring.length - 1] = {
+          at: t,
+          clientId,
+          qos: packet.qos,
+          retain: packet.retain,
+          size: payload.byteLength,
+          bytes: kept,
+        };
+        const d = n - last.bytes.byteLength;
+        e.bytes += d;
+        bytes += d;
+      } else {
+        // A copy in a buffer of its own: aedes' buffer may be a slice of a larger socket read
+        // that would stay alive, and a pooled one could not be rewritten (above).
+        const kept = Buffer.allocUnsafeSlow(n);
+        payload.copy(kept, 0, 0, n);
+        ring.push({
+          at: t,
+          clientId,
+          qos: packet.qos,
+          retain: packet.retain,
+          size: payload.byteLength,
+          bytes: kept,
+        });
+        const b = n + MESSAGE_OVERHEAD;
+        e.bytes += b;
+        bytes += b;
+        if (ring.length > options.messagesPerTopic) trimHistory(e, options.messagesPerTopic);
+        if (ring.length > 1) {
+          withHistory.delete(e);
+          withHistory.add(e);
+        }
       }
       e.messages++;
       e.lastAt = t;

@@ -89,6 +89,11 @@ function ClientRow({ c, admin }: { c: ConnectedClient; admin: boolean }) {
       </td>
       <td className="num nowrap">
         {formatPerSecond(c.outPerSecond)} <span className="muted small">({formatCount(c.messagesOut)})</span>
+        {c.messagesDropped > 0 ? (
+          <div className="small" title="QoS 0 messages dropped: its outgoing queue was full">
+            {formatCount(c.messagesDropped)} dropped
+          </div>
+        ) : null}
       </td>
       <td>
         {comp ? (
