@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -113,16 +113,37 @@ describe("contract cache (contracts.cache)", () => {
     rmSync(join(dir, "gap.yaml"));
   }, 60_000);
 
+  it("serves a copy of the folder elsewhere from the same entries, naming the copy's files", async () => {
+    const copy = join(root, "elsewhere", "contracts");
+    cpSync(dir, copy, { recursive: true });
+    // A broken document whose diagnostics name a referenced file by its absolute path.
+    writeFileSync(join(copy, "gap.yaml"), spotDoc.replace("./schemas/spot.yaml", "./schemas/nowhere.yaml").replace(/spot/g, "gap"));
+    const fresh = await loadContracts(copy);
+    await loadContracts(copy, { cacheDir });
+    const moved = join(root, "moved");
+    cpSync(copy, moved, { recursive: true });
+    const fromCopy = await loadContracts(moved, { cacheDir });
+    expect(fromCopy.cache).toMatchObject({ hits: 3, misses: 0 });
+    const expected = await loadContracts(moved);
+    expect(visible(fromCopy)).toEqual(visible(expected));
+    expect(JSON.stringify(fromCopy)).not.toContain(copy);
+    expect(visible(expected)).not.toEqual(visible(fresh));
+  }, 120_000);
+
   it("ignores a corrupt, foreign or doctored entry with a warning, parses, and replaces it", async () => {
-    const before = await load();
+    const own = join(root, "corrupt-cache");
+    const loadOwn = () => loadContracts(dir, { cacheDir: own });
+    await loadOwn();
+    const before = await loadOwn();
     expect(before.cache).toMatchObject({ hits: 2, misses: 0 });
-    const [a, b] = entries().sort();
-    const pathA = join(cacheDir, a!);
-    const pathB = join(cacheDir, b!);
+    const [a, b] = readdirSync(own).sort();
+    const pathA = join(own, a!);
+    const pathB = join(own, b!);
     const textA = readFileSync(pathA, "utf8");
     const textB = readFileSync(pathB, "utf8");
     const nl = textA.indexOf("\n");
     const header = JSON.parse(textA.slice(0, nl)) as { sha256: string };
+    expect(header.sha256).toMatch(/^[0-9a-f]{64}$/);
     const cases: [string, string, RegExp][] = [
       ["truncated", textA.slice(0, Math.floor(textA.length / 2)), /checksum|no header|not JSON/],
       ["not a cache file", "hello\nworld", /not JSON|not a uns-contract-cache/],
@@ -130,7 +151,7 @@ describe("contract cache (contracts.cache)", () => {
       // Another document's entry under this name: its key says so.
       ["foreign", textB, /another document/],
       // A changed body under the original header: the checksum says so.
-      ["doctored", `${textA.slice(0, nl + 1)}${textA.slice(nl + 1).replace("Spots", "Spotz")}`, /checksum/],
+      ["doctored", `${textA.slice(0, nl + 1)}${textA.slice(nl + 1).replace(/"ok":(true|false)/, '"ok":null')}`, /checksum/],
       // A right checksum over a body of the wrong shape: the shape check says so.
       [
         "wrong shape",
@@ -138,10 +159,9 @@ describe("contract cache (contracts.cache)", () => {
         /shape/,
       ],
     ];
-    expect(header.sha256).toMatch(/^[0-9a-f]{64}$/);
     for (const [name, content, why] of cases) {
       writeFileSync(pathA, content);
-      const r = await load();
+      const r = await loadOwn();
       expect(r.cache!.misses, name).toBe(1);
       expect(r.cache!.warnings, name).toHaveLength(1);
       expect(r.cache!.warnings[0], name).toMatch(why);
@@ -149,8 +169,7 @@ describe("contract cache (contracts.cache)", () => {
       // Replaced by a good entry: the next load hits.
       expect(readFileSync(pathA, "utf8"), name).toBe(textA);
     }
-    writeFileSync(pathB, textB);
-    expect((await load()).cache).toEqual({ hits: 2, misses: 0, warnings: [] });
+    expect((await loadOwn()).cache).toEqual({ hits: 2, misses: 0, warnings: [] });
   }, 120_000);
 
   it("loads without a cache it cannot write, saying why", async () => {

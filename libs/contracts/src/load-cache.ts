@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChannelSpec } from "./contract-set.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -46,6 +46,8 @@ export interface CacheStats {
 export interface ContractCacheOptions {
   /** The cache folder (created when missing). */
   dir: string;
+  /** The contracts folder the documents are in (see `cacheKey`). */
+  root: string;
   /** Entries kept at most; the least recently used beyond it are deleted after a load (default 256). */
   maxEntries?: number;
 }
@@ -96,12 +98,28 @@ function packageRoot(file: string): string {
   throw new Error(`no package.json above ${file}`);
 }
 
-/** The key of a document's entry: what its parse result depends on. */
-export function cacheKey(file: string, text: string, dependencies: readonly Dependency[]): string {
+/** Stands for the contracts folder's absolute path (with a trailing separator) in entries. */
+const ROOT_TOKEN = "\u0000uns-contracts-root\u0000/";
+
+/** `text` with the folder's absolute path (as JSON text escapes it) swapped for `to`. */
+function swapRoot(text: string, root: string, toToken: boolean): string {
+  const rootJson = JSON.stringify(`${resolve(root)}${sep}`).slice(1, -1);
+  const tokenJson = JSON.stringify(ROOT_TOKEN).slice(1, -1);
+  return toToken ? text.split(rootJson).join(tokenJson) : text.split(tokenJson).join(rootJson);
+}
+
+/**
+ * The key of a document's entry: what its parse result depends on. `root` is the contracts
+ * folder; the document's name and its references are keyed relative to it.
+ */
+export function cacheKey(root: string, file: string, text: string, dependencies: readonly Dependency[]): string {
   const h = createHash("sha256").update(fingerprint());
-  // The name as given and where it resolves: both appear in the cached diagnostics.
-  h.update(`\u0000${file}\u0000${resolve(file)}\u0000`).update(text);
-  for (const d of [...dependencies].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  const abs = `${resolve(root)}${sep}`;
+  const rel = (p: string) => (p.startsWith(abs) ? ROOT_TOKEN + p.slice(abs.length) : p);
+  // The name as given (relative or absolute) and where it resolves: both appear in results.
+  h.update(`\u0000${rel(file)}\u0000${rel(resolve(file))}\u0000`).update(text);
+  const deps = dependencies.map((d) => ({ path: rel(d.path), text: d.text }));
+  for (const d of deps.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const content = d.text === null ? "missing" : createHash("sha256").update(d.text).digest("hex");
     h.update(`\u0000${d.path}\u0000${content}`);
   }
@@ -217,7 +235,7 @@ export function openContractCache(options: ContractCacheOptions) {
       if (createHash("sha256").update(body).digest("hex") !== header.sha256) return ignore("its checksum does not match");
       let value: unknown;
       try {
-        value = JSON.parse(body);
+        value = JSON.parse(swapRoot(body, options.root, false));
       } catch {
         return ignore("the body is not JSON");
       }
@@ -237,7 +255,7 @@ export function openContractCache(options: ContractCacheOptions) {
     put(key: string, value: CachedParse): void {
       used.add(key);
       if (!writable) return;
-      const body = JSON.stringify(value);
+      const body = swapRoot(JSON.stringify(value), options.root, true);
       const header = JSON.stringify({ format: FORMAT, key, sha256: createHash("sha256").update(body).digest("hex") });
       const tmp = join(dir, `.${key}.${randomBytes(4).toString("hex")}.tmp`);
       try {

@@ -118,7 +118,7 @@ export async function loadContracts(
     options.onReady?.();
     return parser;
   };
-  const cache = options.cacheDir ? openContractCache({ dir: options.cacheDir }) : undefined;
+  const cache = options.cacheDir ? openContractCache({ dir: options.cacheDir, root: dir }) : undefined;
   options.onReady?.();
 
   const documents: LoadedDocument[] = [];
@@ -271,7 +271,7 @@ async function loadDocument(
   }
 
   // A document referencing a URL depends on what the server there answers today: not cached.
-  const key = cache && !remote ? cacheKey(file, text, dependencies) : undefined;
+  const key = cache && !remote ? cacheKey(dir, file, text, dependencies) : undefined;
   const cached = key ? cache?.get(key, file) : null;
   if (cached) {
     document.title = cached.title;
