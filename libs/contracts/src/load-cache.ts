@@ -8,7 +8,16 @@
  * ignored with a warning and replaced; nothing read from the cache is trusted blindly.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +73,11 @@ function fingerprint(): string {
     h.update(readFileSync(parserPkg));
     // spectral is the parser's dependency: resolve it from there.
     const fromParser = createRequire(parserPkg);
-    for (const dep of ["@stoplight/spectral-core", "@stoplight/spectral-functions", "@stoplight/spectral-parsers"]) {
+    for (const dep of [
+      "@stoplight/spectral-core",
+      "@stoplight/spectral-functions",
+      "@stoplight/spectral-parsers",
+    ]) {
       try {
         h.update(readFileSync(join(packageRoot(fromParser.resolve(dep)), "package.json")));
       } catch {
@@ -112,7 +125,12 @@ function swapRoot(text: string, root: string, toToken: boolean): string {
  * The key of a document's entry: what its parse result depends on. `root` is the contracts
  * folder; the document's name and its references are keyed relative to it.
  */
-export function cacheKey(root: string, file: string, text: string, dependencies: readonly Dependency[]): string {
+export function cacheKey(
+  root: string,
+  file: string,
+  text: string,
+  dependencies: readonly Dependency[],
+): string {
   const h = createHash("sha256").update(fingerprint());
   const abs = `${resolve(root)}${sep}`;
   const rel = (p: string) => (p.startsWith(abs) ? ROOT_TOKEN + p.slice(abs.length) : p);
@@ -127,7 +145,8 @@ export function cacheKey(root: string, file: string, text: string, dependencies:
 }
 
 const isStr = (v: unknown): v is string => typeof v === "string";
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function validDiagnostic(d: unknown): boolean {
   return (
@@ -199,7 +218,9 @@ export function openContractCache(options: ContractCacheOptions) {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     writable = false;
-    stats.warnings.push(`contract cache ${dir} cannot be created (${(e as Error).message}); documents are parsed every load`);
+    stats.warnings.push(
+      `contract cache ${dir} cannot be created (${(e as Error).message}); documents are parsed every load`,
+    );
   }
   const entryPath = (key: string) => join(dir, `${key}.json`);
 
@@ -216,7 +237,9 @@ export function openContractCache(options: ContractCacheOptions) {
         return null;
       }
       const ignore = (why: string) => {
-        stats.warnings.push(`contract cache entry ${path} for ${file} ignored: ${why}; the document is parsed again`);
+        stats.warnings.push(
+          `contract cache entry ${path} for ${file} ignored: ${why}; the document is parsed again`,
+        );
         stats.misses++;
         return null;
       };
@@ -232,7 +255,8 @@ export function openContractCache(options: ContractCacheOptions) {
       if (!isObj(header) || header.format !== FORMAT) return ignore(`not a ${FORMAT} file`);
       if (header.key !== key) return ignore("it was written for another document");
       const body = raw.slice(nl + 1);
-      if (createHash("sha256").update(body).digest("hex") !== header.sha256) return ignore("its checksum does not match");
+      if (createHash("sha256").update(body).digest("hex") !== header.sha256)
+        return ignore("its checksum does not match");
       let value: unknown;
       try {
         value = JSON.parse(swapRoot(body, options.root, false));
@@ -251,19 +275,29 @@ export function openContractCache(options: ContractCacheOptions) {
       }
       return parsed;
     },
+    /** A document that cannot be cached (it references a URL): parsed, counted as a miss. */
+    skip(): void {
+      stats.misses++;
+    },
     /** Store a parse; written atomically (temporary file, then rename). */
     put(key: string, value: CachedParse): void {
       used.add(key);
       if (!writable) return;
       const body = swapRoot(JSON.stringify(value), options.root, true);
-      const header = JSON.stringify({ format: FORMAT, key, sha256: createHash("sha256").update(body).digest("hex") });
+      const header = JSON.stringify({
+        format: FORMAT,
+        key,
+        sha256: createHash("sha256").update(body).digest("hex"),
+      });
       const tmp = join(dir, `.${key}.${randomBytes(4).toString("hex")}.tmp`);
       try {
         writeFileSync(tmp, `${header}\n${body}`);
         renameSync(tmp, entryPath(key));
       } catch (e) {
         writable = false;
-        stats.warnings.push(`contract cache ${dir} cannot be written (${(e as Error).message}); documents are parsed every load`);
+        stats.warnings.push(
+          `contract cache ${dir} cannot be written (${(e as Error).message}); documents are parsed every load`,
+        );
         try {
           unlinkSync(tmp);
         } catch {
@@ -283,7 +317,11 @@ export function openContractCache(options: ContractCacheOptions) {
         for (const e of entries.slice(keep)) unlinkSync(join(dir, e.n));
         // Temporary files a killed writer left behind (a live one renames its file in ms).
         for (const n of readdirSync(dir)) {
-          if (n.startsWith(".") && n.endsWith(".tmp") && Date.now() - statSync(join(dir, n)).mtimeMs > 600_000)
+          if (
+            n.startsWith(".") &&
+            n.endsWith(".tmp") &&
+            Date.now() - statSync(join(dir, n)).mtimeMs > 600_000
+          )
             unlinkSync(join(dir, n));
         }
       } catch (e) {

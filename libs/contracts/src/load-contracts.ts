@@ -13,7 +13,13 @@ import {
   toJsonPath,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
-import { type CacheStats, type ContractCache, cacheKey, type Dependency, openContractCache } from "./load-cache.js";
+import {
+  type CacheStats,
+  type ContractCache,
+  cacheKey,
+  type Dependency,
+  openContractCache,
+} from "./load-cache.js";
 import { checkReferences } from "./ref-guard.js";
 import { classifySchemaFormat, copyData, isJsonContentType, toPortableSchema } from "./schema-convert.js";
 
@@ -272,6 +278,7 @@ async function loadDocument(
 
   // A document referencing a URL depends on what the server there answers today: not cached.
   const key = cache && !remote ? cacheKey(dir, file, text, dependencies) : undefined;
+  if (cache && !key) cache.skip();
   const cached = key ? cache?.get(key, file) : null;
   if (cached) {
     document.title = cached.title;

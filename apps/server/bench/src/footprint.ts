@@ -97,7 +97,9 @@ async function child(): Promise<void> {
     constructor(filename: string | URL, options: worker_threads.WorkerOptions = {}) {
       const role = roleOf(String(filename));
       const mb = young.get(role);
-      const resourceLimits = mb ? { ...options.resourceLimits, maxYoungGenerationSizeMb: mb } : options.resourceLimits;
+      const resourceLimits = mb
+        ? { ...options.resourceLimits, maxYoungGenerationSizeMb: mb }
+        : options.resourceLimits;
       if (options.eval) {
         super(filename, { ...options, resourceLimits });
         return;
@@ -189,7 +191,10 @@ function startChild(extra: string[]): Promise<{ proc: ChildProcess; port: number
   for (const y of values.young) args.push("--young", y);
   const pin = spawnSync("taskset", ["-V"]).error === undefined && availableParallelism() >= 2;
   const proc = pin
-    ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: brokerEnv() })
+    ? spawn("taskset", ["-c", "0", process.execPath, ...args], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        env: brokerEnv(),
+      })
     : spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], env: brokerEnv() });
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`server child exited (${code}) before it was ready`)));
@@ -228,7 +233,9 @@ async function parent(): Promise<void> {
   process.on("exit", () => rmSync(tdir, { recursive: true, force: true }));
   const template = join(tdir, "data");
   const first = await startChild(["--make-template", template]);
-  console.log(`first start (empty data folder: initdb, migrations, every contract parsed): ${(first.startMs / 1000).toFixed(1)} s`);
+  console.log(
+    `first start (empty data folder: initdb, migrations, every contract parsed): ${(first.startMs / 1000).toFixed(1)} s`,
+  );
   await ask(first.proc, { type: "stop" }, "samples");
   const c = await startChild(["--data-template", template]);
   console.log(`start from the template: ${(c.startMs / 1000).toFixed(1)} s`);
@@ -265,7 +272,9 @@ async function parent(): Promise<void> {
   const loaded = done.samples.filter((s) => s.at >= idle.sample.at && s.at <= after.sample.at);
   const top = loaded.reduce((a, b) => (b.rss > a.rss ? b : a), loaded[0] ?? after.sample);
 
-  console.log(`${publishers} publishers, QoS ${qos}: ${Math.round(rate).toLocaleString("en-US")} msg/s delivered; peak RSS (VmHWM) ${mb(peakRss)} MB`);
+  console.log(
+    `${publishers} publishers, QoS ${qos}: ${Math.round(rate).toLocaleString("en-US")} msg/s delivered; peak RSS (VmHWM) ${mb(peakRss)} MB`,
+  );
   report("idle", idle.sample);
   report("peak", top);
   report("after", after.sample);
@@ -278,7 +287,8 @@ async function parent(): Promise<void> {
       if (!prev) byThread.set(k, { ...i });
       else
         for (const f of Object.keys(i) as (keyof IsolateMemory)[])
-          if (typeof i[f] === "number" && (i[f] as number) > (prev[f] as number)) (prev as unknown as Record<string, number>)[f] = i[f] as number;
+          if (typeof i[f] === "number" && (i[f] as number) > (prev[f] as number))
+            (prev as unknown as Record<string, number>)[f] = i[f] as number;
     }
   }
   console.log("isolate (max over the run)   heap  (new   old  code  large)  used  external  malloced   MB");
@@ -295,8 +305,12 @@ async function parent(): Promise<void> {
 if (values.child) await child();
 else if (!values.pinned && spawnSync("taskset", ["-V"]).error === undefined && availableParallelism() >= 2) {
   // The generator on core 1, as the bench does.
-  const r = spawnSync("taskset", ["-c", "1", process.execPath, here("./footprint.js"), ...process.argv.slice(2), "--pinned"], {
-    stdio: "inherit",
-  });
+  const r = spawnSync(
+    "taskset",
+    ["-c", "1", process.execPath, here("./footprint.js"), ...process.argv.slice(2), "--pinned"],
+    {
+      stdio: "inherit",
+    },
+  );
   process.exit(r.status ?? 1);
 } else await parent();
