@@ -23,7 +23,7 @@ import worker_threads from "node:worker_threads";
 import { brokerEnv } from "./brokers.js";
 import type { IsolateMemory } from "./footprint-probe.js";
 import { LoadGenerator } from "./load-generator.js";
-import { memory } from "./proc-stats.js";
+import { cpuMs, memory } from "./proc-stats.js";
 import { BENCH_PASSWORD, PUBLISHER_USER, SUBSCRIBER_USER } from "./protocol.js";
 
 const { values } = parseArgs({
@@ -69,7 +69,15 @@ export function mappings(pid: number | "self") {
   return out;
 }
 
-type Sample = { at: number; rss: number; maps: ReturnType<typeof mappings>; isolates: IsolateMemory[] };
+type Sample = {
+  at: number;
+  rss: number;
+  maps: ReturnType<typeof mappings>;
+  isolates: IsolateMemory[];
+  /** Messages waiting for validation, and the topic browser's estimate of its bytes. */
+  queued: number;
+  browserBytes: number;
+};
 
 // ------------------------------------------------------------------------------------------------
 // The child: the UNS server with a memory probe in every thread.
@@ -157,7 +165,14 @@ async function child(): Promise<void> {
   let sampling = false;
   const sample = async () => {
     const isolates = await sampleThreads();
-    samples.push({ at: performance.now(), rss: memory(process.pid).rss, maps: mappings("self"), isolates });
+    samples.push({
+      at: performance.now(),
+      rss: memory(process.pid).rss,
+      maps: mappings("self"),
+      isolates,
+      queued: server.pool.stats().queued + server.pool.stats().inFlight,
+      browserBytes: server.topicBrowser.stats().bytes,
+    });
   };
   const timer = setInterval(() => {
     if (sampling) return;
@@ -221,7 +236,7 @@ const mb = (n: number) => (n / MB).toFixed(1).padStart(7);
 function report(phase: string, s: Sample): void {
   const m = s.maps;
   console.log(
-    `${phase.padEnd(6)} RSS ${mb(s.rss)} MB = wasm ${mb(m.wasm)} + anon ${mb(m.anon)} + brk ${mb(m.brk)} + files ${mb(m.file)} + stacks ${mb(m.stack)}`,
+    `${phase.padEnd(6)} RSS ${mb(s.rss)} MB = wasm ${mb(m.wasm)} + anon ${mb(m.anon)} + brk ${mb(m.brk)} + files ${mb(m.file)} + stacks ${mb(m.stack)}; validation queue ${s.queued}, browser ${mb(s.browserBytes)} MB`,
   );
 }
 
@@ -259,10 +274,16 @@ async function parent(): Promise<void> {
   });
   await gen.connect();
   gen.startMax();
+  await sleep(1000);
   const d0 = gen.delivered;
   const t0 = performance.now();
+  const cpu0 = cpuMs(c.proc.pid!);
+  const loop0 = cpuMs(c.proc.pid!, c.proc.pid!);
   await sleep(seconds * 1000);
-  const rate = (gen.delivered - d0) / ((performance.now() - t0) / 1000);
+  const n = gen.delivered - d0;
+  const rate = n / ((performance.now() - t0) / 1000);
+  const usPerMsg = ((cpuMs(c.proc.pid!) - cpu0) * 1000) / n;
+  const loopUsPerMsg = ((cpuMs(c.proc.pid!, c.proc.pid!) - loop0) * 1000) / n;
   gen.stop();
   await gen.drain(30_000);
   await sleep(1000);
@@ -273,10 +294,15 @@ async function parent(): Promise<void> {
   const top = loaded.reduce((a, b) => (b.rss > a.rss ? b : a), loaded[0] ?? after.sample);
 
   console.log(
-    `${publishers} publishers, QoS ${qos}: ${Math.round(rate).toLocaleString("en-US")} msg/s delivered; peak RSS (VmHWM) ${mb(peakRss)} MB`,
+    `${publishers} publishers, QoS ${qos}: ${Math.round(rate).toLocaleString("en-US")} msg/s delivered, ${usPerMsg.toFixed(1)} us CPU/msg (event loop ${loopUsPerMsg.toFixed(1)}); peak RSS (VmHWM) ${mb(peakRss)} MB`,
   );
   report("idle", idle.sample);
+  console.log(
+    `       idle isolates: ${idle.sample.isolates.map((i) => `${i.role} heap ${(i.heapPhysical / MB).toFixed(1)} (new ${(i.newSpace / MB).toFixed(1)}) ext ${(i.external / MB).toFixed(1)}`).join("; ")}`,
+  );
   report("peak", top);
+  const q = loaded.reduce((a, b) => (b.queued > a.queued ? b : a), top);
+  if (q !== top) report("max q", q);
   report("after", after.sample);
   // Largest figure per isolate over the loaded samples.
   const byThread = new Map<string, IsolateMemory>();
