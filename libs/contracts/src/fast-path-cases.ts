@@ -170,7 +170,7 @@ export function generate(r: Rng, schema: Schema, depth = 0): unknown {
       const m = num(s.multipleOf);
       if (m) return Math.ceil(lo / m) * m + m * int(r, 0, 3);
       if (type === "integer" || r() < 0.3) return Math.round(lo + r() * (hi - lo));
-      if (r() < 0.1) return pick(r, [lo, hi]);
+      if (r() < 0.2) return pick(r, [lo, hi]); // at the bounds: mutateText respells them nearby
       return Number((lo + r() * (hi - lo)).toFixed(int(r, 0, 5)));
     }
     case "string": {
@@ -244,6 +244,18 @@ function randomPath(r: Rng, v: unknown): (string | number)[] {
   return path;
 }
 
+/** `name` itself and names that share its length, first byte or prefix (what the prop lookup compares). */
+function nearNames(name: string): string[] {
+  const last = name.charCodeAt(name.length - 1);
+  return [
+    name,
+    `${name}x`,
+    name.slice(0, -1),
+    `${name.slice(0, -1)}${String.fromCharCode(last + 1)}`,
+    `${name.charAt(0).toUpperCase()}${name.slice(1)}`,
+  ];
+}
+
 /** One structural change to a copy of `v`. */
 export function mutateValue(r: Rng, v: unknown): unknown {
   const copy = structuredClone(v);
@@ -289,7 +301,11 @@ export function mutateValue(r: Rng, v: unknown): unknown {
     const o = target as Record<string, unknown>;
     const keys = Object.keys(o);
     if (keys.length && r() < 0.5) delete o[pick(r, keys)];
-    else o[pick(r, ["extra", "toString", "__proto__x", keys[0] ?? "k", "é"])] = randomValue(r, 2);
+    else
+      o[pick(r, ["extra", "toString", "__proto__x", "é", ...nearNames(pick(r, keys) ?? "k")])] = randomValue(
+        r,
+        2,
+      );
     return copy;
   }
   if (Array.isArray(target) && k < 6) {
@@ -304,7 +320,7 @@ const enc = new TextEncoder();
 
 /** One change to the JSON text or its bytes; most of them keep it strict JSON. */
 export function mutateText(r: Rng, text: string): Uint8Array {
-  const k = int(r, 0, 15);
+  const k = int(r, 0, 19);
   const at = int(r, 0, text.length);
   switch (k) {
     case 0:
@@ -379,9 +395,146 @@ export function mutateText(r: Rng, text: string): Uint8Array {
           (_, c: string, rest: string) => `,"\\u00${c.charCodeAt(0).toString(16)}${rest}":`,
         ),
       );
+    case 14:
+    case 15: // a number spelled another way, or moved to a neighbouring or hard-to-read value
+      return enc.encode(respellNumberIn(r, text));
+    case 16:
+      return enc.encode(escapeInName(r, text));
+    case 17:
+      return enc.encode(repeatName(r, text));
+    case 18:
+      return enc.encode(manyNames(r, text));
     default:
       return enc.encode(text);
   }
+}
+
+/** Numbers whose text is hard to read right: the ends of the doubles, denormals, long mantissas. */
+const HARD_NUMBERS = [
+  "-0",
+  "-0.0",
+  "0e400",
+  "-0e-400",
+  "1e308",
+  "1.7976931348623157e308",
+  "1.7976931348623158e308",
+  "1.7976931348623159e308",
+  "4.9e-324",
+  "5e-324",
+  "2.4703282292062328e-324",
+  "2.4703282292062327e-324",
+  "2.2250738585072011e-308",
+  "1e-400",
+  "123456789012345678901234567890",
+  "9007199254740993",
+  "9007199254740992.000000001",
+  "0.1e-7",
+  "1E22",
+  "1e23",
+  "0.30000000000000004",
+  "0.3000000000000000166533453693773481063544750213623046875",
+];
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+
+/** The double next to `v`, above it (`up`) or below. */
+function nextDouble(v: number, up: boolean): number {
+  if (!Number.isFinite(v)) return v;
+  if (v === 0) return up ? Number.MIN_VALUE : -Number.MIN_VALUE;
+  f64[0] = v;
+  u64[0] = v > 0 === up ? u64[0]! + 1n : u64[0]! - 1n; // the bits count magnitudes
+  return f64[0]!;
+}
+
+/** `v` as an integer times a power of two. */
+function dyadic(v: number): { m: bigint; e: number } {
+  f64[0] = Math.abs(v);
+  const bits = u64[0]!;
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  return exp === 0 ? { m: frac, e: -1074 } : { m: frac | (1n << 52n), e: exp - 1075 };
+}
+
+/**
+ * The exact decimal halfway between `v` and its neighbour: a tie, which a correct reader rounds
+ * to the even one of the two (and one more digit decides it).
+ */
+function halfway(v: number, up: boolean): string {
+  const w = nextDouble(v, up);
+  if (!Number.isFinite(w) || Math.sign(w) !== Math.sign(v) || v === 0) return String(w);
+  const a = dyadic(v);
+  const b = dyadic(w);
+  const e = Math.min(a.e, b.e);
+  const sum = (a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)); // 2 * midpoint / 2^e
+  const k = e - 1; // midpoint = sum * 2^k
+  const sign = v < 0 ? "-" : "";
+  if (k >= 0) return `${sign}${(sum << BigInt(k)).toString()}`;
+  const digits = (sum * 5n ** BigInt(-k)).toString().padStart(-k + 1, "0");
+  const point = digits.length + k;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** Another text for the number `token`: same value, a neighbour, a tie, or a hard case. */
+function respell(r: Rng, token: string): string {
+  const v = Number(token);
+  const plain = /^(-?)(\d+)(?:\.(\d+))?$/.exec(token);
+  const k = int(r, 0, 7);
+  if (k === 0) return pick(r, HARD_NUMBERS);
+  if (k === 1 || !plain) return String(nextDouble(v, r() < 0.5));
+  if (k === 2) return halfway(v, r() < 0.5);
+  if (k === 3) return `${halfway(v, r() < 0.5)}${r() < 0.5 ? "1" : "0000001"}`;
+  const [, sign, ip, fp = ""] = plain;
+  const zeros = "0".repeat(int(r, 1, 25));
+  if (k === 4) return `${token}${fp ? "" : "."}${zeros}`; // same value, a long mantissa
+  if (k === 5) return `${token}${fp ? "" : "."}${zeros}1`; // a hair above
+  if (k === 6) {
+    const digits = `${ip}${fp}`.replace(/^0+(?=\d)/, "");
+    return r() < 0.5
+      ? `${sign}${digits}${pick(r, ["e", "E"])}-${fp.length}`
+      : `${sign}0.${ip}${fp}e${ip!.length}`;
+  }
+  return sign ? token.slice(1) : `-${token}`;
+}
+
+function respellNumberIn(r: Rng, text: string): string {
+  const tokens = [...text.matchAll(/(?<=[:,[\s])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)];
+  if (tokens.length === 0) return text;
+  const m = pick(r, tokens);
+  return `${text.slice(0, m.index)}${respell(r, m[0])}${text.slice(m.index + m[0].length)}`;
+}
+
+const NAME = /"((?:[^"\\]|\\.)*)"\s*:/g;
+
+/** One character of some member name as a \u escape (the same name once decoded). */
+function escapeInName(r: Rng, text: string): string {
+  const names = [...text.matchAll(NAME)].filter((m) => m[1]!.length > 0);
+  if (names.length === 0) return text;
+  const m = pick(r, names);
+  const i = int(r, 0, m[1]!.length - 1);
+  const c = m[1]!.charCodeAt(i);
+  if (c === 0x5c || c > 0x7f) return text;
+  const hex = c.toString(16).padStart(4, "0");
+  const at = m.index + 1 + i;
+  return `${text.slice(0, at)}\\u${r() < 0.5 ? hex : hex.toUpperCase()}${text.slice(at + 1)}`;
+}
+
+/** Some member (not only the first) repeated in its object, just before itself. */
+function repeatName(r: Rng, text: string): string {
+  const names = [...text.matchAll(NAME)];
+  if (names.length === 0) return text;
+  const m = pick(r, names);
+  return `${text.slice(0, m.index)}"${m[1]}":null,${text.slice(m.index)}`;
+}
+
+/** Forty more names in the first object (past the walker's 32 kept in a list), maybe one twice. */
+function manyNames(r: Rng, text: string): string {
+  const at = text.indexOf("{");
+  if (at < 0) return text;
+  const names = Array.from({ length: 40 }, (_, i) => `"n${i}":${i % 12}`);
+  if (r() < 0.5) names.splice(int(r, 1, 39), 0, `"n${int(r, 0, 39)}":0`);
+  const sep = text[at + 1] === "}" ? "" : ",";
+  return `${text.slice(0, at + 1)}${names.join(",")}${sep}${text.slice(at + 1)}`;
 }
 
 /** A serialisation of `v`, sometimes pretty, sometimes with escaped non-ASCII. */

@@ -83,6 +83,96 @@ describe.skipIf(!native)("fast path edge cases against ajv", () => {
     agree({ enum: [0, "0"] }, ["-0", "0.0", '"0"', "[0]", "{}"], [0, 0, 0, 1, 1]);
   });
 
+  it("compares numbers at bounds as the double JSON.parse rounds them to (shortcuts, Clinger, strtod)", () => {
+    const b = { type: "number", minimum: 1, maximum: 1.5 };
+    agree(
+      b,
+      [
+        "1.5",
+        "1.4999999999999999999", // rounds to 1.5
+        "1.50000000000000001", // rounds to 1.5
+        "1.5000000000000002", // the next double
+        "0.99999999999999999", // rounds to 1
+        "0.9999999999999999",
+        "15e-1",
+        "0.15e1",
+        "150000000000000000000e-20", // 21 digits: strtod
+        "1.50000000000000011102230246251565404236316680908203125", // halfway: to even, 1.5
+        "1.500000000000000111022302462515654042363166809082031251", // just past halfway
+        "1.4", // integer part 1: [1, 2] is not inside [1, 1.5], so the value decides
+      ],
+      [0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0],
+    );
+    agree({ type: "array", items: { type: "number", minimum: 0, maximum: 50 } }, [
+      "[0,49.9,50,50.0000000000000000001,50.00000000000001]",
+      "[ 1 , 2 ,\n3]",
+      "[-0,-0.0,0e400]",
+      "[1e-400,4.9e-324]",
+      "[-4.9e-324]",
+    ]);
+    agree({ type: "number", maximum: 1.7976931348623157e308 }, [
+      "1.7976931348623157e308",
+      "1.7976931348623158e308",
+      "1.7976931348623159e308",
+      "1e309",
+    ]);
+    agree({ type: "integer", minimum: 1, maximum: 255 }, ["255", "256", "255.0", "2.55e2", "0", "1", "-1"]);
+  });
+
+  it("finds member names by length, first byte and bytes, in any order, escaped or not", () => {
+    const s = {
+      type: "object",
+      additionalProperties: false,
+      required: ["ab"],
+      properties: {
+        a: { type: "integer" },
+        ab: { type: "string" },
+        abc: { type: "number" },
+        b: { type: "null" },
+        "": { type: "boolean" },
+      },
+    };
+    agree(
+      s,
+      [
+        '{"ab":"x"}',
+        '{"abc":1,"ab":"x","a":2,"b":null,"":true}',
+        '{"ab":"x","ac":1}',
+        '{"ab":"x","Ab":1}',
+        '{"a\\u0062":"x"}',
+        '{"ab":"x","a":1,"\\u0061":1}',
+        '{"ab":"x","":1}',
+        '{"ab":1}',
+        '{"abc":1}',
+        '{"ab":"x","abcd":1}',
+      ],
+      [0, 0, 1, 1, 0, 3, 1, 1, 1, 1],
+    );
+    // Past 32 names outside `properties`, repeats are found by a hash set.
+    const many = Array.from({ length: 40 }, (_, i) => `"n${i}":${i}`);
+    const open = { type: "object", additionalProperties: { type: "integer", maximum: 38 } };
+    agree(
+      open,
+      [`{${many.join(",")}}`, `{${many.join(",")},"n3":0}`, `{${many.slice(0, 39).join(",")}}`],
+      [1, 3, 0],
+    );
+  });
+
+  it("reads a time's seconds as ajv does where a fraction rounds up to 60 or 61", () => {
+    const t = { type: "string", format: "time" };
+    agree(
+      t,
+      [
+        '"10:00:59.99999999999999999Z"', // +"59.99999999999999999" is 60: no leap second at 10:00
+        '"10:00:59.9999999999999Z"',
+        '"23:59:60.5Z"',
+        '"23:59:60.99999999999999999Z"', // 61
+        '"10:00:58.99999999999999999Z"',
+      ],
+      [1, 0, 0, 1, 0],
+    );
+  });
+
   it("refuses what parsePayload refuses: BOM, duplicate names (also escaped ones), bad UTF-8, depth", () => {
     const o = { type: "object" };
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("{}")]);

@@ -10,7 +10,13 @@
 
 namespace {
 
-void finalize(napi_env, void* data, void*) { delete static_cast<fastcheck::Program*>(data); }
+// A program with the buffers its checks reuse (see Scratch in walker.h).
+struct Compiled {
+  fastcheck::Program program;
+  fastcheck::Scratch scratch;
+};
+
+void finalize(napi_env, void* data, void*) { delete static_cast<Compiled*>(data); }
 
 napi_value fail(napi_env env, const char* msg) {
   napi_throw_error(env, "UNS_FAST_CHECK", msg);
@@ -18,20 +24,15 @@ napi_value fail(napi_env env, const char* msg) {
 }
 
 bool bytesOf(napi_env env, napi_value v, const uint8_t*& data, size_t& len) {
-  bool isTyped = false;
-  napi_is_typedarray(env, v, &isTyped);
-  if (isTyped) {
-    napi_typedarray_type type;
-    size_t length, offset;
-    napi_value ab;
-    void* raw;
-    if (napi_get_typedarray_info(env, v, &type, &length, &raw, &ab, &offset) != napi_ok) return false;
-    if (type != napi_uint8_array) return false;
-    data = static_cast<const uint8_t*>(raw);
-    len = length;
-    return true;
-  }
-  return false;
+  // One call on the hot path: napi_get_typedarray_info refuses anything but a typed array.
+  napi_typedarray_type type;
+  size_t length;
+  void* raw;
+  if (napi_get_typedarray_info(env, v, &type, &length, &raw, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_uint8_array) return false;
+  data = static_cast<const uint8_t*>(raw);
+  len = length;
+  return true;
 }
 
 napi_value Compile(napi_env env, napi_callback_info info) {
@@ -41,9 +42,9 @@ napi_value Compile(napi_env env, napi_callback_info info) {
   const uint8_t* data = nullptr;
   size_t len = 0;
   if (argc < 1 || !bytesOf(env, argv[0], data, len)) return fail(env, "compile expects a Uint8Array");
-  auto* prog = new (std::nothrow) fastcheck::Program();
+  auto* prog = new (std::nothrow) Compiled();
   if (!prog) return fail(env, "out of memory");
-  if (!fastcheck::readProgram(data, len, *prog)) {
+  if (!fastcheck::readProgram(data, len, prog->program)) {
     delete prog;
     return fail(env, "malformed fast-check program");
   }
@@ -69,7 +70,8 @@ napi_value Check(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[2], &maxDepth);
   int verdict;
   try {
-    fastcheck::Walker w(*static_cast<fastcheck::Program*>(raw), data, len, maxDepth);
+    auto* c = static_cast<Compiled*>(raw);
+    fastcheck::Walker w(c->program, c->scratch, data, len, maxDepth);
     verdict = w.run();
   } catch (...) {
     verdict = fastcheck::UNSURE;  // e.g. bad_alloc: let ajv decide

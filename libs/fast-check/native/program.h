@@ -1,6 +1,7 @@
 // A compiled payload schema ("program"), read from the bytes src/program.ts writes. The layout is
 // documented there (writeProgram); both sides change together.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -34,6 +35,9 @@ struct Node {
   bool alwaysFalse = false;
   uint32_t numFlags = 0;
   double min = 0, max = 0, xmin = 0, xmax = 0, mult = 0;
+  // The four bounds as one closed interval of doubles: x > b is x >= nextafter(b, +inf) for
+  // doubles, so exclusive bounds fold in exactly. -inf / +inf where there is no bound.
+  double low = -HUGE_VAL, high = HUGE_VAL;
   int32_t minLen = -1, maxLen = -1, pattern = -1, format = F_NONE;
   int32_t items = ANY, minItems = -1, maxItems = -1;
   int32_t minProps = -1, maxProps = -1, additional = ANY;
@@ -111,6 +115,13 @@ class Reader {
   bool ok_ = true;
 };
 
+inline void foldBounds(Node& nd) {
+  if (nd.numFlags & N_MIN) nd.low = nd.min;
+  if (nd.numFlags & N_XMIN) nd.low = std::fmax(nd.low, std::nextafter(nd.xmin, HUGE_VAL));
+  if (nd.numFlags & N_MAX) nd.high = nd.max;
+  if (nd.numFlags & N_XMAX) nd.high = std::fmin(nd.high, std::nextafter(nd.xmax, -HUGE_VAL));
+}
+
 // Returns false when the bytes are not a well-formed program (a version mismatch, a bug).
 inline bool readProgram(const uint8_t* bytes, size_t len, Program& prog) {
   Reader r(bytes, len);
@@ -145,6 +156,7 @@ inline bool readProgram(const uint8_t* bytes, size_t len, Program& prog) {
     nd.xmin = r.f64();
     nd.xmax = r.f64();
     nd.mult = r.f64();
+    foldBounds(nd);
     nd.minLen = r.i32();
     nd.maxLen = r.i32();
     nd.pattern = r.i32();

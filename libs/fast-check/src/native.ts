@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 /** The addon's surface (native/fast_check.cc). */
 export interface NativeBinding {
   compile(program: Uint8Array): object;
-  /** 0 valid, 1 invalid, 2 unsure, 3 not strict JSON (see Verdict in native/walker.h). */
+  /** 0 valid, 1 invalid, 2 unsure, 3 not strict JSON (see Verdict in native/strings.h). */
   check(program: object, payload: Uint8Array, maxDepth: number): number;
 }
 
