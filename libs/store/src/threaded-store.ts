@@ -89,7 +89,9 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
 
   /** Start a worker and open the store in it; rejects when it cannot open. */
   function start(): Promise<void> {
-    const w = startWorker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB } });
+    const w = startWorker(entry, {
+      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+    });
     worker = w;
     return new Promise<void>((resolve, reject) => {
       let opened = false;
