@@ -164,11 +164,11 @@ export const settings = {
   },
   "workers.queueLength": {
     kind: "integer",
-    // Each waiting message holds its payload: 4,000 weld spots are 16 MB; 20,000 were 80 MB of
-    // the event loop's memory (and more of its garbage) whenever validation fell behind.
-    default: 4000,
+    // Each waiting message holds its payload (20,000 weld spots: 80 MB); a byte bound is the
+    // better limit (docs/benchmark.md, footprint), a shorter queue leaves more unvalidated.
+    default: 20000,
     min: 1,
-    doc: "Messages waiting for or in validation, at most (each holds its payload: 4,000 4 KB messages are 16 MB); beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
+    doc: "Messages waiting for or in validation, at most (each holds its payload: 20,000 4 KB messages are 80 MB); beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
   },
   "workers.batchSize": {
     kind: "integer",

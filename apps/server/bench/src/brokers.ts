@@ -69,8 +69,7 @@ export function startBroker(kind: BrokerKind, o: StartOptions): Promise<BrokerPr
 
 function startNodeBroker(kind: BrokerKind, o: StartOptions): Promise<BrokerProcess> {
   const uns = isUns(kind);
-  // As `pnpm start` and the Docker image run the server: an 8 MB young generation (docs/benchmark.md).
-  const nodeArgs: string[] = uns ? ["--max-semi-space-size=4"] : [];
+  const nodeArgs: string[] = [];
   const childArgs: string[] = [];
   if (o.makeTemplate) childArgs.push("--make-template", o.makeTemplate);
   else if (uns && o.dataTemplate) childArgs.push("--data-template", o.dataTemplate);
