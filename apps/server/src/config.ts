@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { createError } from "./errors.js";
 
@@ -144,6 +144,11 @@ export const settings = {
     default: false,
     doc: "Keep a contract loader thread waiting with its parser loaded, so a reload starts a second or more sooner; it costs a V8 isolate (about 40 MB of RSS) all the time. Off: each reload starts its thread.",
   },
+  "contracts.cache": {
+    kind: "boolean",
+    default: true,
+    doc: "Keep each AsyncAPI document's parse result in dataDir/contract-cache, keyed by a hash of its text, of every file it references and of the parser's version, so a start or reload with unchanged documents skips the parser (about a second of CPU per document). A changed file or reference is parsed again; a corrupt entry is ignored with a warning. Documents referencing http(s) URLs are never cached.",
+  },
   "contracts.allowedRefHosts": {
     kind: "string",
     default: "",
@@ -159,9 +164,11 @@ export const settings = {
   },
   "workers.queueLength": {
     kind: "integer",
+    // Each waiting message holds its payload (20,000 weld spots: 80 MB); a byte bound is the
+    // better limit (docs/benchmark.md, footprint), a shorter queue leaves more unvalidated.
     default: 20000,
     min: 1,
-    doc: "Messages waiting for or in validation, at most; beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
+    doc: "Messages waiting for or in validation, at most (each holds its payload: 20,000 4 KB messages are 80 MB); beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
   },
   "workers.batchSize": {
     kind: "integer",
@@ -448,6 +455,7 @@ export interface Config {
     maxRefDepth: number;
     loadTimeoutMs: number;
     standbyLoader: boolean;
+    cache: boolean;
     allowedRefHosts: string;
   };
   workers: {
@@ -505,6 +513,11 @@ export function contractLoadLimits(config: Readonly<Config>) {
       .map((h) => h.trim())
       .filter((h) => h.length > 0),
   };
+}
+
+/** Where the server keeps parsed contracts (contracts.cache), or undefined when it does not. */
+export function contractCacheDir(config: Readonly<Config>): string | undefined {
+  return config.contracts.cache ? join(config.dataDir, "contract-cache") : undefined;
 }
 
 /** `mqtt.allowAnonymous` -> `UNS_MQTT_ALLOW_ANONYMOUS` */

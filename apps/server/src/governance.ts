@@ -109,6 +109,11 @@ export async function createGovernance(options: {
         details: Array.isArray(e.details) ? e.details : [],
       });
     }
+    if (loaded.cache) {
+      const { hits, misses, warnings } = loaded.cache;
+      for (const w of warnings) options.logger.warn({ code: "UNS_ERR_CONTRACT_CACHE" }, w);
+      options.logger.info({ cached: hits, parsed: misses }, "contracts loaded");
+    }
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {
       throw createError(

@@ -11,7 +11,7 @@ import { ackAfterDurable } from "./broker/durable-ack.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { createClientRegistry } from "./clients/client-registry.js";
-import { type Config, contractLoadLimits } from "./config.js";
+import { type Config, contractCacheDir, contractLoadLimits } from "./config.js";
 import { createInlineJudge } from "./dispatcher/inline-judge.js";
 import { createOutcomeSink } from "./dispatcher/outcome-sink.js";
 import { type BatchTally, VERDICT_CODES } from "./dispatcher/protocol.js";
@@ -92,7 +92,7 @@ export async function createUnsServer(
       contractsDir: config.contractsDir,
       topicsDir: config.topicsDir,
       logger,
-      limits: contractLoadLimits(config),
+      limits: { ...contractLoadLimits(config), cacheDir: contractCacheDir(config) },
       // File edits are changes too: audited as done by "files" (who edited is the OS's to say).
       // In a cluster the reload is also announced to the other nodes.
       onReload: (r) => {

@@ -136,6 +136,11 @@ export const errorCodes = {
       "A $ref names a file outside the contracts folder, a URL on a host that is not allowed, or another scheme.",
     fix: "Copy the referenced file into the contracts folder (a sub-folder is fine), or add the host to contracts.allowedRefHosts.",
   },
+  UNS_ERR_CONTRACT_CACHE: {
+    message:
+      "An entry of the contract cache (dataDir/contract-cache) was ignored (not a cache file, corrupt, written for another document) or the cache could not be written; the documents were parsed instead.",
+    fix: "Nothing is needed: the entry is replaced on this load. If the warning repeats, check that dataDir is writable and its disk sound, or set contracts.cache to false.",
+  },
   UNS_ERR_CONTRACT_CHANNEL_HELD: {
     message:
       "A reload dropped a channel that a topic tree leaf uses (file emptied, garbled, deleted or channel renamed); its last good version stays in force.",

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { ChannelSpec, TransferredContracts } from "./contract-set.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { createError, type errorCodes } from "./errors.js";
+import type { CacheStats } from "./load-cache.js";
 import type { LoadedContracts, LoadedDocument, LoadLimits } from "./load-contracts.js";
 import type { LoaderRequest, LoaderResponse } from "./loader-protocol.js";
 import type { TopicTreeData } from "./topic-tree.js";
@@ -21,6 +22,8 @@ export interface IsolatedLoadOptions extends LoadLimits {
   startupTimeoutMs?: number;
   /** Heap of the loader thread, in MiB (default 512): a file that needs more fails, the broker does not. */
   maxHeapMb?: number;
+  /** Keep parse results here (see `LoadContractsOptions.cacheDir`); contracts only. */
+  cacheDir?: string;
 }
 
 /**
@@ -28,14 +31,15 @@ export interface IsolatedLoadOptions extends LoadLimits {
  * TypeScript source through tsx under the tests (as @uns/store's startWorker, which this
  * library cannot depend on).
  */
-function spawn(maxHeapMb: number): Worker {
+function spawn(maxHeapMb: number, warm: boolean): Worker {
   const self = import.meta.url;
   const entry = new URL(`./load-worker.${self.endsWith(".ts") ? "ts" : "js"}`, self);
   const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
-  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { execArgv: [], resourceLimits });
+  const workerData = { warm };
+  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { execArgv: [], resourceLimits, workerData });
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, execArgv: ["--conditions=source"], resourceLimits });
+  return new Worker(boot, { eval: true, execArgv: ["--conditions=source"], resourceLimits, workerData });
 }
 
 /**
@@ -53,12 +57,12 @@ function take(maxHeapMb: number): Worker {
     return ready.worker;
   }
   if (ready) void ready.worker.terminate();
-  return spawn(maxHeapMb);
+  return spawn(maxHeapMb, false);
 }
 
 function prepare(maxHeapMb: number): void {
   if (standby) return;
-  const worker = spawn(maxHeapMb);
+  const worker = spawn(maxHeapMb, true);
   worker.unref(); // a waiting loader never keeps the process alive
   const gone = () => {
     if (standby?.worker === worker) standby = null;
@@ -81,6 +85,7 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
     startupTimeoutMs = 120_000,
     maxHeapMb = 512,
     standby: keepStandby = true,
+    cacheDir: _cacheDir,
     ...limits
   } = options;
   return new Promise((resolve, reject) => {
@@ -120,6 +125,10 @@ function run(request: LoaderRequest, options: IsolatedLoadOptions): Promise<Load
       if (m.type === "ready") {
         clearTimeout(timer);
         timer = setTimeout(expire, timeoutMs);
+      } else if (m.type === "pause") {
+        // Loading the parser depends on no file: bounded by the start-up timeout instead.
+        clearTimeout(timer);
+        timer = setTimeout(expire, startupTimeoutMs);
       } else if (m.type === "progress") current = m.file;
       else finish(() => resolve(m));
     });
@@ -170,6 +179,8 @@ export interface TransferredLoad {
   set: TransferredContracts;
   documents: LoadedDocument[];
   diagnostics: Diagnostic[];
+  /** With `cacheDir`: hits, misses and ignored entries (see `LoadedContracts.cache`). */
+  cache?: CacheStats;
 }
 
 /**
@@ -186,9 +197,15 @@ export async function loadContractsTransfer(
   dir: string,
   options: IsolatedLoadOptions & { relativeTo?: string } = {},
 ): Promise<TransferredLoad> {
-  const { relativeTo, ...rest } = options;
+  const { relativeTo, cacheDir, ...rest } = options;
   const m = await run(
-    { kind: "contracts", dir, limits: {}, ...(relativeTo === undefined ? {} : { relativeTo }) },
+    {
+      kind: "contracts",
+      dir,
+      limits: {},
+      ...(relativeTo === undefined ? {} : { relativeTo }),
+      ...(cacheDir === undefined ? {} : { cacheDir }),
+    },
     rest,
   );
   if (m.type === "contracts") return m.result;
@@ -205,6 +222,7 @@ export async function loadContractsIsolated(
     set: { version: r.set.version, channels: JSON.parse(r.set.channelsJson) as ChannelSpec[] },
     documents: r.documents,
     diagnostics: r.diagnostics,
+    ...(r.cache ? { cache: r.cache } : {}),
   };
 }
 

@@ -13,6 +13,13 @@ import {
   toJsonPath,
 } from "./diagnostics.js";
 import { createError } from "./errors.js";
+import {
+  type CacheStats,
+  type ContractCache,
+  cacheKey,
+  type Dependency,
+  openContractCache,
+} from "./load-cache.js";
 import { checkReferences } from "./ref-guard.js";
 import { classifySchemaFormat, copyData, isJsonContentType, toPortableSchema } from "./schema-convert.js";
 
@@ -37,6 +44,8 @@ export interface LoadedContracts {
   set: ContractSet;
   documents: LoadedDocument[];
   diagnostics: Diagnostic[];
+  /** With `cacheDir`: documents taken from the cache, parsed, and cache entries ignored. */
+  cache?: CacheStats;
 }
 
 /** Limits on what one load may cost; the defaults suit a plant's contracts with room to spare. */
@@ -52,8 +61,15 @@ export interface LoadLimits {
 }
 
 export interface LoadContractsOptions extends LoadLimits {
-  /** Called once the parser is loaded and set up, before the first document. */
+  /**
+   * Keep each document's parse result in this folder, keyed by a hash of its text and of every
+   * file it references (see load-cache.ts), so unchanged documents skip the AsyncAPI parser.
+   */
+  cacheDir?: string;
+  /** Called when reading the files starts, and again once the parser is loaded (on the first miss). */
   onReady?: () => void;
+  /** Called before the parser is loaded (a second or more that depends on no file). */
+  onPause?: () => void;
   /** Called before each document is parsed (the loader thread reports progress with it). */
   onFile?: (file: string) => void;
 }
@@ -96,10 +112,19 @@ export async function loadContracts(
     );
   }
 
-  // Loaded on demand: the parser pulls in spectral and friends, which validation workers
+  // Loaded on the first document the cache does not have: the parser pulls in spectral and
+  // friends (a second or more of CPU), which a load from the cache and the validation workers
   // (importing this package for createValidator) should not pay for.
-  const { Parser: ParserClass } = await import("@asyncapi/parser");
-  const parser = new ParserClass();
+  let parser: Parser | undefined;
+  const getParser = async (): Promise<Parser> => {
+    if (parser) return parser;
+    options.onPause?.();
+    const { Parser: ParserClass } = await import("@asyncapi/parser");
+    parser = new ParserClass();
+    options.onReady?.();
+    return parser;
+  };
+  const cache = options.cacheDir ? openContractCache({ dir: options.cacheDir, root: dir }) : undefined;
   options.onReady?.();
 
   const documents: LoadedDocument[] = [];
@@ -110,7 +135,7 @@ export async function loadContracts(
   for (const name of names) {
     const file = join(dir, name);
     options.onFile?.(file);
-    const result = await loadDocument(parser, file, dir, limits);
+    const result = await loadDocument(getParser, file, dir, limits, cache);
     diagnostics.push(...result.diagnostics);
     if (!result.document) continue;
     const doc = result.document;
@@ -145,20 +170,29 @@ export async function loadContracts(
 
   const version = createHash("sha256");
   for (const d of documents) version.update(`${d.file}\u0000${d.hash}\n`);
-  return { set: { version: version.digest("hex"), channels }, documents, diagnostics };
+  cache?.finish();
+  return {
+    set: { version: version.digest("hex"), channels },
+    documents,
+    diagnostics,
+    ...(cache ? { cache: cache.stats } : {}),
+  };
 }
 
 interface DocumentResult {
   document?: LoadedDocument;
   channels: ChannelSpec[];
   diagnostics: Diagnostic[];
+  /** The parser threw: not a verdict on the document to keep in the cache. */
+  threw?: boolean;
 }
 
 async function loadDocument(
-  parser: Parser,
+  getParser: () => Promise<Parser>,
   file: string,
   dir: string,
   limits: Required<LoadLimits>,
+  cache: ContractCache | undefined,
 ): Promise<DocumentResult> {
   const diagnostics: Diagnostic[] = [];
   const refuse = (message: string, code: string, extra: Partial<Diagnostic> = {}): DocumentResult => {
@@ -227,12 +261,54 @@ async function loadDocument(
   document.version = rawInfo.version === undefined ? "" : String(rawInfo.version);
   document.asyncapiVersion = raw.asyncapi !== undefined ? String(raw.asyncapi) : "";
 
-  const refProblems = checkReferences(file, src, raw, { root: dir, ...limits });
+  const dependencies: Dependency[] = [];
+  let remote = false;
+  const refProblems = checkReferences(file, src, raw, {
+    root: dir,
+    ...limits,
+    onDependency: (dep) => {
+      if ("url" in dep) remote = true;
+      else dependencies.push(dep);
+    },
+  });
   if (refProblems.length > 0) {
     diagnostics.push(...refProblems);
     return { document, channels: [], diagnostics };
   }
 
+  // A document referencing a URL depends on what the server there answers today: not cached.
+  const key = cache && !remote ? cacheKey(dir, file, text, dependencies) : undefined;
+  if (cache && !key) cache.skip();
+  const cached = key ? cache?.get(key, file) : null;
+  if (cached) {
+    document.title = cached.title;
+    document.version = cached.version;
+    document.asyncapiVersion = cached.asyncapiVersion;
+    document.ok = cached.ok;
+    diagnostics.push(...cached.diagnostics);
+    return { document, channels: cached.channels, diagnostics };
+  }
+  const result = await parseWithAsyncapi(await getParser(), file, text, document, diagnostics);
+  if (key && !result.threw)
+    cache?.put(key, {
+      title: document.title,
+      version: document.version,
+      asyncapiVersion: document.asyncapiVersion,
+      ok: document.ok,
+      channels: result.channels,
+      diagnostics: result.diagnostics,
+    });
+  return result;
+}
+
+/** The AsyncAPI parser's pass over a document that passed our own checks. */
+async function parseWithAsyncapi(
+  parser: Parser,
+  file: string,
+  text: string,
+  document: LoadedDocument,
+  diagnostics: Diagnostic[],
+): Promise<DocumentResult> {
   let parsed: Awaited<ReturnType<Parser["parse"]>>;
   try {
     parsed = await parser.parse(text, { source: resolve(file) });
@@ -244,7 +320,7 @@ async function loadDocument(
       path: "$",
       code: "UNS_ERR_CONTRACT_PARSE",
     });
-    return { document, channels: [], diagnostics };
+    return { document, channels: [], diagnostics, threw: true };
   }
 
   const absolute = resolve(file);

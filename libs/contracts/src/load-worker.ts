@@ -6,7 +6,7 @@
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { setPriority } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { summarizeChannel } from "./contract-set.js";
 import { createError, isUnsError } from "./errors.js";
 import { type LoadLimits, loadContracts } from "./load-contracts.js";
@@ -25,8 +25,9 @@ try {
   // not Linux, or not allowed: normal priority
 }
 
-// Warm up while waiting for a request (see the standby thread in isolated-loader.ts).
-void import("@asyncapi/parser").catch(() => {});
+// A standby thread warms up while it waits for a request (isolated-loader.ts); one started for a
+// load does not: the cache may spare it the parser altogether.
+if ((workerData as { warm?: boolean } | null)?.warm) void import("@asyncapi/parser").catch(() => {});
 
 function post(message: LoaderResponse): void {
   port!.postMessage(message);
@@ -57,9 +58,11 @@ port.once("message", (req: LoaderRequest) => {
     if (req.kind === "contracts") {
       const result = await loadContracts(req.dir, {
         ...req.limits,
+        ...(req.cacheDir ? { cacheDir: req.cacheDir } : {}),
         // Loading the parser (spectral and friends) takes a second or more on a busy machine and
-        // depends on no file: the caller starts the clock on the files after it.
+        // depends on no file: the caller stops the clock while it loads.
         onReady: () => post({ type: "ready" }),
+        onPause: () => post({ type: "pause" }),
         onFile: (file) => post({ type: "progress", file }),
       });
       // Plain JSON text for the schemas: cheap to hand over, parsed where it is used.
@@ -76,6 +79,7 @@ port.once("message", (req: LoaderRequest) => {
           },
           documents: result.documents.map((d) => ({ ...d, file: rel(d.file) })),
           diagnostics: result.diagnostics.map((d) => ({ ...d, file: rel(d.file) })),
+          ...(result.cache ? { cache: result.cache } : {}),
         },
       };
     }

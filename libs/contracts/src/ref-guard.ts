@@ -30,6 +30,11 @@ export interface RefGuardOptions {
   maxFileBytes: number;
   /** yaml's alias expansion limit for every file read. */
   maxAliasCount: number;
+  /**
+   * Told of every other file the document reaches by reference, with its text (null when it
+   * cannot be read), and of every URL left for the parser to fetch: what the parse depends on.
+   */
+  onDependency?: (dep: { path: string; text: string | null } | { url: string }) => void;
 }
 
 interface LoadedFile {
@@ -107,6 +112,7 @@ export function checkReferences(
   const load = (target: string, site: RefSite): LoadedFile | null => {
     if (files.has(target)) return files.get(target)!;
     let loaded: LoadedFile | null = null;
+    let text: string | null = null;
     try {
       const size = statSync(target).size;
       if (size > options.maxFileBytes) {
@@ -116,7 +122,7 @@ export function checkReferences(
           "UNS_ERR_CONTRACT_TOO_LARGE",
         );
       } else {
-        const text = readFileSync(target, "utf8");
+        text = readFileSync(target, "utf8");
         const refSrc = parseYamlSource(text, target, "UNS_ERR_CONTRACT_PARSE");
         // Syntax errors in the referenced file are the parser's to report, with its position.
         if (!refSrc.diagnostics.some((d) => d.severity === "error")) {
@@ -131,6 +137,7 @@ export function checkReferences(
       // A missing file: the parser reports it as invalid-ref, with its position.
     }
     files.set(target, loaded);
+    options.onDependency?.({ path: target, text });
     return loaded;
   };
 
@@ -147,7 +154,10 @@ export function checkReferences(
       try {
         const url = new URL(uri);
         host = url.host.toLowerCase();
-        if (hosts.has(host) || hosts.has(url.hostname.toLowerCase())) return null; // fetched by the parser
+        if (hosts.has(host) || hosts.has(url.hostname.toLowerCase())) {
+          options.onDependency?.({ url: uri });
+          return null; // fetched by the parser
+        }
       } catch {
         // reported below
       }

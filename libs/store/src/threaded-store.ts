@@ -12,6 +12,14 @@ import type { MessageOutcome, Store, StoreHealth, StoreLogger, StoreOptions } fr
 
 const silent: StoreLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/**
+ * The writer isolate's young generation (MiB). V8's default lets it grow to 48 (two 16 MiB
+ * semi-spaces resident after PGlite's start-up alone); the writer's JavaScript builds one batch's
+ * SQL at a time and its time goes to PGlite's WASM, so a small one costs it nothing measurable
+ * and saves about 8 MB of RSS (docs/benchmark.md, footprint).
+ */
+const WRITER_YOUNG_GENERATION_MB = 6;
+
 /** Batches kept on this thread while the worker restarts, at most (then they are dropped, counted). */
 const MAX_WAITING_BATCHES = 256;
 
@@ -82,7 +90,9 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
 
   /** Start a worker and open the store in it; rejects when it cannot open. */
   function start(): Promise<void> {
-    const w = startWorker(entry);
+    const w = startWorker(entry, {
+      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+    });
     worker = w;
     return new Promise<void>((resolve, reject) => {
       let opened = false;
