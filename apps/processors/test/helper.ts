@@ -140,3 +140,25 @@ export async function until(check: () => boolean, ms = 20_000, what = "condition
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A client that survives a restart of the server or the processors: persistent session (QoS 1
+ * messages wait for it), reconnecting by itself. Added to `clients`, which the test closes.
+ */
+export async function connectDurable(
+  mqttUrl: string,
+  user: "device" | "viewer",
+  clientId: string,
+  clients: MqttClient[],
+): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(mqttUrl, {
+    username: user,
+    password: PASSWORD,
+    clientId,
+    clean: false,
+    reconnectPeriod: 200,
+    protocolVersion: 4,
+  });
+  clients.push(c);
+  return c;
+}

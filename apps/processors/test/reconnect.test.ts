@@ -1,7 +1,7 @@
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
-import { PASSWORD, quietLogger, startPlant, type TestPlant, until } from "./helper.js";
+import { connectDurable, quietLogger, startPlant, type TestPlant, until } from "./helper.js";
 import { makeSpots, publishSpots, type SimSpot } from "./spots.js";
 
 // The server goes away under a running processor and comes back on the same port with the same
@@ -13,19 +13,8 @@ const clients: MqttClient[] = [];
 const results = new Map<string, number>();
 const lines: string[] = [];
 
-/** A client that survives the restart too: persistent session, reconnecting. */
-async function durable(user: "device" | "viewer", clientId: string): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(plant.mqttUrl, {
-    username: user,
-    password: PASSWORD,
-    clientId,
-    clean: false,
-    reconnectPeriod: 200,
-    protocolVersion: 4,
-  });
-  clients.push(c);
-  return c;
-}
+const durable = (user: "device" | "viewer", clientId: string) =>
+  connectDurable(plant.mqttUrl, user, clientId, clients);
 
 beforeAll(async () => {
   plant = await startPlant();

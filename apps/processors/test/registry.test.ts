@@ -2,12 +2,21 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, type PostgresServer, startPostgres, type TestDatabase } from "@uns/testkit";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProcessorsConfig } from "../src/config.js";
 import { type ControlServer, startControlServer } from "../src/runtime/control-server.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
-import { freePort, PASSWORD, quietLogger, ROOT, startPlant, type TestPlant, until } from "./helper.js";
+import {
+  connectDurable,
+  freePort,
+  PASSWORD,
+  quietLogger,
+  ROOT,
+  startPlant,
+  type TestPlant,
+  until,
+} from "./helper.js";
 import { makeSpots, publishSpots } from "./spots.js";
 
 // The model registry's record is the server's compliance store: real server, real processors,
@@ -67,19 +76,8 @@ describe.each(["pglite", "postgresql"] as const)(
       await runtime?.stop();
       runtime = null;
     }
-    /** A client that survives the server's restart: persistent session, reconnecting. */
-    async function durable(user: "device" | "viewer", clientId: string): Promise<MqttClient> {
-      const c = await mqtt.connectAsync(plant.mqttUrl, {
-        username: user,
-        password: PASSWORD,
-        clientId,
-        clean: false,
-        reconnectPeriod: 200,
-        protocolVersion: 4,
-      });
-      clients.push(c);
-      return c;
-    }
+    const durable = (user: "device" | "viewer", clientId: string) =>
+      connectDurable(plant.mqttUrl, user, clientId, clients);
     let seed = 0;
     async function send(count: number): Promise<string[]> {
       const spots = makeSpots(count, `registry-${driver}-${seed++}`);
