@@ -50,6 +50,11 @@ export const processorErrorCodes = {
       "The UNS server did not answer a read or write of the model registry (down, wrong registry.url, or the user lacks role processor); the processors run from their local cache and send the changes when it answers.",
     fix: "Check registry.url and that mqtt.username has role `processor`; nothing is lost meanwhile: the processors log when the store has every change again.",
   },
+  UNS_ERR_MODEL_REGISTRY_CONFLICT: {
+    message:
+      "The store refused a model registry change made on a stale view: another processors host changed the model first.",
+    fix: "Nothing to do by hand: the processors drop their stale changes, read the store again and serve what it records (logged); repeat the change if it is still wanted.",
+  },
   UNS_ERR_RULES_INVALID: {
     message: "The check gate rules file is not valid; the processor keeps the rules it had.",
     fix: "Fix each listed problem in the rules file (format in apps/processors/README.md).",

@@ -172,3 +172,15 @@ export {
   workbenchOperations,
   workbenchRouteSchema,
 } from "./workbench.js";
+export {
+  ModelChange,
+  ModelDeployment,
+  ModelHistoryEntry,
+  ModelRegistryRecord,
+  ModelRegistryResponse,
+  ModelRegistrySync,
+  ModelRegistryWriteBody,
+  ModelRegistryWriteResponse,
+  ModelVersionRecord,
+  NewModelVersion,
+} from "./model-registry.js";

@@ -79,6 +79,12 @@ export const storeErrorCodes = {
     message: "The retention job failed; it runs again the next day.",
     fix: "See the cause; check that the database is reachable.",
   },
+  UNS_ERR_STORE_MODEL_CONFLICT: {
+    status: 409,
+    message:
+      "A model registry change was made on a stale view (another processors host changed the model first); nothing of the batch was recorded.",
+    fix: "Nothing to do by hand: the processors read the registry again, follow what the store holds and log it; repeat the change if it is still wanted.",
+  },
 } as const satisfies ErrorRegistry;
 
 export type StoreErrorCode = keyof typeof storeErrorCodes;

@@ -27,6 +27,7 @@ const change = (id: string, over: Partial<ModelChange>): ModelChange => ({
   reason: "start",
   by: "processors",
   deployment: { live: "1.0.0", canary: null, shadow: null },
+  revision: 1,
   ...over,
 });
 
@@ -70,6 +71,7 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
         reason: "try it",
         by: "admin",
         deployment: { live: "1.0.0", canary: { version: "1.1.0", share: 0.25 }, shadow: null },
+        revision: 2,
       }),
     ];
     expect(await store.recordModelChanges(changes)).toBe(2);
@@ -81,6 +83,7 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
       previous: "1.0.0",
       reason: "automatic: disagreement",
       deployment: { live: "1.0.0", canary: null, shadow: "1.0.0" },
+      revision: 3,
     });
     expect(await store.recordModelChanges([...changes, rollback])).toBe(1);
     expect(await store.recordModelChanges(changes)).toBe(0);
@@ -91,6 +94,7 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
       live: "1.0.0",
       canary: null,
       shadow: "1.0.0",
+      revision: 3,
     });
     expect(record!.versions["1.0.0"]).toMatchObject({
       sha256: "sha-1.0.0-b",
@@ -116,7 +120,7 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
 
   it("returns the last changes of each model, whatever the others have", async () => {
     const many = Array.from({ length: 30 }, (_, i) =>
-      change(`other-${i}`, { name: "rsw-curve-autoencoder", reason: `n${i}` }),
+      change(`other-${i}`, { name: "rsw-curve-autoencoder", reason: `n${i}`, revision: i + 1 }),
     );
     await store.recordModelChanges(many);
     const records = await store.modelRegistry(5);
@@ -125,5 +129,46 @@ describe.each(["pglite", "pg"] as const)("model registry on %s", (driver) => {
     expect(other.live).toBe("1.0.0");
     expect(other.versions).toEqual({});
     expect(records.find((r) => r.name === "rsw-nugget-regression")!.history).toHaveLength(3);
+  });
+
+  it("refuses a change made on a stale revision, naming the state the store holds; two writers, one wins", async () => {
+    const name = "two-writers";
+    await store.recordModelChanges([change("w0", { name, revision: 1 })]);
+    // Both hosts saw revision 1 and change the model at once: exactly one is recorded.
+    const host = (id: string, version: string) =>
+      store.recordModelChanges([
+        change(id, {
+          name,
+          action: "deploy-canary",
+          version,
+          by: id,
+          deployment: { live: "1.0.0", canary: { version, share: 0.2 }, shadow: null },
+          revision: 2,
+        }),
+      ]);
+    const outcomes = await Promise.allSettled([host("host-a", "1.1.0"), host("host-b", "1.2.0")]);
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = outcomes[0]!.status === "fulfilled" ? "1.1.0" : "1.2.0";
+    expect(lost[0]!.reason).toMatchObject({ code: "UNS_ERR_STORE_MODEL_CONFLICT", statusCode: 409 });
+    expect(lost[0]!.reason.message).toMatch(
+      new RegExp(
+        `made on revision 1, the store is at revision 2: live 1.0.0, canary ${winner.replace(/\./g, "\\.")} at 0.2, shadow none`,
+      ),
+    );
+    // A batch with a stale change records nothing of it, not even the changes before it.
+    await expect(
+      store.recordModelChanges([
+        change("other-ok", { name: "third", revision: 1 }),
+        change("stale", { name, revision: 2 }),
+      ]),
+    ).rejects.toMatchObject({ code: "UNS_ERR_STORE_MODEL_CONFLICT" });
+    const records = await store.modelRegistry();
+    expect(records.find((r) => r.name === "third")).toBeUndefined();
+    const record = records.find((r) => r.name === name)!;
+    expect(record).toMatchObject({ revision: 2, canary: { version: winner, share: 0.2 } });
+    expect(record.history.map((h) => h.by)).toEqual(["processors", winner === "1.1.0" ? "host-a" : "host-b"]);
   });
 });

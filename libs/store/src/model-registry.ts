@@ -1,51 +1,15 @@
+import type {
+  ModelChange,
+  ModelDeployment,
+  ModelHistoryEntry,
+  ModelRegistryRecord,
+  ModelVersionRecord,
+  NewModelVersion,
+} from "@uns/api-contract";
 import { asc, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
+import { storeError } from "./errors.js";
 import { modelDeployments, modelVersions } from "./model-schema.js";
-
-/** A model version as the processors registered it (at start, or when a deploy loads it). */
-export interface ModelVersionRecord {
-  version: string;
-  manifestPath: string;
-  sha256: string;
-  kind: string;
-  /** The manifest's summary: input channel and contract version, threshold, seed, training data. */
-  manifest?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
-  registeredAt: string;
-}
-
-export interface ModelDeployment {
-  live: string | null;
-  canary: { version: string; share: number } | null;
-  shadow: string | null;
-}
-
-export interface ModelHistoryEntry {
-  at: string;
-  action: string;
-  version: string | null;
-  previous: string | null;
-  reason: string;
-  /** Who made the change: the API user, or `processors` for a start or an automatic rollback. */
-  by: string;
-}
-
-/** One change, as the processors send it: the entry and the deployment it left. */
-export interface ModelChange extends ModelHistoryEntry {
-  /** Made by the processors; a change sent twice is recorded once. */
-  id: string;
-  name: string;
-  deployment: ModelDeployment;
-}
-
-export type NewModelVersion = ModelVersionRecord & { name: string };
-
-/** A model in the registry: its versions, its deployment and its history (oldest first). */
-export interface ModelRegistryRecord extends ModelDeployment {
-  name: string;
-  versions: Record<string, ModelVersionRecord>;
-  history: ModelHistoryEntry[];
-}
 
 export async function registerModelVersions(db: Db, versions: NewModelVersion[]): Promise<number> {
   if (versions.length === 0) return 0;
@@ -72,9 +36,23 @@ export async function registerModelVersions(db: Db, versions: NewModelVersion[])
   return versions.length;
 }
 
+export type {
+  ModelChange,
+  ModelDeployment,
+  ModelHistoryEntry,
+  ModelRegistryRecord,
+  ModelVersionRecord,
+  NewModelVersion,
+};
+
 /**
  * Records changes in the order given; each sets the model's deployment to what it left. A change
  * already recorded (same id) is skipped, deployment included, so a replay cannot undo a later one.
+ *
+ * Compare-and-set: a change carries the revision it makes, and is accepted only while the model
+ * is at the revision before it. Two processors hosts that change one model from the same view
+ * cannot both win: the second is refused (UNS_ERR_STORE_MODEL_CONFLICT, HTTP 409, naming the
+ * deployment the store holds), nothing of its batch is recorded, and it re-reads the store.
  */
 export async function recordModelChanges(db: Db, changes: ModelChange[]): Promise<number> {
   if (changes.length === 0) return 0;
@@ -87,14 +65,40 @@ export async function recordModelChanges(db: Db, changes: ModelChange[]): Promis
         [c.id, c.name, new Date(c.at), c.action, c.version, c.previous, c.reason, c.by],
       );
       if (inserted.rows.length === 0) continue;
+      // The row lock makes a concurrent writer of the same model wait, then see the new revision.
+      const now = await exec(
+        `select live, canary, canary_share, shadow, revision, updated_at from model_deployments
+         where name = $1 for update`,
+        [c.name],
+      );
+      const current = now.rows[0] as Record<string, unknown> | undefined;
+      const revision = Number(current?.revision ?? 0);
+      if (c.revision !== revision + 1) {
+        const state = current
+          ? `live ${current.live ?? "none"}, canary ${current.canary ? `${current.canary} at ${current.canary_share}` : "none"}, shadow ${current.shadow ?? "none"}, changed ${new Date(String(current.updated_at)).toISOString()}`
+          : "no deployment";
+        throw storeError(
+          "UNS_ERR_STORE_MODEL_CONFLICT",
+          `model ${c.name}: change ${c.id} (${c.action} ${c.version ?? ""}, by ${c.by}) was made on revision ${c.revision - 1}, the store is at revision ${revision}: ${state}; read the registry again and retry on it`,
+        );
+      }
       applied++;
       const d = c.deployment;
       await exec(
-        `insert into model_deployments (name, live, canary, canary_share, shadow, updated_at)
-         values ($1, $2, $3, $4, $5, $6)
+        `insert into model_deployments (name, live, canary, canary_share, shadow, revision, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (name) do update set live = excluded.live, canary = excluded.canary,
-           canary_share = excluded.canary_share, shadow = excluded.shadow, updated_at = excluded.updated_at`,
-        [c.name, d.live, d.canary?.version ?? null, d.canary?.share ?? null, d.shadow, new Date(c.at)],
+           canary_share = excluded.canary_share, shadow = excluded.shadow, revision = excluded.revision,
+           updated_at = excluded.updated_at`,
+        [
+          c.name,
+          d.live,
+          d.canary?.version ?? null,
+          d.canary?.share ?? null,
+          d.shadow,
+          c.revision,
+          new Date(c.at),
+        ],
       );
     }
     return applied;
@@ -117,7 +121,7 @@ export async function modelRegistry(db: Db, historyLimit = 200): Promise<ModelRe
   const record = (name: string) => {
     let r = models.get(name);
     if (!r) {
-      r = { name, versions: {}, live: null, canary: null, shadow: null, history: [] };
+      r = { name, versions: {}, live: null, canary: null, shadow: null, revision: 0, history: [] };
       models.set(name, r);
     }
     return r;
@@ -137,6 +141,7 @@ export async function modelRegistry(db: Db, historyLimit = 200): Promise<ModelRe
     r.live = d.live;
     r.canary = d.canary ? { version: d.canary, share: d.canaryShare ?? 0 } : null;
     r.shadow = d.shadow;
+    r.revision = d.revision;
   }
   for (const h of history)
     record(String(h.name)).history.push({

@@ -5,6 +5,7 @@ import {
   bigserial,
   doublePrecision,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -38,6 +39,8 @@ export const modelDeployments = pgTable("model_deployments", {
   canary: text("canary"),
   canaryShare: doublePrecision("canary_share"),
   shadow: text("shadow"),
+  /** Changes recorded so far: a change is accepted only when made on this revision (compare-and-set). */
+  revision: integer("revision").notNull().default(0),
   updatedAt: timestamp("updated_at", tz).notNull().defaultNow(),
 });
 

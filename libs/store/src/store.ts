@@ -608,7 +608,12 @@ class StoreImpl implements Store {
       return await fn();
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      if (code === "UNS_ERR_STORE_ARGUMENT" || code === "UNS_ERR_STORE_CURSOR") throw err;
+      if (
+        code === "UNS_ERR_STORE_ARGUMENT" ||
+        code === "UNS_ERR_STORE_CURSOR" ||
+        code === "UNS_ERR_STORE_MODEL_CONFLICT"
+      )
+        throw err;
       throw storeError("UNS_ERR_STORE_QUERY", `Store query failed: ${errorMessage(rootCause(err))}`, err);
     }
   }

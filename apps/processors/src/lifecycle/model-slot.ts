@@ -53,6 +53,12 @@ export interface ModelSlot {
     mode: "live" | "canary" | "shadow",
     options?: { share?: number; reason?: string; by?: string },
   ): Promise<void>;
+  /** Serves the store's deployment as is (after a conflict), without recording it again. */
+  follow(deployment: {
+    live: string | null;
+    canary: { version: string; share: number } | null;
+    shadow: string | null;
+  }): Promise<void>;
   /** `by`: who asked (an API user); the processors themselves when not given. */
   promote(reason: string, by?: string): void;
   rollback(reason: string, by?: string): void;
@@ -215,6 +221,23 @@ export function createModelSlot(options: {
         shadow = v;
       }
       note(`deploy-${mode}`, version, reason, opts.by);
+      for (const o of old) unloadIfIdle(o.key);
+    },
+    async follow(d) {
+      const get = (version: string) => load(manifestPathOf(version));
+      // Everything loads first: a version that does not load leaves the roles as they were.
+      const next = {
+        live: d.live ? await get(d.live) : live,
+        canary: d.canary ? { version: await get(d.canary.version), share: d.canary.share } : null,
+        shadow: d.shadow ? await get(d.shadow) : null,
+      };
+      const old = [live, canary?.version, shadow].filter(
+        (x): x is LoadedVersion => x !== null && x !== undefined,
+      );
+      if (live && next.live && next.live.key !== live.key) previousLive = live;
+      live = next.live;
+      canary = next.canary;
+      shadow = next.shadow;
       for (const o of old) unloadIfIdle(o.key);
     },
     promote(reason, by) {

@@ -41,7 +41,9 @@ export function createRegistryRemote(options: {
         const e = JSON.parse(text).error;
         if (e?.code) detail = `${e.code} ${e.message}`;
       } catch {}
-      throw processorError("UNS_ERR_MODEL_REGISTRY", `${method} ${url}: HTTP ${res.status} ${detail}`);
+      // 409: the store refused a change made on a stale view (compare-and-set on the revision).
+      const code = res.status === 409 ? "UNS_ERR_MODEL_REGISTRY_CONFLICT" : "UNS_ERR_MODEL_REGISTRY";
+      throw processorError(code, `${method} ${url}: HTTP ${res.status} ${detail}`);
     }
     return text ? JSON.parse(text) : null;
   }

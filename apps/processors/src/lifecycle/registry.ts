@@ -1,6 +1,14 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type {
+  ModelChange,
+  ModelHistoryEntry,
+  ModelRegistryRecord,
+  ModelRegistrySync,
+  ModelVersionRecord,
+} from "@uns/api-contract";
+import { isUnsError } from "@uns/errors";
 import type { ModelManifest } from "../model/manifest.js";
 import type { RegistryRemote } from "./registry-remote.js";
 
@@ -14,52 +22,22 @@ import type { RegistryRemote } from "./registry-remote.js";
  * changes the store has not acknowledged yet: when the server is unreachable the processors start
  * from it and keep scoring, and the changes go to the store, in order, once it answers again
  * (each change has an id, so one sent twice is recorded once).
+ *
+ * Two processors hosts may change the same model. Each change carries the model's revision it
+ * makes and the store accepts it only on the revision before (compare-and-set): the host whose
+ * view is stale is refused (409), drops its pending changes of that model, reads the store again,
+ * logs the state it now follows and calls `onFollow`, so its slot serves what the store records.
+ *
+ * A registry file from before the store (processors that kept the record in this file) is not
+ * lost: a model the store has no record of is imported once from the file (its versions, its
+ * history and its deployment, as changes with ids derived from their content, so an import sent
+ * twice is recorded once), and from then on the store is the record.
  */
-export interface VersionRecord {
-  version: string;
-  manifestPath: string;
-  sha256: string;
-  kind: ModelManifest["kind"];
-  /** The manifest without features and drift reference: input, threshold, seed, data. */
-  manifest?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
-  registeredAt: string;
-}
-
-export interface HistoryEntry {
-  at: string;
-  action: string;
-  version: string | null;
-  previous: string | null;
-  reason: string;
-  /** Who made the change: the API user, or `processors` for a start or an automatic rollback. */
-  by: string;
-}
-
-export interface ModelRecord {
-  name: string;
-  versions: Record<string, VersionRecord>;
-  live: string | null;
-  canary: { version: string; share: number } | null;
-  shadow: string | null;
-  history: HistoryEntry[];
-}
-
-/** A change as the store records it: the history entry and the deployment it left. */
-export interface ModelChange extends HistoryEntry {
-  id: string;
-  name: string;
-  deployment: Pick<ModelRecord, "live" | "canary" | "shadow">;
-}
-
-export interface RegistryStatus {
-  /** `store`: in step with the store; `cache`: the store did not answer, changes wait in the cache. */
-  record: "store" | "cache" | "file";
-  url: string | null;
-  pending: number;
-  lastSyncAt: string | null;
-  lastError: string | null;
-}
+export type VersionRecord = ModelVersionRecord;
+export type HistoryEntry = ModelHistoryEntry;
+export type ModelRecord = ModelRegistryRecord;
+export type { ModelChange };
+export type RegistryStatus = ModelRegistrySync;
 
 export interface Registry {
   get(name: string): ModelRecord | undefined;
@@ -89,6 +67,8 @@ export interface RegistryOptions {
   /** How often to retry the store while it does not answer (ms). */
   retryMs?: number;
   log?: (level: "info" | "warn", message: string) => void;
+  /** A model's record was replaced by the store's after a conflict: serve what it says. */
+  onFollow?: (record: ModelRecord) => void;
   now?: () => Date;
 }
 
@@ -121,6 +101,8 @@ export function createRegistry(options: RegistryOptions): Registry {
   let record: RegistryStatus["record"] = remote ? "cache" : "file";
   let lastSyncAt: string | null = null;
   let lastError: string | null = null;
+  let lastErrorAt: string | null = null;
+  let conflicts = 0;
   let flushing: Promise<boolean> | null = null;
   let retry: NodeJS.Timeout | null = null;
   let closed = false;
@@ -132,7 +114,15 @@ export function createRegistry(options: RegistryOptions): Registry {
     renameSync(`${cacheFile}.tmp`, cacheFile);
   };
   const recordOf = (name: string): ModelRecord =>
-    (models[name] ??= { name, versions: {}, live: null, canary: null, shadow: null, history: [] });
+    (models[name] ??= {
+      name,
+      versions: {},
+      live: null,
+      canary: null,
+      shadow: null,
+      revision: 0,
+      history: [],
+    });
 
   async function send(): Promise<boolean> {
     if (!remote) return true;
@@ -142,7 +132,13 @@ export function createRegistry(options: RegistryOptions): Registry {
       while (pending.versions.length > 0 || pending.changes.length > 0) {
         const versions = pending.versions.slice(0, CHUNK);
         const changes = pending.changes.slice(0, CHUNK);
-        await remote.write({ versions, changes });
+        try {
+          await remote.write({ versions, changes });
+        } catch (err) {
+          if (!isUnsError(err) || err.code !== "UNS_ERR_MODEL_REGISTRY_CONFLICT") throw err;
+          await followStore(err.message);
+          continue;
+        }
         // Only what was sent leaves: changes made meanwhile were appended behind it.
         pending.versions.splice(0, versions.length);
         pending.changes.splice(0, changes.length);
@@ -151,19 +147,90 @@ export function createRegistry(options: RegistryOptions): Registry {
       if (record !== "store") log("info", `model registry: in step with the store at ${remote.url}`);
       record = "store";
       lastSyncAt = now().toISOString();
-      lastError = null;
       return true;
     } catch (err) {
-      if (record === "store" || lastError === null)
+      if (record === "store" || lastErrorAt === null)
         log(
           "warn",
           `model registry: ${(err as Error).message}; ${pending.changes.length} change(s) kept in ${cacheFile ?? "memory"} until the store answers`,
         );
       record = "cache";
-      lastError = (err as Error).message;
+      failed((err as Error).message);
       scheduleRetry();
       return false;
     }
+  }
+  function failed(message: string): void {
+    lastError = message;
+    lastErrorAt = now().toISOString();
+  }
+  /**
+   * The store refused a batch: some model's pending changes were made on a stale view. Those are
+   * dropped (each later one builds on the refused one), and the model follows the store.
+   */
+  async function followStore(message: string): Promise<void> {
+    conflicts++;
+    failed(message);
+    const stored = new Map((await remote!.read()).map((r) => [r.name, r]));
+    // The first pending change of each model decides: it must build on the store's revision.
+    const stale = new Set<string>();
+    for (const name of new Set(pending.changes.map((c) => c.name))) {
+      const first = pending.changes.find((c) => c.name === name)!;
+      if (first.revision !== (stored.get(name)?.revision ?? 0) + 1) stale.add(name);
+    }
+    if (stale.size === 0)
+      throw new Error(`model registry: the store refused a change, and none looks stale: ${message}`);
+    for (const name of stale) {
+      const dropped = pending.changes.filter((c) => c.name === name);
+      pending.changes = pending.changes.filter((c) => c.name !== name);
+      const theirs = stored.get(name);
+      if (theirs) models[name] = theirs;
+      else delete models[name];
+      log(
+        "warn",
+        `model registry: the store refused ${dropped.length} change(s) of ${name} made on a stale view (${dropped.map((c) => `${c.action} ${c.version ?? ""} by ${c.by}`).join(", ")}): ${message}. Following the store: live ${theirs?.live ?? "none"}, canary ${theirs?.canary ? `${theirs.canary.version} at ${theirs.canary.share}` : "none"}, shadow ${theirs?.shadow ?? "none"}, revision ${theirs?.revision ?? 0}`,
+      );
+      if (theirs) options.onFollow?.(theirs);
+    }
+    save();
+  }
+  /** Queues, as changes, the models of the local file that the store has no record of. */
+  function importUnknown(stored: ModelRecord[]): string[] {
+    const known = new Set(stored.map((r) => r.name));
+    const imported: string[] = [];
+    for (const r of Object.values(models)) {
+      if (known.has(r.name) || (r.live === null && r.history.length === 0)) continue;
+      const deployment = { live: r.live, canary: r.canary, shadow: r.shadow };
+      for (const v of Object.values(r.versions)) pending.versions.push({ name: r.name, ...v });
+      const at = now().toISOString();
+      const entries: HistoryEntry[] = [
+        ...r.history.filter((h) => h.at && h.action),
+        {
+          at,
+          action: "import",
+          version: r.live,
+          previous: r.live,
+          reason: `imported from ${cacheFile} (registry file from before the store)`,
+          by: "processors",
+        },
+      ];
+      entries.forEach((h, i) => {
+        // Content-derived ids: the import sent twice (an answer lost) is recorded once.
+        const id = `import-${createHash("sha256")
+          .update(JSON.stringify([r.name, i, h.action === "import" ? deployment : h]))
+          .digest("hex")
+          .slice(0, 40)}`;
+        pending.changes.push({ id, name: r.name, ...h, deployment, revision: i + 1 });
+      });
+      r.revision = entries.length;
+      imported.push(r.name);
+      log(
+        "info",
+        `model registry: importing ${r.name} from ${cacheFile} into the store (it has no record of it): live ${r.live ?? "none"}, canary ${r.canary?.version ?? "none"}, shadow ${r.shadow ?? "none"}, ${Object.keys(r.versions).length} version(s), ${r.history.length} history entries`,
+      );
+    }
+    if (imported.length > 0) save();
+    return imported;
   }
   function flush(): Promise<boolean> {
     // One flush at a time, and a flush asked during one runs after it (it may have new changes).
@@ -211,11 +278,13 @@ export function createRegistry(options: RegistryOptions): Registry {
       const entry: HistoryEntry = { at: now().toISOString(), action, version, previous, reason, by };
       r.history.push(entry);
       if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
+      r.revision = (r.revision ?? 0) + 1;
       pending.changes.push({
         id: randomUUID(),
         name,
         ...entry,
         deployment: { live: r.live, canary: r.canary, shadow: r.shadow },
+        revision: r.revision,
       });
       save();
       void flush();
@@ -229,24 +298,35 @@ export function createRegistry(options: RegistryOptions): Registry {
         return;
       }
       try {
-        const records = await remote.read();
+        let records = await remote.read();
+        if (importUnknown(records).length > 0) {
+          // Not sent (the store went away meanwhile): the import waits in the cache with the rest.
+          if (!(await flush())) return;
+          records = await remote.read();
+        }
         models = Object.fromEntries(records.map((r) => [r.name, r]));
         save();
       } catch (err) {
         record = "cache";
-        lastError = (err as Error).message;
+        failed((err as Error).message);
         log("warn", `model registry: ${lastError}; starting from the cache ${cacheFile ?? "(none)"}`);
         scheduleRetry();
       }
     },
     flush,
-    status: () => ({
-      record,
-      url: remote?.url ?? null,
-      pending: pending.changes.length + pending.versions.length,
-      lastSyncAt,
-      lastError,
-    }),
+    status: () => {
+      const waiting = pending.changes.length + pending.versions.length;
+      return {
+        inSync: remote !== null && record === "store" && waiting === 0,
+        record,
+        url: remote?.url ?? null,
+        pending: waiting,
+        lastSyncAt,
+        lastError,
+        lastErrorAt,
+        conflicts,
+      };
+    },
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);

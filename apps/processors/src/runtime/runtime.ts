@@ -60,6 +60,14 @@ export async function createProcessorsRuntime(
     remote,
     retryMs: config["registry.retryMs"],
     log: (level, message) => logger[level](message),
+    // Another host changed a model first: serve what the store records (lifecycle/registry.ts).
+    onFollow: (record) =>
+      [weldQuality?.regression, weldQuality?.anomaly, splatter?.slot]
+        .find((s) => s?.name === record.name)
+        ?.follow(record)
+        .catch((err) =>
+          logger.error(`model registry: cannot serve ${record.name} as the store records it: ${err.message}`),
+        ),
   });
   const deps = { config, contracts: () => set, validator: () => validator, pool, registry, logger };
   const weldQuality = config["weldQuality.enabled"] ? createWeldQualityProcessor(deps) : null;
@@ -89,8 +97,12 @@ export async function createProcessorsRuntime(
       await pool.close();
     },
     status() {
+      // Each processor's status says whether the registry it serves from is in step with the store.
+      const sync = registry.status();
       return {
-        processors: [weldQuality?.status(), checkGate?.status(), splatter?.status()].filter(Boolean),
+        processors: [weldQuality?.status(), checkGate?.status(), splatter?.status()]
+          .filter(Boolean)
+          .map((p) => ({ ...p, registry: sync })),
         models: registry.list(),
         registry: registry.status(),
       };

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ModelRegistrySync } from "@uns/api-contract";
 import { useState } from "react";
 import { getJson } from "../../lib/api";
 import { useMe } from "../../lib/auth";
@@ -32,6 +33,7 @@ interface ProcessorStatus {
     windows: { scope: string; program: string; psi: Record<string, number>; alarm: string[] }[];
   };
   decisions?: number;
+  registry?: ModelRegistrySync;
 }
 
 interface OnlineStats {
@@ -124,6 +126,26 @@ function ProcessorsTable({ list }: { list: ProcessorStatus[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** One line: is the processors' registry cache in step with the store, since when, the last error. */
+function RegistrySyncLine({ sync }: { sync: ModelRegistrySync }) {
+  const state = sync.inSync
+    ? "in step with the store"
+    : sync.record === "file"
+      ? "local file only (no registry.url)"
+      : `not in step: ${sync.pending} change(s) wait in the local cache`;
+  return (
+    <p data-testid="registry-sync">
+      Model registry: {state}; last sync {sync.lastSyncAt ? <Time value={sync.lastSyncAt} /> : "never"}
+      {sync.conflicts > 0 ? `; ${sync.conflicts} stale change(s) refused by the store` : ""}
+      {sync.lastError && sync.lastErrorAt ? (
+        <>
+          ; last error <Time value={sync.lastErrorAt} />: {sync.lastError}
+        </>
+      ) : null}
+    </p>
   );
 }
 
@@ -243,7 +265,12 @@ export function ModelsPage() {
           isEmpty={(d) => d.length === 0}
           empty={<Empty title="No processors running" />}
         >
-          {(list) => <ProcessorsTable list={list} />}
+          {(list) => (
+            <>
+              {list[0]?.registry ? <RegistrySyncLine sync={list[0].registry} /> : null}
+              <ProcessorsTable list={list} />
+            </>
+          )}
         </QueryView>
       </Section>
       <QueryView

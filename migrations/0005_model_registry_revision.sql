@@ -1,0 +1,1 @@
+ALTER TABLE "model_deployments" ADD COLUMN "revision" integer DEFAULT 0 NOT NULL;
