@@ -71,6 +71,8 @@ export class LoadGenerator {
   /** Deliveries whose send time could not be read (should stay 0). */
   unreadable = 0;
   private latencies = new Float64Array(1 << 16);
+  /** The send time (microseconds) of each recorded latency, so a run can split it into windows. */
+  private latencyStamps = new Float64Array(1 << 16);
   private latencyCount = 0;
   /** Latency is recorded for messages sent at or after this time (microseconds), when >= 0. */
   private recordFrom = -1;
@@ -212,7 +214,7 @@ export class LoadGenerator {
               now = performance.now() * US;
               nowValid = true;
             }
-            this.recordLatency(now - stamp);
+            this.recordLatency(stamp, now - stamp);
           }
         }
         if (!ackScheduled) {
@@ -236,12 +238,17 @@ export class LoadGenerator {
     };
   }
 
-  private recordLatency(us: number): void {
+  private recordLatency(stamp: number, us: number): void {
     if (this.latencyCount === this.latencies.length) {
-      const grown = new Float64Array(this.latencies.length * 2);
-      grown.set(this.latencies);
-      this.latencies = grown;
+      const grow = (a: Float64Array) => {
+        const grown = new Float64Array(a.length * 2);
+        grown.set(a);
+        return grown;
+      };
+      this.latencies = grow(this.latencies);
+      this.latencyStamps = grow(this.latencyStamps);
     }
+    this.latencyStamps[this.latencyCount] = stamp;
     this.latencies[this.latencyCount++] = us;
   }
 
@@ -343,9 +350,27 @@ export class LoadGenerator {
     this.recordFrom = Math.round(performance.now() * US);
   }
 
-  stopRecordingLatency(): Float64Array {
+  stopRecordingLatency(): void {
     this.recordFrom = -1;
-    return this.latencies.slice(0, this.latencyCount);
+  }
+
+  /** The generator's clock as send times are written (microseconds), to bound a window. */
+  clockUs(): number {
+    return Math.round(performance.now() * US);
+  }
+
+  /**
+   * Latencies recorded (since `recordLatencyFromNow`) of the messages sent in [fromUs, toUs),
+   * sorted; read after a drain, so that the slowest of a window are in it.
+   */
+  latenciesSentBetween(fromUs: number, toUs: number): Float64Array {
+    const out = new Float64Array(this.latencyCount);
+    let n = 0;
+    for (let i = 0; i < this.latencyCount; i++) {
+      const stamp = this.latencyStamps[i]!;
+      if (stamp >= fromUs && stamp < toUs) out[n++] = this.latencies[i]!;
+    }
+    return out.slice(0, n).sort();
   }
 
   counters(): PhaseCounters {

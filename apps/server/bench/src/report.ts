@@ -50,6 +50,17 @@ export interface RunResult {
     threads: { mainPct: number; otherThreadsPct: number[] };
     usPerMsgByThread: ThreadCost;
     windowStalls: number;
+    /** Seconds after the fixed rate started that this (the steady) window began. */
+    startedAfterS?: number;
+    /** The same rate's first seconds on the freshly started broker (JIT, first writes). */
+    fresh?: {
+      startedAfterS: number;
+      samples: number;
+      p50Ms: number;
+      p99Ms: number;
+      brokerCpuPct: number;
+      brokerCpuUsPerMsg: number;
+    };
   };
   /**
    * Validation cost over the whole run (both phases, everything drained): validation threads'
@@ -83,6 +94,10 @@ export interface Summary {
   latencyBrokerCpuPct: number;
   latencyUsPerMsg: number;
   latencyByThread: ThreadCost;
+  /** The fresh broker's first seconds at the rate (NaN in older result files). */
+  freshP99Ms: number;
+  freshP99DeltaMs: number;
+  freshUsPerMsg: number;
   peakRssMb: number;
   otherLoadPct: number;
   sent: number;
@@ -136,6 +151,7 @@ export function summarise(runs: RunResult[], bare?: Summary, mosquitto?: Summary
   const sum = (f: (r: RunResult) => number) => runs.reduce((s, r) => s + f(r), 0);
   const deliveredPerSec = m((r) => r.throughput.deliveredPerSec);
   const p99Ms = m((r) => r.latency.p99Ms);
+  const freshP99Ms = m((r) => r.latency.fresh?.p99Ms ?? Number.NaN);
   const counted = runs.every((r) => r.counted)
     ? {
         valid: sum((r) => r.counted!.valid),
@@ -164,6 +180,9 @@ export function summarise(runs: RunResult[], bare?: Summary, mosquitto?: Summary
     latencyBrokerCpuPct: m((r) => r.latency.brokerCpuPct),
     latencyUsPerMsg: m((r) => r.latency.brokerCpuUsPerMsg),
     latencyByThread: medianCost(runs.map((r) => r.latency.usPerMsgByThread)),
+    freshP99Ms,
+    freshP99DeltaMs: bare ? freshP99Ms - bare.freshP99Ms : Number.NaN,
+    freshUsPerMsg: m((r) => r.latency.fresh?.brokerCpuUsPerMsg ?? Number.NaN),
     peakRssMb: m((r) => r.peakRssMb),
     otherLoadPct: m(otherPct),
     sent: sum((r) => r.sent),
@@ -212,6 +231,8 @@ const COLS = [
   ["p99-bare", 8],
   ["CPU@rate", 8],
   ["us@rate", 7],
+  ["p99 fresh", 9],
+  ["us@fresh", 8],
   ["other %", 7],
   ["counted", 0, true],
 ] as const;
@@ -219,17 +240,26 @@ const COLS = [
 export function table(
   workloads: WorkloadResult[],
   brokers: readonly BrokerKind[],
-  head: { payloadBytes: number; durationS: number; latencyS: number; rate: number; rounds: number },
+  head: {
+    payloadBytes: number;
+    durationS: number;
+    latencyS: number;
+    rate: number;
+    rounds: number;
+    warmupS: number;
+    steadyAfterS: number;
+  },
 ): string {
   const out: string[] = [];
   out.push(
     `payload ${head.payloadBytes} bytes (weld-spot JSON, 400 numbers); max-throughput phase ${head.durationS} s, ` +
-      `latency phase ${head.latencyS} s at ${head.rate} msg/s; median of ${head.rounds} round(s)`,
+      `latency phase ${head.latencyS} s at ${head.rate} msg/s from ${head.steadyAfterS} s after that rate started (every broker alike; ` +
+      `"fresh": the same rate ${head.warmupS}-${head.warmupS + head.latencyS} s after it started on the fresh broker); median of ${head.rounds} round(s)`,
   );
   out.push(
     "msg/s = delivered per second at max throughput; us/msg = broker CPU (all threads) per delivered message, split into " +
       "loop (event loop), valid (validation workers), store (store writer), other (GC/compiler helpers, libuv pool); " +
-      "RSS = broker peak; CPU@rate / us@rate = broker CPU at the fixed rate; other % = CPU other processes took on the broker's core",
+      "RSS = broker peak; CPU@rate / us@rate = broker CPU at the fixed rate (steady); p99 fresh / us@fresh = the same in the fresh broker's first seconds; other % = CPU other processes took on the broker's core",
   );
   for (const w of workloads) {
     out.push("");
@@ -256,6 +286,8 @@ export function table(
         kind === "bare" ? "" : (s.p99DeltaMs >= 0 ? "+" : "") + f2(s.p99DeltaMs),
         f0(s.latencyBrokerCpuPct),
         f0(s.latencyUsPerMsg),
+        f2(s.freshP99Ms),
+        f0(s.freshUsPerMsg),
         f0(s.otherLoadPct),
         countedCell(s),
       ];

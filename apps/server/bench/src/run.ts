@@ -55,6 +55,10 @@ const USAGE = `usage: node apps/server/bench/dist/run.js [options]
   --duration S            max-throughput measurement, seconds (default 3)
   --latency-duration S    fixed-rate latency measurement, seconds (default 3)
   --warmup S              before each measurement, seconds (default 1)
+  --steady-after S        the latency phase is measured S seconds after the fixed rate started,
+                          every broker alike: a plant's steady state, JIT and first writes done
+                          (default 8; --quick 4). The first seconds (from --warmup on) are
+                          reported beside it as "fresh"
   --rate N                fixed rate for latency, messages/s in total (default 2000)
   --publishers LIST       publisher counts (default 10,100)
   --qos LIST              QoS levels (default 0,1)
@@ -93,6 +97,7 @@ const { values: flags } = parseArgs({
     duration: { type: "string" },
     "latency-duration": { type: "string" },
     warmup: { type: "string" },
+    "steady-after": { type: "string" },
     rate: { type: "string", default: "2000" },
     publishers: { type: "string", default: "10,100" },
     qos: { type: "string", default: "0,1" },
@@ -156,6 +161,7 @@ const opts = {
   durationMs: num("duration", flags.duration, quick ? 1.5 : 3) * 1000,
   latencyMs: num("latency-duration", flags["latency-duration"], quick ? 1.5 : 3) * 1000,
   warmupMs: num("warmup", flags.warmup, quick ? 0.5 : 1) * 1000,
+  steadyAfterMs: num("steady-after", flags["steady-after"], quick ? 4 : 8, true) * 1000,
   rate: num("rate", flags.rate, 2000),
   publishers: flags.publishers.split(",").map((s) => Math.round(num("publishers", s, 10))),
   qos: flags.qos.split(",").map((s) => {
@@ -364,11 +370,20 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     const first = snap();
     const poolBefore = (await broker.totals())?.pool.busyMs;
 
-    // Latency at a fixed rate first, on a fresh broker.
+    // Latency at a fixed rate first: the fresh broker's first seconds, then (every broker after
+    // the same time at that rate) its steady state, the figure that is compared.
+    const rateStarted = performance.now();
     gen.startRate(opts.rate);
     await sleep(opts.warmupMs);
     gen.recordLatencyFromNow();
+    const f0 = snap();
+    const freshFrom = gen.clockUs();
+    await sleep(opts.latencyMs);
+    const f1 = snap();
+    const freshTo = gen.clockUs();
+    await sleep(Math.max(0, opts.steadyAfterMs - (performance.now() - rateStarted)));
     const l0 = snap();
+    const steadyFrom = gen.clockUs();
     broker.mark("latency-from");
     await sleep(opts.latencyMs);
     gen.stop();
@@ -376,8 +391,11 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
     broker.mark("latency-to");
     if (!(await gen.drain(30_000)))
       problems.push(`latency phase: ${gen.sent - gen.delivered} of ${gen.sent} not delivered after 30 s`);
-    const lat = gen.stopRecordingLatency().sort();
+    gen.stopRecordingLatency();
+    const lat = gen.latenciesSentBetween(steadyFrom, Number.POSITIVE_INFINITY);
+    const freshLat = gen.latenciesSentBetween(freshFrom, freshTo);
     const ldt = (l1.at - l0.at) / 1000;
+    const fdt = (f1.at - f0.at) / 1000;
 
     // Then as fast as the broker delivers.
     gen.startMax();
@@ -475,6 +493,16 @@ async function runOne(kind: BrokerKind, publishers: number, qos: 0 | 1, round: n
         threads: threadSplit(l0, l1, broker.pid, ldt),
         usPerMsgByThread: costByThread(l0, l1, broker.pid, roles),
         windowStalls: gen.windowStalls,
+        startedAfterS: (l0.at - rateStarted) / 1000,
+        fresh: {
+          startedAfterS: (f0.at - rateStarted) / 1000,
+          samples: freshLat.length,
+          p50Ms: percentile(freshLat, 50) / 1000,
+          p99Ms: percentile(freshLat, 99) / 1000,
+          brokerCpuPct: pct(f1.brokerCpuMs - f0.brokerCpuMs, fdt),
+          brokerCpuUsPerMsg:
+            ((f1.brokerCpuMs - f0.brokerCpuMs) * 1000) / Math.max(1, f1.delivered - f0.delivered),
+        },
       },
       validation,
       peakRssMb: peak / 2 ** 20,
@@ -568,7 +596,9 @@ for (const publishers of flags["idle-only"] ? [] : opts.publishers) {
           process.stdout.write(
             `  ${publishers} pub QoS ${qos} round ${round} ${kind.padEnd(19)} ${f0(r.throughput.deliveredPerSec).padStart(7)} msg/s ` +
               `${r.throughput.brokerCpuUsPerMsg.toFixed(1)} us/msg (loop ${c.eventLoop.toFixed(1)}, valid ${c.validation.toFixed(1)}, store ${c.store.toFixed(1)}, other ${(c.other + c.contracts).toFixed(1)}; gen ${f0(r.throughput.generatorCpuPct)}%)  ` +
-              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%)  ` +
+              `p50 ${f2(r.latency.p50Ms)} p99 ${f2(r.latency.p99Ms)} ms at ${f0(r.latency.achievedRate)}/s (CPU ${f0(r.latency.brokerCpuPct)}%, ${f0(r.latency.brokerCpuUsPerMsg)} us/msg: ` +
+              `loop ${f0(r.latency.usPerMsgByThread.eventLoop)}, valid ${f0(r.latency.usPerMsgByThread.validation)}, store ${f0(r.latency.usPerMsgByThread.store)}, other ${f0(r.latency.usPerMsgByThread.other + r.latency.usPerMsgByThread.contracts)}; ` +
+              `fresh p99 ${f2(r.latency.fresh?.p99Ms ?? Number.NaN)} ms, ${f0(r.latency.fresh?.brokerCpuUsPerMsg ?? Number.NaN)} us/msg)  ` +
               `RSS ${f0(r.peakRssMb)} MB  other ${f0(otherPct(r))}%  [${((performance.now() - t) / 1000).toFixed(0)} s]` +
               (r.counted
                 ? `  inline ${f0(r.counted.inline ?? 0)}, unvalidated ${f0(r.counted.unvalidated)}, dropped ${f0(r.counted.slowClientDropped ?? 0)}`
@@ -617,6 +647,8 @@ const head = {
   latencyS: opts.latencyMs / 1000,
   rate: opts.rate,
   rounds: opts.rounds,
+  warmupS: opts.warmupMs / 1000,
+  steadyAfterS: opts.steadyAfterMs / 1000,
 };
 process.stdout.write(`\n${table(workloads, opts.brokers, head)}\n`);
 if (opts.idle > 0) process.stdout.write(`\n${opts.idle} idle connections:\n${idleLines(idle)}\n`);
