@@ -150,6 +150,18 @@ export {
   type ExportTable,
 } from "./clients.js";
 export {
+  ModelChange,
+  ModelDeployment,
+  ModelHistoryEntry,
+  ModelRegistryRecord,
+  ModelRegistryResponse,
+  ModelRegistrySync,
+  ModelRegistryWriteBody,
+  ModelRegistryWriteResponse,
+  ModelVersionRecord,
+  NewModelVersion,
+} from "./model-registry.js";
+export {
   BrowserMessage,
   BrowserTopic,
   BrowserTopicQuery,
@@ -172,15 +184,3 @@ export {
   workbenchOperations,
   workbenchRouteSchema,
 } from "./workbench.js";
-export {
-  ModelChange,
-  ModelDeployment,
-  ModelHistoryEntry,
-  ModelRegistryRecord,
-  ModelRegistryResponse,
-  ModelRegistrySync,
-  ModelRegistryWriteBody,
-  ModelRegistryWriteResponse,
-  ModelVersionRecord,
-  NewModelVersion,
-} from "./model-registry.js";
