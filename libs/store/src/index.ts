@@ -1,14 +1,7 @@
 export type { Batch } from "./batch.js";
 export { type StoreError, type StoreErrorCode, storeErrorCodes } from "./errors.js";
-export type {
-  ModelChange,
-  ModelDeployment,
-  ModelHistoryEntry,
-  ModelRegistryRecord,
-  ModelRegistryStore,
-  ModelVersionRecord,
-  NewModelVersion,
-} from "./model-registry.js";
+// The registry's record types are in @uns/api-contract.
+export type { ModelRegistryStore } from "./model-registry.js";
 export { type OeeSums, oeeFigures, oeeSumKeys, sumOee } from "./quality-queries.js";
 export type {
   AlertActionRecord,

@@ -1,6 +1,5 @@
 import type {
   ModelChange,
-  ModelDeployment,
   ModelHistoryEntry,
   ModelRegistryRecord,
   ModelVersionRecord,
@@ -35,15 +34,6 @@ export async function registerModelVersions(db: Db, versions: NewModelVersion[])
   });
   return versions.length;
 }
-
-export type {
-  ModelChange,
-  ModelDeployment,
-  ModelHistoryEntry,
-  ModelRegistryRecord,
-  ModelVersionRecord,
-  NewModelVersion,
-};
 
 /**
  * Records changes in the order given; each sets the model's deployment to what it left. A change
