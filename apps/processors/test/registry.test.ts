@@ -1,10 +1,21 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, type PostgresServer, startPostgres, type TestDatabase } from "@uns/testkit";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProcessorsConfig } from "../src/config.js";
+import { createRegistry } from "../src/lifecycle/registry.js";
+import { createRegistryRemote } from "../src/lifecycle/registry-remote.js";
 import { type ControlServer, startControlServer } from "../src/runtime/control-server.js";
 import { createProcessorsRuntime, type ProcessorsRuntime } from "../src/runtime/runtime.js";
 import {
@@ -266,6 +277,104 @@ describe.each(["pglite", "postgresql"] as const)(
         by: "processors",
       });
       expect(record.live).toBe("1.1.0");
+    });
+
+    it("imports a registry file from before the store once; a second host's stale change is refused and it follows the store", async () => {
+      const LEGACY = `legacy-${driver}`;
+      const remote = createRegistryRemote({
+        url: plant.httpUrl,
+        username: "processor",
+        password: PASSWORD,
+        timeoutMs: 10_000,
+      });
+      const dir = mkdtempSync(join(tmpdir(), "uns-registry-file-"));
+      // The file as processors kept it before the store: no revisions, nothing pending.
+      const oldFile = join(dir, "old.json");
+      const v = {
+        version: "1.0.0",
+        manifestPath: "/models/legacy/1.0.0/manifest.json",
+        sha256: "ab",
+        kind: "regression",
+        registeredAt: "2026-11-01T08:00:00.000Z",
+      };
+      const promote = {
+        at: "2026-11-01T09:00:00.000Z",
+        action: "promote",
+        version: "1.0.0",
+        previous: null,
+        reason: "by hand",
+        by: "admin",
+      };
+      const legacyFile = JSON.stringify({
+        models: {
+          [LEGACY]: {
+            name: LEGACY,
+            versions: { "1.0.0": v },
+            live: "1.0.0",
+            canary: null,
+            shadow: null,
+            history: [promote],
+          },
+        },
+      });
+      writeFileSync(oldFile, legacyFile);
+      const hostA = createRegistry({ cacheFile: oldFile, remote });
+      await hostA.open();
+      const inStore = async () => (await remote.read()).find((r) => r.name === LEGACY);
+      expect(await inStore()).toMatchObject({
+        live: "1.0.0",
+        revision: 2,
+        versions: { "1.0.0": { sha256: "ab" } },
+      });
+      expect((await inStore())!.history.map((h) => h.action)).toEqual(["promote", "import"]);
+      // The same old file on another host: the store has the record now, nothing is imported twice.
+      const otherFile = join(dir, "other.json");
+      writeFileSync(otherFile, legacyFile);
+      const followed: string[] = [];
+      const warnings: string[] = [];
+      const hostB = createRegistry({
+        cacheFile: otherFile,
+        remote,
+        onFollow: (r) => followed.push(`${r.name} ${r.live}`),
+        log: (level, m) => level === "warn" && warnings.push(m),
+      });
+      await hostB.open();
+      expect((await inStore())!.history).toHaveLength(2);
+      expect(hostB.get(LEGACY)?.revision).toBe(2);
+
+      // Both hosts at revision 2; A rolls back first, B promotes a canary from its stale view.
+      hostA.change(LEGACY, "rollback", null, "host A", (r) => {
+        r.live = null;
+      });
+      expect(await hostA.flush()).toBe(true);
+      hostB.change(LEGACY, "canary", "1.0.0", "host B", (r) => {
+        r.canary = { version: "1.0.0", share: 0.1 };
+      });
+      expect(await hostB.flush()).toBe(true);
+      expect(await inStore()).toMatchObject({ live: null, canary: null, revision: 3 });
+      expect((await inStore())!.history.map((h) => h.reason)).not.toContain("host B");
+      expect(hostB.get(LEGACY)).toMatchObject({ live: null, canary: null, revision: 3 });
+      expect(followed).toEqual([`${LEGACY} null`]);
+      expect(hostB.status()).toMatchObject({ inSync: true, conflicts: 1, pending: 0 });
+      expect(hostB.status().lastError).toMatch(/UNS_ERR_STORE_MODEL_CONFLICT/);
+      expect(warnings.join("\n")).toMatch(
+        /refused 1 change\(s\) of legacy-.* made on a stale view \(canary 1\.0\.0 by processors\)/,
+      );
+      await hostA.close();
+      await hostB.close();
+
+      // A cache that cannot be read is kept aside (it may hold unsent changes), never overwritten.
+      const broken = join(dir, "broken.json");
+      writeFileSync(broken, '{"models": {');
+      const said: string[] = [];
+      const hostC = createRegistry({ cacheFile: broken, remote, log: (_l, m) => said.push(m) });
+      await hostC.open();
+      const aside = readdirSync(dir).find((f) => f.startsWith("broken.json.unreadable-"));
+      expect(aside && readFileSync(join(dir, aside), "utf8")).toBe('{"models": {');
+      expect(said.join("\n")).toMatch(/broken\.json is unreadable .*moved to .*unreadable-/);
+      expect(hostC.get(LEGACY)).toMatchObject({ revision: 3 });
+      await hostC.close();
+      rmSync(dir, { recursive: true, force: true });
     });
   },
 );

@@ -94,8 +94,17 @@ export function createRegistry(options: RegistryOptions): Registry {
       const cached = JSON.parse(readFileSync(cacheFile, "utf8"));
       models = cached.models ?? {};
       pending = { versions: cached.pending?.versions ?? [], changes: cached.pending?.changes ?? [] };
-    } catch {
-      // No cache yet (first start), or unreadable: the store has the record.
+    } catch (err) {
+      // No cache yet (first start): the store has the record. An unreadable one is kept aside,
+      // not overwritten, since it may hold changes the store never got.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+        const aside = `${cacheFile}.unreadable-${Date.now()}`;
+        renameSync(cacheFile, aside);
+        log(
+          "warn",
+          `model registry: the cache ${cacheFile} is unreadable (${(err as Error).message}); moved to ${aside}, starting from the store (changes it held that the store never got are in that file)`,
+        );
+      }
     }
   }
   let record: RegistryStatus["record"] = remote ? "cache" : "file";
