@@ -1,10 +1,4 @@
-import type {
-  ModelChange,
-  ModelHistoryEntry,
-  ModelRegistryRecord,
-  ModelVersionRecord,
-  NewModelVersion,
-} from "@uns/api-contract";
+import type { ModelChange, ModelRegistryRecord, NewModelVersion } from "@uns/api-contract";
 import { asc, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
 import { storeError } from "./errors.js";
