@@ -218,7 +218,7 @@ export const settings = {
     default: 200,
     min: 10,
     max: 10000,
-    doc: "Durability window (ms): results are written to the outcome log (fsynced) at least this often, so a kill -9 loses at most about this much traffic's results; then to the database.",
+    doc: "Durability window (ms): results are written to the outcome log (fsynced) at least this often, so a kill -9 loses at most about this much traffic's results (plus one fsync and the verdicts in flight); then to the database.",
   },
   "store.ackAfterDurable": {
     kind: "boolean",
