@@ -343,14 +343,19 @@ describe.each(["pglite", "postgresql"] as const)(
       expect(hostB.get(LEGACY)?.revision).toBe(2);
 
       // Both hosts at revision 2; A rolls back first, B promotes a canary from its stale view.
-      hostA.change(LEGACY, "rollback", null, "host A", (r) => {
+      const first = hostA.change(LEGACY, "rollback", null, "host A", (r) => {
         r.live = null;
       });
       expect(await hostA.flush()).toBe(true);
-      hostB.change(LEGACY, "canary", "1.0.0", "host B", (r) => {
+      const stale = hostB.change(LEGACY, "canary", "1.0.0", "host B", (r) => {
         r.canary = { version: "1.0.0", share: 0.1 };
       });
       expect(await hostB.flush()).toBe(true);
+      // The control API answers 409 with this for the change that lost; the winner has none.
+      expect(hostA.refusal(first)).toBeUndefined();
+      expect(hostB.refusal(stale)).toMatch(
+        /refused this canary of legacy-.*stale view.*store revision 3.*live none, canary none/,
+      );
       expect(await inStore()).toMatchObject({ live: null, canary: null, revision: 3 });
       expect((await inStore())!.history.map((h) => h.reason)).not.toContain("host B");
       expect(hostB.get(LEGACY)).toMatchObject({ live: null, canary: null, revision: 3 });
@@ -375,6 +380,41 @@ describe.each(["pglite", "postgresql"] as const)(
       expect(hostC.get(LEGACY)).toMatchObject({ revision: 3 });
       await hostC.close();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("answers 409 through the server's API when another host changed the model first, and follows the store", async () => {
+      // The running processors' view of the regression is in step; a second host changes it first.
+      await until(() => runtime!.registry.status().pending === 0, 20_000, "registry in step");
+      const other = createRegistry({
+        cacheFile: null,
+        remote: createRegistryRemote({
+          url: plant.httpUrl,
+          username: "processor",
+          password: PASSWORD,
+          timeoutMs: 10_000,
+        }),
+      });
+      await other.open();
+      other.change(REG, "rollback-live", "1.0.0", "other host", (r) => {
+        r.live = "1.0.0";
+      });
+      expect(await other.flush()).toBe(true);
+      await other.close();
+
+      const lost = await api(`/api/v1/models/${REG}/deploy`, { version: "1.2.0", mode: "shadow" });
+      expect(lost.status).toBe(409);
+      expect(lost.body.error.code).toBe("UNS_ERR_MODEL_REGISTRY_CONFLICT");
+      expect(lost.body.error.message).toMatch(/refused this deploy-shadow of .*stale view.*live 1\.0\.0/);
+      // The store's deployment is what the processors serve now, and the lost change is not in it.
+      await until(
+        () => runtime!.weldQuality!.regression.live()?.manifest.version === "1.0.0",
+        20_000,
+        "followed the store",
+      );
+      expect(runtime!.weldQuality!.regression.shadow()).toBeNull();
+      const record = await stored();
+      expect(record.live).toBe("1.0.0");
+      expect(record.history.at(-1)).toMatchObject({ action: "rollback-live", reason: "other host" });
     });
   },
 );

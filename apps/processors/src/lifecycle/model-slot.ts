@@ -52,16 +52,19 @@ export interface ModelSlot {
     version: string,
     mode: "live" | "canary" | "shadow",
     options?: { share?: number; reason?: string; by?: string },
-  ): Promise<void>;
+  ): Promise<string>;
   /** Serves the store's deployment as is (after a conflict), without recording it again. */
   follow(deployment: {
     live: string | null;
     canary: { version: string; share: number } | null;
     shadow: string | null;
   }): Promise<void>;
-  /** `by`: who asked (an API user); the processors themselves when not given. */
-  promote(reason: string, by?: string): void;
-  rollback(reason: string, by?: string): void;
+  /**
+   * `by`: who asked (an API user); the processors themselves when not given. Each change returns
+   * the registry's change id (`registry.refusal(id)` tells whether the store refused it).
+   */
+  promote(reason: string, by?: string): string;
+  rollback(reason: string, by?: string): string;
   route(hash: number): Route | null;
   /** Versions in a role, plus those still used by batches in flight, must stay loaded. */
   release(keys: readonly string[]): void;
@@ -146,8 +149,8 @@ export function createModelSlot(options: {
     if (inRole(key) || (inFlight.get(key) ?? 0) > 0 || previousLive?.key === key) return;
     if (loaded.delete(key)) pool.unload(key);
   };
-  const note = (action: string, version: string | null, reason: string, by?: string) => {
-    registry.change(
+  const note = (action: string, version: string | null, reason: string, by?: string): string => {
+    const id = registry.change(
       name,
       action,
       version,
@@ -160,6 +163,7 @@ export function createModelSlot(options: {
       by,
     );
     options.onChange?.({ action, name, version, reason });
+    return id;
   };
 
   async function load(manifestPath: string): Promise<LoadedVersion> {
@@ -220,8 +224,9 @@ export function createModelSlot(options: {
       } else {
         shadow = v;
       }
-      note(`deploy-${mode}`, version, reason, opts.by);
+      const id = note(`deploy-${mode}`, version, reason, opts.by);
       for (const o of old) unloadIfIdle(o.key);
+      return id;
     },
     async follow(d) {
       const get = (version: string) => load(manifestPathOf(version));
@@ -246,16 +251,17 @@ export function createModelSlot(options: {
       const old = live;
       live = canary.version;
       canary = null;
-      note("promote", live.manifest.version, reason, by);
+      const id = note("promote", live.manifest.version, reason, by);
       if (old) unloadIfIdle(old.key);
+      return id;
     },
     rollback(reason, by) {
       if (canary) {
         const dropped = canary.version;
         canary = null;
-        note("rollback-canary", dropped.manifest.version, reason, by);
+        const id = note("rollback-canary", dropped.manifest.version, reason, by);
         unloadIfIdle(dropped.key);
-        return;
+        return id;
       }
       if (!previousLive)
         throw processorError(
@@ -265,8 +271,9 @@ export function createModelSlot(options: {
       const dropped = live;
       live = previousLive;
       previousLive = null;
-      note("rollback-live", live.manifest.version, reason, by);
+      const id = note("rollback-live", live.manifest.version, reason, by);
       if (dropped) unloadIfIdle(dropped.key);
+      return id;
     },
     route(hash) {
       if (!live) return null;

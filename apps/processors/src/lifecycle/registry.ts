@@ -43,7 +43,7 @@ export interface Registry {
   get(name: string): ModelRecord | undefined;
   list(): ModelRecord[];
   register(manifest: ModelManifest, manifestPath: string): VersionRecord;
-  /** Records a change of roles; `change` mutates the record. */
+  /** Records a change of roles; `change` mutates the record. Returns the change's id. */
   change(
     name: string,
     action: string,
@@ -51,7 +51,9 @@ export interface Registry {
     reason: string,
     change: (r: ModelRecord) => void,
     by?: string,
-  ): void;
+  ): string;
+  /** Why the store refused the change with this id (made on a stale view), if it did. */
+  refusal(id: string): string | undefined;
   /** Sends what the cache holds, then reads the store; falls back to the cache when it does not answer. */
   open(): Promise<void>;
   /** Sends the pending changes now; true when the store has them all. */
@@ -74,6 +76,8 @@ export interface RegistryOptions {
 
 const HISTORY = 200;
 const CHUNK = 500;
+/** Refused change ids remembered for the API's answer; older ones are forgotten. */
+const REFUSALS = 100;
 
 function summary(m: ModelManifest): Record<string, unknown> {
   const { features: _f, reference: _r, metrics: _m, ...rest } = m;
@@ -112,6 +116,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   let lastError: string | null = null;
   let lastErrorAt: string | null = null;
   let conflicts = 0;
+  const refused = new Map<string, string>();
   let flushing: Promise<boolean> | null = null;
   let retry: NodeJS.Timeout | null = null;
   let closed = false;
@@ -193,6 +198,13 @@ export function createRegistry(options: RegistryOptions): Registry {
       const dropped = pending.changes.filter((c) => c.name === name);
       pending.changes = pending.changes.filter((c) => c.name !== name);
       const theirs = stored.get(name);
+      for (const c of dropped) {
+        refused.set(
+          c.id,
+          `the store refused this ${c.action} of ${name}: it was made on a stale view (another host changed the model first, store revision ${theirs?.revision ?? 0}). The model now follows the store: live ${theirs?.live ?? "none"}, canary ${theirs?.canary?.version ?? "none"}, shadow ${theirs?.shadow ?? "none"}. Read GET /models and ask again if it still applies.`,
+        );
+        if (refused.size > REFUSALS) refused.delete(refused.keys().next().value!);
+      }
       if (theirs) models[name] = theirs;
       else delete models[name];
       log(
@@ -288,8 +300,9 @@ export function createRegistry(options: RegistryOptions): Registry {
       r.history.push(entry);
       if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
       r.revision = (r.revision ?? 0) + 1;
+      const id = randomUUID();
       pending.changes.push({
-        id: randomUUID(),
+        id,
         name,
         ...entry,
         deployment: { live: r.live, canary: r.canary, shadow: r.shadow },
@@ -297,7 +310,9 @@ export function createRegistry(options: RegistryOptions): Registry {
       });
       save();
       void flush();
+      return id;
     },
+    refusal: (id) => refused.get(id),
     async open() {
       if (!remote) return;
       // What a run without the store left in the cache goes first, so the store's answer has it.

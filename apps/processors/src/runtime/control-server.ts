@@ -17,7 +17,8 @@ import type { ProcessorsRuntime } from "./runtime.js";
  * `actor` is who asked, kept in the registry's history (`by`); the UNS server's relay sets it to
  * the logged-in user and does not let the caller choose it.
  *
- * Errors answer {"error": {"code", "message"}} with 400 (bad request), 404 (unknown model) or 409.
+ * Errors answer {"error": {"code", "message"}} with 400 (bad request), 404 (unknown model) or 409
+ * (not possible now, or refused by the store: another host changed the model first).
  */
 export interface ControlServer {
   port: number;
@@ -95,6 +96,7 @@ export async function startControlServer(
         const body = await readJson(req);
         const reason = typeof body.reason === "string" && body.reason ? body.reason : `api ${parts[2]}`;
         const by = typeof body.actor === "string" && body.actor ? body.actor.slice(0, 100) : "api";
+        let changeId: string;
         if (parts[2] === "deploy") {
           const mode = body.mode ?? "live";
           if (typeof body.version !== "string" || !["live", "canary", "shadow"].includes(mode as string))
@@ -104,19 +106,23 @@ export async function startControlServer(
                 message: 'deploy needs {"version": "x.y.z", "mode": "live" | "canary" | "shadow"}',
               },
             });
-          await slot.deploy(body.version, mode as "live", {
+          changeId = await slot.deploy(body.version, mode as "live", {
             share: typeof body.share === "number" ? body.share : undefined,
             reason,
             by,
           });
-        } else if (parts[2] === "promote") slot.promote(reason, by);
-        else if (parts[2] === "rollback") slot.rollback(reason, by);
+        } else if (parts[2] === "promote") changeId = slot.promote(reason, by);
+        else if (parts[2] === "rollback") changeId = slot.rollback(reason, by);
         else
           return send(res, 404, {
             error: { code: "UNS_ERR_MODEL_UNKNOWN", message: `unknown action ${parts[2]}` },
           });
         // Answer once the store has the change (or it is kept in the cache: the server is away).
         await runtime.registry.flush();
+        // Another host changed the model first: this change was dropped, the model follows the store.
+        const refusal = runtime.registry.refusal(changeId);
+        if (refusal)
+          return send(res, 409, { error: { code: "UNS_ERR_MODEL_REGISTRY_CONFLICT", message: refusal } });
         return send(
           res,
           200,
