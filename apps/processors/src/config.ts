@@ -82,6 +82,13 @@ export const settings = {
     max: 600000,
     doc: "How often changes kept in the local cache are sent again while the server does not answer (ms).",
   },
+  "registry.refreshMs": {
+    kind: "integer",
+    default: 30000,
+    min: 0,
+    max: 3600000,
+    doc: "How often the store's record is read again, so a change made by another processors host (or in the store) is served here within this time (ms). 0: only at start and after a conflict.",
+  },
   "workers.size": {
     kind: "integer",
     default: Math.max(1, Math.min(2, availableParallelism() - 1)),

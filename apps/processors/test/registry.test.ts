@@ -131,6 +131,8 @@ describe.each(["pglite", "postgresql"] as const)(
         "checkGate.enabled": false,
         "lifecycle.minCanarySpots": 50,
         "lifecycle.maxLatencyMs": 100,
+        // The conflict test needs the runtime's view to stay stale until it makes its change.
+        "registry.refreshMs": 0,
       });
     }, 300_000);
 
@@ -415,6 +417,35 @@ describe.each(["pglite", "postgresql"] as const)(
       const record = await stored();
       expect(record.live).toBe("1.0.0");
       expect(record.history.at(-1)).toMatchObject({ action: "rollback-live", reason: "other host" });
+
+      // A host that changes nothing follows the other's change by reading the store again.
+      const remote = () =>
+        createRegistryRemote({
+          url: plant.httpUrl,
+          username: "processor",
+          password: PASSWORD,
+          timeoutMs: 10_000,
+        });
+      const followed: string[] = [];
+      const watcher = createRegistry({
+        cacheFile: null,
+        remote: remote(),
+        refreshMs: 200,
+        onFollow: (r) => followed.push(`${r.name} ${r.live} ${r.revision}`),
+      });
+      await watcher.open();
+      const before = watcher.get(REG)!.revision;
+      const writer = createRegistry({ cacheFile: null, remote: remote() });
+      await writer.open();
+      writer.change(REG, "promote", "1.1.0", "other host again", (r) => {
+        r.live = "1.1.0";
+      });
+      expect(await writer.flush()).toBe(true);
+      await until(() => followed.length > 0, 10_000, "watcher followed the store");
+      expect(followed).toEqual([`${REG} 1.1.0 ${before + 1}`]);
+      expect(watcher.get(REG)).toMatchObject({ live: "1.1.0", revision: before + 1 });
+      await writer.close();
+      await watcher.close();
     });
   },
 );

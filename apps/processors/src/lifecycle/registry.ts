@@ -27,6 +27,9 @@ import type { RegistryRemote } from "./registry-remote.js";
  * makes and the store accepts it only on the revision before (compare-and-set): the host whose
  * view is stale is refused (409), drops its pending changes of that model, reads the store again,
  * logs the state it now follows and calls `onFollow`, so its slot serves what the store records.
+ * A host that changes nothing learns of the other's changes by reading the store every
+ * `refreshMs`: a model the store has at a newer revision, with nothing of it pending here, is
+ * followed the same way.
  *
  * A registry file from before the store (processors that kept the record in this file) is not
  * lost: a model the store has no record of is imported once from the file (its versions, its
@@ -68,6 +71,8 @@ export interface RegistryOptions {
   remote?: RegistryRemote | null;
   /** How often to retry the store while it does not answer (ms). */
   retryMs?: number;
+  /** How often to read the store again and follow what other hosts changed (ms); 0: never. */
+  refreshMs?: number;
   log?: (level: "info" | "warn", message: string) => void;
   /** A model's record was replaced by the store's after a conflict: serve what it says. */
   onFollow?: (record: ModelRecord) => void;
@@ -119,6 +124,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   const refused = new Map<string, string>();
   let flushing: Promise<boolean> | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let refreshTimer: NodeJS.Timeout | null = null;
   let closed = false;
 
   const save = () => {
@@ -253,6 +259,34 @@ export function createRegistry(options: RegistryOptions): Registry {
     if (imported.length > 0) save();
     return imported;
   }
+  /** Follows the models the store has at a newer revision than here, with nothing pending. */
+  async function refresh(): Promise<void> {
+    if (!remote || closed || record !== "store" || pending.changes.length > 0) return;
+    let stored: ModelRecord[];
+    try {
+      stored = await remote.read();
+    } catch (err) {
+      failed((err as Error).message);
+      return; // the next refresh or change tries again; scoring goes on with what is served
+    }
+    if (closed || pending.changes.length > 0) return;
+    let changed = false;
+    for (const theirs of stored) {
+      const ours = models[theirs.name];
+      if (ours && (ours.revision ?? 0) >= theirs.revision) continue;
+      models[theirs.name] = theirs;
+      changed = true;
+      if (!ours) continue; // a model no slot here serves: kept in the record only
+      const last = theirs.history.at(-1);
+      log(
+        "info",
+        `model registry: ${theirs.name} changed in the store (revision ${ours.revision ?? 0} -> ${theirs.revision}${last ? `, ${last.action} ${last.version ?? ""} by ${last.by}` : ""}); now serving live ${theirs.live ?? "none"}, canary ${theirs.canary ? `${theirs.canary.version} at ${theirs.canary.share}` : "none"}, shadow ${theirs.shadow ?? "none"}`,
+      );
+      options.onFollow?.(theirs);
+    }
+    if (changed) save();
+    lastSyncAt = now().toISOString();
+  }
   function flush(): Promise<boolean> {
     // One flush at a time, and a flush asked during one runs after it (it may have new changes).
     const next = (flushing ?? Promise.resolve(true)).then(send);
@@ -315,6 +349,11 @@ export function createRegistry(options: RegistryOptions): Registry {
     refusal: (id) => refused.get(id),
     async open() {
       if (!remote) return;
+      // Refreshes skip themselves while the store does not answer or changes wait to be sent.
+      if (options.refreshMs && !refreshTimer) {
+        refreshTimer = setInterval(() => void refresh(), options.refreshMs);
+        refreshTimer.unref();
+      }
       // What a run without the store left in the cache goes first, so the store's answer has it.
       if (!(await flush())) {
         const n = Object.keys(models).length;
@@ -353,6 +392,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     },
     async close() {
       closed = true;
+      if (refreshTimer) clearInterval(refreshTimer);
       if (retry) clearTimeout(retry);
       retry = null;
       if (pending.changes.length + pending.versions.length > 0) await flush();

@@ -59,6 +59,7 @@ export async function createProcessorsRuntime(
     cacheFile: join(config.dataDir, "model-registry.json"),
     remote,
     retryMs: config["registry.retryMs"],
+    refreshMs: config["registry.refreshMs"],
     log: (level, message) => logger[level](message),
     // Another host changed a model first: serve what the store records (lifecycle/registry.ts).
     onFollow: (record) =>
