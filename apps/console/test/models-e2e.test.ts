@@ -99,6 +99,8 @@ beforeAll(async () => {
       UNS_PROC_DATA_DIR: join(dir, "processors"),
       UNS_PROC_CHECK_GATE_ENABLED: "false",
       UNS_PROC_WORKERS_SIZE: "1",
+      // The conflict case needs these processors' view to stay stale until the admin acts.
+      UNS_PROC_REGISTRY_REFRESH_MS: "0",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -207,6 +209,66 @@ describe("Models page", { timeout: 180_000 }, () => {
     await section.getByText(/^History/).click();
     await section.getByText(/rollback-live 1\.0\.0 by admin: console e2e/).waitFor();
     expect(dialogs).toHaveLength(4);
+  });
+
+  it("says the registry is in step, and shows a change another host made first as refused, then follows the store", async () => {
+    page = await openAs("admin");
+    const sync = page.getByTestId("registry-sync");
+    await expect
+      .poll(() => sync.textContent())
+      .toMatch(/^Model registry: in step with the store; last sync /);
+    expect(await sync.textContent()).not.toMatch(/refused/);
+
+    // Another processors host puts 1.1.0 in shadow, straight in the store; these processors do not know.
+    const internal = `${server.httpUrl}/api/v1/internal/model-registry`;
+    const asProcessor = { authorization: basicAuth("processor") };
+    const records = (await (await fetch(internal, { headers: asProcessor })).json()) as {
+      name: string;
+      revision: number;
+      live: string | null;
+    }[];
+    const stored = records.find((r) => r.name === REG)!;
+    const other = await fetch(internal, {
+      method: "POST",
+      headers: { ...asProcessor, "content-type": "application/json" },
+      body: JSON.stringify({
+        changes: [
+          {
+            id: "console-e2e-other-host",
+            name: REG,
+            at: new Date().toISOString(),
+            action: "deploy-shadow",
+            version: "1.1.0",
+            previous: stored.live,
+            reason: "other host",
+            by: "processors",
+            deployment: { live: stored.live, canary: null, shadow: "1.1.0" },
+            revision: stored.revision + 1,
+          },
+        ],
+      }),
+    });
+    expect(other.status).toBe(200);
+
+    // The admin's canary is made on the stale view: refused, said on the page, not recorded.
+    page.removeAllListeners("dialog");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByTestId(`model-actions-${REG}`).getByRole("textbox").fill("console e2e conflict");
+    await row("1.1.0").getByLabel("canary share for 1.1.0").selectOption("25");
+    await row("1.1.0").getByRole("button", { name: "Canary" }).click();
+    await page
+      .getByTestId(`model-actions-${REG}`)
+      .getByText(/refused this deploy-canary of rsw-nugget-regression: it was made on a stale view/)
+      .waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => sync.textContent(), { timeout: 30_000 })
+      .toMatch(/1 stale change\(s\) refused by the store/);
+    const m = await eventually(
+      regression,
+      (r) => r.serving?.canary === null && r.history.at(-1)?.reason === "other host",
+    );
+    expect(m.history.map((h) => h.reason)).not.toContain("console e2e conflict");
+    expect(m.live).toBe(stored.live);
   });
 
   it("shows a viewer the models without the buttons", async () => {
