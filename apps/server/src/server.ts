@@ -167,6 +167,7 @@ export async function createUnsServer(
         for (const l of t.store.lastMessages)
           topicBrowser.observeOutcomes(l.topic, l.outcome as "valid" | "invalid" | "unvalidated", 0);
       }
+      if (t.weldSpots.length > 0) theQuality.observeWeldSpots(t.weldSpots);
       const c = t.channelSeconds;
       for (let i = 0; i + 3 < c.length; i += 4)
         theQuality.observeCounts(c[i] as string, c[i + 1] as number, c[i + 2] as number, c[i + 3] as number);

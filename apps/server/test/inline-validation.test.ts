@@ -17,6 +17,15 @@ const MONITOR = "acme/plant-a/body-shop/line-02/cell-01/weld-spot";
 const ENFORCE = "acme/plant-b/body-shop/line-02/cell-01/weld-spot";
 const native = fastPathStatus().native;
 
+/** Weld spots the KPIs counted for a line's cell-01 (counted by the judge, inline or a worker). */
+async function welded(t: TestServer, line: string): Promise<number> {
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const r = await t.api<{ cells: { cell: string; welded: number }[] }>(
+    `/api/v1/quality/cells?scope=${encodeURIComponent(line)}&from=${from}`,
+  );
+  return r.body.cells?.find((c) => c.cell === "cell-01")?.welded ?? 0;
+}
+
 describe.skipIf(!native)("validation on the event loop at low rates", () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -67,6 +76,15 @@ describe.skipIf(!native)("validation on the event loop at low rates", () => {
     expect(got.filter((m) => m.topic === `$uns/quarantine/${ENFORCE}`)).toHaveLength(1);
     const live = t.server.live.totals();
     expect(live.valid + live.invalid).toBe(live.total);
+    // The KPIs count the valid spots once, the invalid ones not at all.
+    await eventually(
+      () => welded(t, "acme/plant-a/body-shop/line-02"),
+      (w) => w === n + 1,
+    );
+    await eventually(
+      () => welded(t, "acme/plant-b/body-shop/line-02"),
+      (w) => w === n,
+    );
   });
 });
 
@@ -86,5 +104,9 @@ describe.skipIf(!native)("validation on the event loop with store.ackAfterDurabl
       (x) => x.total === 5,
     );
     expect(c.valid).toBe(5);
+    await eventually(
+      () => welded(t, "acme/plant-a/body-shop/line-02"),
+      (w) => w === 5,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createStore, type Store } from "@uns/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKpiEngine } from "../src/quality/kpi-engine.js";
+import { createWeldSpotTally } from "../src/quality/weld-spot-tally.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00.000Z");
 const min = (m: number) => T0 + m * 60_000;
@@ -221,5 +222,40 @@ describe("OEE from hand-made streams", () => {
     const trace = await store.bodyTrace("NSU01-0000042");
     expect(trace.filter((t) => t.kind === "weld-quality")).toHaveLength(10);
     expect(trace.at(-1)).toMatchObject({ kind: "gate", ref: "weld-quality", data: { decision: "correct" } });
+  });
+});
+
+describe("weld spots counted where they are judged", () => {
+  it("gives the same rows as counting them one by one on the event loop", () => {
+    const topic = `${L1}/cell-020/weld-spot`;
+    const spot = (i: number) =>
+      enc({
+        spotId: `s-${i}`,
+        expulsion: i % 7 === 0,
+        electrode: { wear: i % 5 === 0 ? undefined : i / 100 },
+      });
+    const oneByOne = createKpiEngine({ staleAfterMs: 30_000, minNuggetDiameterMm: 4 });
+    const judged = createKpiEngine({ staleAfterMs: 30_000, minNuggetDiameterMm: 4 });
+    const tally = createWeldSpotTally();
+    for (let i = 0; i < 150; i++) {
+      const t = min(120) + i * 1000; // 150 s: three minutes
+      oneByOne.observe("weldSpot", topic, spot(i), t);
+      tally.add(topic, spot(i), t);
+      // A worker's batch is cut now and then; the counts must add up across cuts.
+      if (i % 40 === 39) judged.observeWeldSpots(tally.cut());
+    }
+    judged.observeWeldSpots(tally.cut());
+    const a = oneByOne.drain(min(130));
+    const b = judged.drain(min(130));
+    // Sums of wear in another order differ in the last bits only.
+    const rounded = (rows: typeof a.cellMinutes) =>
+      rows.map((r) => ({ ...r, wearSum: r.wearSum.toFixed(9) }));
+    expect(rounded(b.cellMinutes)).toEqual(rounded(a.cellMinutes));
+    expect(b.tallies).toEqual(a.tallies);
+    expect(a.cellMinutes.map((r) => r.welded)).toEqual([60, 60, 30]);
+    expect(a.cellMinutes.reduce((n, r) => n + r.expulsions, 0)).toBe(22);
+    expect(a.tallies.reduce((n, r) => n + r.count, 0)).toBe(22);
+    expect(a.cellMinutes.reduce((n, r) => n + r.wearCount, 0)).toBe(120);
+    expect(judged.lastSeen("weldSpot", L1)).toBe(oneByOne.lastSeen("weldSpot", L1));
   });
 });

@@ -1,5 +1,6 @@
 import type { ContractSet, ValidationResult } from "@uns/contracts";
 import type { Batch } from "@uns/store";
+import type { FlatWeldSpotMinutes } from "../quality/weld-spot-tally.js";
 
 /**
  * Messages between the dispatcher and its validation workers. A batch travels as columns, not as
@@ -54,6 +55,8 @@ export interface BatchTally {
   /** Validation latency (receipt to verdict), counts per bucket of `LATENCY_BUCKETS_S` plus +Inf. */
   latencyBuckets: number[];
   latencySumS: number;
+  /** Valid weld spots per cell and minute for the KPIs (quality/weld-spot-tally.ts). */
+  weldSpots: FlatWeldSpotMinutes;
 }
 
 /** Histogram buckets of `uns_validation_latency_seconds` (the workers count into them). */

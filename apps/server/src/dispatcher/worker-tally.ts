@@ -1,5 +1,6 @@
 import type { ChannelSpec } from "@uns/contracts";
 import { Accumulator } from "@uns/store/accumulator";
+import { createWeldSpotTally, WELD_SPOT_CHANNEL } from "../quality/weld-spot-tally.js";
 import { outcomeOf } from "./outcome-record.js";
 import { type BatchTally, FLAG_ENFORCE, LATENCY_BUCKETS_S, type Verdict } from "./protocol.js";
 
@@ -9,7 +10,8 @@ type Contract = Pick<ChannelSpec, "file" | "version" | "title">;
  * What a validation worker counts for the messages it judges, so that the broker's event loop
  * does not: the store's aggregates (counts per minute, topic, channel and publisher; publishers;
  * violations with their payload; last message per topic), live per-second counts, metrics by
- * policy and the latency histogram. One tally per batch, handed back with the verdicts.
+ * policy, the latency histogram, and the weld spots the KPIs count per cell and minute. One tally
+ * per batch, handed back with the verdicts.
  */
 export function createWorkerTally(payloadCapBytes: number) {
   let acc = new Accumulator(payloadCapBytes);
@@ -18,6 +20,7 @@ export function createWorkerTally(payloadCapBytes: number) {
   let byPolicy = [0, 0, 0, 0, 0, 0];
   let latencyBuckets: number[] = new Array(LATENCY_BUCKETS_S.length + 1).fill(0);
   let latencySumS = 0;
+  const weldSpots = createWeldSpotTally();
   const verdictIndex = { valid: 0, invalid: 1, unvalidated: 2 } as const;
 
   return {
@@ -58,6 +61,7 @@ export function createWorkerTally(payloadCapBytes: number) {
         now,
       );
       const v = verdictIndex[verdict.outcome];
+      if (m.channel === WELD_SPOT_CHANNEL && v !== 1) weldSpots.add(m.topic, m.payload, m.time);
       const second = Math.floor(m.time / 1000);
       let s = seconds.get(second);
       if (!s) {
@@ -95,6 +99,7 @@ export function createWorkerTally(payloadCapBytes: number) {
         byPolicy,
         latencyBuckets,
         latencySumS,
+        weldSpots: weldSpots.cut(),
       };
       seconds = new Map();
       channelSeconds = new Map();

@@ -36,6 +36,7 @@ export function createQualityPart(o: {
     readsPayloadsOf: (channel: string) => service.readsPayloadsOf(channel),
     observeJudged: service.observeJudged,
     observeCounts: service.observeCounts,
+    observeWeldSpots: service.observeWeldSpots,
     routes: (app: ApiApp) => {
       registerQualityRoutes(app, { store: o.store, quality: service });
       registerSplatterRoutes(app, {

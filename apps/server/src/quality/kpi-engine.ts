@@ -7,6 +7,12 @@ import type {
   TallyRow,
 } from "@uns/store";
 import { placeOf } from "./topic-place.js";
+import {
+  type FlatWeldSpotMinutes,
+  type WeldSpotMinute,
+  weldSpotFacts,
+  weldSpotMinutes,
+} from "./weld-spot-tally.js";
 import { EventRing, SecondRing } from "./windows.js";
 
 /**
@@ -306,21 +312,33 @@ export function createKpiEngine(options: KpiEngineOptions) {
    * instead of parsing the whole document on the broker's thread.
    */
   function onWeldSpot(line: string, cell: string, payload: Uint8Array, now: number): void {
-    const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const row = cellMinute(line, cell, now);
-    row.welded++;
-    if (buf.indexOf('"expulsion":true') >= 0) {
-      row.expulsions++;
-      tally({ line, cell, kind: "defect", name: "expulsion", source: cell }, now);
-    }
-    const at = buf.indexOf('"wear":');
-    if (at >= 0) {
-      const m = /^-?[0-9.]+/.exec(buf.subarray(at + 7, at + 32).toString("latin1"));
-      const wear = m ? Number(m[0]) : Number.NaN;
-      if (Number.isFinite(wear)) {
-        row.wearSum += wear;
-        row.wearCount++;
-      }
+    const facts = weldSpotFacts(payload);
+    const wear = Number.isFinite(facts.wear);
+    addWeldSpots({
+      line,
+      cell,
+      minute: minuteOf(now),
+      welded: 1,
+      expulsions: facts.expulsion ? 1 : 0,
+      wearSum: wear ? facts.wear : 0,
+      wearCount: wear ? 1 : 0,
+      lastAt: now,
+    });
+  }
+
+  /** Weld spots counted where they were judged (a validation worker, or one at a time above). */
+  function addWeldSpots(m: WeldSpotMinute): void {
+    const row = cellMinute(m.line, m.cell, m.minute);
+    row.welded += m.welded;
+    row.wearSum += m.wearSum;
+    row.wearCount += m.wearCount;
+    if (m.expulsions > 0) {
+      row.expulsions += m.expulsions;
+      tally(
+        { line: m.line, cell: m.cell, kind: "defect", name: "expulsion", source: m.cell },
+        m.minute,
+        m.expulsions,
+      );
     }
   }
 
@@ -395,6 +413,15 @@ export function createKpiEngine(options: KpiEngineOptions) {
       else if (channel === "weldQuality") onWeldQuality(place.line, place.cell, p, now);
       else if (channel === "splatterDetections") onSplatter(place.line, place.cell, p, now);
       else if (channel === "checkGateDecision") onGate(place.line, place.cell, p, now);
+    },
+
+    /** Weld spots a validation worker counted per cell and minute (`createWeldSpotTally`). */
+    observeWeldSpots(flat: FlatWeldSpotMinutes): void {
+      for (const m of weldSpotMinutes(flat)) {
+        const key = `weldSpot\u0000${m.line}`;
+        if (m.lastAt > (lastSeen.get(key) ?? 0)) lastSeen.set(key, m.lastAt);
+        addWeldSpots(m);
+      }
     },
 
     /** Account every line's time up to `now` (called every second). */

@@ -2,6 +2,7 @@ import type { AlertRecord, MessageOutcome, Store } from "@uns/store";
 import type { Logger } from "pino";
 import { createAlertEngine } from "../alerts/alert-engine.js";
 import { createKpiEngine } from "./kpi-engine.js";
+import { type FlatWeldSpotMinutes, WELD_SPOT_CHANNEL } from "./weld-spot-tally.js";
 
 /** `<enterprise>/alerts`: the governed topic alerts are published on (asyncapi/alerts.yaml). */
 export function alertsTopic(enterprise: string): string {
@@ -118,9 +119,16 @@ export function createQualityService(o: QualityServiceOptions) {
       else if (out.channel && KPI_CHANNELS.has(out.channel))
         kpi.observe(out.channel, out.topic, out.payload, out.time);
     },
-    /** Whether a channel's payloads must be seen once judged (KPIs, device alarms). */
+    /**
+     * Whether a channel's payloads must be seen once judged (KPIs, device alarms). Not weld spots:
+     * the judge counts them (`observeWeldSpots`), so the event loop does not read every spot.
+     */
     readsPayloadsOf(channel: string): boolean {
-      return channel === "alarm" || KPI_CHANNELS.has(channel);
+      return channel === "alarm" || (KPI_CHANNELS.has(channel) && channel !== WELD_SPOT_CHANNEL);
+    },
+    /** Weld spots counted per cell and minute by the judge (a validation worker or inline). */
+    observeWeldSpots(flat: FlatWeldSpotMinutes): void {
+      kpi.observeWeldSpots(flat);
     },
     /**
      * A message a validation worker judged and counted (its compliance arrives through
