@@ -164,11 +164,19 @@ export const settings = {
   },
   "workers.queueLength": {
     kind: "integer",
-    // Each waiting message holds its payload (20,000 weld spots: 80 MB); a byte bound is the
-    // better limit (docs/benchmark.md, footprint), a shorter queue leaves more unvalidated.
+    // Each waiting message holds its payload (20,000 weld spots: 80 MB); workers.queueMaxBytes
+    // bounds the memory, a shorter queue would leave more small messages unvalidated.
     default: 20000,
     min: 1,
     doc: "Messages waiting for or in validation, at most (each holds its payload: 20,000 4 KB messages are 80 MB); beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
+  },
+  "workers.queueMaxBytes": {
+    kind: "integer",
+    // The memory bound that queueLength is not: 16 MiB is 4,000 weld spots, over a second of
+    // validation at the bench's rates, and what the payloads cost does not depend on their size.
+    default: 16 * 1024 * 1024,
+    min: 1,
+    doc: "Payload bytes of the messages waiting for or in validation, at most; beyond it, as beyond workers.queueLength, monitor traffic is delivered unvalidated and enforce traffic waits. A message larger than this is let in alone when nothing else waits.",
   },
   "workers.batchSize": {
     kind: "integer",
@@ -461,6 +469,7 @@ export interface Config {
   workers: {
     size: number;
     queueLength: number;
+    queueMaxBytes: number;
     batchSize: number;
     batchTimeoutMs: number;
     batchWindowMs: number;

@@ -66,6 +66,7 @@ export async function createUnsServer(
   const pool = createValidationPool({
     size: config.workers.size,
     queueLength: config.workers.queueLength,
+    queueMaxBytes: config.workers.queueMaxBytes,
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
     batchWindowMs: config.workers.batchWindowMs,
