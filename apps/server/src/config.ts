@@ -349,6 +349,13 @@ export const settings = {
     min: 1,
     doc: "Failed logins per client address before it must wait (higher than per user: a NAT hides many users).",
   },
+  "auth.mqttLoginCacheSeconds": {
+    kind: "integer",
+    default: 600,
+    min: 0,
+    max: 86400,
+    doc: "An MQTT CONNECT whose user name and password succeeded within this many seconds is let in without checking the password again (scrypt, ~50 ms of CPU each): reconnect storms cost little. Only successes are kept, as an HMAC under a key made at start (never the password); a reload of users.yaml or access.yaml forgets them all. 0 = check every CONNECT.",
+  },
   "auth.maxDelaySeconds": {
     kind: "integer",
     default: 300,
@@ -496,6 +503,7 @@ export interface Config {
     freeAttempts: number;
     freeAttemptsPerAddress: number;
     maxDelaySeconds: number;
+    mqttLoginCacheSeconds: number;
   };
   quality: {
     staleAfterSeconds: number;
