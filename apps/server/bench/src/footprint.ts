@@ -251,7 +251,11 @@ async function parent(): Promise<void> {
   console.log(
     `first start (empty data folder: initdb, migrations, every contract parsed): ${(first.startMs / 1000).toFixed(1)} s`,
   );
+  // The child answers before its server has stopped: copying the template while PGlite still
+  // removes its files fails (ENOENT on postmaster.pid), so wait for the process to end.
+  const firstExited = new Promise((r) => first.proc.once("exit", r));
   await ask(first.proc, { type: "stop" }, "samples");
+  await firstExited;
   const c = await startChild(["--data-template", template]);
   console.log(`start from the template: ${(c.startMs / 1000).toFixed(1)} s`);
   await sleep(2000);
