@@ -164,11 +164,19 @@ export const settings = {
   },
   "workers.queueLength": {
     kind: "integer",
-    // Each waiting message holds its payload (20,000 weld spots: 80 MB); a byte bound is the
-    // better limit (docs/benchmark.md, footprint), a shorter queue leaves more unvalidated.
+    // Each waiting message holds its payload (20,000 weld spots: 80 MB); workers.queueMaxBytes
+    // bounds the memory, a shorter queue would leave more small messages unvalidated.
     default: 20000,
     min: 1,
     doc: "Messages waiting for or in validation, at most (each holds its payload: 20,000 4 KB messages are 80 MB); beyond it monitor traffic is delivered unvalidated and enforce traffic waits.",
+  },
+  "workers.queueMaxBytes": {
+    kind: "integer",
+    // The memory bound that queueLength is not: 16 MiB is 4,000 weld spots, over a second of
+    // validation at the bench's rates, and what the payloads cost does not depend on their size.
+    default: 16 * 1024 * 1024,
+    min: 1,
+    doc: "Payload bytes of the messages waiting for or in validation, at most; beyond it, as beyond workers.queueLength, monitor traffic is delivered unvalidated and enforce traffic waits. A message larger than this is let in alone when nothing else waits.",
   },
   "workers.batchSize": {
     kind: "integer",
@@ -341,6 +349,13 @@ export const settings = {
     min: 1,
     doc: "Failed logins per client address before it must wait (higher than per user: a NAT hides many users).",
   },
+  "auth.mqttLoginCacheSeconds": {
+    kind: "integer",
+    default: 600,
+    min: 0,
+    max: 86400,
+    doc: "An MQTT CONNECT whose user name and password succeeded within this many seconds is let in without checking the password again (scrypt, ~50 ms of CPU each): reconnect storms cost little. Only successes are kept, as an HMAC under a key made at start (never the password); a reload of users.yaml or access.yaml forgets them all. 0 = check every CONNECT.",
+  },
   "auth.maxDelaySeconds": {
     kind: "integer",
     default: 300,
@@ -461,6 +476,7 @@ export interface Config {
   workers: {
     size: number;
     queueLength: number;
+    queueMaxBytes: number;
     batchSize: number;
     batchTimeoutMs: number;
     batchWindowMs: number;
@@ -487,6 +503,7 @@ export interface Config {
     freeAttempts: number;
     freeAttemptsPerAddress: number;
     maxDelaySeconds: number;
+    mqttLoginCacheSeconds: number;
   };
   quality: {
     staleAfterSeconds: number;

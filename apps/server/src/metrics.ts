@@ -88,6 +88,11 @@ export function createMetrics() {
     help: "Messages waiting for or in validation",
     registers: [registry],
   });
+  const queueBytes = new Gauge({
+    name: "uns_validation_queue_bytes",
+    help: "Payload bytes of the messages waiting for or in validation (bounded by workers.queueMaxBytes)",
+    registers: [registry],
+  });
   const workerUtilisation = new Gauge({
     name: "uns_worker_utilisation_ratio",
     help: "Share of wall time each validation worker spent validating, since the previous scrape",
@@ -170,6 +175,7 @@ export function createMetrics() {
     messages,
     validationLatency,
     queueDepth,
+    queueBytes,
     workerUtilisation,
     workersAlive,
     workerRestarts,
@@ -186,7 +192,15 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** What the gauges read when /metrics is scraped. */
 export interface GaugeSources {
-  pool: () => { busyMs: number[]; queued: number; inFlight: number; alive: number; restarts: number };
+  pool: () => {
+    busyMs: number[];
+    queued: number;
+    inFlight: number;
+    queuedBytes: number;
+    inFlightBytes: number;
+    alive: number;
+    restarts: number;
+  };
   store: () => { writeLagMs: number; up: boolean; spooledBatches: number; droppedBatches: number };
   clients: () => number;
 }
@@ -209,6 +223,7 @@ export function createGaugeRefresher(metrics: Metrics, sources: GaugeSources): (
     lastBusy = p.busyMs;
     lastScrape = now;
     metrics.queueDepth.set(p.queued + p.inFlight);
+    metrics.queueBytes.set(p.queuedBytes + p.inFlightBytes);
     metrics.workersAlive.set(p.alive);
     metrics.workerRestarts.set(p.restarts);
     metrics.dbWriteLag.set(db.writeLagMs / 1000);

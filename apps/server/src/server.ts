@@ -8,6 +8,7 @@ import { registerExportRoutes } from "./api/export-routes.js";
 import { registerWorkbenchRoutes } from "./api/workbench-routes.js";
 import { createBroker, identityOf } from "./broker/create-broker.js";
 import { ackAfterDurable } from "./broker/durable-ack.js";
+import { createLoginCache } from "./broker/login-cache.js";
 import { createMqttLoginCheck } from "./broker/login-guard.js";
 import { type BrokerPersistence, createBrokerPersistence } from "./broker/persistence.js";
 import { createClientRegistry } from "./clients/client-registry.js";
@@ -66,6 +67,7 @@ export async function createUnsServer(
   const pool = createValidationPool({
     size: config.workers.size,
     queueLength: config.workers.queueLength,
+    queueMaxBytes: config.workers.queueMaxBytes,
     batchSize: config.workers.batchSize,
     batchTimeoutMs: config.workers.batchTimeoutMs,
     batchWindowMs: config.workers.batchWindowMs,
@@ -222,7 +224,14 @@ export async function createUnsServer(
         clients.dropped(client);
       },
       onSlowClientDisconnect: (_clientId, reason) => metrics.slowClientDisconnects.inc({ reason }),
-      checkLogin: createMqttLoginCheck({ limiter: auth.limiter, failures: metrics.authFailures }),
+      checkLogin: createMqttLoginCheck({
+        limiter: auth.limiter,
+        failures: metrics.authFailures,
+        cache:
+          config.auth.mqttLoginCacheSeconds > 0
+            ? createLoginCache({ ttlMs: config.auth.mqttLoginCacheSeconds * 1000, maxEntries: 10_000 })
+            : undefined,
+      }),
       certificateUser,
     });
     sink.attach(broker.broker);

@@ -103,6 +103,7 @@ describe("HTTP API", () => {
     for (const name of [
       "uns_messages_total",
       "uns_validation_queue_depth",
+      "uns_validation_queue_bytes",
       "uns_worker_utilisation_ratio",
       "uns_validation_latency_seconds",
       "uns_db_write_lag_seconds",

@@ -295,6 +295,43 @@ describe("password guessing is slowed down and counted", () => {
     expect(await attempt(PASSWORD)).toBe("connected");
   });
 
+  it("refuses an MQTT login with a changed password at once, though the old one succeeded just before", async () => {
+    // auth.mqttLoginCacheSeconds (default 600): the first CONNECT's success is kept.
+    const connectAs = (password: string) =>
+      mqtt
+        .connectAsync(t.mqttUrl, {
+          username: "grace",
+          password,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+          connectTimeout: 5000,
+        })
+        .then(
+          async (c) => {
+            await c.endAsync();
+            return "connected";
+          },
+          (err: Error & { code?: number }) => `refused ${err.code ?? err.message}`,
+        );
+    const added = await t.request("POST", "/api/v1/users", {
+      username: "grace",
+      roles: ["device"],
+      password: "graces-first-password",
+    });
+    expect(added.status).toBe(201);
+    expect(await connectAs("graces-first-password")).toBe("connected");
+    expect(await connectAs("graces-first-password")).toBe("connected");
+    // A wrong password is refused even right after a success (only successes are kept).
+    expect(await connectAs("graces-first-passwore")).toBe("refused 4");
+    expect(
+      (await t.request("PUT", "/api/v1/users/grace/password", { password: "graces-second-password" })).status,
+    ).toBe(200);
+    expect(await connectAs("graces-first-password")).toBe("refused 4");
+    expect(await connectAs("graces-second-password")).toBe("connected");
+    expect((await t.request("DELETE", "/api/v1/users/grace")).status).toBe(200);
+    expect(await connectAs("graces-second-password")).toBe("refused 4");
+  });
+
   it("refuses MQTT over WebSocket without credentials", async () => {
     const ws = t.httpUrl.replace("http", "ws");
     const r = await mqtt

@@ -24,6 +24,22 @@ import {
 } from "./protocol.js";
 import { installThreadMap, threadMap } from "./thread-map.js";
 
+/** `key=value` pairs as config overrides; a value that is not JSON is taken as a string. */
+function settingOverrides(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const i = pair.indexOf("=");
+    if (i <= 0) throw new Error(`--set ${pair}: expected key=value, e.g. workers.queueMaxBytes=8388608`);
+    const raw = pair.slice(i + 1);
+    try {
+      out[pair.slice(0, i)] = JSON.parse(raw);
+    } catch {
+      out[pair.slice(0, i)] = raw;
+    }
+  }
+  return out;
+}
+
 // Before the server is imported, so every worker thread it starts is mapped to its task id.
 installThreadMap();
 
@@ -34,6 +50,8 @@ const { positionals, values } = parseArgs({
     workers: { type: "string" },
     "store-flush-ms": { type: "string" },
     "client-queue-max-bytes": { type: "string" },
+    /** A server setting, key=value (JSON values), e.g. --set auth.mqttLoginCacheSeconds=0. */
+    set: { type: "string", multiple: true, default: [] },
     /** store.ackAfterDurable: a QoS 1 PUBACK waits until the outcome is fsynced (group commit). */
     "ack-after-durable": { type: "boolean", default: false },
     nodelay: { type: "boolean", default: false },
@@ -135,6 +153,7 @@ async function startUns() {
         ? { "mqtt.clientQueueMaxBytes": Number(values["client-queue-max-bytes"]) }
         : {}),
       ...(values["ack-after-durable"] ? { "store.ackAfterDurable": true } : {}),
+      ...settingOverrides(values.set),
     },
   });
   const server = await createUnsServer(config);

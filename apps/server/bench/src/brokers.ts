@@ -46,6 +46,8 @@ export interface StartOptions {
   storeFlushMs?: number;
   /** The UNS server's mqtt.clientQueueMaxBytes. */
   clientQueueMaxBytes?: number;
+  /** UNS server settings, key=value (broker-child.ts --set). */
+  settings?: string[];
   /** Initialised embedded database to copy (UNS). */
   dataTemplate: string | null;
   /** Make the template in this folder instead of running a bench broker. */
@@ -89,6 +91,7 @@ function startNodeBroker(kind: BrokerKind, o: StartOptions): Promise<BrokerProce
     ...(o.storeFlushMs ? ["--store-flush-ms", String(o.storeFlushMs)] : []),
     ...(o.clientQueueMaxBytes ? ["--client-queue-max-bytes", String(o.clientQueueMaxBytes)] : []),
     ...(isDurable(kind) ? ["--ack-after-durable"] : []),
+    ...(uns ? (o.settings ?? []).flatMap((s) => ["--set", s]) : []),
   ];
   const stdio: ("ignore" | "inherit" | "ipc")[] = ["ignore", "inherit", "inherit", "ipc"];
   const child: ChildProcess = o.cores

@@ -251,7 +251,11 @@ async function parent(): Promise<void> {
   console.log(
     `first start (empty data folder: initdb, migrations, every contract parsed): ${(first.startMs / 1000).toFixed(1)} s`,
   );
+  // The child answers before its server has stopped: copying the template while PGlite still
+  // removes its files fails (ENOENT on postmaster.pid), so wait for the process to end.
+  const firstExited = new Promise((r) => first.proc.once("exit", r));
   await ask(first.proc, { type: "stop" }, "samples");
+  await firstExited;
   const c = await startChild(["--data-template", template]);
   console.log(`start from the template: ${(c.startMs / 1000).toFixed(1)} s`);
   await sleep(2000);
@@ -289,12 +293,21 @@ async function parent(): Promise<void> {
   await sleep(1000);
   const after = await ask<{ sample: Sample }>(c.proc, { type: "phase", phase: "after" }, "phase");
   const peakRss = memory(c.proc.pid!).peakRss;
-  const done = await ask<{ samples: Sample[]; hwm: number }>(c.proc, { type: "stop" }, "samples");
+  const done = await ask<{ samples: Sample[]; hwm: number; totals: { total: number; unvalidated: number } }>(
+    c.proc,
+    { type: "stop" },
+    "samples",
+  );
   const loaded = done.samples.filter((s) => s.at >= idle.sample.at && s.at <= after.sample.at);
   const top = loaded.reduce((a, b) => (b.rss > a.rss ? b : a), loaded[0] ?? after.sample);
 
   console.log(
     `${publishers} publishers, QoS ${qos}: ${Math.round(rate).toLocaleString("en-US")} msg/s delivered, ${usPerMsg.toFixed(1)} us CPU/msg (event loop ${loopUsPerMsg.toFixed(1)}); peak RSS (VmHWM) ${mb(peakRss)} MB`,
+  );
+  // What a bounded queue sheds (monitor: delivered unvalidated) is part of the figure.
+  const { total, unvalidated } = done.totals;
+  console.log(
+    `counted ${total.toLocaleString("en-US")}, unvalidated ${unvalidated.toLocaleString("en-US")} (${((100 * unvalidated) / Math.max(1, total)).toFixed(1)} %)`,
   );
   report("idle", idle.sample);
   console.log(

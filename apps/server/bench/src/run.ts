@@ -84,6 +84,8 @@ const USAGE = `usage: node apps/server/bench/dist/run.js [options]
   --max-other-load PCT    repeat a run (up to --retries times, default 2) when other processes took
                           more than PCT % of the broker's core during it (default 20)
   --store-flush-ms N      experiment: the UNS server's store.flushIntervalMs
+  --set KEY=VALUE         experiment: any UNS server setting (JSON values; repeatable), e.g.
+                          --set auth.mqttLoginCacheSeconds=0 --set workers.queueMaxBytes=8388608
   --no-pin                do not use taskset
   --cpu-prof              write V8 CPU profiles of every broker thread to bench/dist/profiles/<broker>-<n>/;
                           read them with profile-summary.js [--phase latency] <dir>
@@ -109,6 +111,7 @@ const { values: flags } = parseArgs({
     "max-in-flight": { type: "string", default: "2000" },
     workers: { type: "string" },
     "store-flush-ms": { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
     "broker-core": { type: "string", default: "0" },
     "generator-core": { type: "string", default: "1" },
     "quiet-wait": { type: "string" },
@@ -247,6 +250,7 @@ function launch(kind: BrokerKind, makeTemplate?: string): Promise<BrokerProcess>
     workers: opts.workers,
     tcpNoDelay: opts.tcpNoDelay,
     storeFlushMs: opts.storeFlushMs,
+    settings: flags.set,
     // bare aedes and mosquitto (max_queued_bytes 0) do not bound a subscriber's queue; the bench
     // keeps at most --max-in-flight messages out, so the UNS server's bound (8 MB by default) is
     // raised above that: a moment in which the generator's core is taken must not drop QoS 0

@@ -1,15 +1,21 @@
 import type { Access, AuthResult } from "@uns/contracts";
 import type { Counter } from "prom-client";
 import type { LoginLimiter } from "../api/auth/login-limiter.js";
+import type { LoginCache } from "./login-cache.js";
 
 export type MqttLoginResult = AuthResult | { ok: false; reason: "locked"; retryAfterMs: number };
 
 /**
  * The MQTT side of the guessing limits: a CONNECT for a user name or from an address that must
- * wait is refused without checking the password; each failure is counted. Unknown users and
- * wrong passwords cost the same scrypt work (see `Access.authenticate`).
+ * wait is refused without checking the password (cached or not); each failure is counted. Unknown
+ * users and wrong passwords cost the same scrypt work (see `Access.authenticate`); with `cache`,
+ * a recent success does not (login-cache.ts).
  */
-export function createMqttLoginCheck(o: { limiter: LoginLimiter; failures: Counter<"protocol" | "reason"> }) {
+export function createMqttLoginCheck(o: {
+  limiter: LoginLimiter;
+  failures: Counter<"protocol" | "reason">;
+  cache?: LoginCache;
+}) {
   return async (
     access: Access,
     username: string,
@@ -21,7 +27,9 @@ export function createMqttLoginCheck(o: { limiter: LoginLimiter; failures: Count
       o.failures.inc({ protocol: "mqtt", reason: "locked" });
       return { ok: false, reason: "locked", retryAfterMs: wait };
     }
-    const result = await access.authenticate(username, password);
+    const result = o.cache
+      ? await o.cache.authenticate(access, username, password)
+      : await access.authenticate(username, password);
     if (result.ok) o.limiter.succeeded(username);
     else {
       o.limiter.failed(username, address);

@@ -16,6 +16,8 @@ export interface QueuedBatch {
   dones: (VerdictCallback | null)[];
   /** Messages with FLAG_OBSERVE (2) in this batch. */
   observed: number;
+  /** Payload bytes the batch holds (what workers.queueMaxBytes counts). */
+  bytes: number;
 }
 
 function empty(): QueuedBatch {
@@ -31,6 +33,7 @@ function empty(): QueuedBatch {
     payloads: [],
     dones: [],
     observed: 0,
+    bytes: 0,
   };
 }
 
@@ -43,6 +46,8 @@ export function createQueue() {
   let head = 0;
   /** Waiting messages someone awaits the verdict of. */
   let urgent = 0;
+  /** Payload bytes of the waiting messages. */
+  let bytes = 0;
   const origin = performance.timeOrigin;
 
   return {
@@ -51,6 +56,9 @@ export function createQueue() {
     },
     get urgent(): number {
       return urgent;
+    },
+    get bytes(): number {
+      return bytes;
     },
     push(
       channel: string,
@@ -72,6 +80,7 @@ export function createQueue() {
       q.payloads.push(payload);
       q.dones.push(done);
       if (done) urgent++;
+      bytes += payload.byteLength;
       q.count++;
     },
     /** The next `n` messages (n <= size), oldest first. */
@@ -89,11 +98,14 @@ export function createQueue() {
         payloads: q.payloads.slice(head, end),
         dones: q.dones.slice(head, end),
         observed: 0,
+        bytes: 0,
       };
       for (let i = 0; i < n; i++) {
         if (b.dones[i]) urgent--;
         if (b.flags[i]! & FLAG_OBSERVE) b.observed++;
+        b.bytes += b.payloads[i]!.byteLength;
       }
+      bytes -= b.bytes;
       head = end;
       if (head === q.count) {
         // Drained (the usual case): start over with fresh arrays; the old ones go with the batch.

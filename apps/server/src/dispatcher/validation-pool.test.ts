@@ -20,7 +20,7 @@ describe("validation pool", () => {
     g?.close();
   });
 
-  async function start(batchWindowMs: number) {
+  async function start(batchWindowMs: number, queueMaxBytes?: number) {
     g = await fixtureGovernance();
     const tallies: BatchTally[] = [];
     const lost: string[] = [];
@@ -28,6 +28,7 @@ describe("validation pool", () => {
     pool = createValidationPool({
       size: 2,
       queueLength: 10_000,
+      queueMaxBytes,
       batchSize: 500,
       batchTimeoutMs: 10_000,
       batchWindowMs,
@@ -90,6 +91,42 @@ describe("validation pool", () => {
     expect(sum(tallies.flatMap((t) => t.byPolicy))).toBe(0);
     expect(tallies.every((t) => t.store === null)).toBe(true);
     expect(lost).toEqual([]);
+  });
+
+  it("refuses what would take the queue over workers.queueMaxBytes, and makes enforced traffic wait", async () => {
+    // Room for three payloads and a little; the long window keeps monitor messages in the queue.
+    const { pool, tallies, lost } = await start(60_000, valid.byteLength * 3 + 10);
+    for (let i = 0; i < 3; i++)
+      expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), valid, null)).toBe(true);
+    expect(pool.stats()).toMatchObject({ queued: 3, queuedBytes: valid.byteLength * 3 });
+    // Far below queueLength (10,000), but over the byte bound: refused, as a full queue is.
+    expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), valid, null)).toBe(false);
+    expect(pool.check("weldSpot", TOPIC, valid)).toBeUndefined();
+    // A payload that still fits (2 bytes of the 10 left) goes in.
+    expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), Buffer.from("{}"), null)).toBe(true);
+    let room = false;
+    void pool.whenSpace(valid.byteLength).then(() => {
+      room = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(room).toBe(false);
+    // Once the workers have judged what waited, the waiting publisher is let through.
+    pool.drain();
+    await expect.poll(() => room, { timeout: 5000 }).toBe(true);
+    expect(pool.stats()).toMatchObject({ queued: 0, queuedBytes: 0, inFlightBytes: 0 });
+    expect(sum(tallies.flatMap((t) => t.byPolicy))).toBe(4);
+    expect(lost).toEqual([]);
+  });
+
+  it("lets a message larger than workers.queueMaxBytes in when nothing else waits", async () => {
+    const { pool, tallies } = await start(60_000, 16);
+    expect(valid.byteLength).toBeGreaterThan(16);
+    expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), valid, null)).toBe(true);
+    expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), Buffer.from("{}"), null)).toBe(false);
+    pool.drain();
+    await expect.poll(() => tallies.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => pool.stats().inFlight, { timeout: 5000 }).toBe(0);
+    expect(pool.submit("weldSpot", TOPIC, "c", null, 0, Date.now(), valid, null)).toBe(true);
   });
 
   it("counts what it could not hand over as lost when it closes, once", async () => {

@@ -31,6 +31,11 @@ export interface ValidationPoolOptions {
   size: number;
   /** Messages queued or in a worker, at most. */
   queueLength: number;
+  /**
+   * Payload bytes queued or in a worker, at most (workers.queueMaxBytes); default no byte bound.
+   * A message is always let in when nothing waits, whatever its size, so none waits forever.
+   */
+  queueMaxBytes?: number;
   /** Messages per batch handed to one worker, at most. */
   batchSize: number;
   /** A batch not answered within this many ms marks its worker hung: it is replaced. */
@@ -80,6 +85,10 @@ export interface PoolStats {
   queued: number;
   inFlight: number;
   capacity: number;
+  /** Payload bytes waiting and in workers, and the bound on them (workers.queueMaxBytes). */
+  queuedBytes: number;
+  inFlightBytes: number;
+  capacityBytes: number;
   restarts: number;
   /** Workers replaced because a batch outlived the watchdog. */
   hung: number;
@@ -109,14 +118,17 @@ export function createValidationPool(options: ValidationPoolOptions) {
   const file = options.workerUrl ?? shippedWorker;
   const windowMs = options.batchWindowMs ?? 0;
   const queue = createQueue();
+  const maxBytes = options.queueMaxBytes ?? Number.POSITIVE_INFINITY;
   let inFlight = 0;
+  let inFlightBytes = 0;
   /** As an object or as JSON text (cheap to post: the workers parse it in their own thread). */
   let contracts: ContractSet | string | null = null;
   let closed = false;
   let nextBatchId = 1;
   let restarts = 0;
   let hung = 0;
-  const spaceWaiters: (() => void)[] = [];
+  /** Enforced messages waiting for room, oldest first, each with its payload size. */
+  const spaceWaiters: { bytes: number; resolve: () => void }[] = [];
   const readyWaiters: (() => void)[] = [];
   const slots: Slot[] = [];
   let handlers: PoolHandlers = {
@@ -165,6 +177,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
       clearTimeout(slot.timer!);
       slot.busyMs += msg.busyMs;
       inFlight -= b.count;
+      inFlightBytes -= b.bytes;
       // The counts first: whoever waits for a verdict (ack after durable) finds them recorded.
       handlers.onTally(msg.tally);
       const v = msg.verdicts;
@@ -230,6 +243,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
     if (slot.timer) clearTimeout(slot.timer);
     if (!b) return;
     inFlight -= b.count;
+    inFlightBytes -= b.bytes;
     lose(b, reason);
   }
 
@@ -289,9 +303,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
   }
 
   function send(slot: Slot, b: QueuedBatch): void {
-    let total = 0;
-    for (let i = 0; i < b.count; i++) total += b.payloads[i]!.byteLength;
-    const bytes = new Uint8Array(total);
+    const bytes = new Uint8Array(b.bytes);
     const offsets = new Uint32Array(b.count + 1);
     let at = 0;
     for (let i = 0; i < b.count; i++) {
@@ -306,6 +318,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
     const flags = Uint8Array.from(b.flags);
     slot.busy = b;
     inFlight += b.count;
+    inFlightBytes += b.bytes;
     slot.batchId = nextBatchId++;
     const batchId = slot.batchId;
     slot.timer = setTimeout(() => onHung(slot, batchId), options.batchTimeoutMs);
@@ -327,8 +340,29 @@ export function createValidationPool(options: ValidationPoolOptions) {
     slot.worker.postMessage(msg, [bytes.buffer, offsets.buffer, times.buffer, received.buffer, flags.buffer]);
   }
 
+  /**
+   * Room for one more message of `size` payload bytes, beside `count` messages and `bytes` bytes
+   * already promised: under both bounds, or nothing held at all (a message larger than the byte
+   * bound then goes alone instead of never).
+   */
+  function fits(size: number, count = 0, bytes = 0): boolean {
+    const held = queue.size + inFlight + count;
+    if (held >= options.queueLength) return false;
+    const heldBytes = queue.bytes + inFlightBytes + bytes;
+    return held === 0 || heldBytes + size <= maxBytes;
+  }
+
   function releaseSpace(): void {
-    while (spaceWaiters.length > 0 && queue.size + inFlight < options.queueLength) spaceWaiters.shift()!();
+    // Wake, oldest first, only as many as fit together: each then submits again (a woken one that
+    // finds no room waits again rather than spinning).
+    let count = 0;
+    let bytes = 0;
+    while (spaceWaiters.length > 0 && fits(spaceWaiters[0]!.bytes, count, bytes)) {
+      const w = spaceWaiters.shift()!;
+      count++;
+      bytes += w.bytes;
+      w.resolve();
+    }
   }
 
   return {
@@ -346,7 +380,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
       payload: Uint8Array,
       done: VerdictCallback | null,
     ): boolean {
-      if (closed || queue.size + inFlight >= options.queueLength) return false;
+      if (closed || !fits(payload.byteLength)) return false;
       queue.push(channel, topic, clientId, username, flags, time, payload, done);
       schedule(done !== null);
       return true;
@@ -356,7 +390,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
      * undefined when the queue is full.
      */
     check(channel: string, topic: string, payload: Uint8Array): Promise<Verdict> | undefined {
-      if (closed || queue.size + inFlight >= options.queueLength) return undefined;
+      if (closed || !fits(payload.byteLength)) return undefined;
       return new Promise<Verdict>((resolve) => {
         queue.push(channel, topic, "", null, FLAG_DRY_RUN, Date.now(), payload, (_v, detail) =>
           resolve(detail ?? { outcome: "unvalidated", reason: "no verdict" }),
@@ -364,10 +398,16 @@ export function createValidationPool(options: ValidationPoolOptions) {
         schedule(true);
       });
     },
-    /** Resolves when the queue has room again (backpressure for enforced traffic). */
-    whenSpace(): Promise<void> {
-      if (queue.size + inFlight < options.queueLength) return Promise.resolve();
-      return new Promise((resolve) => spaceWaiters.push(resolve));
+    /**
+     * Resolves when the queue has room again for a payload of `bytes` (backpressure for enforced
+     * traffic): under workers.queueLength and workers.queueMaxBytes.
+     */
+    whenSpace(bytes = 0): Promise<void> {
+      // Closed: submit refuses everything, so resolving would only make the caller retry forever
+      // (a busy loop of promises that stalls the stop); the message stays unanswered instead.
+      if (closed) return new Promise(() => undefined);
+      if (spaceWaiters.length === 0 && fits(bytes)) return Promise.resolve();
+      return new Promise((resolve) => spaceWaiters.push({ bytes, resolve }));
     },
     /**
      * Resolves when every worker has loaded and listens, or after `timeoutMs` (a worker that
@@ -402,6 +442,9 @@ export function createValidationPool(options: ValidationPoolOptions) {
         queued: queue.size,
         inFlight,
         capacity: options.queueLength,
+        queuedBytes: queue.bytes,
+        inFlightBytes,
+        capacityBytes: maxBytes,
         restarts,
         hung,
         busyMs: slots.map((s) => s.busyMs),
@@ -413,7 +456,7 @@ export function createValidationPool(options: ValidationPoolOptions) {
       if (queue.size > 0) lose(queue.take(queue.size), "server stopping");
       for (const s of slots) if (s.timer) clearTimeout(s.timer);
       await Promise.all(slots.map((s) => s.worker.terminate()));
-      for (const w of spaceWaiters.splice(0)) w();
+      for (const w of spaceWaiters.splice(0)) w.resolve();
       for (const w of readyWaiters.splice(0)) w();
     },
   };

@@ -18,8 +18,9 @@ export interface Submission {
 
 /**
  * Step 6, queueing. Monitor: handed over, delivered at once, nobody waits (the worker counts it);
- * a full queue makes it `unvalidated` (`onFull`). Enforce: the promise resolves with whether to
- * deliver once the verdict is in; a full queue slows the publisher down instead (backpressure).
+ * a full queue (workers.queueLength messages or workers.queueMaxBytes bytes) makes it `unvalidated`
+ * (`onFull`). Enforce: the promise resolves with whether to deliver once the verdict is in; a full
+ * queue slows the publisher down instead (backpressure).
  * Returns undefined when nothing needs to wait.
  */
 export function queueForVerdict(
@@ -43,7 +44,7 @@ export function queueForVerdict(
       return;
     }
     const retry = (): void => {
-      void pool.whenSpace().then(() => {
+      void pool.whenSpace(s.payload.byteLength).then(() => {
         if (!pool.submit(s.channel, s.topic, s.clientId, s.username, flags, s.time, s.payload, done)) retry();
       });
     };
