@@ -31,8 +31,10 @@ interface Entries {
  * Successful MQTT password checks, so that a device reconnecting (or 10,000 of them after a
  * restart) does not pay scrypt each time: ~50 ms of a libuv thread at N = 16384, the whole cost
  * of a connect storm. Keyed by an HMAC of user name and password under a key made at start and
- * kept in memory only: neither the password nor anything that could be checked offline against
- * it is stored, and nothing here is logged. Only successes are kept, each `ttlMs` at most; a new
+ * kept in memory only: the password is never stored, nothing here is logged, and nothing on disk
+ * can be checked against. The trade: whoever dumps the process's memory (key and entries) can test
+ * guesses of the recently used passwords at HMAC speed instead of scrypt's; `ttlMs` bounds how
+ * long a password stays so exposed, and 0 turns the cache off. Only successes are kept; a new
  * users.yaml or access.yaml (a new `Access`) empties the cache, so a changed or removed password
  * is refused at the next CONNECT.
  */
