@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
+import { BatchedLevel } from "./batched-level.js";
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,8 @@ export interface BrokerPersistence {
  * `level` (the default): aedes-persistence-level on LevelDB (classic-level, prebuilt binary) in
  * `<dataDir>/mqtt`, no server needed. A write is in LevelDB's log when aedes continues, so a
  * kill -9 of the process loses nothing aedes stored (a power cut may lose the OS's last writes).
+ * The writes of one turn of the event loop go to LevelDB as one batch, and recent writes are read
+ * back from memory (BatchedLevel): one call per message each was the limit (issue 10).
  * `memory`: aedes' default, for tests and throwaway brokers; everything is lost on restart.
  * The clustered mode adds `redis` (aedes-persistence-redis) behind the same setting.
  */
@@ -36,10 +39,11 @@ export async function createBrokerPersistence(
   const AsyncLevelPersistence = require("aedes-persistence-level/asyncPersistence.js") as new (
     db: unknown,
   ) => unknown;
+  const batched = new BatchedLevel(db);
   return {
     kind,
-    persistence: new AsyncLevelPersistence(db),
-    close: () => db.close(),
+    persistence: new AsyncLevelPersistence(batched),
+    close: () => batched.close(),
   };
 }
 
