@@ -162,6 +162,30 @@ describe("BatchedLevel", () => {
     await b.close();
   });
 
+  it("keeps at most cacheBytes of values in memory, reading the rest back from LevelDB", async () => {
+    const db = await openDb();
+    let reads = 0;
+    const spy = {
+      ...counting(db).spy,
+      get: ((key: string) => {
+        reads++;
+        return db.get(key);
+      }) as never,
+    } as LevelDb;
+    const small = new BatchedLevel(spy, { cacheBytes: 100 });
+    const value = (i: number) => buf(`${i}`.padStart(50, "x"));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => small.put(`s:${i}`, value(i))));
+    for (let i = 0; i < 10; i++) expect(text(await small.get(`s:${i}`))).toBe(text(value(i)));
+    // Two values of 50 bytes fit: the other eight were evicted.
+    expect(reads).toBe(8);
+    reads = 0;
+    const roomy = new BatchedLevel(spy);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => roomy.put(`s:${i}`, value(i))));
+    for (let i = 0; i < 10; i++) expect(text(await roomy.get(`s:${i}`))).toBe(text(value(i)));
+    expect(reads).toBe(0);
+    await roomy.close();
+  });
+
   it("rejects the writes of a failed batch and reads those keys from LevelDB again", async () => {
     let fail = true;
     const stored = new Map<string, Buffer>([["k", buf("stored")]]);

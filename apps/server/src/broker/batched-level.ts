@@ -32,12 +32,15 @@ interface Step {
 }
 
 /**
- * Every recently written key stays readable from memory, up to this many entries (about 0.5 kB
- * each for a weld spot): aedes reads back the queued message it stored a moment before when it
- * sends it and again when the PUBACK comes, and those reads were a third of the server's main
- * thread at 1,500 QoS 1 messages/s (issue 10).
+ * Recently written keys stay readable from memory, up to this many entries and value bytes
+ * (written ones are evicted oldest first; one whose write is queued stays until it is written):
+ * aedes reads back the queued message it stored a moment before when it sends it and again when
+ * the PUBACK comes, and those reads were a third of the server's main thread at 1,500 QoS 1
+ * messages/s (issue 10). A delivered and acknowledged message leaves the cache (its keys are
+ * deleted), so what stays is mostly the queues of offline sessions and retained messages.
  */
 const DEFAULT_CACHE_ENTRIES = 20_000;
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * A ClassicLevel database for aedes-persistence-level that makes one LevelDB call per turn of the
@@ -55,7 +58,10 @@ const DEFAULT_CACHE_ENTRIES = 20_000;
 export class BatchedLevel {
   readonly #db: LevelDb;
   readonly #cacheEntries: number;
+  readonly #cacheBytes: number;
   readonly #cache = new Map<string, CacheEntry>();
+  /** The bytes of the values in #cache. */
+  #cachedBytes = 0;
   /** Steps not yet written, oldest first; the last one takes new writes until it starts. */
   readonly #queue: Step[] = [];
   #running = false;
@@ -63,9 +69,10 @@ export class BatchedLevel {
   /** For tests and the bench: LevelDB batch and clear calls made. */
   writesToDb = 0;
 
-  constructor(db: LevelDb, options: { cacheEntries?: number } = {}) {
+  constructor(db: LevelDb, options: { cacheEntries?: number; cacheBytes?: number } = {}) {
     this.#db = db;
     this.#cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
+    this.#cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   }
 
   async get(key: string, options?: object): Promise<Buffer | undefined> {
@@ -95,7 +102,7 @@ export class BatchedLevel {
     step.clear = range;
     for (const [key, entry] of this.#cache)
       if (inRange(key, range)) {
-        entry.value = undefined;
+        this.#setValue(entry, undefined);
         entry.unwritten++;
         step.entries.push([key, entry]);
       }
@@ -129,7 +136,7 @@ export class BatchedLevel {
       if (entry) this.#cache.delete(op.key);
       else entry = { value: undefined, unwritten: 0 };
       this.#cache.set(op.key, entry);
-      entry.value = op.type === "put" ? op.value : undefined;
+      this.#setValue(entry, op.type === "put" ? op.value : undefined);
       entry.unwritten++;
       step.ops.push(
         op.type === "put" ? { type: "put", key: op.key, value: op.value } : { type: "del", key: op.key },
@@ -196,13 +203,24 @@ export class BatchedLevel {
       entry.unwritten--;
       // A deleted key, or one whose write failed, is read from LevelDB again.
       if (entry.unwritten === 0 && (failed || entry.value === undefined) && this.#cache.get(key) === entry)
-        this.#cache.delete(key);
+        this.#evict(key, entry);
     }
-    if (this.#cache.size <= this.#cacheEntries) return;
+    const over = () => this.#cache.size > this.#cacheEntries || this.#cachedBytes > this.#cacheBytes;
+    if (!over()) return;
     for (const [key, entry] of this.#cache) {
-      if (this.#cache.size <= this.#cacheEntries) break;
-      if (entry.unwritten === 0) this.#cache.delete(key);
+      if (!over()) break;
+      if (entry.unwritten === 0) this.#evict(key, entry);
     }
+  }
+
+  #setValue(entry: CacheEntry, value: Buffer | undefined): void {
+    this.#cachedBytes += (value?.length ?? 0) - (entry.value?.length ?? 0);
+    entry.value = value;
+  }
+
+  #evict(key: string, entry: CacheEntry): void {
+    this.#cachedBytes -= entry.value?.length ?? 0;
+    this.#cache.delete(key);
   }
 }
 
