@@ -66,8 +66,8 @@ export class BatchedLevel {
   readonly #queue: Step[] = [];
   #running = false;
   #lastStep: Promise<void> = Promise.resolve();
-  /** For tests and the bench: LevelDB batch and clear calls made. */
-  writesToDb = 0;
+  /** Ranges of clear() calls not yet done: a key in one that is not in #cache reads as deleted. */
+  readonly #clearing = new Set<KeyRange>();
 
   constructor(db: LevelDb, options: { cacheEntries?: number; cacheBytes?: number } = {}) {
     this.#db = db;
@@ -78,6 +78,7 @@ export class BatchedLevel {
   async get(key: string, options?: object): Promise<Buffer | undefined> {
     const entry = this.#cache.get(key);
     if (entry) return entry.value;
+    for (const range of this.#clearing) if (inRange(key, range)) return undefined;
     return options ? this.#db.get(key, options) : this.#db.get(key);
   }
 
@@ -100,6 +101,7 @@ export class BatchedLevel {
   clear(range: KeyRange): Promise<void> {
     const step = this.#newStep();
     step.clear = range;
+    this.#clearing.add(range);
     for (const [key, entry] of this.#cache)
       if (inRange(key, range)) {
         this.#setValue(entry, undefined);
@@ -180,13 +182,13 @@ export class BatchedLevel {
     let failure: unknown;
     let failed = false;
     try {
-      this.writesToDb++;
       if (step.clear) await this.#db.clear(step.clear);
       else if (step.ops.length > 0) await this.#db.batch(step.ops);
     } catch (error) {
       failed = true;
       failure = error;
     }
+    if (step.clear) this.#clearing.delete(step.clear);
     this.#written(step, failed);
     if (failed) step.reject(failure);
     else step.resolve();
