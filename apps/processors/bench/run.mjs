@@ -8,6 +8,8 @@
 //  4. a live model swap at 1,000 spots/s: lost, scored twice, without a version; target 0, 0, 0.
 // Every phase is bounded in time (about 60 s in all). BENCH_PHASES=1 runs the scoring cost only;
 // BENCH_PERSISTENCE=memory runs phases 2 and 3 against a server with in-memory sessions.
+// Phases 2 and 3 also print the server's CPU time per spot (all its threads; its main thread) and
+// how busy its main thread was: on a shared machine those move less with the neighbours' load than spots/s.
 import { fork } from "node:child_process";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
@@ -50,6 +52,24 @@ const child = fork(fileURLToPath(new URL("./server-child.mjs", import.meta.url))
 });
 const { port, dir } = await new Promise((resolve) => child.once("message", resolve));
 const url = `mqtt://127.0.0.1:${port}`;
+/** The server child's CPU time and event loop use so far (server-child.mjs). */
+const serverUsage = () =>
+  new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (m?.type !== "usage") return;
+      child.off("message", onMessage);
+      resolve(m);
+    };
+    child.on("message", onMessage);
+    child.send({ type: "usage" });
+  });
+/** Server CPU (all threads) per spot and its main thread's busy share between two serverUsage(). */
+const serverCost = (a, b, spots) => {
+  const cpuUs = b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system;
+  const busy = (b.elu.active - a.elu.active) / (b.elu.idle + b.elu.active - a.elu.idle - a.elu.active);
+  const mainUs = b.mainCpuUs - a.mainCpuUs;
+  return `server CPU per spot ${(cpuUs / spots).toFixed(0)} µs (all threads), ${(mainUs / spots).toFixed(0)} µs (main thread); main thread busy ${(100 * busy).toFixed(0)} % of the time`;
+};
 console.log(`\nserver: mqtt.persistence ${process.env.BENCH_PERSISTENCE === "memory" ? "memory" : "level"}`);
 cpSync(join(root, "models"), join(dir, "models"), { recursive: true });
 const config = loadConfig({
@@ -103,6 +123,7 @@ function next() {
 
 console.log(`\n2. throughput: publish as fast as the server accepts (QoS 1, 400 in flight) for ${seconds} s`);
 {
+  const usageBefore = await serverUsage();
   const start = performance.now();
   const stopAt = start + seconds * 1000;
   let sent = 0;
@@ -127,6 +148,7 @@ console.log(`\n2. throughput: publish as fast as the server accepts (QoS 1, 400 
   const deadline = published + 15_000;
   while (results - before < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const done = performance.now();
+  const usageAfter = await serverUsage();
   const got = results - before;
   const rate = got / ((done - start) / 1000);
   console.log(
@@ -135,6 +157,7 @@ console.log(`\n2. throughput: publish as fast as the server accepts (QoS 1, 400 
   console.log(
     `   results ${got} / ${sent} within ${((done - start) / 1000).toFixed(1)} s = ${rate.toFixed(0)} spots/s scored and published by one processor (target 2,000: ${rate >= 2000 ? "met" : "MISSED"}; load ${load1()})`,
   );
+  console.log(`   ${serverCost(usageBefore, usageAfter, sent)}`);
 }
 
 console.log("\n2b. catch-up: 6000 spots wait in the processor's persistent session, then it starts");
@@ -165,6 +188,7 @@ console.log(`\n3. publish-to-result latency at 500 spots/s for ${seconds} s`);
 {
   latencies.length = 0;
   sentAt.clear();
+  const usageBefore = await serverUsage();
   const start = performance.now();
   let sent = 0;
   await new Promise((resolve) => {
@@ -184,6 +208,7 @@ console.log(`\n3. publish-to-result latency at 500 spots/s for ${seconds} s`);
   });
   const deadline = performance.now() + 10_000;
   while (latencies.length < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const usageAfter = await serverUsage();
   const status = runtime.weldQuality.status();
   console.log(
     `   ${latencies.length} / ${sent} results; latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms (target ≤ 50: ${pct(latencies, 0.99) <= 50 ? "met" : "MISSED"}), max ${Math.max(...latencies).toFixed(1)} ms; load ${load1()}`,
@@ -191,6 +216,7 @@ console.log(`\n3. publish-to-result latency at 500 spots/s for ${seconds} s`);
   console.log(
     `   processor's own lag (receipt to publish ack) p50 ${status.lagMs.p50} ms, p99 ${status.lagMs.p99} ms`,
   );
+  console.log(`   ${serverCost(usageBefore, usageAfter, sent)}`);
 }
 
 console.log(`\n4. live model swap at 1,000 spots/s for ${seconds} s`);

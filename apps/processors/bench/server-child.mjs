@@ -1,7 +1,7 @@
 // The UNS server for the processors benchmark, in its own process (as in production): the repo's
 // contracts and topic tree in a temporary folder, users device / processor / viewer. Replies
 // "ready" with the MQTT port over IPC and exits when the bench goes away.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,25 @@ const config = loadConfig({
 const server = await createUnsServer(config, { logger: pino({ level: "warn" }) });
 const { mqttPort } = await server.start();
 process.send?.({ type: "ready", port: mqttPort, dir });
+// The bench asks for the server's CPU time (all threads, and the main thread alone from Linux's
+// schedstat: time on a core, not counting waits for one) and its main thread's busy share: on a
+// shared machine they say more about the server's cost than the throughput does.
+const mainThreadCpuUs = () => {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1000;
+  } catch {
+    return Number.NaN; // not Linux
+  }
+};
+process.on("message", (m) => {
+  if (m?.type === "usage")
+    process.send?.({
+      type: "usage",
+      cpu: process.cpuUsage(),
+      mainCpuUs: mainThreadCpuUs(),
+      elu: performance.eventLoopUtilization(),
+    });
+});
 const stop = async () => {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import type { GovernanceSnapshot } from "../governance.js";
 import { installClientDelivery } from "./client-delivery.js";
 import { clientAddress, type MqttLoginCheck } from "./login-guard.js";
 import { type GuardViolation, PacketGuard } from "./packet-guard.js";
-import { inPublishOrder } from "./persistence.js";
+import { inPublishOrder, withoutCleanSessionAckReads } from "./persistence.js";
 
 const IDENTITY = Symbol("uns.identity");
 const REJECT_EMPTY_ID = Symbol("uns.rejectEmptyId");
@@ -88,7 +88,9 @@ export async function createBroker(options: BrokerOptions) {
   const broker = await Aedes.createBroker({
     keepaliveLimit: options.keepaliveLimitSeconds,
     drainTimeout: options.slowClientTimeoutMs,
-    ...(options.persistence ? { persistence: inPublishOrder(options.persistence) as never } : {}),
+    ...(options.persistence
+      ? { persistence: inPublishOrder(withoutCleanSessionAckReads(options.persistence)) as never }
+      : {}),
     ...options.aedesOptions,
     preConnect(client, packet, callback) {
       (client as unknown as { duplicates: Record<string, number> }).duplicates = NO_DEDUPE;
