@@ -76,6 +76,13 @@ describe("hostile contracts dropped into a running server", () => {
       const count = list.length;
       for (const [file] of files) rmSync(join(t.dir, "asyncapi", file));
       await eventually(reloads, (r) => r.length > count && r.at(-1)!.ok, 90_000);
+      // A fast machine refuses and restores within a second or two: publish on until the p99
+      // has enough samples to mean something (a CI run had exactly 100 when reloading was done).
+      await eventually(
+        () => latencies.length,
+        (n) => n >= 200,
+        30_000,
+      );
     } finally {
       running = false;
       await pace;
@@ -85,7 +92,7 @@ describe("hostile contracts dropped into a running server", () => {
     const p99 = sorted[Math.floor(sorted.length * 0.99)]!;
     // The target is 50 ms (reload-latency.ts measures it); on a shared CI core the bound is
     // looser, but a hang (the cyclic file used to stop the broker for good) fails either way.
-    expect(sorted.length).toBeGreaterThan(100);
+    expect(sorted.length).toBeGreaterThanOrEqual(200);
     expect(p99).toBeLessThan(250);
     expect(pub.connected).toBe(true);
   }, 240_000);
