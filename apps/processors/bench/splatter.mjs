@@ -19,6 +19,8 @@
  * when it matches a true box (IoU >= 0.3 or its centre inside); zone decisions per body of 8
  * cameras (grind / no grind for every must-be-clean zone, all right = body right); false
  * positives on the labelled hard negatives reported by kind. Frames are generated, never kept.
+ * SPLATTER_VERSION=2.0.0,2.1.0 scores every frame with each version (the newest alone by
+ * default), so versions are compared on the same frames for one rendering.
  */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -192,90 +194,109 @@ async function timing() {
 
 async function accuracy(n, first) {
   const name = "splatter-patch-classifier";
-  // SPLATTER_VERSION=x.y.z compares another version; the newest by default.
-  const version = process.env.SPLATTER_VERSION ?? listVersions(join(ROOT, "models"), name)[0];
-  const model = readModel(join(ROOT, "models", name, version, "manifest.json"));
-  console.log(`model ${name} ${version}, threshold ${model.manifest.threshold}`);
-  const detector = await createDetector(model.manifest, model.bytes);
-  let truths = 0,
-    found = 0,
-    detections = 0,
-    correct = 0;
-  const hardFp = {};
+  // SPLATTER_VERSION=x.y.z[,a.b.c]: the versions to compare on the same frames; the newest by default.
+  const versions = (process.env.SPLATTER_VERSION ?? listVersions(join(ROOT, "models"), name)[0]).split(",");
+  const runs = [];
+  for (const version of versions) {
+    const model = readModel(join(ROOT, "models", name, version.trim(), "manifest.json"));
+    console.log(`model ${name} ${model.manifest.version}, threshold ${model.manifest.threshold}`);
+    runs.push({
+      version: model.manifest.version,
+      detector: await createDetector(model.manifest, model.bytes),
+      found: 0,
+      detections: 0,
+      correct: 0,
+      hardFp: {},
+      bodiesRight: 0,
+      imagesRight: 0,
+      bodyOk: true,
+      times: [],
+      wrong: [],
+    });
+  }
+  let truths = 0;
+  let bodies = 0;
   const hardCount = {};
-  let bodies = 0,
-    bodiesRight = 0,
-    imagesRight = 0;
-  let bodyOk = true;
   const t0 = Date.now();
-  const times = [];
-  const wrong = [];
   for (let i = first; i < first + n; i++) {
     const camera = cameras[i % cameras.length];
     const cam = zones.cameras[camera];
     const frame = renderFrame({ seed: `bench/${i}` });
     const jpeg = await encodeFrame(frame, "jpeg");
-    const t = performance.now();
-    const { data, info } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
-    const { detections: ds } = await detector.detect(
-      new Uint8Array(data.buffer, data.byteOffset, data.length),
-      info.width,
-      info.height,
-    );
-    times.push(performance.now() - t);
     const ts = frame.truth.splatter;
     truths += ts.length;
-    found += ts.filter((tr) => ds.some((d) => matches(d, tr))).length;
-    detections += ds.length;
-    for (const d of ds) {
-      if (ts.some((tr) => matches(d, tr))) correct++;
-      else {
-        const hn = frame.truth.hardNegatives.find((h) => matches(d, h));
-        const kind = hn ? hn.kind : frame.truth.weldSpots.some((w) => matches(d, w)) ? "weld-spot" : "other";
-        hardFp[kind] = (hardFp[kind] ?? 0) + 1;
-      }
-    }
     for (const h of frame.truth.hardNegatives) hardCount[h.kind] = (hardCount[h.kind] ?? 0) + 1;
     // Truth: the zones holding a true bead's centre; detections: the processor's own zone summary.
     const truthGrind = cam.zones
       .filter((z) => z.mustBeClean)
       .map((z) => ts.some((b) => zoneOf(cam, b)?.id === z.id))
       .join();
-    const detectedGrind = summariseZones(cam, ds)
-      .filter((z) => z.mustBeClean)
-      .map((z) => z.grind)
-      .join();
-    const right = truthGrind === detectedGrind;
-    if (right) imagesRight++;
-    else wrong.push(i);
-    bodyOk &&= right;
-    if (i % cameras.length === cameras.length - 1 || i === first + n - 1) {
-      bodies++;
-      if (bodyOk) bodiesRight++;
-      bodyOk = true;
+    const endOfBody = i % cameras.length === cameras.length - 1 || i === first + n - 1;
+    if (endOfBody) bodies++;
+    for (const run of runs) {
+      const t = performance.now();
+      const { data, info } = await sharp(jpeg)
+        .toColourspace("b-w")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const { detections: ds } = await run.detector.detect(
+        new Uint8Array(data.buffer, data.byteOffset, data.length),
+        info.width,
+        info.height,
+      );
+      run.times.push(performance.now() - t);
+      run.found += ts.filter((tr) => ds.some((d) => matches(d, tr))).length;
+      run.detections += ds.length;
+      for (const d of ds) {
+        if (ts.some((tr) => matches(d, tr))) run.correct++;
+        else {
+          const hn = frame.truth.hardNegatives.find((h) => matches(d, h));
+          const kind = hn
+            ? hn.kind
+            : frame.truth.weldSpots.some((w) => matches(d, w))
+              ? "weld-spot"
+              : "other";
+          run.hardFp[kind] = (run.hardFp[kind] ?? 0) + 1;
+        }
+      }
+      const detectedGrind = summariseZones(cam, ds)
+        .filter((z) => z.mustBeClean)
+        .map((z) => z.grind)
+        .join();
+      const right = truthGrind === detectedGrind;
+      if (right) run.imagesRight++;
+      else run.wrong.push(i);
+      run.bodyOk &&= right;
+      if (endOfBody) {
+        if (run.bodyOk) run.bodiesRight++;
+        run.bodyOk = true;
+      }
     }
     if ((i + 1 - first) % 25 === 0)
       console.log(`  ${i + 1 - first}/${n} frames, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const recall = found / Math.max(1, truths);
-  const precision = correct / Math.max(1, detections);
   console.log(
     `held-out frames: ${n} (5472 x 3648 JPEG q92, seeds bench/${first}..${first + n - 1}, ${((Date.now() - t0) / 1000 / n).toFixed(2)} s per frame incl. rendering; ${load()})`,
   );
-  console.log(
-    `splatter: ${truths} true boxes, ${detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`,
-  );
-  console.log(
-    `zone decisions: bodies right ${bodiesRight}/${bodies} (${((100 * bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${imagesRight}/${n}${wrong.length ? ` (wrong: frames ${wrong.join(", ")})` : ""}`,
-  );
-  // The labelled hard negatives (scratch, ring, dust, hole) apart from weld spots and the rest
-  // (mostly sealant crossings and ends, which carry no label).
-  const onHard = Object.keys(hardCount).reduce((n, k) => n + (hardFp[k] ?? 0), 0);
   const present = Object.values(hardCount).reduce((a, b) => a + b, 0);
-  console.log(
-    `false positives on labelled hard negatives: ${onHard} of ${present} present (${JSON.stringify(hardCount)}); all false positives by what they hit: ${JSON.stringify(hardFp)}`,
-  );
-  console.log(
-    `decode + detect in this thread (no server): p50 ${Math.round(pct(times, 0.5))} ms, p95 ${Math.round(pct(times, 0.95))} ms`,
-  );
+  for (const run of runs) {
+    const recall = run.found / Math.max(1, truths);
+    const precision = run.correct / Math.max(1, run.detections);
+    const tag = runs.length > 1 ? `[${run.version}] ` : "";
+    console.log(
+      `${tag}splatter: ${truths} true boxes, ${run.detections} detections; recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)} (targets >= 0.9, match IoU >= 0.3 or centre inside)`,
+    );
+    console.log(
+      `${tag}zone decisions: bodies right ${run.bodiesRight}/${bodies} (${((100 * run.bodiesRight) / bodies).toFixed(1)} %, target >= 95 %); images right ${run.imagesRight}/${n}${run.wrong.length ? ` (wrong: frames ${run.wrong.join(", ")})` : ""}`,
+    );
+    // The labelled hard negatives (scratch, ring, dust, hole) apart from weld spots and the rest
+    // (mostly sealant crossings and ends, which carry no label).
+    const onHard = Object.keys(hardCount).reduce((k, kind) => k + (run.hardFp[kind] ?? 0), 0);
+    console.log(
+      `${tag}false positives on labelled hard negatives: ${onHard} of ${present} present (${JSON.stringify(hardCount)}); all false positives by what they hit: ${JSON.stringify(run.hardFp)}`,
+    );
+    console.log(
+      `${tag}decode + detect in this thread (no server): p50 ${Math.round(pct(run.times, 0.5))} ms, p95 ${Math.round(pct(run.times, 0.95))} ms`,
+    );
+  }
 }
