@@ -7,6 +7,19 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, startTestServer, type TestServer } from "./helper.js";
 
+/** One MQTT CONNECT: "connected" (then disconnected), or "refused <CONNACK code or error>". */
+function mqttLogin(url: string, username: string, password: string): Promise<string> {
+  return mqtt
+    .connectAsync(url, { username, password, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 })
+    .then(
+      async (c) => {
+        await c.endAsync();
+        return "connected";
+      },
+      (err: Error & { code?: number }) => `refused ${err.code ?? err.message}`,
+    );
+}
+
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer({ "auth.freeAttempts": 3, "auth.freeAttemptsPerAddress": 1000 });
@@ -270,22 +283,7 @@ describe("password guessing is slowed down and counted", () => {
   });
 
   it("refuses MQTT CONNECTs for a user after a few failures, even with the right password", async () => {
-    const attempt = (password: string) =>
-      mqtt
-        .connectAsync(t.mqttUrl, {
-          username: "device",
-          password,
-          reconnectPeriod: 0,
-          protocolVersion: 4,
-          connectTimeout: 5000,
-        })
-        .then(
-          async (c) => {
-            await c.endAsync();
-            return "connected";
-          },
-          (err: Error & { code?: number }) => `refused ${err.code ?? err.message}`,
-        );
+    const attempt = (password: string) => mqttLogin(t.mqttUrl, "device", password);
     for (let i = 0; i < 3; i++) expect(await attempt("wrong-wrong-wrong")).toBe("refused 4");
     expect(await attempt(PASSWORD)).toBe("refused 4");
     const metrics = await t.api<string>("/metrics");
@@ -297,22 +295,7 @@ describe("password guessing is slowed down and counted", () => {
 
   it("refuses an MQTT login with a changed password at once, though the old one succeeded just before", async () => {
     // auth.mqttLoginCacheSeconds (default 600): the first CONNECT's success is kept.
-    const connectAs = (password: string) =>
-      mqtt
-        .connectAsync(t.mqttUrl, {
-          username: "grace",
-          password,
-          reconnectPeriod: 0,
-          protocolVersion: 4,
-          connectTimeout: 5000,
-        })
-        .then(
-          async (c) => {
-            await c.endAsync();
-            return "connected";
-          },
-          (err: Error & { code?: number }) => `refused ${err.code ?? err.message}`,
-        );
+    const connectAs = (password: string) => mqttLogin(t.mqttUrl, "grace", password);
     const added = await t.request("POST", "/api/v1/users", {
       username: "grace",
       roles: ["device"],
