@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createStore, type Store } from "@uns/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKpiEngine } from "../src/quality/kpi-engine.js";
-import { createWeldSpotTally } from "../src/quality/weld-spot-tally.js";
+import { createWeldSpotTally, weldSpotFacts } from "../src/quality/weld-spot-tally.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00.000Z");
 const min = (m: number) => T0 + m * 60_000;
@@ -257,5 +257,16 @@ describe("weld spots counted where they are judged", () => {
     expect(a.tallies.reduce((n, r) => n + r.count, 0)).toBe(22);
     expect(a.cellMinutes.reduce((n, r) => n + r.wearCount, 0)).toBe(120);
     expect(judged.lastSeen("weldSpot", L1)).toBe(oneByOne.lastSeen("weldSpot", L1));
+  });
+
+  it("reads expulsion and wear from compact and pretty-printed spots, and nothing from a spot without them", () => {
+    const spot = { spotId: "s", expulsion: true, electrode: { wear: 0.125 } };
+    const pretty = new TextEncoder().encode(JSON.stringify(spot, null, 2));
+    expect(weldSpotFacts(enc(spot))).toEqual({ expulsion: true, wear: 0.125 });
+    expect(weldSpotFacts(pretty)).toEqual({ expulsion: true, wear: 0.125 });
+    expect(weldSpotFacts(enc({ ...spot, expulsion: false }))).toMatchObject({ expulsion: false });
+    const none = weldSpotFacts(enc({ spotId: "s" }));
+    expect(none.expulsion).toBe(false);
+    expect(none.wear).toBeNaN();
   });
 });
