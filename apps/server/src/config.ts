@@ -172,8 +172,8 @@ export const settings = {
   },
   "workers.queueMaxBytes": {
     kind: "integer",
-    // The memory bound that queueLength is not: 16 MiB is 4,000 weld spots, over a second of
-    // validation at the bench's rates, and what the payloads cost does not depend on their size.
+    // The memory bound that queueLength is not (it counts messages, whatever their size): 16 MiB
+    // is 4,000 weld spots, over a second of validation at the bench's rates.
     default: 16 * 1024 * 1024,
     min: 1,
     doc: "Payload bytes of the messages waiting for or in validation, at most; beyond it, as beyond workers.queueLength, monitor traffic is delivered unvalidated and enforce traffic waits. A message larger than this is let in alone when nothing else waits.",
