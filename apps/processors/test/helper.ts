@@ -57,6 +57,8 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
         topicsDir: join(dir, "topics"),
         "workers.size": 1,
         "store.flushIntervalMs": 50,
+        // Cuts every 50 ms written every 100 ms: merged writes, as in production, without the wait.
+        "store.writeIntervalMs": 100,
         "processors.url": "",
         // The machine these tests run on is shared: parsing the contracts can take a while.
         "contracts.loadTimeoutMs": 120_000,

@@ -228,6 +228,13 @@ export const settings = {
     max: 10000,
     doc: "Durability window (ms): results are written to the outcome log (fsynced) at least this often, so a kill -9 loses at most about this much traffic's results (plus one fsync and the verdicts in flight); then to the database.",
   },
+  "store.writeIntervalMs": {
+    kind: "integer",
+    default: 1000,
+    min: 0,
+    max: 60000,
+    doc: "The database is written at most this often (ms); the batches cut in between (store.flushIntervalMs, already fsynced in the outcome log) are merged into one transaction. Each transaction costs the writer about the same at low rates, so this sets the store's CPU at a plant's steady rate; the console sees results up to this much later. 0 = write each batch as it is cut.",
+  },
   "store.ackAfterDurable": {
     kind: "boolean",
     default: false,
@@ -485,6 +492,7 @@ export interface Config {
   store: {
     batchMaxRows: number;
     flushIntervalMs: number;
+    writeIntervalMs: number;
     ackAfterDurable: boolean;
     pgliteSharedBuffersMb: number;
     pgliteWorkMemMb: number;

@@ -129,6 +129,7 @@ export async function createUnsServer(
       dataDir: config.dataDir,
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
+      writeIntervalMs: config.store.writeIntervalMs,
       spoolMaxBytes: config.store.spoolMaxBytes,
       payloadCapBytes: config.store.payloadCapBytes,
       retentionDays: config.store.retentionDays,

@@ -60,6 +60,8 @@ export async function startTestServer(
       topicsDir: join(dir, "topics"),
       "workers.size": 2,
       "store.flushIntervalMs": 50,
+      // Cuts every 50 ms written every 100 ms: merged writes, as in production, without the wait.
+      "store.writeIntervalMs": 100,
       ...overrides,
     },
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Accumulator, type Batch } from "./batch.js";
+import { Accumulator, type Batch, mergeBatches } from "./batch.js";
 import type { MessageOutcome } from "./types.js";
 
 const minute = Date.UTC(2026, 0, 1, 8, 0);
@@ -77,5 +77,30 @@ describe("Accumulator.merge", () => {
     const last = main.cut(minute)!.lastMessages;
     expect(last).toHaveLength(1);
     expect(Buffer.from(last[0]!.payload).toString()).toBe("new");
+  });
+});
+
+describe("mergeBatches", () => {
+  it("gives the rows of one accumulator over all of them and carries every batch's id", () => {
+    const all = Array.from({ length: 90 }, (_, i) => outcome(i));
+    const direct = new Accumulator(1024);
+    for (const o of all) direct.add(o, minute);
+    const parts: Batch[] = [];
+    const acc = new Accumulator(1024);
+    all.forEach((o, i) => {
+      acc.add(o, minute);
+      if (i % 30 === 29) parts.push(acc.cut(minute)!);
+    });
+    const merged = mergeBatches(parts, 1024);
+    expect(merged.mergedIds).toEqual(parts.map((p) => p.id));
+    expect(parts.map((p) => p.id)).not.toContain(merged.id);
+    expect(rows(merged)).toEqual(rows(direct.cut(minute)));
+  });
+
+  it("leaves a single batch as it is", () => {
+    const acc = new Accumulator(1024);
+    acc.add(outcome(1), minute);
+    const one = acc.cut(minute)!;
+    expect(mergeBatches([one], 1024)).toBe(one);
   });
 });

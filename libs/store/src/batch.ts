@@ -56,6 +56,8 @@ export interface PublisherDelta {
 export interface Batch {
   /** uuid; written with the batch so that a retried batch is applied once */
   id: string;
+  /** Set when the batch is several cut batches merged for one write: their ids (not `id`). */
+  mergedIds?: string[];
   createdAt: number;
   /** Date.now() when the batch's first outcome was recorded (for writeLagMs) */
   oldestAt: number;
@@ -311,6 +313,25 @@ export class Accumulator {
     this.oldestAt = 0;
     return batch;
   }
+}
+
+/**
+ * Several cut batches as one (counts summed by key, publishers merged, the newest last message
+ * per topic, violations kept): one transaction instead of one per batch. `mergedIds` carries
+ * their ids, so that each is recorded as applied and a replay of any of them is skipped.
+ */
+export function mergeBatches(batches: Batch[], payloadCapBytes: number): Batch {
+  if (batches.length === 1) return batches[0]!;
+  const acc = new Accumulator(payloadCapBytes);
+  const now = Date.now();
+  for (const b of batches) acc.merge(b, now);
+  const merged = acc.cut(now);
+  if (!merged) throw new Error("mergeBatches: the batches hold no outcomes");
+  return {
+    ...merged,
+    outcomes: batches.reduce((n, b) => n + b.outcomes, 0),
+    mergedIds: batches.map((b) => b.id),
+  };
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);

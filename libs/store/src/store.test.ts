@@ -16,6 +16,7 @@ import {
 } from "./test-support.js";
 import type { Store, StoreOptions } from "./types.js";
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hour = 3_600_000;
 const thisHour = Math.floor(Date.now() / hour) * hour;
 let nextSlot = 1;
@@ -85,6 +86,25 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await pg?.close();
+  });
+
+  it("writes at most every writeIntervalMs, the batches cut in between merged into one write", async () => {
+    const s = await open({ flushIntervalMs: 20, writeIntervalMs: 3000 });
+    const { base, from, to } = slot();
+    const topic = weldTopic(1, 1);
+    const total = async () => (await s.totals({ from, to })).total;
+    // The first batch goes at once (nothing was written for writeIntervalMs)...
+    for (let i = 0; i < 4; i++) s.record(outcome({ time: base + 1000 + i, topic }));
+    await waitFor("the first batch", async () => (await total()) === 4);
+    // ...the next ones wait for the interval: several cuts (20 ms apart), no write yet.
+    const cutAt = Date.now();
+    for (let wave = 0; wave < 3; wave++) {
+      for (let i = 0; i < 5; i++) s.record(outcome({ time: base + 2000 + wave * 10 + i, topic }));
+      await sleep(60);
+    }
+    if (Date.now() - cutAt < 2000) expect(await total()).toBe(4);
+    expect(s.health().pending).toBeGreaterThanOrEqual(1);
+    await waitFor("the merged write", async () => (await total()) === 19, { timeoutMs: 10_000 });
   });
 
   it("counts every outcome and answers the summary queries", async () => {

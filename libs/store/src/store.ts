@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as aq from "./alert-queries.js";
-import { Accumulator, type Batch } from "./batch.js";
+import { Accumulator, type Batch, mergeBatches } from "./batch.js";
 import { type Db, isConnectionError, openDb, rootCause } from "./db.js";
 import { errorMessage, type StoreErrorCode, storeError } from "./errors.js";
 import * as mr from "./model-registry.js";
@@ -20,6 +20,7 @@ export const defaultMigrationsDir = fileURLToPath(new URL("../../../migrations",
 export const defaults = {
   batchMaxRows: 2000,
   flushIntervalMs: 250,
+  writeIntervalMs: 0,
   spoolMaxBytes: 512 * 1024 * 1024,
   payloadCapBytes: 64 * 1024,
   retentionDays: 30,
@@ -119,7 +120,10 @@ function resolveOptions(options: StoreOptions): Resolved {
   const r = { ...defaults, ...stripUndefined(options) } as Resolved;
   for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
     const v = r[key];
-    if (!(Number.isFinite(v) && v > 0)) problems.push(`${key} must be a positive number (got ${String(v)})`);
+    // writeIntervalMs may be 0 (each batch written as it is cut); every other setting must be > 0.
+    const least = key === "writeIntervalMs" ? 0 : Number.MIN_VALUE;
+    if (!(Number.isFinite(v) && v >= least))
+      problems.push(`${key} must be a ${least === 0 ? "non-negative" : "positive"} number (got ${String(v)})`);
   }
   if (problems.length)
     throw storeError("UNS_ERR_STORE_OPTIONS", `Invalid store options: ${problems.join("; ")}`);
@@ -158,6 +162,11 @@ class StoreImpl implements Store {
   private retryDue = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Set while a paced write (writeIntervalMs) waits for its time. */
+  private writeTimer: NodeJS.Timeout | undefined;
+  private lastWriteAt = 0;
+  /** A merged write failed on its data: write the next batches of the queue one by one. */
+  private writeSingly = 0;
   private retentionTimer: NodeJS.Timeout | undefined;
   private cutScheduled = false;
   private pump: Promise<void> | null = null;
@@ -263,7 +272,26 @@ class StoreImpl implements Store {
   /** A batch cut elsewhere (by the main thread of a threaded store): write it like our own. */
   ingest(batch: Batch): void {
     this.queue.push(batch);
-    void this.kick();
+    this.kickPaced();
+  }
+
+  /**
+   * Write now, or at `writeIntervalMs` after the last write: at low rates each transaction costs
+   * the writer about the same whatever it holds, so batches cut in between are merged into one.
+   * Half of maxQueuedBatches waiting writes at once (the queue spills to the spool past it).
+   */
+  private kickPaced(): void {
+    const wait = this.lastWriteAt + this.o.writeIntervalMs - Date.now();
+    if (wait <= 0 || this.queue.length >= maxQueuedBatches / 2 || this.closing) {
+      void this.kick();
+      return;
+    }
+    if (this.writeTimer) return;
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = undefined;
+      void this.kick();
+    }, wait);
+    this.writeTimer.unref();
   }
 
   /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
@@ -294,7 +322,7 @@ class StoreImpl implements Store {
     }
     if (batch) {
       this.queue.push(batch);
-      void this.kick();
+      this.kickPaced();
     }
   }
 
@@ -378,7 +406,8 @@ class StoreImpl implements Store {
           continue;
         }
       } else {
-        batch = this.queue[0];
+        const group = this.writeSingly > 0 ? 1 : this.queue.length;
+        batch = group > 0 ? mergeBatches(this.queue.slice(0, group), this.o.payloadCapBytes) : undefined;
       }
       if (!batch) return;
       try {
@@ -386,8 +415,18 @@ class StoreImpl implements Store {
         this.markUp();
         this.attempts.delete(batch.id);
         if (entry) await this.spool.remove(entry);
-        else this.settle(this.queue.shift()!);
+        else {
+          const parts = batch.mergedIds?.length ?? 1;
+          for (const b of this.queue.splice(0, parts)) this.settle(b);
+          this.writeSingly = Math.max(0, this.writeSingly - parts);
+          this.lastWriteAt = Date.now();
+        }
       } catch (err) {
+        // A merged write refused for its data: find the batch at fault by writing them one by one.
+        if (batch.mergedIds && !isConnectionError(err)) {
+          this.writeSingly = batch.mergedIds.length;
+          continue;
+        }
         if (await this.rejectIfPoison(batch, entry, err)) continue;
         this.markDown(err);
         return this.spoolQueue();
@@ -518,6 +557,7 @@ class StoreImpl implements Store {
     clearTimeout(this.retentionTimer);
     clearInterval(this.retentionTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.writeTimer);
     this.tick();
     await this.kick();
     await this.pump; // a run started by a timer just before close

@@ -60,6 +60,12 @@ export interface StoreOptions {
   batchMaxRows?: number;
   /** Write what waits at least this often, in ms (default 250); the threaded store's durability window. */
   flushIntervalMs?: number;
+  /**
+   * The database writes cut batches at most this often, in ms, merging those cut in between into
+   * one transaction (default 0: each batch as soon as it is cut). Durability does not wait for it:
+   * the threaded store's outcome log has the batches on disk before they reach the writer.
+   */
+  writeIntervalMs?: number;
   /** Bytes the spool may hold on disk before batches are dropped, loudly (default 512 MiB). */
   spoolMaxBytes?: number;
   /** Payload bytes kept per violation and last message (default 64 KiB); the full size is recorded. */

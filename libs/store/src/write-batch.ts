@@ -42,11 +42,19 @@ async function insert(
  */
 export async function writeBatch(db: Db, batch: Batch): Promise<boolean> {
   return db.transaction(async (exec) => {
-    const fresh = await exec(
-      "insert into applied_batches (batch_id) values ($1::uuid) on conflict do nothing returning batch_id",
-      [batch.id],
+    const ids = batch.mergedIds ?? [batch.id];
+    const fresh = await insert(
+      exec,
+      "insert into applied_batches (batch_id)",
+      ["::uuid"],
+      ids.map((id) => [id]),
+      "on conflict do nothing returning batch_id",
     );
-    if (fresh.rows.length === 0) return false;
+    if (fresh.length === 0) return false;
+    // A merged batch is all or nothing: some of its parts already applied means they must be
+    // written one by one (the caller does that on this error; the transaction rolls back).
+    if (fresh.length !== ids.length)
+      throw new Error(`merged batch: ${ids.length - fresh.length} of ${ids.length} already applied`);
 
     for (const rows of chunks(batch.counts)) {
       await insert(
