@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderFrame } from "@uns/simulator";
 import { afterAll, describe, expect, it } from "vitest";
+import { readModel } from "../src/model/manifest.js";
 import { findCandidates, matches } from "../src/splatter/candidates.js";
+import { createDetector } from "../src/splatter/detector.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
-import { FEATURES } from "../src/splatter/patch-features.js";
+import { FEATURES, TRANSPOSED, transposedRows } from "../src/splatter/patch-features.js";
 import { trainSplatter } from "../src/splatter/train.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
+import { ROOT } from "./helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "uns-splatter-unit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -174,4 +177,62 @@ describe("splatter training", () => {
     expect(a.manifest.sha256).toBe(sha(a.dir, "model.onnx"));
     expect(c.manifest.sha256).not.toBe(a.manifest.sha256);
   }, 120_000);
+});
+
+describe("transposed patches (test-time augmentation)", () => {
+  /** A simulated tile and the same pixels transposed (x <-> y). */
+  function tileAndTranspose() {
+    const a = renderFrame({ seed: "transpose", width: 1368, height: 912, splatter: 8, clutter: 4 });
+    const t = new Uint8Array(a.pixels.length);
+    for (let y = 0; y < a.height; y++)
+      for (let x = 0; x < a.width; x++) t[x * a.height + y] = a.pixels[y * a.width + x]!;
+    return { a, t, tw: a.height, th: a.width };
+  }
+  const key = (c: { x: number; y: number; width: number; height: number }) =>
+    `${c.x},${c.y},${c.width},${c.height}`;
+
+  it("turn a candidate's features into those the finder gives on the transposed image", () => {
+    const { a, t, tw, th } = tileAndTranspose();
+    const plain = findCandidates(a.pixels, a.width, a.height, { threshold: 26 });
+    const turned = findCandidates(t, tw, th, { threshold: 26 });
+    const at = new Map(turned.candidates.map((c, i) => [key(c), i]));
+    expect(plain.candidates.length).toBeGreaterThan(20);
+    expect(turned.candidates.length).toBe(plain.candidates.length);
+    const rows = plain.candidates.map((_, i) => i);
+    const mine = transposedRows(plain.features, rows);
+    for (const [i, c] of plain.candidates.entries()) {
+      const j = at.get(key({ x: c.y, y: c.x, width: c.height, height: c.width }));
+      expect(j).toBeDefined();
+      const theirs = turned.features.subarray(j! * FEATURES, (j! + 1) * FEATURES);
+      for (let f = 0; f < FEATURES; f++) expect(mine[i * FEATURES + f]).toBeCloseTo(theirs[f]!, 4);
+    }
+    // The transpose undoes itself.
+    expect(TRANSPOSED.every((from, i) => TRANSPOSED[from] === i)).toBe(true);
+  });
+
+  it("make a model with a full transpose band score an image and its transpose alike", async () => {
+    const { a, t, tw, th } = tileAndTranspose();
+    const model = readModel(join(ROOT, "models", "splatter-patch-classifier", "2.0.0", "manifest.json"));
+    const patch = model.manifest.patch!;
+    // Threshold 0 keeps every candidate, so scores can be compared box by box.
+    const scoresOf = async (band: [number, number] | undefined) => {
+      const detector = await createDetector(
+        { ...model.manifest, threshold: 0, patch: { ...patch, transposeBand: band } },
+        model.bytes,
+      );
+      const one = await detector.detect(a.pixels, a.width, a.height);
+      const other = await detector.detect(t, tw, th);
+      const byBox = new Map(
+        other.detections.map((d) => [key({ x: d.y, y: d.x, width: d.height, height: d.width }), d.score]),
+      );
+      return one.detections.map((d) => [d.score, byBox.get(key(d))]);
+    };
+    // Averaging a patch with its transpose is symmetric: both images give the same scores.
+    const averaged = await scoresOf([0, 1]);
+    expect(averaged.length).toBeGreaterThan(20);
+    for (const [s, u] of averaged) expect(Math.abs(s! - u!)).toBeLessThanOrEqual(0.0011);
+    // One run is not: the light comes from one side, and the model knows it.
+    const plain = await scoresOf(undefined);
+    expect(plain.some(([s, u]) => u === undefined || Math.abs(s! - u) > 0.01)).toBe(true);
+  });
 });

@@ -32,6 +32,11 @@ export interface ModelManifest {
     shapeFeatures: number;
     features: number;
     candidateThreshold: number;
+    /**
+     * Candidates whose score lies in this band are scored again on their transposed patch and
+     * the two scores averaged (`threshold` was calibrated so); absent: one run.
+     */
+    transposeBand?: [number, number];
   };
   /** Unit of a regression output. */
   unit?: string;
@@ -90,6 +95,12 @@ export function checkManifest(m: unknown): string[] {
       problems.push(
         `a patch classifier needs "patch" { cell, size, grid, shapeFeatures, features, candidateThreshold }`,
       );
+    const band = patch?.transposeBand;
+    if (
+      band !== undefined &&
+      !(Array.isArray(band) && band.length === 2 && band[0] >= 0 && band[0] <= band[1] && band[1] <= 1)
+    )
+      problems.push(`"patch.transposeBand" must be [low, high] with 0 <= low <= high <= 1`);
   } else if (!Array.isArray(o.features) || o.features.length === 0) {
     problems.push(`"features" must be a non-empty list`);
   } else {

@@ -1,11 +1,13 @@
 import ort from "onnxruntime-node";
 import type { ModelManifest } from "../model/manifest.js";
 import { type Candidate, FEATURES, findCandidates, iou } from "./candidates.js";
+import { averageTransposed, clamp01 } from "./patch-features.js";
 
 /**
  * Splatter in a decoded frame: candidates in plain code, then one onnxruntime run of the patch
- * classifier over all of them; boxes scoring at least the manifest's threshold are kept, and
- * overlapping boxes merged (the better score wins).
+ * classifier over all of them (and a second, small one over the borderline candidates' transposed
+ * patches when the manifest gives a `transposeBand`); boxes scoring at least the manifest's
+ * threshold are kept, and overlapping boxes merged (the better score wins).
  */
 export interface Detection extends Candidate {
   label: "splatter";
@@ -33,6 +35,14 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
   });
   const threshold = manifest.threshold ?? 0.5;
   const candidateThreshold = manifest.patch.candidateThreshold;
+  const band = manifest.patch.transposeBand;
+  const run = async (batch: Float32Array, rows: number) => {
+    const out = await session.run(
+      { [manifest.onnx.input]: new ort.Tensor("float32", batch, [rows, FEATURES]) },
+      [manifest.onnx.output],
+    );
+    return out[manifest.onnx.output]!.data as Float32Array;
+  };
   return {
     manifest,
     async detect(pixels, width, height) {
@@ -43,16 +53,13 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
       const n = set.candidates.length;
       let scores: Float32Array = new Float32Array(0);
       if (n > 0) {
-        const out = await session.run(
-          { [manifest.onnx.input]: new ort.Tensor("float32", set.features, [n, FEATURES]) },
-          [manifest.onnx.output],
-        );
-        scores = out[manifest.onnx.output]!.data as Float32Array;
+        scores = Float32Array.from(await run(set.features, n), clamp01);
+        if (band) scores = await averageTransposed(scores, set.features, band, run);
       }
       const modelMs = performance.now() - t1;
       const kept: Detection[] = [];
       set.candidates.forEach((c, i) => {
-        const score = Math.min(1, Math.max(0, scores[i]!));
+        const score = scores[i]!;
         if (score >= threshold)
           kept.push({ label: "splatter", score: Math.round(score * 1000) / 1000, ...c });
       });

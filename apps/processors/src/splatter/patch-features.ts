@@ -82,3 +82,62 @@ export function describe(
   out[o + 6] = level / 3;
   return refined;
 }
+
+/**
+ * For each feature, the one it comes from in the transposed patch (x <-> y: both grids mirrored on
+ * their diagonal, box width and height swapped). The transpose is the one symmetry that keeps the
+ * light where it was: a bead's highlight sits towards the light (upper left) and its shadow away
+ * from it, so a flip or a quarter turn would show the classifier beads lit from elsewhere, which
+ * it never saw (on bench frames the mean over all 8 symmetries lost recall).
+ */
+export const TRANSPOSED: Int32Array = (() => {
+  const from = Int32Array.from({ length: FEATURES }, (_, i) => i);
+  const mirror = (offset: number, side: number) => {
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) from[offset + y * side + x] = offset + x * side + y;
+  };
+  mirror(0, GRID);
+  mirror(GRID * GRID, CENTRE);
+  const shape = GRID * GRID + CENTRE * CENTRE;
+  from[shape] = shape + 1;
+  from[shape + 1] = shape;
+  return from;
+})();
+
+/** The rows `rows` of `features` ([n x FEATURES]), each transposed, as a [rows.length x FEATURES] batch. */
+export function transposedRows(features: Float32Array, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * FEATURES);
+  rows.forEach((r, k) => {
+    const src = r * FEATURES;
+    const dst = k * FEATURES;
+    for (let j = 0; j < FEATURES; j++) out[dst + j] = features[src + TRANSPOSED[j]!]!;
+  });
+  return out;
+}
+
+/**
+ * Test-time augmentation for the borderline: every score (clamped to [0, 1]) inside `band` is
+ * replaced by the mean of it and the score of the transposed patch. Only a few per cent of the
+ * candidates fall in the band, so the second model run is small.
+ */
+export async function averageTransposed(
+  scores: Float32Array,
+  features: Float32Array,
+  band: readonly [number, number],
+  score: (batch: Float32Array, rows: number) => Promise<ArrayLike<number>> | ArrayLike<number>,
+): Promise<Float32Array> {
+  const rows: number[] = [];
+  scores.forEach((s, i) => {
+    if (s >= band[0] && s <= band[1]) rows.push(i);
+  });
+  if (rows.length === 0) return scores;
+  const again = await score(transposedRows(features, rows), rows.length);
+  rows.forEach((r, k) => {
+    scores[r] = (scores[r]! + clamp01(again[k]!)) / 2;
+  });
+  return scores;
+}
+
+export function clamp01(v: number): number {
+  return Math.min(1, Math.max(0, v));
+}
