@@ -123,7 +123,9 @@ function resolveOptions(options: StoreOptions): Resolved {
     // writeIntervalMs may be 0 (each batch written as it is cut); every other setting must be > 0.
     const least = key === "writeIntervalMs" ? 0 : Number.MIN_VALUE;
     if (!(Number.isFinite(v) && v >= least))
-      problems.push(`${key} must be a ${least === 0 ? "non-negative" : "positive"} number (got ${String(v)})`);
+      problems.push(
+        `${key} must be a ${least === 0 ? "non-negative" : "positive"} number (got ${String(v)})`,
+      );
   }
   if (problems.length)
     throw storeError("UNS_ERR_STORE_OPTIONS", `Invalid store options: ${problems.join("; ")}`);
