@@ -107,6 +107,26 @@ describe.each<Driver>(["pglite", "pg"])("store on %s", (driver) => {
     await waitFor("the merged write", async () => (await total()) === 19, { timeoutMs: 10_000 });
   });
 
+  it("holds many small batches for one write (group commit cuts hundreds a second)", async () => {
+    const s = await open({ flushIntervalMs: 10, writeIntervalMs: 3000 });
+    const { base, from, to } = slot();
+    const topic = weldTopic(1, 2);
+    const total = async () => (await s.totals({ from, to })).total;
+    s.record(outcome({ time: base + 1000, topic }));
+    await waitFor("the first batch", async () => (await total()) === 1);
+    // Far more batches than a count of 8 would hold, far fewer rows than 8 full batches.
+    const cutAt = Date.now();
+    for (let wave = 0; wave < 24; wave++) {
+      s.record(outcome({ time: base + 2000 + wave, topic }));
+      await sleep(25);
+    }
+    if (Date.now() - cutAt < 2000) {
+      expect(await total()).toBe(1);
+      expect(s.health().pending).toBe(24);
+    }
+    await waitFor("the merged write", async () => (await total()) === 25, { timeoutMs: 10_000 });
+  });
+
   it("counts every outcome and answers the summary queries", async () => {
     const { base, from, to } = slot();
     const t = (min: number) => base + min * 60_000 + 1_000;

@@ -31,8 +31,13 @@ export const defaults = {
   poolSize: 4,
 } as const;
 
-/** Batches held in memory while the writer is busy; more go to the spool. */
-const maxQueuedBatches = 8;
+/**
+ * Held in memory while the writer waits (writeIntervalMs) or is busy, at most: rows of this many
+ * full batches (batchMaxRows each), and this many batches (group commit cuts small ones, hundreds
+ * a second); more go to the spool. Half of either writes at once.
+ */
+const maxQueuedFullBatches = 8;
+const maxQueuedBatches = 512;
 /** Attempts at a batch the database refuses while reachable, before it is set aside. */
 const maxAttempts = 3;
 const dayMs = 86_400_000;
@@ -280,11 +285,11 @@ class StoreImpl implements Store {
   /**
    * Write now, or at `writeIntervalMs` after the last write: at low rates each transaction costs
    * the writer about the same whatever it holds, so batches cut in between are merged into one.
-   * Half of maxQueuedBatches waiting writes at once (the queue spills to the spool past it).
+   * Half of the queue's bound waiting writes at once (the queue spills to the spool past it).
    */
   private kickPaced(): void {
     const wait = this.lastWriteAt + this.o.writeIntervalMs - Date.now();
-    if (wait <= 0 || this.queue.length >= maxQueuedBatches / 2 || this.closing) {
+    if (wait <= 0 || this.queueFilled() >= 0.5 || this.closing) {
       void this.kick();
       return;
     }
@@ -294,6 +299,14 @@ class StoreImpl implements Store {
       void this.kick();
     }, wait);
     this.writeTimer.unref();
+  }
+
+  /** How full the in-memory queue is: 1 = at its bound in rows or in batches. */
+  private queueFilled(): number {
+    let rows = 0;
+    for (const b of this.queue)
+      rows += b.counts.length + b.violations.length + b.lastMessages.length + b.publishers.length;
+    return Math.max(rows / (maxQueuedFullBatches * this.o.batchMaxRows), this.queue.length / maxQueuedBatches);
   }
 
   /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
@@ -388,7 +401,7 @@ class StoreImpl implements Store {
         }
       }
       // Keep memory bounded, and keep order: everything queued is newer than the spool.
-      if (this.queue.length > maxQueuedBatches || (this.closing && this.spool.count > 0)) {
+      if (this.queueFilled() > 1 || (this.closing && this.spool.count > 0)) {
         await this.spoolQueue();
         if (this.closing) return;
       }

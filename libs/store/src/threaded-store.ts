@@ -20,6 +20,8 @@ const silent: StoreLogger = { info: () => undefined, warn: () => undefined, erro
  */
 const WRITER_YOUNG_GENERATION_MB = 6;
 
+/** store.ackAfterDurable: cuts for waiting acks at most this often (ms); an ack waits up to this much longer. */
+const GROUP_COMMIT_MIN_MS = 5;
 /** Batches kept on this thread while the worker restarts, at most (then they are dropped, counted). */
 const MAX_WAITING_BATCHES = 256;
 
@@ -230,15 +232,35 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
   const durableWaiters: { seq: number; resolve: () => void }[] = [];
   let nextCut: (() => void)[] = [];
   let groupCutScheduled = false;
+  let lastCutAt = 0;
 
   function onDurable(seq: number): void {
     durableSeq = Math.max(durableSeq, seq);
     while (durableWaiters.length > 0 && durableWaiters[0]!.seq <= durableSeq)
       durableWaiters.shift()!.resolve();
-    if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
+    scheduleGroupCut();
+  }
+
+  /**
+   * A cut for the acks waiting in nextCut, once no batch is being fsynced and at most every
+   * GROUP_COMMIT_MIN_MS: a cut costs an append, an fsync and a hand-over to the database thread
+   * whatever it holds, so at a plant's rates a cut per fsync would keep the core busy with
+   * batches of a few messages (measured: 2,000 QoS 1 msg/s took the whole broker core).
+   */
+  function scheduleGroupCut(): void {
+    if (groupCutScheduled || nextCut.length === 0 || durableSeq < cutSeq) return;
+    groupCutScheduled = true;
+    const run = () => {
+      groupCutScheduled = false;
+      if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
+    };
+    const wait = lastCutAt + GROUP_COMMIT_MIN_MS - Date.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   function cut(): void {
+    lastCutAt = Date.now();
     let batch: Batch | null = null;
     try {
       batch = acc.cut(Date.now());
@@ -334,14 +356,8 @@ export async function createThreadedStore(options: ThreadedStoreOptions): Promis
       }
       return new Promise<void>((resolve) => {
         nextCut.push(resolve);
-        // Cut now unless a batch is being fsynced: then onDurable cuts for everyone waiting.
-        if (durableSeq >= cutSeq && !groupCutScheduled) {
-          groupCutScheduled = true;
-          setImmediate(() => {
-            groupCutScheduled = false;
-            if (nextCut.length > 0 && durableSeq >= cutSeq) cut();
-          });
-        }
+        // Unless a batch is being fsynced: then onDurable schedules the cut for everyone waiting.
+        scheduleGroupCut();
       });
     },
     async close(): Promise<void> {
