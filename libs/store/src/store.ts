@@ -306,7 +306,10 @@ class StoreImpl implements Store {
     let rows = 0;
     for (const b of this.queue)
       rows += b.counts.length + b.violations.length + b.lastMessages.length + b.publishers.length;
-    return Math.max(rows / (maxQueuedFullBatches * this.o.batchMaxRows), this.queue.length / maxQueuedBatches);
+    return Math.max(
+      rows / (maxQueuedFullBatches * this.o.batchMaxRows),
+      this.queue.length / maxQueuedBatches,
+    );
   }
 
   /** The batch left the queue (written, spooled or dropped): the outcome log no longer needs it. */
