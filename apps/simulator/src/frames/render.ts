@@ -37,6 +37,8 @@ export interface FrameTruth {
   splatter: SplatterTruth[];
   hardNegatives: HardNegativeTruth[];
   weldSpots: Box[];
+  /** Beyond the panel edge: the dark fixture (35 % of the light); absent when the frame has none. */
+  fixture?: Box;
 }
 
 export interface FrameOptions {
@@ -50,6 +52,11 @@ export interface FrameOptions {
   splatterArea?: Box;
   /** Scales the number of weld spots, sealant beads and hard negatives (default 1). */
   clutter?: number;
+  /**
+   * Sealant bead count, overriding the clutter-scaled one (the patch classifier's trainer renders
+   * small tiles, which would otherwise hold at most one bead and so never a crossing).
+   */
+  sealant?: number;
 }
 
 export interface RenderedFrame {
@@ -73,7 +80,7 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
   const clutter = options.clutter ?? 1;
   const area = width * height;
   const img = new Float32Array(area);
-  lighting(img, width, height, rng.fork("light"));
+  const fixture = lighting(img, width, height, rng.fork("light"));
   const truth: FrameTruth = {
     seed: options.seed,
     width,
@@ -82,6 +89,7 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     splatter: [],
     hardNegatives: [],
     weldSpots: [],
+    ...(fixture ? { fixture } : {}),
   };
   const perMegapixel = area / 20e6;
   const count = (n: number) => Math.round(n * perMegapixel * clutter);
@@ -94,7 +102,7 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     disc(img, width, height, cx, cy, d / 2, d / 2, -70, 1.2);
     truth.hardNegatives.push({ kind: "hole", ...boxOf(cx, cy, d / 2 + 2, d / 2 + 2, width, height) });
   }
-  for (let i = 0, n = s.int(count(1), count(3)); i < n; i++) {
+  for (let i = 0, n = options.sealant ?? s.int(count(1), count(3)); i < n; i++) {
     const x0 = s.uniform(0, width);
     const y0 = s.uniform(0, height);
     const angle = s.uniform(0, Math.PI);
@@ -173,8 +181,11 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
   return { width, height, pixels: quantise(img, rng.next() * 2 ** 31), truth };
 }
 
-/** Base brightness: gradient, vignetting and 1-3 soft specular bands (via a lookup table). */
-function lighting(img: Float32Array, w: number, h: number, rng: Rng): void {
+/**
+ * Base brightness: gradient, vignetting and 1-3 soft specular bands (via a lookup table); in most
+ * frames a panel edge, beyond which the darker fixture (returned as a box).
+ */
+function lighting(img: Float32Array, w: number, h: number, rng: Rng): Box | null {
   const base = rng.uniform(95, 140);
   const gx = rng.uniform(-30, 30) / w;
   const gy = rng.uniform(-25, 25) / h;
@@ -218,7 +229,11 @@ function lighting(img: Float32Array, w: number, h: number, rng: Rng): void {
         const beyond = far ? c > (vertical ? w : h) - at : c < at;
         if (beyond) img[y * w + x] = img[y * w + x]! * 0.35 + 10;
       }
+    const band = Math.ceil(at);
+    if (vertical) return { x: far ? w - band : 0, y: 0, width: band, height: h };
+    return { x: 0, y: far ? h - band : 0, width: w, height: band };
   }
+  return null;
 }
 
 function boxOf(cx: number, cy: number, rx: number, ry: number, w: number, h: number): Box {
