@@ -26,6 +26,7 @@ import ort from "onnxruntime-node";
 import { iou, matches } from "../dist/splatter/candidates.js";
 import { CENTRE, FEATURES, GRID } from "../dist/splatter/patch-features.js";
 import { readZoneMap, summariseZones, zoneOf } from "../dist/splatter/zones.js";
+import { fixtureOf } from "./splatter-fixture.mjs";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const modelDirs = process.argv[2].split(",");
@@ -110,6 +111,8 @@ for (const prefix of prefixes) {
       }
       scores.push(per);
     }
+    const beyond = fixtureOf(`bench/${record.i}`);
+    record.onFixture = record.splatter.map((b) => beyond?.(b.x + b.width / 2, b.y + b.height / 2) ?? false);
     frames.push({ record, scores });
   }
   // A dump still being written may hold the next frame's rows already: only fewer is an error.
@@ -138,9 +141,37 @@ function frameScores(scores, modelIndex, variant) {
   return Float32Array.from(each[0], (_, i) => each.reduce((a, e) => a + e[i], 0) / each.length);
 }
 
+/** EXPLAIN=1: why a wrong image is wrong, zone by must-be-clean zone (misses and false alarms). */
+const explain = process.env.EXPLAIN === "1";
+function explainImage(record, cam, s, ds) {
+  const causes = [];
+  for (const z of cam.zones.filter((z) => z.mustBeClean)) {
+    const inZone = (b) => zoneOf(cam, b)?.id === z.id;
+    const beads = record.splatter.filter(inZone);
+    const dets = ds.filter(inZone);
+    if (beads.length > 0 && dets.length === 0)
+      for (const b of beads) {
+        const near = record.candidates
+          .map(([x, y, width, height], i) => ({ box: { x, y, width, height }, score: s[i] }))
+          .filter((c) => matches(c.box, b));
+        const best = near.reduce((m, c) => Math.max(m, c.score), -1);
+        causes.push(`miss ${b.diameterMm} mm ${near.length ? `best ${best.toFixed(2)}` : "no candidate"}`);
+      }
+    if (beads.length === 0)
+      for (const d of dets) {
+        const hn = record.hardNegatives.find((h) => matches(d, h));
+        const kind = hn ? hn.kind : record.weldSpots.some((w) => matches(d, w)) ? "weld-spot" : "other";
+        causes.push(`false ${kind} ${d.score.toFixed(2)} (${d.x},${d.y} ${d.width}x${d.height})`);
+      }
+  }
+  console.log(`  frame ${record.i} ${record.camera}: ${causes.join("; ")}`);
+}
+
 function evaluate(modelIndex, variant, threshold) {
   let truths = 0;
   let found = 0;
+  let fixtureTruths = 0;
+  let fixtureFound = 0;
   let detections = 0;
   let correct = 0;
   let imagesRight = 0;
@@ -170,7 +201,14 @@ function evaluate(modelIndex, variant, threshold) {
     ds.splice(1000);
     const ts = record.splatter;
     truths += ts.length;
-    found += ts.filter((t) => ds.some((d) => matches(d, t))).length;
+    ts.forEach((t, b) => {
+      const hit = ds.some((d) => matches(d, t));
+      if (hit) found++;
+      if (record.onFixture[b]) {
+        fixtureTruths++;
+        if (hit) fixtureFound++;
+      }
+    });
     detections += ds.length;
     for (const d of ds) {
       if (ts.some((t) => matches(d, t))) correct++;
@@ -190,7 +228,10 @@ function evaluate(modelIndex, variant, threshold) {
       .join();
     const right = truthGrind === detectedGrind;
     if (right) imagesRight++;
-    else wrong.push(record.i);
+    else {
+      wrong.push(record.i);
+      if (explain) explainImage(record, cam, s, ds);
+    }
     bodyOk &&= right;
     const endOfBody = record.i % 8 === 7 || k === frames.length - 1;
     if (endOfBody) {
@@ -205,6 +246,8 @@ function evaluate(modelIndex, variant, threshold) {
     imagesRight,
     images: frames.length,
     recall: found / Math.max(1, truths),
+    fixture: `${fixtureFound}/${fixtureTruths}`,
+    panelRecall: (found - fixtureFound) / Math.max(1, truths - fixtureTruths),
     precision: correct / Math.max(1, detections),
     hardFp: ["scratch", "ring", "dust", "hole"].reduce((n, kind) => n + (fp[kind] ?? 0), 0),
     fp,
@@ -224,7 +267,7 @@ models.forEach((model, m) => {
     for (const t of thresholds) {
       const r = evaluate(m, variant, t);
       console.log(
-        `${model.version} ${variant.padEnd(14)} t=${t.toFixed(2)}${t === model.manifest.threshold ? "*" : " "} bodies ${r.bodiesRight}/${r.bodies} (${((100 * r.bodiesRight) / r.bodies).toFixed(1)} %) images ${r.imagesRight}/${r.images} recall ${r.recall.toFixed(3)} precision ${r.precision.toFixed(3)} hardFP ${r.hardFp} fp ${JSON.stringify(r.fp)}${variant === "plain" ? "" : ` augmented ${(100 * r.augmentedShare).toFixed(1)} %`}${process.env.WRONG ? ` wrong ${r.wrong.join(" ")}` : ""}`,
+        `${model.version} ${variant.padEnd(14)} t=${t.toFixed(2)}${t === model.manifest.threshold ? "*" : " "} bodies ${r.bodiesRight}/${r.bodies} (${((100 * r.bodiesRight) / r.bodies).toFixed(1)} %) images ${r.imagesRight}/${r.images} recall ${r.recall.toFixed(3)} (panel ${r.panelRecall.toFixed(3)}, fixture ${r.fixture}) precision ${r.precision.toFixed(3)} hardFP ${r.hardFp} fp ${JSON.stringify(r.fp)}${variant === "plain" ? "" : ` augmented ${(100 * r.augmentedShare).toFixed(1)} %`}${process.env.WRONG ? ` wrong ${r.wrong.join(" ")}` : ""}`,
       );
     }
 });
