@@ -31,7 +31,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const f = fixtureOf(`bench/${r.i}`);
     for (const b of r.splatter) {
       all++;
-      if (f && f(b.x + b.width / 2, b.y + b.height / 2)) on++;
+      if (f?.(b.x + b.width / 2, b.y + b.height / 2)) on++;
     }
   }
   console.log(`beads ${all}, on fixture ${on}`);
