@@ -155,7 +155,8 @@ function explainImage(record, cam, s, ds) {
           .map(([x, y, width, height], i) => ({ box: { x, y, width, height }, score: s[i] }))
           .filter((c) => matches(c.box, b));
         const best = near.reduce((m, c) => Math.max(m, c.score), -1);
-        causes.push(`miss ${b.diameterMm} mm ${near.length ? `best ${best.toFixed(2)}` : "no candidate"}`);
+        const where = record.onFixture[record.splatter.indexOf(b)] ? "on the fixture" : "on the panel";
+        causes.push(`miss ${b.diameterMm} mm ${where}, ${near.length ? `best ${best.toFixed(2)}` : "no candidate"}`);
       }
     if (beads.length === 0)
       for (const d of dets) {
