@@ -52,11 +52,6 @@ export interface FrameOptions {
   splatterArea?: Box;
   /** Scales the number of weld spots, sealant beads and hard negatives (default 1). */
   clutter?: number;
-  /**
-   * Sealant bead count, overriding the clutter-scaled one (the patch classifier's trainer renders
-   * small tiles, which would otherwise hold at most one bead and so never a crossing).
-   */
-  sealant?: number;
 }
 
 export interface RenderedFrame {
@@ -102,7 +97,7 @@ export function renderFrame(options: FrameOptions): RenderedFrame {
     disc(img, width, height, cx, cy, d / 2, d / 2, -70, 1.2);
     truth.hardNegatives.push({ kind: "hole", ...boxOf(cx, cy, d / 2 + 2, d / 2 + 2, width, height) });
   }
-  for (let i = 0, n = options.sealant ?? s.int(count(1), count(3)); i < n; i++) {
+  for (let i = 0, n = s.int(count(1), count(3)); i < n; i++) {
     const x0 = s.uniform(0, width);
     const y0 = s.uniform(0, height);
     const angle = s.uniform(0, Math.PI);
