@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderFrame } from "@uns/simulator";
 import { afterAll, describe, expect, it } from "vitest";
+import { listVersions } from "../src/lifecycle/model-slot.js";
 import { readModel } from "../src/model/manifest.js";
 import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { createDetector } from "../src/splatter/detector.js";
@@ -163,7 +164,7 @@ describe("candidate finder", () => {
 
 describe("splatter training", () => {
   it("gives byte-identical files for the same seed and different ones for another seed", async () => {
-    // A handful of tiles keeps this quick; `pnpm train:splatter` uses 480.
+    // A handful of tiles keeps this quick; `pnpm train:splatter` uses 1440.
     const run = (seed: string) =>
       trainSplatter({ seed, outDir: mkdtempSync(join(dir, "train-")), tiles: 4, epochs: 1 });
     const a = await run("s1");
@@ -212,7 +213,9 @@ describe("transposed patches (test-time augmentation)", () => {
 
   it("make a model with a full transpose band score an image and its transpose alike", async () => {
     const { a, t, tw, th } = tileAndTranspose();
-    const model = readModel(join(ROOT, "models", "splatter-patch-classifier", "2.0.0", "manifest.json"));
+    const name = "splatter-patch-classifier";
+    const version = listVersions(join(ROOT, "models"), name)[0]!;
+    const model = readModel(join(ROOT, "models", name, version, "manifest.json"));
     const patch = model.manifest.patch!;
     // Threshold 0 keeps every candidate, so scores can be compared box by box.
     const scoresOf = async (band: [number, number] | undefined) => {
