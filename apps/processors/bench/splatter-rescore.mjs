@@ -156,7 +156,9 @@ function explainImage(record, cam, s, ds) {
           .filter((c) => matches(c.box, b));
         const best = near.reduce((m, c) => Math.max(m, c.score), -1);
         const where = record.onFixture[record.splatter.indexOf(b)] ? "on the fixture" : "on the panel";
-        causes.push(`miss ${b.diameterMm} mm ${where}, ${near.length ? `best ${best.toFixed(2)}` : "no candidate"}`);
+        causes.push(
+          `miss ${b.diameterMm} mm ${where}, ${near.length ? `best ${best.toFixed(2)}` : "no candidate"}`,
+        );
       }
     if (beads.length === 0)
       for (const d of dets) {
