@@ -100,7 +100,7 @@ export async function trainSplatter(
 ): Promise<{ manifest: ModelManifest; dir: string }> {
   const log = options.log ?? (() => {});
   const version = options.version ?? "2.1.0";
-  // 1440 tiles, three times 2.0.0's 480 (about 40 min on one core): on 1,200 held-out frames
+  // 1440 tiles, three times 2.0.0's 480 (20-40 min on one core): on 1,200 held-out frames
   // 137 of 150 bodies right against 134, fewer false alarms. Extra tiles with splatter on the
   // fixture beyond the panel edge (most misses are there) raised that recall but cost precision
   // on unlabelled structure (84 against 90 of 100 bodies): not used.
