@@ -8,7 +8,8 @@
  *
  * Frames as in `splatter.mjs accuracy` (seeds bench/<i>, JPEG q92 round trip, camera i % 8).
  * Writes OUT_PREFIX.jsonl (one line per frame: camera, true boxes, hard negatives, weld spots,
- * candidate boxes) and OUT_PREFIX.f32 (the candidates' features, in order, FEATURES floats each).
+ * the fixture's box, candidate boxes) and OUT_PREFIX.f32 (the candidates' features, in order,
+ * FEATURES floats each).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -46,6 +47,8 @@ for (let i = first; i < first + n; i++) {
     splatter: frame.truth.splatter,
     hardNegatives: frame.truth.hardNegatives,
     weldSpots: frame.truth.weldSpots,
+    // The dark fixture beyond the panel edge (null: no edge in this frame), for recall there.
+    fixture: frame.truth.fixture ?? null,
     candidates: set.candidates.map((c) => [c.x, c.y, c.width, c.height]),
   };
   writeSync(lines, `${JSON.stringify(record)}\n`);

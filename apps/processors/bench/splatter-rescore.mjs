@@ -26,7 +26,6 @@ import ort from "onnxruntime-node";
 import { iou, matches } from "../dist/splatter/candidates.js";
 import { CENTRE, FEATURES, GRID } from "../dist/splatter/patch-features.js";
 import { readZoneMap, summariseZones, zoneOf } from "../dist/splatter/zones.js";
-import { fixtureOf } from "./splatter-fixture.mjs";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const modelDirs = process.argv[2].split(",");
@@ -111,8 +110,13 @@ for (const prefix of prefixes) {
       }
       scores.push(per);
     }
-    const beyond = fixtureOf(`bench/${record.i}`);
-    record.onFixture = record.splatter.map((b) => beyond?.(b.x + b.width / 2, b.y + b.height / 2) ?? false);
+    if (record.fixture === undefined)
+      throw new Error(`${prefix}.jsonl: frame ${record.i} has no fixture field; dump it again with splatter-dump.mjs`);
+    const f = record.fixture;
+    record.onFixture = record.splatter.map((b) => {
+      const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
+      return f !== null && cx >= f.x && cx < f.x + f.width && cy >= f.y && cy < f.y + f.height;
+    });
     frames.push({ record, scores });
   }
   // A dump still being written may hold the next frame's rows already: only fewer is an error.

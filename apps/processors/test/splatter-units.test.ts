@@ -127,6 +127,32 @@ describe("simulated frames", () => {
       expect(fine.truth.splatter[i]!.width).toBeGreaterThan(s.width * 1.6);
     }
   });
+
+  it("name the dark fixture beyond the panel edge in the truth", () => {
+    const mean = (f: ReturnType<typeof renderFrame>, inside: boolean) => {
+      const b = f.truth.fixture!;
+      let sum = 0;
+      let n = 0;
+      for (let y = 0; y < f.height; y += 4)
+        for (let x = 0; x < f.width; x += 4) {
+          const inBox = x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+          if (inBox === inside) {
+            sum += f.pixels[y * f.width + x]!;
+            n++;
+          }
+        }
+      return sum / n;
+    };
+    let withEdge = 0;
+    for (let i = 0; i < 12; i++) {
+      const f = renderFrame({ seed: `fixture/${i}`, width: 684, height: 456 });
+      if (!f.truth.fixture) continue;
+      withEdge++;
+      // 35 % of the light (+10) beyond the edge: far darker than the panel.
+      expect(mean(f, true)).toBeLessThan(mean(f, false) * 0.6);
+    }
+    expect(withEdge).toBeGreaterThan(3);
+  });
 });
 
 describe("candidate finder", () => {
