@@ -111,7 +111,9 @@ for (const prefix of prefixes) {
       scores.push(per);
     }
     if (record.fixture === undefined)
-      throw new Error(`${prefix}.jsonl: frame ${record.i} has no fixture field; dump it again with splatter-dump.mjs`);
+      throw new Error(
+        `${prefix}.jsonl: frame ${record.i} has no fixture field; dump it again with splatter-dump.mjs`,
+      );
     const f = record.fixture;
     record.onFixture = record.splatter.map((b) => {
       const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
