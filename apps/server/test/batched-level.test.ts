@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { afterAll, describe, expect, it } from "vitest";
-import { BatchedLevel, type LevelDb } from "../src/broker/batched-level.js";
+import { BatchedLevel, compareUtf8, type LevelDb } from "../src/broker/batched-level.js";
 import { withoutCleanSessionAckReads } from "../src/broker/persistence.js";
 
 const require = createRequire(import.meta.url);
@@ -115,6 +115,24 @@ describe("BatchedLevel", () => {
     expect(started).toEqual([["put k"], ["put k", "del j"]]);
     finish[1]!();
     await Promise.all([second, third]);
+  });
+
+  it("orders keys as LevelDB does (UTF-8 bytes), surrogates and U+E000-FFFF included", async () => {
+    const keys = ["a", "ab", "a;", "a:", "\u00e9", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffff", "\ud800\udc00", "\udbff\udfff", "x\ud83d\ude00y", "x\uff01y", ""];
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    for (const a of keys)
+      for (const b of keys) expect(Math.sign(compareUtf8(a, b)), `${a} vs ${b}`).toBe(byBytes(a, b));
+    // And LevelDB itself: clear() of a range removes from the cache what LevelDB removes from disk.
+    const db = await openDb();
+    const b = new BatchedLevel(db);
+    for (const k of keys) await b.put(`p:${k}`, Buffer.from(k));
+    await b.clear({ gte: "p:\ue000", lt: "p:\ud800\udc00" });
+    const onDisk = new Set<string>();
+    for await (const v of db.values({ gte: "p:", lt: "p;" })) onDisk.add(v.toString());
+    for (const k of keys) expect(await b.get(`p:${k}`), k).toEqual(onDisk.has(k) ? Buffer.from(k) : undefined);
+    expect(onDisk.has("\uffff")).toBe(false);
+    expect(onDisk.has("\ud800\udc00")).toBe(true);
+    await b.close();
   });
 
   it("lets values() and clear() see every write asked for before them", async () => {

@@ -254,13 +254,33 @@ export class ChainedBatch {
   }
 }
 
-/** LevelDB compares keys as UTF-8 bytes, not as UTF-16 code units like `<` on strings. */
+/**
+ * LevelDB compares keys as UTF-8 bytes, which is code point order, not the UTF-16 code unit order
+ * of `<` on strings: they differ only where a surrogate (U+D800-DFFF, half of a code point above
+ * U+FFFF) meets a unit in U+E000-FFFF, which code point order puts first. clear() runs this for
+ * every cached key on every clean-session CONNECT, so it compares in place, without the two
+ * Buffers per key it once made (a quarter of the bytes a connection storm allocated).
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** A UTF-16 unit's place in code point order: surrogates after U+E000-FFFF. */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
 function inRange(key: string, range: KeyRange): boolean {
-  const k = Buffer.from(key);
-  const cmp = (bound: string) => Buffer.compare(k, Buffer.from(bound));
-  if (range.gt !== undefined && cmp(range.gt) <= 0) return false;
-  if (range.gte !== undefined && cmp(range.gte) < 0) return false;
-  if (range.lt !== undefined && cmp(range.lt) >= 0) return false;
-  if (range.lte !== undefined && cmp(range.lte) > 0) return false;
+  if (range.gt !== undefined && compareUtf8(key, range.gt) <= 0) return false;
+  if (range.gte !== undefined && compareUtf8(key, range.gte) < 0) return false;
+  if (range.lt !== undefined && compareUtf8(key, range.lt) >= 0) return false;
+  if (range.lte !== undefined && compareUtf8(key, range.lte) > 0) return false;
   return true;
 }
