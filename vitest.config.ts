@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // One initialised embedded database for the whole run, copied by every test server.
+    globalSetup: ["apps/server/test/global-setup.ts"],
     fileParallelism: false,
   },
 });

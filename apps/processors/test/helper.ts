@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser, type ContractSet, loadContracts } from "@uns/contracts";
 import { createUnsServer, loadConfig as loadServerConfig } from "@uns/server";
+import { DATA_TEMPLATE, seedDataDir } from "@uns/testkit";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
+import { inject } from "vitest";
 import { loadConfig, type ProcessorsConfig, type SettingKey } from "../src/config.js";
 import type { Logger } from "../src/processors/weld-quality.js";
 
@@ -44,6 +46,11 @@ export async function startPlant(serverOverrides: Record<string, unknown> = {}):
     ["admin", "admin"],
   ] as const)
     await addUser(join(dir, "topics"), name, PASSWORD, [role]);
+  seedDataDir(
+    join(dir, "data"),
+    inject(DATA_TEMPLATE),
+    serverOverrides["contracts.cache"] === false ? false : "repo",
+  );
   const serverConfig = (ports: { mqtt: number; http: number }) =>
     loadServerConfig({
       env: {},

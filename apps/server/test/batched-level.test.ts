@@ -118,7 +118,23 @@ describe("BatchedLevel", () => {
   });
 
   it("orders keys as LevelDB does (UTF-8 bytes), surrogates and U+E000-FFFF included", async () => {
-    const keys = ["a", "ab", "a;", "a:", "\u00e9", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffff", "\ud800\udc00", "\udbff\udfff", "x\ud83d\ude00y", "x\uff01y", ""];
+    const keys = [
+      "a",
+      "ab",
+      "a;",
+      "a:",
+      "\u00e9",
+      "\u07ff",
+      "\u0800",
+      "\ud7ff",
+      "\ue000",
+      "\uffff",
+      "\ud800\udc00",
+      "\udbff\udfff",
+      "x\ud83d\ude00y",
+      "x\uff01y",
+      "",
+    ];
     const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
     for (const a of keys)
       for (const b of keys) expect(Math.sign(compareUtf8(a, b)), `${a} vs ${b}`).toBe(byBytes(a, b));
@@ -129,7 +145,8 @@ describe("BatchedLevel", () => {
     await b.clear({ gte: "p:\ue000", lt: "p:\ud800\udc00" });
     const onDisk = new Set<string>();
     for await (const v of db.values({ gte: "p:", lt: "p;" })) onDisk.add(v.toString());
-    for (const k of keys) expect(await b.get(`p:${k}`), k).toEqual(onDisk.has(k) ? Buffer.from(k) : undefined);
+    for (const k of keys)
+      expect(await b.get(`p:${k}`), k).toEqual(onDisk.has(k) ? Buffer.from(k) : undefined);
     expect(onDisk.has("\uffff")).toBe(false);
     expect(onDisk.has("\ud800\udc00")).toBe(true);
     await b.close();

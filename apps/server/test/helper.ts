@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addUser } from "@uns/contracts";
+import { DATA_TEMPLATE, seedDataDir } from "@uns/testkit";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { pino } from "pino";
+import { inject } from "vitest";
 import { loadConfig, type SettingKey } from "../src/config.js";
 import { createUnsServer, type UnsServer } from "../src/server.js";
 
@@ -48,6 +50,11 @@ export async function startTestServer(
   for (const role of ["device", "viewer", "admin", "restricted"])
     await addUser(join(dir, "topics"), role, PASSWORD, [role]);
   await prepare?.(dir);
+  seedDataDir(
+    join(dir, "data"),
+    inject(DATA_TEMPLATE),
+    overrides["contracts.cache"] === false ? false : "fixtures",
+  );
   const config = loadConfig({
     env: {},
     overrides: {

@@ -1,3 +1,4 @@
+export { DATA_TEMPLATE, seedDataDir } from "./data-template.js";
 export { freePort } from "./free-port.js";
 export {
   createDatabase,
