@@ -4,11 +4,13 @@
  * (a script, not a test; run after `pnpm build`), so that model versions, test-time augmentation
  * and thresholds are scored offline on identical candidates by `splatter-rescore.mjs`:
  *
- *   node apps/processors/bench/splatter-dump.mjs FRAMES FIRST OUT_PREFIX
+ *   [SEEDS=bench/] node apps/processors/bench/splatter-dump.mjs FRAMES FIRST OUT_PREFIX
  *
- * Frames as in `splatter.mjs accuracy` (seeds bench/<i>, JPEG q92 round trip, camera i % 8).
+ * Frames as in `splatter.mjs accuracy` (seeds bench/<i>, JPEG q92 round trip, camera i % 8);
+ * SEEDS=2026/splatter/validation/ renders the trainer's validation frames instead, to calibrate a
+ * decision rule on frames that are neither trained on nor held out.
  * Writes OUT_PREFIX.jsonl (one line per frame: camera, true boxes, hard negatives, weld spots,
- * the fixture's box, candidate boxes) and OUT_PREFIX.f32 (the candidates' features, in order,
+ * the fixture's box, candidate boxes with their local background) and OUT_PREFIX.f32 (the candidates' features, in order,
  * FEATURES floats each).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -23,13 +25,16 @@ import { readZoneMap } from "../dist/splatter/zones.js";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const [n, first] = [Number(process.argv[2] ?? 400), Number(process.argv[3] ?? 0)];
 const out = process.argv[4] ?? "/tmp/splatter-dump";
+const seeds = process.env.SEEDS ?? "bench/";
+// The features of models with patch.darkRelative (3.0.0 on); DARK_RELATIVE=0 for older ones.
+const darkRelative = process.env.DARK_RELATIVE !== "0";
 const zones = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
 const cameras = Object.keys(zones.cameras);
 const lines = openSync(`${out}.jsonl`, "w");
 const feats = openSync(`${out}.f32`, "w");
 const t0 = Date.now();
 for (let i = first; i < first + n; i++) {
-  const frame = renderFrame({ seed: `bench/${i}` });
+  const frame = renderFrame({ seed: `${seeds}${i}` });
   const jpeg = await encodeFrame(frame, "jpeg");
   const { data, info } = await sharp(jpeg).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
   const set = findCandidates(
@@ -38,18 +43,22 @@ for (let i = first; i < first + n; i++) {
     info.height,
     {
       threshold: CANDIDATE_THRESHOLD,
+      darkRelative,
     },
   );
   writeSync(feats, new Uint8Array(set.features.buffer, set.features.byteOffset, set.features.byteLength));
   const record = {
     i,
+    seed: `${seeds}${i}`,
+    darkRelative,
     camera: cameras[i % cameras.length],
     splatter: frame.truth.splatter,
     hardNegatives: frame.truth.hardNegatives,
     weldSpots: frame.truth.weldSpots,
     // The dark fixture beyond the panel edge (null: no edge in this frame), for recall there.
     fixture: frame.truth.fixture ?? null,
-    candidates: set.candidates.map((c) => [c.x, c.y, c.width, c.height]),
+    // [x, y, width, height, local background grey level]
+    candidates: set.candidates.map((c, k) => [c.x, c.y, c.width, c.height, Math.round(set.backgrounds[k])]),
   };
   writeSync(lines, `${JSON.stringify(record)}\n`);
   if ((i + 1 - first) % 25 === 0)

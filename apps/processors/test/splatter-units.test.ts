@@ -11,7 +11,7 @@ import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { createDetector } from "../src/splatter/detector.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
-import { FEATURES, TRANSPOSED, transposedRows } from "../src/splatter/patch-features.js";
+import { CENTRE, FEATURES, GRID, TRANSPOSED, transposedRows } from "../src/splatter/patch-features.js";
 import { trainSplatter } from "../src/splatter/train.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
 import { ROOT } from "./helper.js";
@@ -185,6 +185,40 @@ describe("candidate finder", () => {
     for (let y = 140; y < 160; y++) for (let x = 180; x < 197; x++) clean.p[y * w + x] = 120;
     const none = findCandidates(clean.p, w, h, { threshold: 26 });
     expect(none.candidates.filter((c) => matches(c, bead))).toEqual([]);
+  });
+});
+
+describe("dark-relative features (patch.darkRelative)", () => {
+  /** A 0.9 mm bead (dark core 70 levels deep, highlight +120) on a flat surface of grey `bg`. */
+  function bead(bg: number) {
+    const w = 120;
+    const h = 120;
+    const p = new Uint8Array(w * h).fill(bg);
+    const disc = (cx: number, cy: number, r: number, dv: number) => {
+      for (let y = Math.floor(cy - r); y <= cy + r; y++)
+        for (let x = Math.floor(cx - r); x <= cx + r; x++)
+          if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) p[y * w + x] = Math.max(0, Math.min(255, bg + dv));
+    };
+    disc(60, 60, 5, -70);
+    disc(58, 58, 1.5, 120);
+    return findCandidates(p, w, h, { threshold: 26, darkRelative: true }).features;
+  }
+  const centre = GRID * GRID + (CENTRE / 2 + 1) * CENTRE + CENTRE / 2 + 1; // inside the dark core
+  const darkContrast = FEATURES - 5;
+
+  it("show a bead on the dark fixture (clipped at black) about as dark as on the panel", () => {
+    const panel = bead(120);
+    const fixture = bead(30);
+    // Fixed-scale features: the core on the fixture would be -30/64 = -0.47 against -70/64.
+    // (The background of a cell is the mean around it, which the bead itself pulls down a little.)
+    expect(panel[centre]).toBeLessThan(-0.95);
+    expect(fixture[centre]).toBeLessThan(-0.9);
+    expect(fixture[darkContrast]).toBeGreaterThan(0.9);
+    // Above the background nothing changes: the highlight keeps the fixed scale.
+    expect(Math.max(...fixture.subarray(GRID * GRID, GRID * GRID + CENTRE * CENTRE))).toBeCloseTo(
+      120 / 64,
+      1,
+    );
   });
 });
 

@@ -37,6 +37,8 @@ export interface ModelManifest {
      * the two scores averaged (`threshold` was calibrated so); absent: one run.
      */
     transposeBand?: [number, number];
+    /** Features below the background relative to its headroom (patch-features.ts `darkScale`). */
+    darkRelative?: boolean;
   };
   /** Unit of a regression output. */
   unit?: string;
@@ -101,6 +103,8 @@ export function checkManifest(m: unknown): string[] {
       !(Array.isArray(band) && band.length === 2 && band[0] >= 0 && band[0] <= band[1] && band[1] <= 1)
     )
       problems.push(`"patch.transposeBand" must be [low, high] with 0 <= low <= high <= 1`);
+    if (patch?.darkRelative !== undefined && typeof patch.darkRelative !== "boolean")
+      problems.push(`"patch.darkRelative" must be true or false`);
   } else if (!Array.isArray(o.features) || o.features.length === 0) {
     problems.push(`"features" must be a non-empty list`);
   } else {

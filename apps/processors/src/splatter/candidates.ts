@@ -35,6 +35,8 @@ export interface CandidateOptions {
   maxCells?: number;
   /** At most this many candidates per frame (the most contrasted first). */
   maxCandidates?: number;
+  /** Departures below the background relative to its headroom (patch-features.ts `darkScale`). */
+  darkRelative?: boolean;
 }
 
 export const CELL = 4;
@@ -45,6 +47,8 @@ export interface CandidateSet {
   candidates: Candidate[];
   /** [candidates x FEATURES] classifier inputs. */
   features: Float32Array;
+  /** Each candidate's local background (grey level, the mean of its cells' backgrounds). */
+  backgrounds: Float32Array;
 }
 
 export function findCandidates(
@@ -202,9 +206,10 @@ export function findCandidates(
       f.level === 0 ? threshold : threshold * SPLIT_LEVELS[f.level - 1]!,
       f.level,
       features.subarray(i * FEATURES, (i + 1) * FEATURES),
+      options.darkRelative,
     ),
   );
-  return { candidates, features };
+  return { candidates, features, backgrounds: Float32Array.from(kept, (f) => f.bg) };
 }
 
 interface Found {

@@ -36,6 +36,7 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
   const threshold = manifest.threshold ?? 0.5;
   const candidateThreshold = manifest.patch.candidateThreshold;
   const band = manifest.patch.transposeBand;
+  const darkRelative = manifest.patch.darkRelative === true;
   const run = async (batch: Float32Array, rows: number) => {
     const out = await session.run(
       { [manifest.onnx.input]: new ort.Tensor("float32", batch, [rows, FEATURES]) },
@@ -47,7 +48,7 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
     manifest,
     async detect(pixels, width, height) {
       const t0 = performance.now();
-      const set = findCandidates(pixels, width, height, { threshold: candidateThreshold });
+      const set = findCandidates(pixels, width, height, { threshold: candidateThreshold, darkRelative });
       const findMs = performance.now() - t0;
       const t1 = performance.now();
       const n = set.candidates.length;

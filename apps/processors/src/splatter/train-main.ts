@@ -3,7 +3,7 @@
  * `pnpm train:splatter`: trains the splatter patch classifier from simulated frames and writes it
  * with its manifest under models/ (or --out). The same --seed gives the same files.
  *
- *   pnpm train:splatter [-- --seed 2026 --version 2.1.0 --tiles 1440 --out models]
+ *   pnpm train:splatter [-- --seed 2026 --version 3.0.0 --tiles 1440 --out models]
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,7 +12,7 @@ import { trainSplatter } from "./train.js";
 const { values } = parseArgs({
   options: {
     seed: { type: "string", default: "2026" },
-    version: { type: "string", default: "2.1.0" },
+    version: { type: "string", default: "3.0.0" },
     tiles: { type: "string", default: "1440" },
     epochs: { type: "string", default: "30" },
     out: { type: "string", default: "models" },
