@@ -10,8 +10,8 @@
  * SEEDS=2026/splatter/validation/ renders the trainer's validation frames instead, to calibrate a
  * decision rule on frames that are neither trained on nor held out.
  * Writes OUT_PREFIX.jsonl (one line per frame: camera, true boxes, hard negatives, weld spots,
- * the fixture's box, candidate boxes with their local background) and OUT_PREFIX.f32 (the candidates' features, in order,
- * FEATURES floats each).
+ * the fixture's box, candidate boxes with their local background) and OUT_PREFIX.f32 (the
+ * candidates' features, in order, FEATURES floats each).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";

@@ -90,6 +90,12 @@ for (const prefix of prefixes) {
   let row = 0;
   for (const line of lines) {
     const record = JSON.parse(line);
+    // Dumps before 2026-12-03 hold fixed-scale features (darkRelative absent).
+    for (const model of models)
+      if ((record.darkRelative ?? false) !== (model.manifest.patch.darkRelative ?? false))
+        throw new Error(
+          `${prefix}.jsonl: frame ${record.i} has ${record.darkRelative ? "dark-relative" : "fixed-scale"} features, model ${model.version} needs the other kind; dump again with DARK_RELATIVE=${model.manifest.patch.darkRelative ? 1 : 0}`,
+        );
     const n = record.candidates.length;
     const x = all.subarray(row * FEATURES, (row + n) * FEATURES);
     row += n;
@@ -110,12 +116,6 @@ for (const prefix of prefixes) {
       }
       scores.push(per);
     }
-    // Dumps before 2026-12-03 hold fixed-scale features (darkRelative absent).
-    for (const model of models)
-      if ((record.darkRelative ?? false) !== (model.manifest.patch.darkRelative ?? false))
-        throw new Error(
-          `${prefix}.jsonl: frame ${record.i} has ${record.darkRelative ? "dark-relative" : "fixed-scale"} features, model ${model.version} needs the other kind; dump again with DARK_RELATIVE=${model.manifest.patch.darkRelative ? 1 : 0}`,
-        );
     if (record.fixture === undefined)
       throw new Error(
         `${prefix}.jsonl: frame ${record.i} has no fixture field; dump it again with splatter-dump.mjs`,

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { renderFrame } from "@uns/simulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { listVersions } from "../src/lifecycle/model-slot.js";
-import { readModel } from "../src/model/manifest.js";
+import { checkManifest, readModel } from "../src/model/manifest.js";
 import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { createDetector } from "../src/splatter/detector.js";
 import { decideSplatter } from "../src/splatter/gate.js";
@@ -214,6 +214,12 @@ describe("dark-relative features (patch.darkRelative)", () => {
     expect(panel[centre]).toBeLessThan(-0.95);
     expect(fixture[centre]).toBeLessThan(-0.9);
     expect(fixture[darkContrast]).toBeGreaterThan(0.9);
+    // The manifest says which features a model was trained on, and only as true or false.
+    const model = readModel(join(ROOT, "models", "splatter-patch-classifier", "3.0.0", "manifest.json"));
+    expect(model.manifest.patch?.darkRelative).toBe(true);
+    expect(
+      checkManifest({ ...model.manifest, patch: { ...model.manifest.patch, darkRelative: "yes" } }),
+    ).toEqual([`"patch.darkRelative" must be true or false`]);
     // Above the background nothing changes: the highlight keeps the fixed scale.
     expect(Math.max(...fixture.subarray(GRID * GRID, GRID * GRID + CENTRE * CENTRE))).toBeCloseTo(
       120 / 64,

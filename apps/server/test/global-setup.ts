@@ -22,7 +22,10 @@ declare module "vitest" {
 export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(join(tmpdir(), "uns-test-template-"));
   const script = fileURLToPath(new URL("./make-test-template.ts", import.meta.url));
+  // "tsx" resolves from the repository root, vitest's working directory (the module runner that
+  // loads this file has no import.meta.resolve).
   execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", script, dir], {
+    cwd: fileURLToPath(new URL("../../../", import.meta.url)),
     stdio: ["ignore", "ignore", "inherit"],
   });
   project.provide(DATA_TEMPLATE, dir);
