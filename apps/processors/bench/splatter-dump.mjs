@@ -11,7 +11,10 @@
  * decision rule on frames that are neither trained on nor held out.
  * Writes OUT_PREFIX.jsonl (one line per frame: camera, true boxes, hard negatives, weld spots,
  * the fixture's box, candidate boxes with their local background) and OUT_PREFIX.f32 (the
- * candidates' features, in order, FEATURES floats each).
+ * candidates' features, in order, featureCount(layout) floats each). The layout is the newest
+ * model's (dark-relative, with the context grid); CONTEXT=0 leaves the grid out, DARK_RELATIVE=0
+ * gives the fixed-scale features of models before 3.0.0. A dump with the context serves the
+ * models without it too (their features are its first columns).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { encodeFrame, renderFrame } from "@uns/simulator";
 import sharp from "sharp";
 import { findCandidates } from "../dist/splatter/candidates.js";
+import { CONTEXT } from "../dist/splatter/patch-features.js";
 import { CANDIDATE_THRESHOLD } from "../dist/splatter/train.js";
 import { readZoneMap } from "../dist/splatter/zones.js";
 
@@ -28,6 +32,8 @@ const out = process.argv[4] ?? "/tmp/splatter-dump";
 const seeds = process.env.SEEDS ?? "bench/";
 // The features of models with patch.darkRelative (3.0.0 on); DARK_RELATIVE=0 for older ones.
 const darkRelative = process.env.DARK_RELATIVE !== "0";
+const context = process.env.CONTEXT === "0" ? null : { ...CONTEXT };
+const layout = context ? { darkRelative, context } : { darkRelative };
 const zones = readZoneMap(join(ROOT, "models", "splatter-zones.yaml"));
 const cameras = Object.keys(zones.cameras);
 const lines = openSync(`${out}.jsonl`, "w");
@@ -43,7 +49,7 @@ for (let i = first; i < first + n; i++) {
     info.height,
     {
       threshold: CANDIDATE_THRESHOLD,
-      darkRelative,
+      layout,
     },
   );
   writeSync(feats, new Uint8Array(set.features.buffer, set.features.byteOffset, set.features.byteLength));
@@ -51,6 +57,7 @@ for (let i = first; i < first + n; i++) {
     i,
     seed: `${seeds}${i}`,
     darkRelative,
+    context,
     camera: cameras[i % cameras.length],
     splatter: frame.truth.splatter,
     hardNegatives: frame.truth.hardNegatives,

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ort from "onnxruntime-node";
 import { iou, matches } from "../dist/splatter/candidates.js";
-import { CENTRE, FEATURES, GRID } from "../dist/splatter/patch-features.js";
+import { CENTRE, FEATURES, featureCount, GRID, layoutOf } from "../dist/splatter/patch-features.js";
 import { readZoneMap, summariseZones, zoneOf } from "../dist/splatter/zones.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -43,25 +43,34 @@ const maps = [
   (x, y, s) => [s - 1 - y, x],
   (x, y, s) => [s - 1 - y, s - 1 - x],
 ];
-const perms = maps.map((m, t) => {
-  const p = new Int32Array(FEATURES);
-  for (let i = 0; i < FEATURES; i++) p[i] = i;
-  const grid = (o, s) => {
-    for (let y = 0; y < s; y++)
-      for (let x = 0; x < s; x++) {
-        const [sx, sy] = m(x, y, s);
-        p[o + y * s + x] = o + sy * s + sx;
-      }
-  };
-  grid(0, GRID);
-  grid(GRID * GRID, CENTRE);
-  if (t >= 4) {
-    const o = GRID * GRID + CENTRE * CENTRE;
-    p[o] = o + 1;
-    p[o + 1] = o;
-  }
-  return p;
-});
+/** Per symmetry, for rows of `width` features (the base layout, then maybe a context grid). */
+const permCache = new Map();
+function permsFor(width) {
+  if (!permCache.has(width)) permCache.set(width, makePerms(width));
+  return permCache.get(width);
+}
+function makePerms(width) {
+  return maps.map((m, t) => {
+    const p = new Int32Array(width);
+    for (let i = 0; i < width; i++) p[i] = i;
+    const grid = (o, s) => {
+      for (let y = 0; y < s; y++)
+        for (let x = 0; x < s; x++) {
+          const [sx, sy] = m(x, y, s);
+          p[o + y * s + x] = o + sy * s + sx;
+        }
+    };
+    grid(0, GRID);
+    grid(GRID * GRID, CENTRE);
+    if (t >= 4) {
+      const o = GRID * GRID + CENTRE * CENTRE;
+      p[o] = o + 1;
+      p[o + 1] = o;
+    }
+    if (width > FEATURES) grid(FEATURES, Math.round(Math.sqrt(width - FEATURES)));
+    return p;
+  });
+}
 
 const models = [];
 for (const dir of modelDirs) {
@@ -70,12 +79,13 @@ for (const dir of modelDirs) {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
   });
-  models.push({ name: `${manifest.version}@${dir}`, version: manifest.version, manifest, session });
+  const width = featureCount(layoutOf(manifest.patch));
+  models.push({ name: `${manifest.version}@${dir}`, version: manifest.version, manifest, session, width });
 }
 
 async function run(model, x, n) {
   const out = await model.session.run(
-    { [model.manifest.onnx.input]: new ort.Tensor("float32", x, [n, FEATURES]) },
+    { [model.manifest.onnx.input]: new ort.Tensor("float32", x, [n, model.width]) },
     [model.manifest.onnx.output],
   );
   return Float32Array.from(out[model.manifest.onnx.output].data, (v) => Math.min(1, Math.max(0, v)));
@@ -88,6 +98,7 @@ for (const prefix of prefixes) {
   const buf = readFileSync(`${prefix}.f32`);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   let row = 0;
+  let width = FEATURES;
   for (const line of lines) {
     const record = JSON.parse(line);
     // Dumps before 2026-12-03 hold fixed-scale features (darkRelative absent).
@@ -96,22 +107,28 @@ for (const prefix of prefixes) {
         throw new Error(
           `${prefix}.jsonl: frame ${record.i} has ${record.darkRelative ? "dark-relative" : "fixed-scale"} features, model ${model.version} needs the other kind; dump again with DARK_RELATIVE=${model.manifest.patch.darkRelative ? 1 : 0}`,
         );
+    // Older dumps hold no context grid (context absent); a model without one reads
+    // the first columns of a dump with one.
+    width = featureCount({ context: record.context ?? undefined });
+    for (const model of models)
+      if (model.width > width)
+        throw new Error(
+          `${prefix}.jsonl: frame ${record.i} has ${width} features a candidate, model ${model.version} needs ${model.width} (its context grid); dump again without CONTEXT=0`,
+        );
     const n = record.candidates.length;
-    const x = all.subarray(row * FEATURES, (row + n) * FEATURES);
+    const x = all.subarray(row * width, (row + n) * width);
     row += n;
     const scores = [];
     for (const model of models) {
       const per = [];
-      for (const p of perms) {
+      for (const p of permsFor(model.width)) {
         if (n === 0) {
           per.push(new Float32Array(0));
           continue;
         }
-        const t = new Float32Array(n * FEATURES);
-        for (let r = 0; r < n; r++) {
-          const o = r * FEATURES;
-          for (let j = 0; j < FEATURES; j++) t[o + j] = x[o + p[j]];
-        }
+        const w = model.width;
+        const t = new Float32Array(n * w);
+        for (let r = 0; r < n; r++) for (let j = 0; j < w; j++) t[r * w + j] = x[r * width + p[j]];
         per.push(await run(model, t, n));
       }
       scores.push(per);
@@ -128,7 +145,7 @@ for (const prefix of prefixes) {
     frames.push({ record, scores });
   }
   // A dump still being written may hold the next frame's rows already: only fewer is an error.
-  if (row * FEATURES > all.length) throw new Error(`${prefix}: ${all.length / FEATURES} rows, needs ${row}`);
+  if (row * width > all.length) throw new Error(`${prefix}: ${all.length / width} rows, needs ${row}`);
 }
 
 function variantScores(per, variant) {

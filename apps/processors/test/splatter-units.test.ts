@@ -11,7 +11,16 @@ import { findCandidates, matches } from "../src/splatter/candidates.js";
 import { createDetector } from "../src/splatter/detector.js";
 import { decideSplatter } from "../src/splatter/gate.js";
 import { resolveImagePath } from "../src/splatter/image-source.js";
-import { CENTRE, FEATURES, GRID, TRANSPOSED, transposedRows } from "../src/splatter/patch-features.js";
+import {
+  CENTRE,
+  CONTEXT,
+  FEATURES,
+  featureCount,
+  GRID,
+  type PatchLayout,
+  transposedRows,
+  transposition,
+} from "../src/splatter/patch-features.js";
 import { trainSplatter } from "../src/splatter/train.js";
 import { parseZoneMap } from "../src/splatter/zones.js";
 import { ROOT } from "./helper.js";
@@ -201,7 +210,7 @@ describe("dark-relative features (patch.darkRelative)", () => {
     };
     disc(60, 60, 5, -70);
     disc(58, 58, 1.5, 120);
-    return findCandidates(p, w, h, { threshold: 26, darkRelative: true }).features;
+    return findCandidates(p, w, h, { threshold: 26, layout: { darkRelative: true } }).features;
   }
   const centre = GRID * GRID + (CENTRE / 2 + 1) * CENTRE + CENTRE / 2 + 1; // inside the dark core
   const darkContrast = FEATURES - 5;
@@ -225,6 +234,66 @@ describe("dark-relative features (patch.darkRelative)", () => {
       120 / 64,
       1,
     );
+  });
+});
+
+describe("context grid (patch.context)", () => {
+  /** A bead on a flat panel of grey 120, and the same place where a sealant line ends. */
+  function scene(withLine: boolean) {
+    const w = 200;
+    const h = 200;
+    const p = new Uint8Array(w * h).fill(120);
+    if (withLine) for (let y = 96; y < 106; y++) for (let x = 0; x < 100; x++) p[y * w + x] = 40;
+    else for (let y = 96; y < 106; y++) for (let x = 90; x < 100; x++) p[y * w + x] = 40;
+    const layout: PatchLayout = { darkRelative: true, context: { ...CONTEXT } };
+    const set = findCandidates(p, w, h, { threshold: 26, layout });
+    const near = set.candidates.findIndex(
+      (c) => c.x <= 100 && c.x + c.width >= 90 && c.y <= 106 && c.y + c.height >= 96,
+    );
+    expect(near).toBeGreaterThanOrEqual(0);
+    const n = featureCount(layout);
+    return {
+      base: set.features.slice(near * n, near * n + FEATURES),
+      context: set.features.slice(near * n + FEATURES, (near + 1) * n),
+    };
+  }
+
+  it("appends 12 x 12 means over 96 px after the base features, which stay as they were", () => {
+    expect(featureCount({ context: { ...CONTEXT } })).toBe(FEATURES + 144);
+    const w = 100;
+    const p = new Uint8Array(w * w).fill(120);
+    for (let y = 45; y < 55; y++) for (let x = 45; x < 55; x++) p[y * w + x] = 40;
+    const plain = findCandidates(p, w, w, { threshold: 26, layout: { darkRelative: true } });
+    const wide = findCandidates(p, w, w, {
+      threshold: 26,
+      layout: { darkRelative: true, context: { ...CONTEXT } },
+    });
+    expect(wide.candidates).toEqual(plain.candidates);
+    expect(Array.from(wide.features.subarray(0, FEATURES))).toEqual(
+      Array.from(plain.features.subarray(0, FEATURES)),
+    );
+  });
+
+  it("shows a sealant line going on beyond the 48 px patch, where a blob shows flat panel", () => {
+    const line = scene(true);
+    const blob = scene(false);
+    // The leftmost context column (40-48 px left of the centre): the line crosses it, the blob's
+    // scene is flat panel there.
+    const column = (c: Float32Array) =>
+      Math.min(...Array.from({ length: CONTEXT.grid }, (_, y) => c[y * CONTEXT.grid]!));
+    expect(column(line.context)).toBeLessThan(-0.5);
+    expect(column(blob.context)).toBeGreaterThan(-0.05);
+  });
+
+  it("is checked in the manifest, and a detector refuses a model whose feature count does not fit", async () => {
+    const model = readModel(join(ROOT, "models", "splatter-patch-classifier", "3.0.0", "manifest.json"));
+    const patch = model.manifest.patch!;
+    expect(checkManifest({ ...model.manifest, patch: { ...patch, context: { size: 96, grid: 7 } } })).toEqual(
+      [`"patch.context" must be { size, grid }: whole pixels, size a multiple of grid (e.g. 96, 12)`],
+    );
+    await expect(
+      createDetector({ ...model.manifest, patch: { ...patch, context: { ...CONTEXT } } }, model.bytes),
+    ).rejects.toThrow(/needs a patch-classifier whose "patch.features" is 983/);
   });
 });
 
@@ -258,23 +327,29 @@ describe("transposed patches (test-time augmentation)", () => {
   const key = (c: { x: number; y: number; width: number; height: number }) =>
     `${c.x},${c.y},${c.width},${c.height}`;
 
-  it("turn a candidate's features into those the finder gives on the transposed image", () => {
+  it("turn a candidate's features (context grid included) into those the finder gives on the transposed image", () => {
     const { a, t, tw, th } = tileAndTranspose();
-    const plain = findCandidates(a.pixels, a.width, a.height, { threshold: 26 });
-    const turned = findCandidates(t, tw, th, { threshold: 26 });
+    const layout: PatchLayout = { darkRelative: true, context: { ...CONTEXT } };
+    const n = featureCount(layout);
+    const plain = findCandidates(a.pixels, a.width, a.height, { threshold: 26, layout });
+    const turned = findCandidates(t, tw, th, { threshold: 26, layout });
     const at = new Map(turned.candidates.map((c, i) => [key(c), i]));
     expect(plain.candidates.length).toBeGreaterThan(20);
     expect(turned.candidates.length).toBe(plain.candidates.length);
     const rows = plain.candidates.map((_, i) => i);
-    const mine = transposedRows(plain.features, rows);
+    const mine = transposedRows(plain.features, rows, layout);
     for (const [i, c] of plain.candidates.entries()) {
       const j = at.get(key({ x: c.y, y: c.x, width: c.height, height: c.width }));
       expect(j).toBeDefined();
-      const theirs = turned.features.subarray(j! * FEATURES, (j! + 1) * FEATURES);
-      for (let f = 0; f < FEATURES; f++) expect(mine[i * FEATURES + f]).toBeCloseTo(theirs[f]!, 4);
+      const theirs = turned.features.subarray(j! * n, (j! + 1) * n);
+      for (let f = 0; f < n; f++) expect(mine[i * n + f]).toBeCloseTo(theirs[f]!, 4);
     }
-    // The transpose undoes itself.
-    expect(TRANSPOSED.every((from, i) => TRANSPOSED[from] === i)).toBe(true);
+    // The transpose undoes itself, with and without the context grid.
+    for (const l of [layout, {}]) {
+      const from = transposition(l);
+      expect(from.length).toBe(featureCount(l));
+      expect(from.every((k, i) => from[k] === i)).toBe(true);
+    }
   });
 
   it("make a model with a full transpose band score an image and its transpose alike", async () => {

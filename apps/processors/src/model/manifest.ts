@@ -39,6 +39,8 @@ export interface ModelManifest {
     transposeBand?: [number, number];
     /** Features below the background relative to its headroom (patch-features.ts `darkScale`). */
     darkRelative?: boolean;
+    /** A wider, coarser view appended to the features (patch-features.ts `PatchLayout`). */
+    context?: { size: number; grid: number };
   };
   /** Unit of a regression output. */
   unit?: string;
@@ -105,6 +107,19 @@ export function checkManifest(m: unknown): string[] {
       problems.push(`"patch.transposeBand" must be [low, high] with 0 <= low <= high <= 1`);
     if (patch?.darkRelative !== undefined && typeof patch.darkRelative !== "boolean")
       problems.push(`"patch.darkRelative" must be true or false`);
+    const context = patch?.context;
+    if (
+      context !== undefined &&
+      !(
+        Number.isInteger(context?.size) &&
+        Number.isInteger(context?.grid) &&
+        context.grid > 0 &&
+        context.size % context.grid === 0
+      )
+    )
+      problems.push(
+        `"patch.context" must be { size, grid }: whole pixels, size a multiple of grid (e.g. 96, 12)`,
+      );
   } else if (!Array.isArray(o.features) || o.features.length === 0) {
     problems.push(`"features" must be a non-empty list`);
   } else {

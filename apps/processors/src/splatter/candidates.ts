@@ -16,7 +16,7 @@
  * 5. Each remaining component is refined at full resolution (its box) and described by patches
  *    plus a few shape values (`patch-features.ts`): the input of the patch classifier (ONNX).
  */
-import { describe, FEATURES } from "./patch-features.js";
+import { describe, featureCount, type PatchLayout } from "./patch-features.js";
 
 export { FEATURES, GRID, PATCH, SHAPE_FEATURES } from "./patch-features.js";
 
@@ -35,8 +35,8 @@ export interface CandidateOptions {
   maxCells?: number;
   /** At most this many candidates per frame (the most contrasted first). */
   maxCandidates?: number;
-  /** Departures below the background relative to its headroom (patch-features.ts `darkScale`). */
-  darkRelative?: boolean;
+  /** How each candidate is described (the model's manifest; default: the base layout, fixed scale). */
+  layout?: PatchLayout;
 }
 
 export const CELL = 4;
@@ -45,7 +45,7 @@ export const SPLIT_LEVELS = [1.6, 2.4, 3.4] as const;
 
 export interface CandidateSet {
   candidates: Candidate[];
-  /** [candidates x FEATURES] classifier inputs. */
+  /** [candidates x featureCount(layout)] classifier inputs. */
   features: Float32Array;
   /** Each candidate's local background (grey level, the mean of its cells' backgrounds). */
   backgrounds: Float32Array;
@@ -195,7 +195,9 @@ export function findCandidates(
   }
   found.sort((a, b) => b.contrast - a.contrast);
   const kept = found.slice(0, maxCandidates);
-  const features = new Float32Array(kept.length * FEATURES);
+  const layout = options.layout ?? { darkRelative: false };
+  const n = featureCount(layout);
+  const features = new Float32Array(kept.length * n);
   const candidates = kept.map((f, i) =>
     describe(
       p,
@@ -205,8 +207,8 @@ export function findCandidates(
       f.bg,
       f.level === 0 ? threshold : threshold * SPLIT_LEVELS[f.level - 1]!,
       f.level,
-      features.subarray(i * FEATURES, (i + 1) * FEATURES),
-      options.darkRelative,
+      features.subarray(i * n, (i + 1) * n),
+      layout,
     ),
   );
   return { candidates, features, backgrounds: Float32Array.from(kept, (f) => f.bg) };

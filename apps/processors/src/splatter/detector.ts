@@ -1,7 +1,7 @@
 import ort from "onnxruntime-node";
 import type { ModelManifest } from "../model/manifest.js";
-import { type Candidate, FEATURES, findCandidates, iou } from "./candidates.js";
-import { averageTransposed, clamp01 } from "./patch-features.js";
+import { type Candidate, findCandidates, iou } from "./candidates.js";
+import { averageTransposed, clamp01, featureCount, layoutOf } from "./patch-features.js";
 
 /**
  * Splatter in a decoded frame: candidates in plain code, then one onnxruntime run of the patch
@@ -24,9 +24,11 @@ export interface Detector {
 }
 
 export async function createDetector(manifest: ModelManifest, bytes: Uint8Array): Promise<Detector> {
-  if (manifest.kind !== "patch-classifier" || manifest.patch?.features !== FEATURES)
+  const layout = manifest.patch ? layoutOf(manifest.patch) : undefined;
+  const features = layout ? featureCount(layout) : 0;
+  if (manifest.kind !== "patch-classifier" || !layout || manifest.patch?.features !== features)
     throw new Error(
-      `model ${manifest.name} ${manifest.version} is a ${manifest.kind} with ${manifest.patch?.features ?? "no"} patch features; this detector needs a patch-classifier of ${FEATURES}`,
+      `model ${manifest.name} ${manifest.version} is a ${manifest.kind} with ${manifest.patch?.features ?? "no"} patch features; this detector needs a patch-classifier whose "patch.features" is ${features || "the count of its layout"} (${layout?.context ? `the base ${featureCount({})} and a ${layout.context.grid} x ${layout.context.grid} context` : `the base layout; with "patch.context" more`})`,
     );
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
@@ -36,10 +38,9 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
   const threshold = manifest.threshold ?? 0.5;
   const candidateThreshold = manifest.patch.candidateThreshold;
   const band = manifest.patch.transposeBand;
-  const darkRelative = manifest.patch.darkRelative === true;
   const run = async (batch: Float32Array, rows: number) => {
     const out = await session.run(
-      { [manifest.onnx.input]: new ort.Tensor("float32", batch, [rows, FEATURES]) },
+      { [manifest.onnx.input]: new ort.Tensor("float32", batch, [rows, features]) },
       [manifest.onnx.output],
     );
     return out[manifest.onnx.output]!.data as Float32Array;
@@ -48,14 +49,14 @@ export async function createDetector(manifest: ModelManifest, bytes: Uint8Array)
     manifest,
     async detect(pixels, width, height) {
       const t0 = performance.now();
-      const set = findCandidates(pixels, width, height, { threshold: candidateThreshold, darkRelative });
+      const set = findCandidates(pixels, width, height, { threshold: candidateThreshold, layout });
       const findMs = performance.now() - t0;
       const t1 = performance.now();
       const n = set.candidates.length;
       let scores: Float32Array = new Float32Array(0);
       if (n > 0) {
         scores = Float32Array.from(await run(set.features, n), clamp01);
-        if (band) scores = await averageTransposed(scores, set.features, band, run);
+        if (band) scores = await averageTransposed(scores, set.features, band, run, layout);
       }
       const modelMs = performance.now() - t1;
       const kept: Detection[] = [];

@@ -10,7 +10,38 @@ export const PATCH = 48;
 export const GRID = PATCH / 2;
 export const CENTRE = 16;
 export const SHAPE_FEATURES = 7;
+/** Features of the base layout (every model up to 3.0.0). */
 export const FEATURES = GRID * GRID + CENTRE * CENTRE + SHAPE_FEATURES;
+
+/**
+ * How a model wants its candidates described (its manifest's `patch`): the base layout, with
+ * departures below the background scaled by `darkScale`, and optionally a wider, coarser view
+ * appended after the shape values: `context.size` px square around the candidate as
+ * `context.grid` x `context.grid` means. The 48 px patch shows a sealant line's end or its
+ * crossing with a weld spot as a dark blob with a tail, like a bead touching the line; 96 px
+ * shows the line going on (most false alarms of 3.0.0 on held-out frames were such places).
+ */
+export interface PatchLayout {
+  darkRelative: boolean;
+  context?: { size: number; grid: number };
+}
+
+/** The context a new model is trained with: 96 px as 12 x 12 means of 8 x 8 px. */
+export const CONTEXT = { size: 96, grid: 12 } as const;
+
+export function featureCount(layout: Pick<PatchLayout, "context">): number {
+  return FEATURES + (layout.context ? layout.context.grid * layout.context.grid : 0);
+}
+
+/** The layout a manifest's `patch` block asks for. */
+export function layoutOf(patch: {
+  darkRelative?: boolean;
+  context?: { size: number; grid: number };
+}): PatchLayout {
+  return patch.context
+    ? { darkRelative: patch.darkRelative === true, context: patch.context }
+    : { darkRelative: patch.darkRelative === true };
+}
 
 /** Grey levels that make one unit of a feature: a fixed 64, the scale of the first models. */
 const SCALE = 64;
@@ -35,7 +66,8 @@ export function darkScale(bg: number, darkRelative: boolean): number {
  * Refines a component's box at full resolution (pixels departing from the background by more than
  * 60 % of the threshold it was found at) and writes the classifier inputs: the context grid, the
  * centre patch, then box width and height, dark and bright contrast, the share of the box that
- * departs, the number of departing pixels and the split level (0 when found whole).
+ * departs, the number of departing pixels and the split level (0 when found whole); then the
+ * wider context grid when the layout has one.
  */
 export function describe(
   p: Uint8Array,
@@ -46,9 +78,9 @@ export function describe(
   threshold: number,
   level: number,
   out: Float32Array,
-  darkRelative = false,
+  layout: PatchLayout = { darkRelative: false },
 ): Candidate {
-  const below = darkScale(bg, darkRelative);
+  const below = darkScale(bg, layout.darkRelative);
   /** A departure from the background in feature units. */
   const unit = (d: number) => (d < 0 ? d / below : d / SCALE);
   const x0 = Math.max(0, box.x - 4);
@@ -103,18 +135,35 @@ export function describe(
   out[o + 4] = count / (refined.width * refined.height);
   out[o + 5] = Math.sqrt(count) / 16;
   out[o + 6] = level / 3;
+  if (layout.context) {
+    const { size, grid } = layout.context;
+    const side = size / grid;
+    const x0c = cx - size / 2;
+    const y0c = cy - size / 2;
+    const k0 = o + SHAPE_FEATURES;
+    for (let gy = 0; gy < grid; gy++)
+      for (let gx = 0; gx < grid; gx++) {
+        let s = 0;
+        for (let y = 0; y < side; y++)
+          for (let x = 0; x < side; x++) s += at(x0c + gx * side + x, y0c + gy * side + y);
+        out[k0 + gy * grid + gx] = unit(s / (side * side) - bg);
+      }
+  }
   return refined;
 }
 
 /**
- * For each feature, the one it comes from in the transposed patch (x <-> y: both grids mirrored on
- * their diagonal, box width and height swapped). The transpose is the one symmetry that keeps the
+ * For each feature, the one it comes from in the transposed patch (x <-> y: every grid mirrored on
+ * its diagonal, box width and height swapped). The transpose is the one symmetry that keeps the
  * light where it was: a bead's highlight sits towards the light (upper left) and its shadow away
  * from it, so a flip or a quarter turn would show the classifier beads lit from elsewhere, which
  * it never saw (on bench frames the mean over all 8 symmetries lost recall).
  */
-export const TRANSPOSED: Int32Array = (() => {
-  const from = Int32Array.from({ length: FEATURES }, (_, i) => i);
+export function transposition(layout: Pick<PatchLayout, "context">): Int32Array {
+  const key = featureCount(layout);
+  const known = transpositions.get(key);
+  if (known) return known;
+  const from = Int32Array.from({ length: key }, (_, i) => i);
   const mirror = (offset: number, side: number) => {
     for (let y = 0; y < side; y++)
       for (let x = 0; x < side; x++) from[offset + y * side + x] = offset + x * side + y;
@@ -124,16 +173,25 @@ export const TRANSPOSED: Int32Array = (() => {
   const shape = GRID * GRID + CENTRE * CENTRE;
   from[shape] = shape + 1;
   from[shape + 1] = shape;
+  if (layout.context) mirror(FEATURES, layout.context.grid);
+  transpositions.set(key, from);
   return from;
-})();
+}
+const transpositions = new Map<number, Int32Array>();
 
-/** The rows `rows` of `features` ([n x FEATURES]), each transposed, as a [rows.length x FEATURES] batch. */
-export function transposedRows(features: Float32Array, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * FEATURES);
+/** The rows `rows` of `features` ([n x featureCount]), each transposed, as a [rows.length x featureCount] batch. */
+export function transposedRows(
+  features: Float32Array,
+  rows: readonly number[],
+  layout: Pick<PatchLayout, "context"> = {},
+): Float32Array {
+  const n = featureCount(layout);
+  const from = transposition(layout);
+  const out = new Float32Array(rows.length * n);
   rows.forEach((r, k) => {
-    const src = r * FEATURES;
-    const dst = k * FEATURES;
-    for (let j = 0; j < FEATURES; j++) out[dst + j] = features[src + TRANSPOSED[j]!]!;
+    const src = r * n;
+    const dst = k * n;
+    for (let j = 0; j < n; j++) out[dst + j] = features[src + from[j]!]!;
   });
   return out;
 }
@@ -148,13 +206,14 @@ export async function averageTransposed(
   features: Float32Array,
   band: readonly [number, number],
   score: (batch: Float32Array, rows: number) => Promise<ArrayLike<number>> | ArrayLike<number>,
+  layout: Pick<PatchLayout, "context"> = {},
 ): Promise<Float32Array> {
   const rows: number[] = [];
   scores.forEach((s, i) => {
     if (s >= band[0] && s <= band[1]) rows.push(i);
   });
   if (rows.length === 0) return scores;
-  const again = await score(transposedRows(features, rows), rows.length);
+  const again = await score(transposedRows(features, rows, layout), rows.length);
   rows.forEach((r, k) => {
     scores[r] = (scores[r]! + clamp01(again[k]!)) / 2;
   });

@@ -13,7 +13,15 @@ import {
   trainDenseNet,
 } from "../train/dense-net.js";
 import { CELL, findCandidates, matches, SPLIT_LEVELS } from "./candidates.js";
-import { CENTRE, FEATURES, GRID, PATCH, SHAPE_FEATURES } from "./patch-features.js";
+import {
+  CENTRE,
+  CONTEXT,
+  featureCount,
+  GRID,
+  PATCH,
+  type PatchLayout,
+  SHAPE_FEATURES,
+} from "./patch-features.js";
 
 /**
  * Trains the splatter patch classifier (`splatter-patch-classifier`): simulated tiles (a 1368 x
@@ -30,6 +38,8 @@ export interface SplatterTrainOptions {
   version?: string;
   tiles?: number;
   epochs?: number;
+  /** Describe candidates with the wider context grid (`CONTEXT`). Default false (3.0.0). */
+  context?: boolean;
   log?: (line: string) => void;
 }
 
@@ -47,7 +57,8 @@ interface Split {
   found: number;
 }
 
-async function makeSplit(seed: string, tiles: number): Promise<Split> {
+async function makeSplit(seed: string, tiles: number, layout: PatchLayout): Promise<Split> {
+  const featureWidth = featureCount(layout);
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   let truths = 0;
@@ -65,18 +76,18 @@ async function makeSplit(seed: string, tiles: number): Promise<Split> {
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
     const set = findCandidates(pixels, TILE.width, TILE.height, {
       threshold: CANDIDATE_THRESHOLD,
-      darkRelative: true,
+      layout,
     });
     truths += frame.truth.splatter.length;
     found += frame.truth.splatter.filter((t) => set.candidates.some((c) => matches(c, t))).length;
     set.candidates.forEach((c, k) => {
-      xs.push(set.features.subarray(k * FEATURES, (k + 1) * FEATURES));
+      xs.push(set.features.subarray(k * featureWidth, (k + 1) * featureWidth));
       ys.push(frame.truth.splatter.some((t) => matches(c, t)) ? 1 : 0);
     });
   }
-  const x = new Float64Array(xs.length * FEATURES);
+  const x = new Float64Array(xs.length * featureWidth);
   xs.forEach((row, i) => {
-    x.set(row, i * FEATURES);
+    x.set(row, i * featureWidth);
   });
   return { x, y: Float64Array.from(ys), rows: ys.length, truths, found };
 }
@@ -111,17 +122,20 @@ export async function trainSplatter(
   // not trained on (322, weighted 3, trained again): 224 of 250, a lower calibrated threshold
   // and more false alarms: not used.
   const tiles = options.tiles ?? 1440;
+  const layout: PatchLayout =
+    options.context === true ? { darkRelative: true, context: { ...CONTEXT } } : { darkRelative: true };
+  const featureWidth = featureCount(layout);
   const t0 = Date.now();
-  const train = await makeSplit(`${options.seed}/splatter/train`, tiles);
-  const calibration = await makeSplit(`${options.seed}/splatter/calibration`, Math.ceil(tiles / 4));
-  const test = await makeSplit(`${options.seed}/splatter/test`, Math.ceil(tiles / 4));
+  const train = await makeSplit(`${options.seed}/splatter/train`, tiles, layout);
+  const calibration = await makeSplit(`${options.seed}/splatter/calibration`, Math.ceil(tiles / 4), layout);
+  const test = await makeSplit(`${options.seed}/splatter/test`, Math.ceil(tiles / 4), layout);
   const positives = train.y.reduce((a, b) => a + b, 0);
   log(
     `candidates: train ${train.rows} (${positives} splatter), calibration ${calibration.rows}, test ${test.rows}; finder recall on test ${test.found}/${test.truths} (${Date.now() - t0} ms)`,
   );
   const random = createPrng(seedFrom(`${options.seed}/splatter/net`));
   const net = createDenseNet(
-    FEATURES,
+    featureWidth,
     [
       { units: 32, activation: "relu" },
       { units: 1, activation: "linear" },
@@ -130,7 +144,7 @@ export async function trainSplatter(
   );
   const t1 = Date.now();
   // Splatter is the rare class: each positive row is seen three times per epoch.
-  const balanced = oversample(train, 3);
+  const balanced = oversample(train, 3, featureWidth);
   const losses = trainDenseNet(net, balanced.x, balanced.y, balanced.rows, {
     epochs: options.epochs ?? 30,
     batchSize: 64,
@@ -168,7 +182,7 @@ export async function trainSplatter(
     name: SPLATTER_MODEL,
     nodes: graph.nodes,
     initializers: graph.initializers,
-    inputs: [{ name: "patches", shape: ["batch", FEATURES] }],
+    inputs: [{ name: "patches", shape: ["batch", featureWidth] }],
     outputs: [{ name: "score", shape: ["batch", 1] }],
     producerVersion: version,
   });
@@ -179,8 +193,7 @@ export async function trainSplatter(
     file: "model.onnx",
     sha256: sha256(bytes),
     seed: options.seed,
-    description:
-      "Splatter or not for each candidate the plain-code finder returns on a full-resolution frame (oversized components split again at rising thresholds): a 48 x 48 px patch as 24 x 24 means, the central 16 x 16 px at full resolution (both relative to the local background) and seven shape values.",
+    description: `Splatter or not for each candidate the plain-code finder returns on a full-resolution frame (oversized components split again at rising thresholds): a 48 x 48 px patch as 24 x 24 means, the central 16 x 16 px at full resolution (both relative to the local background), seven shape values${layout.context ? ` and a ${layout.context.size} x ${layout.context.size} px context as ${layout.context.grid} x ${layout.context.grid} means` : ""}.`,
     input: { channel: "imageEvent", contract: { title: "Image event", version: "1.0.0" } },
     onnx: { input: "patches", output: "score" },
     features: [],
@@ -189,7 +202,7 @@ export async function trainSplatter(
       size: PATCH,
       grid: GRID,
       shapeFeatures: SHAPE_FEATURES,
-      features: FEATURES,
+      features: featureWidth,
       candidateThreshold: CANDIDATE_THRESHOLD,
       // Borderline candidates are scored again transposed (the light keeps its side): on 660
       // held-out frames 74 of 83 bodies right against 68 with one run, at the same threshold.
@@ -197,6 +210,7 @@ export async function trainSplatter(
       // Since 3.0.0: darkness below a dark background counts against its headroom, so beads on
       // the fixture beyond the panel edge look like beads on the panel (patch-features.ts).
       darkRelative: true,
+      ...(layout.context ? { context: layout.context } : {}),
     },
     threshold,
     metrics,
@@ -215,12 +229,12 @@ export async function trainSplatter(
   return { manifest, dir };
 }
 
-function oversample(split: Split, times: number): Split {
+function oversample(split: Split, times: number, featureWidth: number): Split {
   const rows: number[] = [];
   for (let i = 0; i < split.rows; i++) for (let k = 0; k < (split.y[i] === 1 ? times : 1); k++) rows.push(i);
-  const x = new Float64Array(rows.length * FEATURES);
+  const x = new Float64Array(rows.length * featureWidth);
   rows.forEach((r, i) => {
-    x.set(split.x.subarray(r * FEATURES, (r + 1) * FEATURES), i * FEATURES);
+    x.set(split.x.subarray(r * featureWidth, (r + 1) * featureWidth), i * featureWidth);
   });
   return { ...split, x, y: Float64Array.from(rows, (r) => split.y[r]!), rows: rows.length };
 }
